@@ -1,0 +1,219 @@
+// The abstract syntax tree: kopf's own representation of a parsed SQL
+// statement, produced by cerebellum/parser and consumed by the binder.
+//
+// No ANTLR type appears here. Names are already case-folded: unquoted
+// identifiers are lower-cased, "quoted" identifiers keep their case. Every
+// node that can be the subject of an error carries `position`, the 0-based
+// byte offset in the SQL text where it starts, so errors can point at it.
+//
+// Statements and expressions are std::variants: adding an alternative makes
+// every std::visit that lacks a case fail to build. The tree is move-only.
+//
+// Thread-safety: plain data; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/value.h"
+
+namespace kopf::cerebellum::ast {
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+enum class UnaryOp { kNegate, kPlus, kNot };
+
+enum class BinaryOp {
+  kAdd, kSubtract, kMultiply, kDivide, kModulo, kConcat,  // + - * / % ||
+  kEqual, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual,  // = <> < <= > >=
+  kAnd, kOr,
+};
+
+// A constant: 42, 4.5, 'text', TRUE, NULL. Integer literals too large for
+// int64 become DOUBLE, as in SQLite.
+struct Literal {
+  protocol::Value value;
+};
+
+// A column name, optionally qualified: `price` or `t.price`.
+struct ColumnRef {
+  std::string table;  // empty when unqualified
+  std::string column;
+};
+
+struct Unary {
+  UnaryOp op;
+  ExprPtr operand;
+};
+
+struct Binary {
+  BinaryOp op;
+  ExprPtr left;
+  ExprPtr right;
+};
+
+// x IS NULL, x IS NOT NULL
+struct IsNull {
+  ExprPtr operand;
+  bool negated = false;
+};
+
+// x [NOT] BETWEEN low AND high
+struct Between {
+  ExprPtr operand;
+  ExprPtr low;
+  ExprPtr high;
+  bool negated = false;
+};
+
+// x [NOT] IN (a, b, c)
+struct InList {
+  ExprPtr operand;
+  std::vector<ExprPtr> items;
+  bool negated = false;
+};
+
+// x [NOT] LIKE pattern
+struct Like {
+  ExprPtr operand;
+  ExprPtr pattern;
+  bool negated = false;
+};
+
+// CASE [operand] WHEN .. THEN .. [ELSE ..] END
+struct Case {
+  ExprPtr operand;  // null for the searched form
+  std::vector<std::pair<ExprPtr, ExprPtr>> whens;
+  ExprPtr else_result;  // null when absent
+};
+
+// CAST(x AS type)
+struct Cast {
+  ExprPtr operand;
+  protocol::Type type;
+};
+
+// name(args), name(*), name(DISTINCT x). The name is lower-cased.
+struct FunctionCall {
+  std::string name;
+  std::vector<ExprPtr> args;
+  bool star = false;      // count(*)
+  bool distinct = false;  // count(DISTINCT x)
+};
+
+struct Expr {
+  using Node = std::variant<Literal, ColumnRef, Unary, Binary, IsNull, Between, InList, Like,
+                            Case, Cast, FunctionCall>;
+  Node node;
+  int32_t position = -1;
+};
+
+// ---- Statements ----------------------------------------------------------
+
+// A column type as written: the kopf type plus the text the user wrote
+// ("VARCHAR(20)", "DOUBLE PRECISION") for DESCRIBE.
+struct TypeName {
+  protocol::Type type = protocol::Type::kText;
+  std::string declared;
+};
+
+struct ColumnDef {
+  std::string name;
+  TypeName type;
+  bool primary_key = false;  // column-level PRIMARY KEY
+  bool not_null = false;
+  ExprPtr default_value;     // null when there is no DEFAULT
+  int32_t position = -1;
+};
+
+struct CreateTable {
+  std::string table;
+  int32_t table_position = -1;
+  bool if_not_exists = false;
+  std::vector<ColumnDef> columns;
+  // Table-level PRIMARY KEY (a, b); empty when absent.
+  std::vector<std::string> primary_key;
+  int32_t primary_key_position = -1;
+};
+
+struct DropTable {
+  std::string table;
+  int32_t table_position = -1;
+  bool if_exists = false;
+};
+
+struct Insert {
+  std::string table;
+  int32_t table_position = -1;
+  std::vector<std::string> columns;  // empty: all columns in table order
+  std::vector<int32_t> column_positions;
+  std::vector<std::vector<ExprPtr>> rows;  // VALUES (...), (...)
+};
+
+struct SelectItem {
+  ExprPtr expr;        // null when `star` is set
+  std::string alias;   // empty when absent
+  bool star = false;   // * or t.*
+  std::string star_table;  // t for t.*, else empty
+  int32_t position = -1;
+};
+
+struct TableRef {
+  std::string table;
+  std::string alias;  // empty when absent
+  int32_t position = -1;
+};
+
+struct OrderItem {
+  ExprPtr expr;
+  bool descending = false;
+  std::optional<bool> nulls_first;  // absent: NULLs first ascending, last descending
+};
+
+struct Select {
+  bool distinct = false;
+  std::vector<SelectItem> items;
+  std::optional<TableRef> from;  // absent for SELECT 1+1
+  ExprPtr where;                 // null when absent
+  std::vector<ExprPtr> group_by;
+  ExprPtr having;
+  std::vector<OrderItem> order_by;
+  ExprPtr limit;   // null when absent
+  ExprPtr offset;  // null when absent
+};
+
+struct Assignment {
+  std::string column;
+  ExprPtr value;
+  int32_t position = -1;
+};
+
+struct Update {
+  std::string table;
+  int32_t table_position = -1;
+  std::vector<Assignment> assignments;
+  ExprPtr where;
+};
+
+struct Delete {
+  std::string table;
+  int32_t table_position = -1;
+  ExprPtr where;
+};
+
+struct ShowTables {};
+
+struct Describe {
+  std::string table;
+  int32_t table_position = -1;
+};
+
+using Statement =
+    std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables, Describe>;
+
+}  // namespace kopf::cerebellum::ast

@@ -1,0 +1,2 @@
+grammar Kopf;
+parse : EOF ;

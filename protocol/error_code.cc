@@ -1,0 +1,41 @@
+#include "protocol/error_code.h"
+
+#include <array>
+
+namespace kopf::protocol {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return "Ok";
+    case ErrorCode::kSyntaxError: return "SyntaxError";
+    case ErrorCode::kUndefinedTable: return "UndefinedTable";
+    case ErrorCode::kUndefinedColumn: return "UndefinedColumn";
+    case ErrorCode::kDuplicateTable: return "DuplicateTable";
+    case ErrorCode::kDuplicateKey: return "DuplicateKey";
+    case ErrorCode::kConstraintViolation: return "ConstraintViolation";
+    case ErrorCode::kTypeMismatch: return "TypeMismatch";
+    case ErrorCode::kInvalidValue: return "InvalidValue";
+    case ErrorCode::kNotSupported: return "NotSupported";
+    case ErrorCode::kBusy: return "Busy";
+    case ErrorCode::kConflict: return "Conflict";
+    case ErrorCode::kIoError: return "IoError";
+    case ErrorCode::kCorruption: return "Corruption";
+    case ErrorCode::kInternal: return "Internal";
+    case ErrorCode::kProtocolViolation: return "ProtocolViolation";
+  }
+  return "Unknown";
+}
+
+bool IsKnownErrorCode(uint16_t number) {
+  return number <= static_cast<uint16_t>(ErrorCode::kProtocolViolation);
+}
+
+ErrorCode ErrorCodeFromName(std::string_view name) {
+  for (uint16_t n = 0; IsKnownErrorCode(n); ++n) {
+    auto code = static_cast<ErrorCode>(n);
+    if (ErrorCodeName(code) == name) return code;
+  }
+  return ErrorCode::kOk;
+}
+
+}  // namespace kopf::protocol

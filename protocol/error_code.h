@@ -1,0 +1,49 @@
+// Error codes shared by every layer and carried on the wire.
+//
+// A code says what the caller should do next, not which module failed:
+//   fix the request      kSyntaxError .. kNotSupported
+//   retry later          kBusy, kConflict
+//   the server is hurt   kIoError, kCorruption, kInternal
+//   connection is over   kProtocolViolation
+//
+// The numbers are part of the wire protocol (protocol/PROTOCOL.md) and of
+// logs: DO NOT CHANGE OR REUSE THEM. Add new codes at the end. A switch over
+// ErrorCode has no default: so -Werror=switch lists every place a new code
+// must be handled.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace kopf::protocol {
+
+enum class ErrorCode : uint16_t {
+  kOk = 0,
+  kSyntaxError = 1,          // the SQL text does not parse
+  kUndefinedTable = 2,       // a table name that does not exist
+  kUndefinedColumn = 3,      // a column name that does not exist
+  kDuplicateTable = 4,       // CREATE TABLE of a name already taken
+  kDuplicateKey = 5,         // a primary key value already present
+  kConstraintViolation = 6,  // NOT NULL and other declared constraints
+  kTypeMismatch = 7,         // a value or expression of the wrong type
+  kInvalidValue = 8,         // right type, bad value: overflow, bad literal
+  kNotSupported = 9,         // valid SQL that kopf does not implement yet
+  kBusy = 10,                // the server is overloaded: retry later
+  kConflict = 11,            // a concurrent change got in the way: retry
+  kIoError = 12,             // the disk failed (full, read-only, ...)
+  kCorruption = 13,          // stored data is damaged
+  kInternal = 14,            // a bug in kopf
+  kProtocolViolation = 15,   // a malformed frame; the connection is closed
+};
+
+// The stable name of a code, e.g. "SyntaxError". Used by the shell, by SQL
+// test scripts ("statement error UndefinedColumn") and in logs.
+std::string_view ErrorCodeName(ErrorCode code);
+
+// The code whose ErrorCodeName is `name`, or kOk when there is none.
+ErrorCode ErrorCodeFromName(std::string_view name);
+
+// True for numbers that name a code; used when decoding frames.
+bool IsKnownErrorCode(uint16_t number);
+
+}  // namespace kopf::protocol
