@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "cerebellum/statement_result.h"
 #include "protocol/status.h"
-#include "protocol/value.h"
 
 namespace kopf::cerebrum {
 class Database;
@@ -36,14 +36,6 @@ struct Options {
   // Requests waiting to run, over all clients. Past it Submit answers kBusy
   // at once instead of letting memory grow without bound.
   size_t queue_capacity = 100000;
-};
-
-// The answer to one statement.
-struct StatementResult {
-  std::vector<protocol::ColumnInfo> columns;  // empty when no rows are returned
-  std::vector<protocol::Row> rows;
-  std::string tag;     // "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE TABLE", ...
-  uint64_t count = 0;  // rows returned or affected
 };
 
 struct Request {

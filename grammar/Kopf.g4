@@ -1,2 +1,299 @@
+// The SQL dialect kopf understands. See grammar/README.md.
+//
+// cerebellum/parser/*.cc turn the parse tree into kopf's AST
+// (cerebellum/ast/ast.h); nothing else sees the generated code. Rules carry
+// labels (lhs=, op=, ...) so the builders reach children through plain
+// fields instead of searching child lists.
+//
+// Keywords are case-insensitive (one fragment per letter). Type names such as
+// INTEGER or VARCHAR are not keywords: typeName takes plain identifiers and
+// the builder maps them, so a column may be called "text" or "date".
+// Some keywords are non-reserved (see `identifier`) and may name things.
+//
+// Tokens named UNTERMINATED_* and ERROR_CHAR never appear in a valid
+// statement: they let the lexer accept every input, and the parser driver
+// turns them into precise error messages before parsing.
 grammar Kopf;
-parse : EOF ;
+
+// ---- Statements -----------------------------------------------------------
+
+parse
+  : statement SEMI? EOF
+  ;
+
+statement
+  : createTableStatement
+  | dropTableStatement
+  | insertStatement
+  | selectStatement
+  | updateStatement
+  | deleteStatement
+  | showTablesStatement
+  | describeStatement
+  ;
+
+createTableStatement
+  : K_CREATE K_TABLE (K_IF K_NOT K_EXISTS)? table=identifier
+    LPAREN elements+=tableElement (COMMA elements+=tableElement)* RPAREN
+  ;
+
+tableElement
+  : columnDef
+  | tableConstraint
+  ;
+
+columnDef
+  : name=identifier typeName constraints+=columnConstraint*
+  ;
+
+tableConstraint
+  : K_PRIMARY K_KEY LPAREN columns+=identifier (COMMA columns+=identifier)* RPAREN  # tablePrimaryKey
+  | K_UNIQUE LPAREN columns+=identifier (COMMA columns+=identifier)* RPAREN  # tableUnique
+  ;
+
+columnConstraint
+  : K_PRIMARY K_KEY          # primaryKeyConstraint
+  | K_NOT K_NULL             # notNullConstraint
+  | K_NULL                   # nullConstraint
+  | K_DEFAULT value=arith    # defaultConstraint
+  | K_UNIQUE                 # uniqueConstraint
+  ;
+
+// INTEGER, DOUBLE PRECISION, VARCHAR(20), DECIMAL(10, 2), ...
+typeName
+  : words+=IDENTIFIER+ (LPAREN args+=INTEGER_LITERAL (COMMA args+=INTEGER_LITERAL)? RPAREN)?
+  ;
+
+dropTableStatement
+  : K_DROP K_TABLE (K_IF K_EXISTS)? table=identifier
+  ;
+
+insertStatement
+  : K_INSERT K_INTO table=identifier (LPAREN columns+=identifier (COMMA columns+=identifier)* RPAREN)?
+    K_VALUES rows+=valuesRow (COMMA rows+=valuesRow)*
+  ;
+
+valuesRow
+  : LPAREN values+=expr (COMMA values+=expr)* RPAREN
+  ;
+
+selectStatement
+  : K_SELECT (distinct=K_DISTINCT | K_ALL)? items+=selectItem (COMMA items+=selectItem)*
+    (K_FROM tableRef)?
+    (K_WHERE where=expr)?
+    (K_GROUP K_BY groupBy+=expr (COMMA groupBy+=expr)*)?
+    (K_HAVING having=expr)?
+    (K_ORDER K_BY orders+=orderItem (COMMA orders+=orderItem)*)?
+    (K_LIMIT limit=expr (K_OFFSET offset=expr)? | K_OFFSET offset=expr (K_LIMIT limit=expr)?)?
+  ;
+
+selectItem
+  : STAR                                   # starItem
+  | table=identifier DOT STAR              # tableStarItem
+  | value=expr (K_AS? alias=identifier)?   # exprItem
+  ;
+
+tableRef
+  : table=identifier (K_AS? alias=identifier)?
+  ;
+
+orderItem
+  : value=expr (K_ASC | desc=K_DESC)? (K_NULLS (first=K_FIRST | K_LAST))?
+  ;
+
+updateStatement
+  : K_UPDATE table=identifier K_SET assignments+=assignment (COMMA assignments+=assignment)* (K_WHERE where=expr)?
+  ;
+
+assignment
+  : column=identifier EQ value=expr
+  ;
+
+deleteStatement
+  : K_DELETE K_FROM table=identifier (K_WHERE where=expr)?
+  ;
+
+showTablesStatement
+  : K_SHOW K_TABLES
+  ;
+
+describeStatement
+  : K_DESCRIBE table=identifier
+  ;
+
+// ---- Expressions ----------------------------------------------------------
+//
+// Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL;
+// comparison; [NOT] LIKE, [NOT] IN, [NOT] BETWEEN; then `arith`: ||; + -;
+// * / %; unary + -. ANTLR gives earlier alternatives of a left-recursive rule
+// higher precedence, and binary operators associate to the left.
+//
+// BETWEEN's bounds and LIKE's pattern are `arith`, as in PostgreSQL, so the
+// AND of `x BETWEEN 1 AND 2 AND y` is never taken as part of a bound.
+
+expr
+  : value=arith                                                         # arithExpr
+  | operand=expr negated=K_NOT? K_BETWEEN low=arith K_AND high=arith    # betweenExpr
+  | operand=expr negated=K_NOT? K_IN LPAREN items+=expr (COMMA items+=expr)* RPAREN  # inExpr
+  | operand=expr negated=K_NOT? K_LIKE pattern=arith                    # likeExpr
+  | lhs=expr op=(EQ | EQEQ | NEQ | BANGEQ | LT | LE | GT | GE) rhs=expr # compareExpr
+  | operand=expr (K_IS negated=K_NOT? K_NULL | K_ISNULL | notnull=K_NOTNULL)  # isNullExpr
+  | K_NOT operand=expr                                                  # notExpr
+  | lhs=expr K_AND rhs=expr                                             # andExpr
+  | lhs=expr K_OR rhs=expr                                              # orExpr
+  ;
+
+arith
+  : op=(MINUS | PLUS) operand=arith                                     # unaryArith
+  | lhs=arith op=(STAR | SLASH | PERCENT) rhs=arith                     # multiplyArith
+  | lhs=arith op=(PLUS | MINUS) rhs=arith                               # addArith
+  | lhs=arith CONCAT rhs=arith                                          # concatArith
+  | value=(INTEGER_LITERAL | DECIMAL_LITERAL | STRING_LITERAL | K_TRUE | K_FALSE | K_NULL)
+                                                                        # literalArith
+  | K_CAST LPAREN operand=expr K_AS typeName RPAREN                     # castArith
+  | K_CASE operand=expr? whens+=caseWhen+ (K_ELSE otherwise=expr)? K_END       # caseArith
+  | name=identifier LPAREN
+      (star=STAR | distinct=K_DISTINCT? args+=expr (COMMA args+=expr)*)? RPAREN  # callArith
+  | first=identifier (DOT second=identifier)?                           # columnArith
+  | LPAREN inner=expr RPAREN                                            # parenArith
+  ;
+
+caseWhen
+  : K_WHEN condition=expr K_THEN result=expr
+  ;
+
+// Non-reserved keywords may be used as names without quotes.
+identifier
+  : IDENTIFIER
+  | QUOTED_IDENTIFIER
+  | K_DESCRIBE | K_FIRST | K_IF | K_KEY | K_LAST | K_NULLS | K_SHOW | K_TABLES
+  ;
+
+// ---- Lexer ----------------------------------------------------------------
+// Keywords come before IDENTIFIER: on a tie the earlier rule wins.
+
+K_ALL : A L L ;
+K_AND : A N D ;
+K_AS : A S ;
+K_ASC : A S C ;
+K_BETWEEN : B E T W E E N ;
+K_BY : B Y ;
+K_CASE : C A S E ;
+K_CAST : C A S T ;
+K_CREATE : C R E A T E ;
+K_DEFAULT : D E F A U L T ;
+K_DELETE : D E L E T E ;
+K_DESC : D E S C ;
+K_DESCRIBE : D E S C R I B E ;
+K_DISTINCT : D I S T I N C T ;
+K_DROP : D R O P ;
+K_ELSE : E L S E ;
+K_END : E N D ;
+K_EXISTS : E X I S T S ;
+K_FALSE : F A L S E ;
+K_FIRST : F I R S T ;
+K_FROM : F R O M ;
+K_GROUP : G R O U P ;
+K_HAVING : H A V I N G ;
+K_IF : I F ;
+K_IN : I N ;
+K_INSERT : I N S E R T ;
+K_INTO : I N T O ;
+K_IS : I S ;
+K_ISNULL : I S N U L L ;
+K_KEY : K E Y ;
+K_LAST : L A S T ;
+K_LIKE : L I K E ;
+K_LIMIT : L I M I T ;
+K_NOT : N O T ;
+K_NOTNULL : N O T N U L L ;
+K_NULL : N U L L ;
+K_NULLS : N U L L S ;
+K_OFFSET : O F F S E T ;
+K_OR : O R ;
+K_ORDER : O R D E R ;
+K_PRIMARY : P R I M A R Y ;
+K_SELECT : S E L E C T ;
+K_SET : S E T ;
+K_SHOW : S H O W ;
+K_TABLE : T A B L E ;
+K_TABLES : T A B L E S ;
+K_THEN : T H E N ;
+K_TRUE : T R U E ;
+K_UNIQUE : U N I Q U E ;
+K_UPDATE : U P D A T E ;
+K_VALUES : V A L U E S ;
+K_WHEN : W H E N ;
+K_WHERE : W H E R E ;
+
+IDENTIFIER : [A-Za-z_] [A-Za-z0-9_]* ;
+QUOTED_IDENTIFIER : '"' (~'"' | '""')* '"' ;
+STRING_LITERAL : '\'' (~'\'' | '\'\'')* '\'' ;
+
+INTEGER_LITERAL : DIGIT+ ;
+DECIMAL_LITERAL
+  : DIGIT+ '.' DIGIT* EXPONENT?
+  | '.' DIGIT+ EXPONENT?
+  | DIGIT+ EXPONENT
+  ;
+
+EQ : '=' ;
+EQEQ : '==' ;
+NEQ : '<>' ;
+BANGEQ : '!=' ;
+LT : '<' ;
+LE : '<=' ;
+GT : '>' ;
+GE : '>=' ;
+CONCAT : '||' ;
+PLUS : '+' ;
+MINUS : '-' ;
+STAR : '*' ;
+SLASH : '/' ;
+PERCENT : '%' ;
+LPAREN : '(' ;
+RPAREN : ')' ;
+COMMA : ',' ;
+DOT : '.' ;
+SEMI : ';' ;
+
+LINE_COMMENT : '--' ~[\r\n]* -> skip ;
+BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+WHITESPACE : [ \t\r\n\f\u000B]+ -> skip ;
+
+// Error tokens: only ever reported, never parsed. An unterminated form runs
+// to the end of the input, so it cannot win over a terminated one.
+UNTERMINATED_STRING : '\'' (~'\'' | '\'\'')* EOF ;
+UNTERMINATED_QUOTED_IDENTIFIER : '"' (~'"' | '""')* EOF ;
+UNTERMINATED_BLOCK_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'* EOF ;
+ERROR_CHAR : . ;
+
+fragment DIGIT : [0-9] ;
+fragment EXPONENT : [eE] [+-]? DIGIT+ ;
+
+fragment A : [aA] ;
+fragment B : [bB] ;
+fragment C : [cC] ;
+fragment D : [dD] ;
+fragment E : [eE] ;
+fragment F : [fF] ;
+fragment G : [gG] ;
+fragment H : [hH] ;
+fragment I : [iI] ;
+fragment J : [jJ] ;
+fragment K : [kK] ;
+fragment L : [lL] ;
+fragment M : [mM] ;
+fragment N : [nN] ;
+fragment O : [oO] ;
+fragment P : [pP] ;
+fragment Q : [qQ] ;
+fragment R : [rR] ;
+fragment S : [sS] ;
+fragment T : [tT] ;
+fragment U : [uU] ;
+fragment V : [vV] ;
+fragment W : [wW] ;
+fragment X : [xX] ;
+fragment Y : [yY] ;
+fragment Z : [zZ] ;

@@ -1,1 +1,250 @@
-// placeholder
+// The blocking client over Boost.Asio's synchronous socket API.
+//
+// The socket is kept non-blocking and waited on with poll(), so a write that
+// would block can read responses meanwhile: a program that Send()s
+// thousands of statements before its first Receive() cannot deadlock
+// against a server that stops reading while its answers are not read
+// (PROTOCOL.md, "Flow control").
+//
+// Error mapping: failing to reach the server is kIoError; once connected,
+// anything that ends the connection (EOF, reset, a malformed frame, the
+// server's GOODBYE) is kProtocolViolation, and every later call returns that
+// same Status. Left out: timeouts (a call waits as long as the server
+// takes).
+#include "protocol/client.h"
+
+#include <array>
+#include <cerrno>
+#include <limits>
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <poll.h>
+
+#include "protocol/client_internal.h"
+#include "protocol/frame_decoder.h"
+#include "protocol/frame_encoder.h"
+#include "protocol/message.h"
+
+namespace kopf::protocol {
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using client_internal::ResponseAssembler;
+
+std::string Address(const std::string& host, uint16_t port) {
+  bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+bool WouldBlock(const boost::system::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+class ClientImpl final : public Client {
+ public:
+  explicit ClientImpl(ClientOptions options)
+      : options_(std::move(options)), socket_(io_), decoder_(options_.max_frame_bytes) {}
+
+  ~ClientImpl() override {
+    if (broken_.ok() && socket_.is_open()) {
+      // Best effort: say GOODBYE if it fits in the send buffer right away.
+      std::string frame;
+      EncodeFrame(Envelope{client_id_, 0, Goodbye{}}, &frame);
+      boost::system::error_code ec;
+      socket_.write_some(asio::buffer(frame), ec);
+    }
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+
+  Status Open(const std::string& host, uint16_t port) {
+    boost::system::error_code ec;
+    tcp::resolver resolver(io_);
+    auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+    if (!ec) asio::connect(socket_, endpoints, ec);
+    if (ec) {
+      return Status::IoError("cannot connect to " + Address(host, port) + ": " + ec.message());
+    }
+    socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
+    if (ec) return Status::IoError("cannot configure the socket: " + ec.message());
+    return Status::Ok();
+  }
+
+  Status Handshake() {
+    if (!IsValidUtf8(options_.client_name)) {
+      return Status::InvalidValue("client name is not valid UTF-8");
+    }
+    std::string frame;
+    EncodeFrame(Envelope{0, 0, Hello{kProtocolMajor, kProtocolMinor, options_.client_name}},
+                &frame);
+    KOPF_RETURN_IF_ERROR(WriteAll(frame));
+    KOPF_ASSIGN_OR_RETURN(Envelope reply, NextFrame());
+    if (auto* error = std::get_if<ErrorMessage>(&reply.message)) {
+      return Fail(ToStatus(*error));
+    }
+    auto* welcome = std::get_if<Welcome>(&reply.message);
+    if (welcome == nullptr) {
+      return Fail(Status::ProtocolViolation("expected WELCOME, got " + Describe(reply)));
+    }
+    if (welcome->major != kProtocolMajor) {
+      return Fail(Status::ProtocolViolation("server speaks protocol major version " +
+                                            std::to_string(welcome->major) + ", this client " +
+                                            std::to_string(kProtocolMajor)));
+    }
+    if (welcome->client_id == 0 || reply.client_id != welcome->client_id) {
+      return Fail(Status::ProtocolViolation("WELCOME assigns a bad client id"));
+    }
+    client_id_ = welcome->client_id;
+    server_version_ = welcome->server_version;
+    assembler_.emplace(client_id_);
+    return Status::Ok();
+  }
+
+  Result<QueryResult> Query(std::string_view sql) override {
+    KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, Send(sql));
+    for (;;) {
+      if (std::optional<Response> response = assembler_->Take(payload_id)) {
+        if (!response->status.ok()) return response->status;
+        return std::move(response->result);
+      }
+      KOPF_RETURN_IF_ERROR(ReceiveFrame());
+    }
+  }
+
+  Result<uint64_t> Send(std::string_view sql) override {
+    if (!broken_.ok()) return broken_;
+    constexpr size_t kMaxSql = std::numeric_limits<uint32_t>::max() - kHeaderBytes - 4;
+    if (sql.size() > kMaxSql) {
+      return Status::InvalidValue("statement of " + std::to_string(sql.size()) +
+                                  " bytes is too large for a frame");
+    }
+    if (!IsValidUtf8(sql)) return Status::InvalidValue("statement is not valid UTF-8");
+    uint64_t payload_id = ++last_payload_id_;
+    std::string frame;
+    EncodeFrame(Envelope{client_id_, payload_id, protocol::Query{std::string(sql)}}, &frame);
+    assembler_->Expect(payload_id);
+    KOPF_RETURN_IF_ERROR(WriteAll(frame));
+    return payload_id;
+  }
+
+  Result<Response> Receive() override {
+    if (!broken_.ok()) return broken_;
+    for (;;) {
+      if (std::optional<Response> response = assembler_->TakeAny()) return std::move(*response);
+      if (!assembler_->awaiting()) {
+        return Status::InvalidValue("Receive() called with no request outstanding");
+      }
+      KOPF_RETURN_IF_ERROR(ReceiveFrame());
+    }
+  }
+
+  uint32_t client_id() const override { return client_id_; }
+  const std::string& server_version() const override { return server_version_; }
+
+ private:
+  // Marks the connection dead; every later call returns `status`.
+  Status Fail(Status status) {
+    if (broken_.ok()) broken_ = std::move(status);
+    boost::system::error_code ec;
+    socket_.close(ec);
+    return broken_;
+  }
+
+  Status Lost(const std::string& what, const boost::system::error_code& ec) {
+    return Fail(
+        Status::ProtocolViolation("connection to the server lost: " + what + ": " + ec.message()));
+  }
+
+  // Waits until the socket is ready for `events` (POLLIN/POLLOUT).
+  Result<short> Wait(short events) {
+    pollfd pfd{socket_.native_handle(), events, 0};
+    for (;;) {
+      int n = ::poll(&pfd, 1, -1);
+      if (n > 0) return pfd.revents;
+      if (n < 0 && errno != EINTR) {
+        return Lost("poll", boost::system::error_code(errno, boost::system::system_category()));
+      }
+    }
+  }
+
+  // Reads once into the decoder. With `block`, waits for data first;
+  // without, reads only what has already arrived.
+  Status ReadSome(bool block) {
+    if (block) {
+      KOPF_ASSIGN_OR_RETURN(short ready, Wait(POLLIN));
+      (void)ready;
+    }
+    boost::system::error_code ec;
+    size_t n = socket_.read_some(asio::buffer(read_buffer_), ec);
+    if (WouldBlock(ec)) return Status::Ok();
+    if (ec == asio::error::eof) {
+      return Fail(Status::ProtocolViolation("connection to the server lost: the server closed it"));
+    }
+    if (ec) return Lost("cannot read", ec);
+    decoder_.Append(std::span<const uint8_t>(read_buffer_.data(), n));
+    return Status::Ok();
+  }
+
+  // Writes all of `bytes`, taking in responses while the socket is full.
+  Status WriteAll(std::string_view bytes) {
+    size_t written = 0;
+    while (written < bytes.size()) {
+      boost::system::error_code ec;
+      written += socket_.write_some(asio::buffer(bytes.substr(written)), ec);
+      if (WouldBlock(ec)) {
+        KOPF_ASSIGN_OR_RETURN(short ready, Wait(POLLIN | POLLOUT));
+        if (ready & (POLLIN | POLLERR | POLLHUP)) KOPF_RETURN_IF_ERROR(ReadSome(false));
+      } else if (ec) {
+        return Lost("cannot send", ec);
+      }
+    }
+    return Status::Ok();
+  }
+
+  Result<Envelope> NextFrame() {
+    for (;;) {
+      Result<std::optional<Envelope>> next = decoder_.Next();
+      if (!next.ok()) {
+        return Fail(
+            Status::ProtocolViolation("server sent a bad frame: " + next.status().message()));
+      }
+      if (next->has_value()) return std::move(**next);
+      KOPF_RETURN_IF_ERROR(ReadSome(true));
+    }
+  }
+
+  // Receives one frame and adds it to the response it belongs to.
+  Status ReceiveFrame() {
+    KOPF_ASSIGN_OR_RETURN(Envelope envelope, NextFrame());
+    Status status = assembler_->OnFrame(std::move(envelope));
+    if (!status.ok()) return Fail(std::move(status));
+    return Status::Ok();
+  }
+
+  ClientOptions options_;
+  asio::io_context io_;  // before socket_: the socket's I/O object needs it
+  tcp::socket socket_;
+  FrameDecoder decoder_;
+  std::array<uint8_t, 64 * 1024> read_buffer_;
+  std::optional<ResponseAssembler> assembler_;  // set by the handshake
+  Status broken_;                               // non-OK once the connection is unusable
+  uint32_t client_id_ = 0;
+  uint64_t last_payload_id_ = 0;
+  std::string server_version_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, uint16_t port,
+                                                const ClientOptions& options) {
+  auto client = std::make_unique<ClientImpl>(options);
+  KOPF_RETURN_IF_ERROR(client->Open(host, port));
+  KOPF_RETURN_IF_ERROR(client->Handshake());
+  return std::unique_ptr<Client>(std::move(client));
+}
+
+}  // namespace kopf::protocol

@@ -22,12 +22,13 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kCorruption: return "Corruption";
     case ErrorCode::kInternal: return "Internal";
     case ErrorCode::kProtocolViolation: return "ProtocolViolation";
+    case ErrorCode::kDuplicateColumn: return "DuplicateColumn";
   }
   return "Unknown";
 }
 
 bool IsKnownErrorCode(uint16_t number) {
-  return number <= static_cast<uint16_t>(ErrorCode::kProtocolViolation);
+  return number <= static_cast<uint16_t>(ErrorCode::kDuplicateColumn);
 }
 
 ErrorCode ErrorCodeFromName(std::string_view name) {

@@ -1,7 +1,7 @@
 // Error codes shared by every layer and carried on the wire.
 //
 // A code says what the caller should do next, not which module failed:
-//   fix the request      kSyntaxError .. kNotSupported
+//   fix the request      kSyntaxError .. kNotSupported, kDuplicateColumn
 //   retry later          kBusy, kConflict
 //   the server is hurt   kIoError, kCorruption, kInternal
 //   connection is over   kProtocolViolation
@@ -34,6 +34,7 @@ enum class ErrorCode : uint16_t {
   kCorruption = 13,          // stored data is damaged
   kInternal = 14,            // a bug in kopf
   kProtocolViolation = 15,   // a malformed frame; the connection is closed
+  kDuplicateColumn = 16,     // a column name given twice (CREATE TABLE, INSERT)
 };
 
 // The stable name of a code, e.g. "SyntaxError". Used by the shell, by SQL

@@ -1,1 +1,175 @@
-// placeholder
+#include "protocol/frame_encoder.h"
+
+#include <bit>
+#include <cassert>
+#include <limits>
+
+namespace kopf::protocol {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+// Little-endian appends. Written byte by byte so the output does not depend
+// on the host's byte order; the compiler turns each into one store.
+void PutU8(uint8_t v, std::string* out) { out->push_back(static_cast<char>(v)); }
+
+void PutU16(uint16_t v, std::string* out) {
+  char b[2] = {static_cast<char>(v), static_cast<char>(v >> 8)};
+  out->append(b, sizeof b);
+}
+
+void PutU32(uint32_t v, std::string* out) {
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out->append(b, sizeof b);
+}
+
+void PutU64(uint64_t v, std::string* out) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out->append(b, sizeof b);
+}
+
+void PutString(std::string_view s, std::string* out) {
+  assert(s.size() <= std::numeric_limits<uint32_t>::max());
+  PutU32(static_cast<uint32_t>(s.size()), out);
+  out->append(s);
+}
+
+void PutValue(const Value& v, std::string* out) {
+  PutU8(static_cast<uint8_t>(v.type()), out);
+  switch (v.type()) {
+    case Type::kNull:
+      break;
+    case Type::kInteger:
+      PutU64(static_cast<uint64_t>(v.as_integer()), out);
+      break;
+    // The bit pattern travels unchanged, so NaN payloads and -0.0 survive.
+    case Type::kDouble:
+      PutU64(std::bit_cast<uint64_t>(v.as_double()), out);
+      break;
+    case Type::kText:
+      PutString(v.as_text(), out);
+      break;
+    case Type::kBoolean:
+      PutU8(v.as_boolean() ? 1 : 0, out);
+      break;
+  }
+}
+
+// Appends the length placeholder and the header; returns where the frame
+// starts so FinishFrame can fill in the length.
+size_t BeginFrame(MessageType type, uint32_t client_id, uint64_t payload_id, std::string* out) {
+  size_t start = out->size();
+  PutU32(0, out);
+  PutU8(kFrameVersion, out);
+  PutU8(static_cast<uint8_t>(type), out);
+  PutU16(0, out);  // flags
+  PutU32(client_id, out);
+  PutU64(payload_id, out);
+  return start;
+}
+
+void FinishFrame(size_t start, std::string* out) {
+  size_t length = out->size() - start - kLengthFieldBytes;
+  assert(length <= std::numeric_limits<uint32_t>::max());
+  for (size_t i = 0; i < kLengthFieldBytes; ++i) {
+    (*out)[start + i] = static_cast<char>(length >> (8 * i));
+  }
+}
+
+void PutRows(std::span<const Row> rows, std::string* out) {
+  size_t width = rows.empty() ? 0 : rows.front().size();
+  assert(rows.size() <= std::numeric_limits<uint32_t>::max());
+  assert(width <= std::numeric_limits<uint16_t>::max());
+  PutU32(static_cast<uint32_t>(rows.size()), out);
+  PutU16(static_cast<uint16_t>(width), out);
+  for (const Row& row : rows) {
+    assert(row.size() == width && "all rows of a batch have the same width");
+    for (const Value& v : row) PutValue(v, out);
+  }
+}
+
+void PutBody(const Message& message, std::string* out) {
+  std::visit(Overloaded{
+                 [out](const Hello& m) {
+                   PutU16(m.major, out);
+                   PutU16(m.minor, out);
+                   PutString(m.client_name, out);
+                 },
+                 [out](const Welcome& m) {
+                   PutU32(m.client_id, out);
+                   PutU16(m.major, out);
+                   PutU16(m.minor, out);
+                   PutString(m.server_version, out);
+                 },
+                 [](const Goodbye&) {},
+                 [out](const Query& m) { PutString(m.sql, out); },
+                 [out](const RowDescription& m) {
+                   assert(m.columns.size() <= std::numeric_limits<uint16_t>::max());
+                   PutU16(static_cast<uint16_t>(m.columns.size()), out);
+                   for (const ColumnInfo& c : m.columns) {
+                     PutString(c.name, out);
+                     PutU8(static_cast<uint8_t>(c.type), out);
+                   }
+                 },
+                 [out](const RowBatch& m) { PutRows(m.rows, out); },
+                 [out](const Complete& m) {
+                   PutString(m.tag, out);
+                   PutU64(m.count, out);
+                 },
+                 [out](const ErrorMessage& m) {
+                   assert(m.code != ErrorCode::kOk);
+                   PutU16(static_cast<uint16_t>(m.code), out);
+                   PutU32(static_cast<uint32_t>(m.position), out);
+                   PutString(m.message, out);
+                 },
+             },
+             message);
+}
+
+}  // namespace
+
+void EncodeFrame(const Envelope& envelope, std::string* out) {
+  size_t start = BeginFrame(TypeOf(envelope.message), envelope.client_id, envelope.payload_id, out);
+  PutBody(envelope.message, out);
+  FinishFrame(start, out);
+}
+
+void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<const Row> rows,
+                         std::string* out) {
+  size_t start = BeginFrame(MessageType::kRowBatch, client_id, payload_id, out);
+  PutRows(rows, out);
+  FinishFrame(start, out);
+}
+
+size_t EncodedValueSize(const Value& value) {
+  switch (value.type()) {
+    case Type::kNull:
+      return 1;
+    case Type::kInteger:
+    case Type::kDouble:
+      return 1 + 8;
+    case Type::kText:
+      return 1 + 4 + value.as_text().size();
+    case Type::kBoolean:
+      return 1 + 1;
+  }
+  return 1;
+}
+
+size_t EncodedRowBatchFrameSize(std::span<const Row> rows) {
+  size_t size = kLengthFieldBytes + kHeaderBytes + 4 + 2;
+  for (const Row& row : rows) {
+    for (const Value& v : row) size += EncodedValueSize(v);
+  }
+  return size;
+}
+
+}  // namespace kopf::protocol

@@ -41,6 +41,9 @@ class [[nodiscard]] Status {
   static Status DuplicateTable(std::string m, int32_t pos = kNoPosition) {
     return {ErrorCode::kDuplicateTable, std::move(m), pos};
   }
+  static Status DuplicateColumn(std::string m, int32_t pos = kNoPosition) {
+    return {ErrorCode::kDuplicateColumn, std::move(m), pos};
+  }
   static Status DuplicateKey(std::string m) { return {ErrorCode::kDuplicateKey, std::move(m)}; }
   static Status ConstraintViolation(std::string m, int32_t pos = kNoPosition) {
     return {ErrorCode::kConstraintViolation, std::move(m), pos};

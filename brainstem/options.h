@@ -1,0 +1,42 @@
+// Options for the network edge: where to listen and the limits that keep
+// one client from exhausting the server. Every field has its default here
+// with the trade-off it controls; brainstem/main.cc fills it from flags.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "protocol/frame_format.h"
+
+namespace kopf::brainstem {
+
+struct Options {
+  // Address to listen on: an IP address or a host name that resolves to
+  // one. The default accepts local connections only.
+  std::string host = "127.0.0.1";
+  // TCP port; 0 lets the kernel pick a free one (tests), see Server::port().
+  uint16_t port = 5433;
+  // Largest frame accepted from a client. Bounds the memory one request
+  // can pin before it is even parsed; a larger frame is a protocol
+  // violation that closes the connection.
+  uint32_t max_frame_bytes = protocol::kDefaultMaxFrameBytes;
+  // Response bytes a connection may have waiting behind the one being
+  // written. A client that stops reading is disconnected past it, so it
+  // cannot make the server buffer without bound. One response, however
+  // large, is always accepted: the engine has materialised it already.
+  size_t max_queued_bytes = size_t{64} << 20;
+  // Requests of one connection submitted and not yet answered. Past it the
+  // session stops reading from that client (TCP pushes back) instead of
+  // queuing more work; it is not an error.
+  size_t max_requests_in_flight = 1024;
+  // Threads running the network event loop. One is plenty for thousands of
+  // connections, since statements run on the engine's workers.
+  int io_threads = 1;
+  // At shutdown, how long connections get to finish their in-flight
+  // requests before they are closed regardless.
+  std::chrono::milliseconds shutdown_grace{10000};
+};
+
+}  // namespace kopf::brainstem

@@ -1,0 +1,112 @@
+#include "brainstem/response_encoder.h"
+
+#include <limits>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "protocol/frame_decoder.h"
+#include "protocol/frame_encoder.h"
+#include "protocol/frame_format.h"
+#include "protocol/message.h"
+
+namespace kopf::brainstem {
+
+using protocol::Envelope;
+using protocol::Row;
+using protocol::Status;
+using protocol::Type;
+using protocol::Value;
+
+namespace {
+
+// Frame overhead of a ROW_BATCH: length, header, row and column counts.
+constexpr size_t kRowBatchOverhead = protocol::kLengthFieldBytes + protocol::kHeaderBytes + 6;
+
+std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& status) {
+  protocol::ErrorMessage error = protocol::ToErrorMessage(status);
+  if (!protocol::IsValidUtf8(error.message)) {
+    // Messages may quote user data; never let one break the client's decoder.
+    for (char& c : error.message) {
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    }
+  }
+  std::string out;
+  protocol::EncodeFrame(Envelope{client_id, payload_id, std::move(error)}, &out);
+  return out;
+}
+
+// Bytes `row` takes in a ROW_BATCH, or an error when the protocol cannot
+// carry it.
+protocol::Result<size_t> CheckRow(const Row& row, size_t index,
+                                  const cerebellum::StatementResult& result) {
+  if (row.size() != result.columns.size()) {
+    return Status::Internal(fmt::format("row {} has {} values for {} columns", index, row.size(),
+                                        result.columns.size()));
+  }
+  size_t bytes = 0;
+  for (size_t c = 0; c < row.size(); ++c) {
+    const Value& v = row[c];
+    if (v.type() == Type::kText && !protocol::IsValidUtf8(v.as_text())) {
+      return Status::Corruption(fmt::format("row {} column \"{}\": TEXT value is not valid UTF-8",
+                                            index, result.columns[c].name));
+    }
+    bytes += protocol::EncodedValueSize(v);
+  }
+  if (bytes + kRowBatchOverhead > protocol::kMaxServerFrameBytes) {
+    return Status::NotSupported(
+        fmt::format("row {} takes {} bytes, more than one frame may carry", index, bytes));
+  }
+  return bytes;
+}
+
+Status CheckShape(const cerebellum::StatementResult& result) {
+  if (result.columns.size() > std::numeric_limits<uint16_t>::max()) {
+    return Status::NotSupported(
+        fmt::format("a result of {} columns; at most 65535 can be sent", result.columns.size()));
+  }
+  if (result.columns.empty() && !result.rows.empty()) {
+    return Status::Internal("statement returned rows without columns");
+  }
+  for (const protocol::ColumnInfo& c : result.columns) {
+    if (!protocol::IsValidUtf8(c.name)) return Status::Internal("column name is not valid UTF-8");
+  }
+  if (!protocol::IsValidUtf8(result.tag)) return Status::Internal("tag is not valid UTF-8");
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
+                           const protocol::Result<cerebellum::StatementResult>& result) {
+  if (!result.ok()) return ErrorFrame(client_id, payload_id, result.status());
+  const cerebellum::StatementResult& r = *result;
+  if (Status shape = CheckShape(r); !shape.ok()) return ErrorFrame(client_id, payload_id, shape);
+
+  std::string out;
+  if (!r.columns.empty()) {
+    protocol::EncodeFrame(Envelope{client_id, payload_id, protocol::RowDescription{r.columns}},
+                          &out);
+    std::span<const Row> rows(r.rows);
+    size_t begin = 0;
+    size_t batch_bytes = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      protocol::Result<size_t> row_bytes = CheckRow(rows[i], i, r);
+      if (!row_bytes.ok()) return ErrorFrame(client_id, payload_id, row_bytes.status());
+      bool full = i - begin == kRowBatchMaxRows || batch_bytes + *row_bytes > kRowBatchTargetBytes;
+      if (i > begin && full) {
+        protocol::EncodeRowBatchFrame(client_id, payload_id, rows.subspan(begin, i - begin), &out);
+        begin = i;
+        batch_bytes = 0;
+      }
+      batch_bytes += *row_bytes;
+    }
+    if (begin < rows.size()) {
+      protocol::EncodeRowBatchFrame(client_id, payload_id, rows.subspan(begin), &out);
+    }
+  }
+  protocol::EncodeFrame(Envelope{client_id, payload_id, protocol::Complete{r.tag, r.count}}, &out);
+  return out;
+}
+
+}  // namespace kopf::brainstem

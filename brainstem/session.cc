@@ -1,0 +1,335 @@
+#include "brainstem/session.h"
+
+#include <chrono>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "brainstem/log.h"
+#include "brainstem/response_encoder.h"
+#include "cerebellum/engine.h"
+#include "protocol/frame_encoder.h"
+
+namespace kopf::brainstem {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using protocol::Envelope;
+using protocol::MessageType;
+
+namespace {
+
+constexpr size_t kReadChunkBytes = 64 * 1024;
+// The writer hands the kernel up to this much per write call, gathered
+// from several queued responses, to save system calls under pipelining.
+constexpr size_t kWriteGatherBytes = 1 << 20;
+constexpr size_t kWriteGatherResponses = 64;
+
+}  // namespace
+
+Session::Session(tcp::socket socket, std::shared_ptr<SessionContext> context)
+    : socket_(std::move(socket)),
+      context_(std::move(context)),
+      reader_wake_(socket_.get_executor()),
+      writer_wake_(socket_.get_executor()),
+      decoder_(context_->options.max_frame_bytes),
+      read_buffer_(kReadChunkBytes) {
+  boost::system::error_code ec;
+  tcp::endpoint peer = socket_.remote_endpoint(ec);
+  peer_ = ec ? "unknown peer" : fmt::format("{}:{}", peer.address().to_string(), peer.port());
+  // Frames are small and answers latency-bound: do not wait to coalesce.
+  socket_.set_option(tcp::no_delay(true), ec);
+}
+
+void Session::Start() {
+  auto on_exit = [self = shared_from_this()](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      self->Close(fmt::format("internal error: {}", ex.what()));
+    } catch (...) {
+      self->Close("internal error");
+    }
+  };
+  asio::co_spawn(socket_.get_executor(), ReadLoop(shared_from_this()), on_exit);
+  asio::co_spawn(socket_.get_executor(), WriteLoop(shared_from_this()), on_exit);
+}
+
+void Session::Shutdown() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_) return;
+    if (self->client_id_ == 0) {
+      self->Close("server shutting down");
+      return;
+    }
+    self->Finish(Ending::kGraceful, "server shutting down");
+    // Wakes a reader blocked in async_read_some with EOF.
+    boost::system::error_code ec;
+    self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
+  });
+}
+
+void Session::Abort() {
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this()] { self->Close("closed at shutdown before finishing"); });
+}
+
+// ---- Reading ----
+
+bool Session::ReaderMustWait() const {
+  // Back-pressure: stop taking requests while this client already has many
+  // in flight or a lot of unsent output; TCP then slows the client down.
+  return in_flight_ >= context_->options.max_requests_in_flight ||
+         queued_bytes_ >= context_->options.max_queued_bytes / 2;
+}
+
+asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
+  boost::system::error_code ec;
+  for (;;) {
+    while (!closed_ && ending_ == Ending::kNone && ReaderMustWait()) {
+      reader_wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await reader_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (closed_ || ending_ != Ending::kNone) co_return;
+
+    protocol::Result<std::optional<Envelope>> next = decoder_.Next();
+    if (!next.ok()) {
+      const auto& header = decoder_.last_header();
+      Violation(next.status().message(), header && client_id_ != 0 ? header->payload_id : 0);
+      co_return;
+    }
+    if (next->has_value()) {
+      if (!Handle(std::move(**next))) co_return;
+      continue;
+    }
+
+    size_t n = co_await socket_.async_read_some(asio::buffer(read_buffer_),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_ || ending_ != Ending::kNone) co_return;
+    if (ec == asio::error::eof) {
+      Finish(Ending::kGraceful, decoder_.buffered_bytes() > 0
+                                    ? "client closed the connection in the middle of a frame"
+                                    : "client closed the connection");
+      co_return;
+    }
+    if (ec) {
+      Close(fmt::format("read failed: {}", ec.message()));
+      co_return;
+    }
+    decoder_.Append(std::span<const uint8_t>(read_buffer_.data(), n));
+  }
+}
+
+bool Session::Handle(Envelope envelope) {
+  MessageType type = protocol::TypeOf(envelope.message);
+  if (client_id_ == 0) {
+    if (type != MessageType::kHello) {
+      Violation(
+          fmt::format("expected HELLO as the first frame, got {}", protocol::MessageTypeName(type)),
+          0);
+      return false;
+    }
+    return HandleHello(envelope);
+  }
+  if (envelope.client_id != client_id_) {
+    Violation(fmt::format("{} carries client_id {}, but this connection is client {}",
+                          protocol::MessageTypeName(type), envelope.client_id, client_id_),
+              envelope.payload_id);
+    return false;
+  }
+  switch (type) {
+    case MessageType::kQuery:
+      if (envelope.payload_id != last_payload_id_ + 1) {
+        Violation(fmt::format("QUERY payload_id {} is out of sequence (expected {})",
+                              envelope.payload_id, last_payload_id_ + 1),
+                  envelope.payload_id);
+        return false;
+      }
+      last_payload_id_ = envelope.payload_id;
+      Submit(envelope.payload_id, std::move(std::get<protocol::Query>(envelope.message).sql));
+      return true;
+    case MessageType::kGoodbye:
+      Finish(Ending::kGraceful, "client said GOODBYE");
+      return false;
+    case MessageType::kHello:
+    case MessageType::kWelcome:
+    case MessageType::kRowDescription:
+    case MessageType::kRowBatch:
+    case MessageType::kComplete:
+    case MessageType::kError:
+      break;
+  }
+  Violation(fmt::format("a client may not send {} here", protocol::MessageTypeName(type)),
+            envelope.payload_id);
+  return false;
+}
+
+bool Session::HandleHello(const Envelope& envelope) {
+  const auto& hello = std::get<protocol::Hello>(envelope.message);
+  if (envelope.client_id != 0 || envelope.payload_id != 0) {
+    Violation("HELLO must carry client_id 0 and payload_id 0", 0);
+    return false;
+  }
+  if (hello.major != protocol::kProtocolMajor) {
+    Violation(fmt::format("unsupported protocol major version {} (this server speaks {}.{})",
+                          hello.major, protocol::kProtocolMajor, protocol::kProtocolMinor),
+              0);
+    return false;
+  }
+  do {
+    client_id_ = context_->next_client_id.fetch_add(1);
+  } while (client_id_ == 0);  // 0 means "no id yet"; skipped after 2^32 connections
+  Log("client {} connected from {} as \"{}\" (protocol {}.{})", client_id_, peer_,
+      hello.client_name, hello.major, hello.minor);
+  std::string frame;
+  protocol::EncodeFrame(
+      Envelope{client_id_, 0,
+               protocol::Welcome{client_id_, protocol::kProtocolMajor, protocol::kProtocolMinor,
+                                 context_->server_version}},
+      &frame);
+  Enqueue(std::move(frame));
+  return true;
+}
+
+void Session::Submit(uint64_t payload_id, std::string sql) {
+  ++in_flight_;
+  // A tracked-work executor keeps io_context::run() from returning while
+  // the engine still owes this session an answer (graceful shutdown).
+  auto work = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
+  uint32_t client_id = client_id_;
+  context_->engine->Submit(cerebellum::Request{client_id, payload_id, std::move(sql)},
+                           [self = shared_from_this(), work, client_id,
+                            payload_id](protocol::Result<cerebellum::StatementResult> result) {
+                             if (!result.ok()) {
+                               Log("{}-{} {}", client_id, payload_id, result.status().ToString());
+                             }
+                             // Encoding runs here, on the worker, to keep the event loop free.
+                             std::string bytes = EncodeResponse(client_id, payload_id, result);
+                             asio::post(work, [self, bytes = std::move(bytes)]() mutable {
+                               self->OnResponse(std::move(bytes));
+                             });
+                           });
+}
+
+// ---- Writing ----
+
+void Session::OnResponse(std::string bytes) {
+  --in_flight_;
+  Wake(reader_wake_);
+  if (closed_ || ending_ == Ending::kAfterError) return;  // nobody to send it to
+  Enqueue(std::move(bytes));
+}
+
+void Session::Enqueue(std::string bytes) {
+  queued_bytes_ += bytes.size();
+  queue_.push_back(std::move(bytes));
+  if (queue_.size() > 1 && queued_bytes_ > context_->options.max_queued_bytes) {
+    Close(
+        fmt::format("{} bytes of responses are waiting for a client that is not reading "
+                    "(limit {})",
+                    queued_bytes_, context_->options.max_queued_bytes));
+    return;
+  }
+  Wake(writer_wake_);
+}
+
+asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
+  boost::system::error_code ec;
+  std::vector<std::string> batch;
+  std::vector<asio::const_buffer> buffers;
+  for (;;) {
+    if (closed_) co_return;
+    if (!queue_.empty()) {
+      batch.clear();
+      buffers.clear();
+      size_t bytes = 0;
+      while (!queue_.empty() && batch.size() < kWriteGatherResponses && bytes < kWriteGatherBytes) {
+        bytes += queue_.front().size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_bytes_ -= bytes;
+      Wake(reader_wake_);
+      for (const std::string& b : batch) buffers.push_back(asio::buffer(b));
+      co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+      if (closed_) co_return;
+      if (ec) {
+        Close(fmt::format("write failed: {}", ec.message()));
+        co_return;
+      }
+      continue;
+    }
+    if (ending_ == Ending::kAfterError) {
+      Close(ending_reason_);  // the ERROR frame was the last thing queued
+      co_return;
+    }
+    if (ending_ == Ending::kGraceful && in_flight_ == 0) {
+      if (client_id_ != 0) {
+        std::string goodbye;
+        protocol::EncodeFrame(Envelope{client_id_, 0, protocol::Goodbye{}}, &goodbye);
+        co_await asio::async_write(socket_, asio::buffer(goodbye),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+      Close(ending_reason_);
+      co_return;
+    }
+    writer_wake_.expires_at(asio::steady_timer::time_point::max());
+    co_await writer_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// ---- Ending ----
+
+void Session::Violation(const std::string& what, uint64_t payload_id) {
+  if (closed_ || ending_ == Ending::kAfterError) return;
+  Log("{} broke the protocol: {}", Name(), what);
+  std::string frame;
+  protocol::EncodeFrame(
+      Envelope{client_id_, payload_id,
+               protocol::ToErrorMessage(protocol::Status::ProtocolViolation(what))},
+      &frame);
+  ending_ = Ending::kAfterError;
+  ending_reason_ = "protocol violation";
+  // Not through Enqueue: the error must go out even past the queue limit.
+  queued_bytes_ += frame.size();
+  queue_.push_back(std::move(frame));
+  Wake(writer_wake_);
+  Wake(reader_wake_);
+}
+
+void Session::Finish(Ending ending, std::string reason) {
+  if (ending_ != Ending::kNone) return;
+  ending_ = ending;
+  ending_reason_ = std::move(reason);
+  Wake(writer_wake_);
+  Wake(reader_wake_);
+}
+
+void Session::Close(const std::string& reason) {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  reader_wake_.cancel();
+  writer_wake_.cancel();
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (client_id_ != 0) context_->engine->ForgetClient(client_id_);
+  context_->open_sessions.fetch_sub(1);
+  Log("{} disconnected: {}", Name(), reason);
+}
+
+void Session::Wake(asio::steady_timer& timer) {
+  // Waiters re-check their condition after every wake-up, and both run on
+  // this strand, so a wake-up with nobody waiting is simply lost.
+  timer.cancel();
+}
+
+std::string Session::Name() const {
+  if (client_id_ != 0) return fmt::format("client {}", client_id_);
+  return fmt::format("connection from {}", peer_);
+}
+
+}  // namespace kopf::brainstem

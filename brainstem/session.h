@@ -1,0 +1,112 @@
+// Session: one client connection, from HELLO to close.
+//
+// The life of a connection:
+//   1. The server accepts the socket on its own strand and calls Start(),
+//      which spawns two coroutines on that strand: a reader and a writer.
+//   2. The reader decodes frames. The first must be HELLO; the session
+//      assigns the next client id and queues a WELCOME. Each QUERY goes to
+//      Engine::Submit; its completion (on a worker thread) encodes the whole
+//      response there and posts the bytes back to the strand.
+//   3. The writer drains the outgoing queue. Responses are queued whole, so
+//      each response's frames stay contiguous, in whatever order the engine
+//      finishes them.
+//   4. The connection ends one of three ways:
+//        - gracefully (client GOODBYE or EOF, or server shutdown): reading
+//          stops, in-flight requests finish and are written, the server
+//          says GOODBYE and closes;
+//        - on a protocol violation: an ERROR frame is queued behind what is
+//          already queued, later responses are dropped, and the connection
+//          closes once the ERROR is written;
+//        - on an I/O error or a client that stops reading (see
+//          Options::max_queued_bytes): closed at once.
+//      Closing calls Engine::ForgetClient. Completions that arrive after
+//      the close are dropped; each holds a shared_ptr to the session and a
+//      tracked-work executor, so neither the session nor the io_context
+//      goes away under it.
+//
+// Thread-safety: Start, Shutdown and Abort may be called from any thread;
+// everything else runs on the session's strand (the socket's executor).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>  // before Asio: its C++20 coroutine support needs it
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "brainstem/options.h"
+#include "protocol/frame_decoder.h"
+#include "protocol/message.h"
+#include "protocol/status.h"
+
+namespace kopf::cerebellum {
+class Engine;
+}
+
+namespace kopf::brainstem {
+
+// What the sessions of one server share. Held by shared_ptr by the server
+// and by every session.
+struct SessionContext {
+  cerebellum::Engine* engine = nullptr;  // outlives every session's I/O
+  Options options;
+  std::string server_version;
+  std::atomic<uint32_t> next_client_id{1};
+  std::atomic<size_t> open_sessions{0};  // sessions not yet closed
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // REQUIRES: the socket's executor is a strand; the caller has counted
+  // this session in context->open_sessions (Close() uncounts it).
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<SessionContext> context);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Start();
+  // Stops reading, finishes in-flight requests, says GOODBYE, closes.
+  void Shutdown();
+  // Closes now; in-flight responses are dropped.
+  void Abort();
+
+ private:
+  enum class Ending { kNone, kGraceful, kAfterError };
+
+  boost::asio::awaitable<void> ReadLoop(std::shared_ptr<Session> self);
+  boost::asio::awaitable<void> WriteLoop(std::shared_ptr<Session> self);
+  bool ReaderMustWait() const;
+  // Acts on one frame; false when reading must stop.
+  bool Handle(protocol::Envelope envelope);
+  bool HandleHello(const protocol::Envelope& envelope);
+  void Submit(uint64_t payload_id, std::string sql);
+  void OnResponse(std::string bytes);
+  void Enqueue(std::string bytes);
+  void Violation(const std::string& what, uint64_t payload_id);
+  void Finish(Ending ending, std::string reason);
+  void Close(const std::string& reason);
+  void Wake(boost::asio::steady_timer& timer);
+  std::string Name() const;
+
+  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<SessionContext> context_;
+  boost::asio::steady_timer reader_wake_;
+  boost::asio::steady_timer writer_wake_;
+  protocol::FrameDecoder decoder_;
+  std::vector<uint8_t> read_buffer_;
+  std::string peer_;
+  uint32_t client_id_ = 0;  // 0 until the handshake
+  uint64_t last_payload_id_ = 0;
+  size_t in_flight_ = 0;           // submitted, completion not yet back on the strand
+  std::deque<std::string> queue_;  // whole responses waiting for the writer
+  size_t queued_bytes_ = 0;        // bytes in queue_
+  Ending ending_ = Ending::kNone;
+  std::string ending_reason_;
+  bool closed_ = false;
+};
+
+}  // namespace kopf::brainstem

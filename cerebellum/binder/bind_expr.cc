@@ -1,0 +1,443 @@
+#include "cerebellum/binder/bind_expr.h"
+
+#include <fmt/format.h>
+
+#include "cerebellum/executor/evaluator.h"
+
+namespace kopf::cerebellum {
+
+using protocol::Result;
+using protocol::Status;
+using protocol::Type;
+using protocol::Value;
+
+namespace {
+
+bool IsNumeric(Type t) { return t == Type::kInteger || t == Type::kDouble; }
+bool IsNumericOrNull(Type t) { return IsNumeric(t) || t == Type::kNull; }
+bool IsConditionType(Type t) { return t == Type::kBoolean || IsNumericOrNull(t); }
+
+BoundExprPtr Make(BoundExpr::Node node, Type type, int32_t position) {
+  auto e = std::make_unique<BoundExpr>();
+  e->node = std::move(node);
+  e->type = type;
+  e->position = position;
+  return e;
+}
+
+std::string_view OpText(ast::BinaryOp op) {
+  switch (op) {
+    case ast::BinaryOp::kAdd: return "+";
+    case ast::BinaryOp::kSubtract: return "-";
+    case ast::BinaryOp::kMultiply: return "*";
+    case ast::BinaryOp::kDivide: return "/";
+    case ast::BinaryOp::kModulo: return "%";
+    case ast::BinaryOp::kConcat: return "||";
+    case ast::BinaryOp::kEqual: return "=";
+    case ast::BinaryOp::kNotEqual: return "<>";
+    case ast::BinaryOp::kLess: return "<";
+    case ast::BinaryOp::kLessEqual: return "<=";
+    case ast::BinaryOp::kGreater: return ">";
+    case ast::BinaryOp::kGreaterEqual: return ">=";
+    case ast::BinaryOp::kAnd: return "AND";
+    case ast::BinaryOp::kOr: return "OR";
+  }
+  return "?";
+}
+
+// Two types that may be compared with each other.
+bool Comparable(Type a, Type b) {
+  if (a == Type::kNull || b == Type::kNull) return true;
+  bool an = IsNumeric(a) || a == Type::kBoolean, bn = IsNumeric(b) || b == Type::kBoolean;
+  if (an && bn) return true;
+  return a == b;
+}
+
+Status CannotCompare(Type a, Type b, int32_t position) {
+  return Status::TypeMismatch(fmt::format("cannot compare {} with {}", protocol::TypeName(a),
+                                          protocol::TypeName(b)),
+                              position);
+}
+
+// The common type of CASE branches or COALESCE arguments.
+Result<Type> UnifyTypes(Type acc, Type next, int32_t position) {
+  if (acc == Type::kNull) return next;
+  if (next == Type::kNull || next == acc) return acc;
+  if (IsNumeric(acc) && IsNumeric(next)) return Type::kDouble;
+  return Status::TypeMismatch(fmt::format("branches of types {} and {} cannot be mixed",
+                                          protocol::TypeName(acc), protocol::TypeName(next)),
+                              position);
+}
+
+class Binder {
+ public:
+  explicit Binder(const Scope& scope) : scope_(scope) {}
+
+  Result<BoundExprPtr> Bind(const ast::Expr& expr) {
+    return std::visit([&](const auto& node) { return BindNode(node, expr.position); }, expr.node);
+  }
+
+ private:
+  Result<BoundExprPtr> BindNode(const ast::Literal& n, int32_t pos) {
+    return Make(bound::Constant{n.value}, n.value.type(), pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::ColumnRef& n, int32_t pos) {
+    const cerebrum::TableSchema* table = scope_.table;
+    if (table == nullptr) {
+      return Status::UndefinedColumn(
+          fmt::format("column \"{}\" does not exist (the query has no FROM clause)", n.column), pos);
+    }
+    if (!n.table.empty() && n.table != scope_.qualifier) {
+      return Status::UndefinedTable(
+          fmt::format("missing FROM-clause entry for table \"{}\"", n.table), pos);
+    }
+    auto index = table->FindColumn(n.column);
+    if (!index) {
+      return Status::UndefinedColumn(
+          fmt::format("column \"{}\" does not exist in table \"{}\"", n.column, table->name), pos);
+    }
+    return Make(bound::Column{*index}, table->columns[*index].type, pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::Unary& n, int32_t pos) {
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
+    Type t = operand->type;
+    switch (n.op) {
+      case ast::UnaryOp::kNot:
+        if (!IsConditionType(t)) {
+          return Status::TypeMismatch(
+              fmt::format("argument of NOT must be BOOLEAN, not {}", protocol::TypeName(t)), pos);
+        }
+        return Make(bound::Unary{n.op, std::move(operand)}, Type::kBoolean, pos);
+      case ast::UnaryOp::kNegate:
+      case ast::UnaryOp::kPlus:
+        if (!IsNumericOrNull(t)) {
+          return Status::TypeMismatch(
+              fmt::format("unary operator needs a number, not {}", protocol::TypeName(t)), pos);
+        }
+        return Make(bound::Unary{n.op, std::move(operand)}, t, pos);
+    }
+    return Status::Internal("unknown unary operator");
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::Binary& n, int32_t pos) {
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr left, Bind(*n.left));
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr right, Bind(*n.right));
+    Type l = left->type, r = right->type;
+    Type result = Type::kBoolean;
+    switch (n.op) {
+      case ast::BinaryOp::kAdd:
+      case ast::BinaryOp::kSubtract:
+      case ast::BinaryOp::kMultiply:
+      case ast::BinaryOp::kDivide:
+      case ast::BinaryOp::kModulo:
+        if (!IsNumericOrNull(l) || !IsNumericOrNull(r)) {
+          return Status::TypeMismatch(
+              fmt::format("operator {} needs numbers, not {} and {}", OpText(n.op),
+                          protocol::TypeName(l), protocol::TypeName(r)),
+              pos);
+        }
+        if (l == Type::kDouble || r == Type::kDouble) {
+          result = Type::kDouble;
+        } else if (l == Type::kInteger || r == Type::kInteger) {
+          result = Type::kInteger;
+        } else {
+          result = Type::kNull;
+        }
+        break;
+      case ast::BinaryOp::kConcat:
+        result = Type::kText;
+        break;
+      case ast::BinaryOp::kEqual:
+      case ast::BinaryOp::kNotEqual:
+      case ast::BinaryOp::kLess:
+      case ast::BinaryOp::kLessEqual:
+      case ast::BinaryOp::kGreater:
+      case ast::BinaryOp::kGreaterEqual:
+        if (!Comparable(l, r)) return CannotCompare(l, r, pos);
+        break;
+      case ast::BinaryOp::kAnd:
+      case ast::BinaryOp::kOr:
+        if (!IsConditionType(l) || !IsConditionType(r)) {
+          return Status::TypeMismatch(
+              fmt::format("arguments of {} must be BOOLEAN, not {} and {}", OpText(n.op),
+                          protocol::TypeName(l), protocol::TypeName(r)),
+              pos);
+        }
+        break;
+    }
+    return Make(bound::Binary{n.op, std::move(left), std::move(right)}, result, pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::IsNull& n, int32_t pos) {
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
+    return Make(bound::IsNull{std::move(operand), n.negated}, Type::kBoolean, pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::Between& n, int32_t pos) {
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr low, Bind(*n.low));
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr high, Bind(*n.high));
+    if (!Comparable(operand->type, low->type)) return CannotCompare(operand->type, low->type, pos);
+    if (!Comparable(operand->type, high->type)) {
+      return CannotCompare(operand->type, high->type, pos);
+    }
+    return Make(bound::Between{std::move(operand), std::move(low), std::move(high), n.negated},
+                Type::kBoolean, pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::InList& n, int32_t pos) {
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
+    std::vector<BoundExprPtr> items;
+    for (const ast::ExprPtr& item : n.items) {
+      KOPF_ASSIGN_OR_RETURN(BoundExprPtr b, Bind(*item));
+      if (!Comparable(operand->type, b->type)) {
+        return CannotCompare(operand->type, b->type, item->position);
+      }
+      items.push_back(std::move(b));
+    }
+    return Make(bound::InList{std::move(operand), std::move(items), n.negated}, Type::kBoolean,
+                pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::Like& n, int32_t pos) {
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr pattern, Bind(*n.pattern));
+    for (const BoundExpr* e : {operand.get(), pattern.get()}) {
+      if (e->type != Type::kText && e->type != Type::kNull) {
+        return Status::TypeMismatch(
+            fmt::format("LIKE needs TEXT, not {}", protocol::TypeName(e->type)), e->position);
+      }
+    }
+    return Make(bound::Like{std::move(operand), std::move(pattern), n.negated}, Type::kBoolean,
+                pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::Case& n, int32_t pos) {
+    BoundExprPtr operand;
+    if (n.operand) {
+      KOPF_ASSIGN_OR_RETURN(operand, Bind(*n.operand));
+    }
+    Type result = Type::kNull;
+    std::vector<std::pair<BoundExprPtr, BoundExprPtr>> whens;
+    for (const auto& [when, then] : n.whens) {
+      KOPF_ASSIGN_OR_RETURN(BoundExprPtr w, Bind(*when));
+      if (operand) {
+        if (!Comparable(operand->type, w->type)) {
+          return CannotCompare(operand->type, w->type, w->position);
+        }
+      } else if (!IsConditionType(w->type)) {
+        return Status::TypeMismatch(
+            fmt::format("WHEN condition must be BOOLEAN, not {}", protocol::TypeName(w->type)),
+            w->position);
+      }
+      KOPF_ASSIGN_OR_RETURN(BoundExprPtr t, Bind(*then));
+      KOPF_ASSIGN_OR_RETURN(result, UnifyTypes(result, t->type, t->position));
+      whens.emplace_back(std::move(w), std::move(t));
+    }
+    BoundExprPtr else_result;
+    if (n.else_result) {
+      KOPF_ASSIGN_OR_RETURN(else_result, Bind(*n.else_result));
+      KOPF_ASSIGN_OR_RETURN(result, UnifyTypes(result, else_result->type, else_result->position));
+    }
+    return Make(bound::Case{std::move(operand), std::move(whens), std::move(else_result)}, result,
+                pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::Cast& n, int32_t pos) {
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
+    return Make(bound::Cast{std::move(operand)}, n.type, pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::FunctionCall& n, int32_t pos) {
+    static constexpr std::string_view kAggregates[] = {"count", "sum", "avg", "min", "max",
+                                                       "total", "group_concat"};
+    for (std::string_view a : kAggregates) {
+      if (n.name == a) {
+        return Status::NotSupported(
+            fmt::format("aggregate function {}() is not supported yet", n.name), pos);
+      }
+    }
+    if (n.star || n.distinct) {
+      return Status::NotSupported(fmt::format("{}() takes no * or DISTINCT", n.name), pos);
+    }
+    std::vector<BoundExprPtr> args;
+    for (const ast::ExprPtr& a : n.args) {
+      KOPF_ASSIGN_OR_RETURN(BoundExprPtr b, Bind(*a));
+      args.push_back(std::move(b));
+    }
+    auto arity = [&](size_t lo, size_t hi) -> Status {
+      if (args.size() < lo || args.size() > hi) {
+        return Status::SyntaxError(
+            fmt::format("wrong number of arguments to function {}()", n.name), pos);
+      }
+      return Status::Ok();
+    };
+    auto want = [&](size_t i, bool ok_if, std::string_view what) -> Status {
+      if (!ok_if) {
+        return Status::TypeMismatch(fmt::format("argument {} of {}() must be {}, not {}", i + 1,
+                                                n.name, what, protocol::TypeName(args[i]->type)),
+                                    args[i]->position);
+      }
+      return Status::Ok();
+    };
+    auto text_or_null = [&](size_t i) {
+      return args[i]->type == Type::kText || args[i]->type == Type::kNull;
+    };
+    ScalarFunction fn;
+    Type type = Type::kNull;
+    if (n.name == "abs") {
+      KOPF_RETURN_IF_ERROR(arity(1, 1));
+      KOPF_RETURN_IF_ERROR(want(0, IsNumericOrNull(args[0]->type), "a number"));
+      fn = ScalarFunction::kAbs;
+      type = args[0]->type;
+    } else if (n.name == "length") {
+      KOPF_RETURN_IF_ERROR(arity(1, 1));
+      fn = ScalarFunction::kLength;
+      type = Type::kInteger;
+    } else if (n.name == "lower" || n.name == "upper") {
+      KOPF_RETURN_IF_ERROR(arity(1, 1));
+      KOPF_RETURN_IF_ERROR(want(0, text_or_null(0), "TEXT"));
+      fn = n.name == "lower" ? ScalarFunction::kLower : ScalarFunction::kUpper;
+      type = Type::kText;
+    } else if (n.name == "trim" || n.name == "ltrim" || n.name == "rtrim") {
+      KOPF_RETURN_IF_ERROR(arity(1, 2));
+      for (size_t i = 0; i < args.size(); ++i) KOPF_RETURN_IF_ERROR(want(i, text_or_null(i), "TEXT"));
+      fn = n.name == "trim"    ? ScalarFunction::kTrim
+           : n.name == "ltrim" ? ScalarFunction::kLtrim
+                               : ScalarFunction::kRtrim;
+      type = Type::kText;
+    } else if (n.name == "substr" || n.name == "substring") {
+      KOPF_RETURN_IF_ERROR(arity(2, 3));
+      KOPF_RETURN_IF_ERROR(want(0, text_or_null(0), "TEXT"));
+      for (size_t i = 1; i < args.size(); ++i) {
+        KOPF_RETURN_IF_ERROR(want(i, args[i]->type == Type::kInteger || args[i]->type == Type::kNull,
+                                  "INTEGER"));
+      }
+      fn = ScalarFunction::kSubstr;
+      type = Type::kText;
+    } else if (n.name == "round") {
+      KOPF_RETURN_IF_ERROR(arity(1, 2));
+      KOPF_RETURN_IF_ERROR(want(0, IsNumericOrNull(args[0]->type), "a number"));
+      if (args.size() == 2) {
+        KOPF_RETURN_IF_ERROR(want(1, args[1]->type == Type::kInteger || args[1]->type == Type::kNull,
+                                  "INTEGER"));
+      }
+      fn = ScalarFunction::kRound;
+      type = Type::kDouble;
+    } else if (n.name == "coalesce" || n.name == "ifnull" || n.name == "nullif") {
+      if (n.name == "coalesce") {
+        KOPF_RETURN_IF_ERROR(arity(1, 1000));
+      } else {
+        KOPF_RETURN_IF_ERROR(arity(2, 2));
+      }
+      fn = n.name == "coalesce" ? ScalarFunction::kCoalesce
+           : n.name == "ifnull" ? ScalarFunction::kIfNull
+                                : ScalarFunction::kNullIf;
+      if (fn == ScalarFunction::kNullIf) {
+        if (!Comparable(args[0]->type, args[1]->type)) {
+          return CannotCompare(args[0]->type, args[1]->type, pos);
+        }
+        type = args[0]->type;
+      } else {
+        for (const BoundExprPtr& a : args) {
+          KOPF_ASSIGN_OR_RETURN(type, UnifyTypes(type, a->type, a->position));
+        }
+      }
+    } else if (n.name == "typeof") {
+      KOPF_RETURN_IF_ERROR(arity(1, 1));
+      fn = ScalarFunction::kTypeOf;
+      type = Type::kText;
+    } else {
+      return Status::UndefinedColumn(fmt::format("function {}() does not exist", n.name), pos);
+    }
+    return Make(bound::Function{fn, std::move(args)}, type, pos);
+  }
+
+  const Scope& scope_;
+};
+
+}  // namespace
+
+bool IsConstant(const BoundExpr& expr) {
+  struct Visitor {
+    bool operator()(const bound::Constant&) const { return true; }
+    bool operator()(const bound::Column&) const { return false; }
+    bool operator()(const bound::Unary& n) const { return IsConstant(*n.operand); }
+    bool operator()(const bound::Binary& n) const {
+      return IsConstant(*n.left) && IsConstant(*n.right);
+    }
+    bool operator()(const bound::IsNull& n) const { return IsConstant(*n.operand); }
+    bool operator()(const bound::Between& n) const {
+      return IsConstant(*n.operand) && IsConstant(*n.low) && IsConstant(*n.high);
+    }
+    bool operator()(const bound::InList& n) const {
+      if (!IsConstant(*n.operand)) return false;
+      for (const auto& i : n.items) {
+        if (!IsConstant(*i)) return false;
+      }
+      return true;
+    }
+    bool operator()(const bound::Like& n) const {
+      return IsConstant(*n.operand) && IsConstant(*n.pattern);
+    }
+    bool operator()(const bound::Case& n) const {
+      if (n.operand && !IsConstant(*n.operand)) return false;
+      if (n.else_result && !IsConstant(*n.else_result)) return false;
+      for (const auto& [w, t] : n.whens) {
+        if (!IsConstant(*w) || !IsConstant(*t)) return false;
+      }
+      return true;
+    }
+    bool operator()(const bound::Cast& n) const { return IsConstant(*n.operand); }
+    bool operator()(const bound::Function& n) const {
+      for (const auto& a : n.args) {
+        if (!IsConstant(*a)) return false;
+      }
+      return true;
+    }
+  };
+  return std::visit(Visitor{}, expr.node);
+}
+
+Result<BoundExprPtr> BindExpr(const ast::Expr& expr, const Scope& scope) {
+  return Binder(scope).Bind(expr);
+}
+
+Result<BoundExprPtr> BindCondition(const ast::Expr& expr, const Scope& scope) {
+  KOPF_ASSIGN_OR_RETURN(BoundExprPtr bound, BindExpr(expr, scope));
+  if (!IsConditionType(bound->type)) {
+    return Status::TypeMismatch(fmt::format("argument of WHERE must be BOOLEAN, not {}",
+                                            protocol::TypeName(bound->type)),
+                                expr.position);
+  }
+  return bound;
+}
+
+Result<BoundExprPtr> CoerceToColumn(BoundExprPtr expr, const cerebrum::ColumnSchema& column,
+                                    int32_t position) {
+  Type from = expr->type;
+  if (from == column.type || from == Type::kNull) return expr;
+  if (from == Type::kInteger && column.type == Type::kDouble) {
+    int32_t pos = expr->position;
+    return Make(bound::Cast{std::move(expr)}, Type::kDouble, pos);
+  }
+  return Status::TypeMismatch(fmt::format("column \"{}\" is of type {} but the expression is {}",
+                                          column.name, protocol::TypeName(column.type),
+                                          protocol::TypeName(from)),
+                              position);
+}
+
+Result<Value> EvaluateConstant(const BoundExpr& expr) {
+  if (!IsConstant(expr)) {
+    return Status::InvalidValue("expression must be a constant", expr.position);
+  }
+  Evaluator evaluator;
+  protocol::Row empty;
+  Value v = evaluator.Evaluate(expr, empty);
+  KOPF_RETURN_IF_ERROR(evaluator.status());
+  return v;
+}
+
+}  // namespace kopf::cerebellum

@@ -1,0 +1,80 @@
+#include <fmt/format.h>
+
+#include "cerebellum/binder/bind_expr.h"
+#include "cerebellum/binder/binder.h"
+#include "cerebrum/database.h"
+
+namespace kopf::cerebellum {
+
+using protocol::Result;
+using protocol::Status;
+using protocol::Value;
+
+namespace {
+
+BoundExprPtr ConstantExpr(Value v, protocol::Type type) {
+  auto e = std::make_unique<BoundExpr>();
+  e->node = bound::Constant{std::move(v)};
+  e->type = type;
+  return e;
+}
+
+}  // namespace
+
+Result<BoundStatement> BindInsert(ast::Insert& stmt, const cerebrum::Database& db) {
+  KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, stmt.table, stmt.table_position));
+  const cerebrum::TableSchema& schema = table->schema();
+
+  // Target columns, in the order the VALUES lists give them.
+  std::vector<size_t> targets;
+  if (stmt.columns.empty()) {
+    for (size_t i = 0; i < schema.columns.size(); ++i) targets.push_back(i);
+  } else {
+    std::vector<bool> seen(schema.columns.size(), false);
+    for (size_t i = 0; i < stmt.columns.size(); ++i) {
+      int32_t pos = i < stmt.column_positions.size() ? stmt.column_positions[i] : -1;
+      auto index = schema.FindColumn(stmt.columns[i]);
+      if (!index) {
+        return Status::UndefinedColumn(fmt::format("column \"{}\" of table \"{}\" does not exist",
+                                                   stmt.columns[i], schema.name),
+                                       pos);
+      }
+      if (seen[*index]) {
+        return Status::DuplicateColumn(
+            fmt::format("column \"{}\" specified more than once", stmt.columns[i]), pos);
+      }
+      seen[*index] = true;
+      targets.push_back(*index);
+    }
+  }
+
+  BoundInsert out;
+  out.table = table;
+  out.rows.reserve(stmt.rows.size());
+  Scope no_columns;
+  for (std::vector<ast::ExprPtr>& values : stmt.rows) {
+    if (values.size() != targets.size()) {
+      int32_t pos = values.empty() ? stmt.table_position : values.front()->position;
+      return Status::SyntaxError(
+          fmt::format("INSERT has {} expressions but {} target columns", values.size(),
+                      targets.size()),
+          pos);
+    }
+    std::vector<BoundExprPtr> row(schema.columns.size());
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const cerebrum::ColumnSchema& column = schema.columns[targets[i]];
+      KOPF_ASSIGN_OR_RETURN(BoundExprPtr e, BindExpr(*values[i], no_columns));
+      KOPF_ASSIGN_OR_RETURN(row[targets[i]],
+                            CoerceToColumn(std::move(e), column, values[i]->position));
+    }
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (row[c]) continue;
+      const cerebrum::ColumnSchema& column = schema.columns[c];
+      row[c] = ConstantExpr(column.default_value.value_or(Value()), column.type);
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return BoundStatement(std::move(out));
+}
+
+}  // namespace kopf::cerebellum

@@ -1,0 +1,42 @@
+#include <fmt/format.h>
+
+#include "cerebellum/binder/bind_expr.h"
+#include "cerebellum/binder/binder.h"
+#include "cerebrum/database.h"
+
+namespace kopf::cerebellum {
+
+using protocol::Result;
+using protocol::Status;
+
+Result<BoundStatement> BindUpdate(ast::Update& stmt, const cerebrum::Database& db) {
+  KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, stmt.table, stmt.table_position));
+  const cerebrum::TableSchema& schema = table->schema();
+  Scope scope{&schema, stmt.table};
+  BoundUpdate out;
+  out.table = table;
+  std::vector<bool> assigned(schema.columns.size(), false);
+  for (ast::Assignment& a : stmt.assignments) {
+    auto index = schema.FindColumn(a.column);
+    if (!index) {
+      return Status::UndefinedColumn(fmt::format("column \"{}\" of table \"{}\" does not exist",
+                                                 a.column, schema.name),
+                                     a.position);
+    }
+    if (assigned[*index]) {
+      return Status::DuplicateColumn(
+          fmt::format("multiple assignments to the same column \"{}\"", a.column), a.position);
+    }
+    assigned[*index] = true;
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr value, BindExpr(*a.value, scope));
+    KOPF_ASSIGN_OR_RETURN(value,
+                          CoerceToColumn(std::move(value), schema.columns[*index], a.value->position));
+    out.assignments.emplace_back(*index, std::move(value));
+  }
+  if (stmt.where) {
+    KOPF_ASSIGN_OR_RETURN(out.where, BindCondition(*stmt.where, scope));
+  }
+  return BoundStatement(std::move(out));
+}
+
+}  // namespace kopf::cerebellum

@@ -1,0 +1,41 @@
+#include "cerebellum/binder/binder.h"
+
+#include <fmt/format.h>
+
+#include "cerebrum/database.h"
+
+namespace kopf::cerebellum {
+
+using protocol::Result;
+using protocol::Status;
+
+Result<std::shared_ptr<cerebrum::Table>> LookUpTable(const cerebrum::Database& db,
+                                                     const std::string& name, int32_t position) {
+  std::shared_ptr<cerebrum::Table> table = db.FindTable(name);
+  if (!table) {
+    return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", name), position);
+  }
+  return table;
+}
+
+Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database& db) {
+  struct Visitor {
+    const cerebrum::Database& db;
+    Result<BoundStatement> operator()(ast::CreateTable& s) { return BindCreateTable(s, db); }
+    Result<BoundStatement> operator()(ast::DropTable& s) {
+      return BoundStatement(BoundDropTable{s.table, s.if_exists});
+    }
+    Result<BoundStatement> operator()(ast::Insert& s) { return BindInsert(s, db); }
+    Result<BoundStatement> operator()(ast::Select& s) { return BindSelect(s, db); }
+    Result<BoundStatement> operator()(ast::Update& s) { return BindUpdate(s, db); }
+    Result<BoundStatement> operator()(ast::Delete& s) { return BindDelete(s, db); }
+    Result<BoundStatement> operator()(ast::ShowTables&) { return BoundStatement(BoundShowTables{}); }
+    Result<BoundStatement> operator()(ast::Describe& s) {
+      KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
+      return BoundStatement(BoundDescribe{std::move(table)});
+    }
+  };
+  return std::visit(Visitor{db}, statement);
+}
+
+}  // namespace kopf::cerebellum

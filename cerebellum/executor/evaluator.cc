@@ -1,0 +1,384 @@
+#include "cerebellum/executor/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace kopf::cerebellum {
+
+using protocol::Row;
+using protocol::Status;
+using protocol::Type;
+using protocol::Value;
+
+namespace {
+
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Leading numeric prefix of a text, as SQLite's CAST reads it ("12abc" -> 12).
+Value TextToNumber(const std::string& text, Type type) {
+  const char* begin = text.c_str();
+  while (*begin == ' ' || *begin == '\t' || *begin == '\n') ++begin;
+  if (type == Type::kInteger) {
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(begin, &end, 10);
+    if (end == begin) return Value::Integer(0);
+    return Value::Integer(v);
+  }
+  char* end = nullptr;
+  double d = std::strtod(begin, &end);
+  if (end == begin) return Value::Double(0.0);
+  return Value::Double(d);
+}
+
+}  // namespace
+
+std::optional<bool> Truth(const Value& v) {
+  switch (v.type()) {
+    case Type::kNull: return std::nullopt;
+    case Type::kBoolean: return v.as_boolean();
+    case Type::kInteger: return v.as_integer() != 0;
+    case Type::kDouble: return v.as_double() != 0.0;
+    case Type::kText: return TextToNumber(v.as_text(), Type::kDouble).as_double() != 0.0;
+  }
+  return std::nullopt;
+}
+
+bool LikeMatch(std::string_view text, std::string_view pattern) {
+  // Iterative matcher with backtracking to the last '%'.
+  size_t t = 0, p = 0, star_p = std::string_view::npos, star_t = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '%') {
+      star_p = p++;
+      star_t = t;
+    } else if (p < pattern.size() &&
+               (pattern[p] == '_' || AsciiLower(pattern[p]) == AsciiLower(text[t]))) {
+      ++p;
+      ++t;
+    } else if (star_p != std::string_view::npos) {
+      p = star_p + 1;
+      t = ++star_t;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
+}
+
+Value Evaluator::Fail(Status status) {
+  if (status_.ok()) status_ = std::move(status);
+  return Value();
+}
+
+bool Evaluator::IsTrue(const BoundExpr& expr, const Row& row) {
+  return Truth(Evaluate(expr, row)).value_or(false);
+}
+
+Value Evaluator::Arithmetic(ast::BinaryOp op, const Value& a, const Value& b,
+                            const BoundExpr& expr) {
+  if (a.is_null() || b.is_null()) return Value();
+  bool ints = a.type() != Type::kDouble && b.type() != Type::kDouble;
+  if (ints) {
+    int64_t x = a.type() == Type::kBoolean ? a.as_boolean() : a.as_integer();
+    int64_t y = b.type() == Type::kBoolean ? b.as_boolean() : b.as_integer();
+    int64_t r = 0;
+    bool overflow = false;
+    switch (op) {
+      case ast::BinaryOp::kAdd: overflow = __builtin_add_overflow(x, y, &r); break;
+      case ast::BinaryOp::kSubtract: overflow = __builtin_sub_overflow(x, y, &r); break;
+      case ast::BinaryOp::kMultiply: overflow = __builtin_mul_overflow(x, y, &r); break;
+      case ast::BinaryOp::kDivide:
+        if (y == 0) return Value();
+        if (x == INT64_MIN && y == -1) overflow = true;
+        else r = x / y;
+        break;
+      case ast::BinaryOp::kModulo:
+        if (y == 0) return Value();
+        r = (y == -1) ? 0 : x % y;
+        break;
+      default: return Fail(Status::Internal("not an arithmetic operator"));
+    }
+    if (overflow) return Fail(Status::InvalidValue("integer out of range", expr.position));
+    return Value::Integer(r);
+  }
+  double x = a.numeric(), y = b.numeric();
+  switch (op) {
+    case ast::BinaryOp::kAdd: return Value::Double(x + y);
+    case ast::BinaryOp::kSubtract: return Value::Double(x - y);
+    case ast::BinaryOp::kMultiply: return Value::Double(x * y);
+    case ast::BinaryOp::kDivide:
+      if (y == 0.0) return Value();
+      return Value::Double(x / y);
+    case ast::BinaryOp::kModulo: {
+      // SQLite's % works on the integer parts.
+      auto xi = static_cast<int64_t>(x), yi = static_cast<int64_t>(y);
+      if (yi == 0) return Value();
+      return Value::Double(static_cast<double>(yi == -1 ? 0 : xi % yi));
+    }
+    default: return Fail(Status::Internal("not an arithmetic operator"));
+  }
+}
+
+Value Evaluator::CastTo(const Value& v, Type type) {
+  if (v.is_null() || v.type() == type) return v;
+  switch (type) {
+    case Type::kNull: return Value();
+    case Type::kText: return Value::Text(v.ToString());
+    case Type::kBoolean: {
+      auto t = Truth(v);
+      return t ? Value::Boolean(*t) : Value();
+    }
+    case Type::kInteger:
+      switch (v.type()) {
+        case Type::kDouble: {
+          double d = v.as_double();
+          if (std::isnan(d)) return Value::Integer(0);
+          if (d >= 9223372036854775807.0) return Value::Integer(INT64_MAX);
+          if (d <= -9223372036854775808.0) return Value::Integer(INT64_MIN);
+          return Value::Integer(static_cast<int64_t>(d));
+        }
+        case Type::kBoolean: return Value::Integer(v.as_boolean() ? 1 : 0);
+        case Type::kText: return TextToNumber(v.as_text(), Type::kInteger);
+        default: return v;
+      }
+    case Type::kDouble:
+      switch (v.type()) {
+        case Type::kInteger: return Value::Double(static_cast<double>(v.as_integer()));
+        case Type::kBoolean: return Value::Double(v.as_boolean() ? 1.0 : 0.0);
+        case Type::kText: return TextToNumber(v.as_text(), Type::kDouble);
+        default: return v;
+      }
+  }
+  return v;
+}
+
+Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
+  switch (expr.node.index()) {
+    case 0: return std::get<bound::Constant>(expr.node).value;
+    case 1: return row[std::get<bound::Column>(expr.node).index];
+    default: break;
+  }
+  struct Visitor {
+    Evaluator& ev;
+    const BoundExpr& expr;
+    const Row& row;
+    Value operator()(const bound::Constant& n) { return n.value; }
+    Value operator()(const bound::Column& n) { return row[n.index]; }
+    Value operator()(const bound::Unary& n) {
+      Value v = ev.Evaluate(*n.operand, row);
+      if (v.is_null()) return v;
+      switch (n.op) {
+        case ast::UnaryOp::kNot: return Value::Boolean(!*Truth(v));
+        case ast::UnaryOp::kPlus: return v;
+        case ast::UnaryOp::kNegate:
+          if (v.type() == Type::kDouble) return Value::Double(-v.as_double());
+          if (v.as_integer() == INT64_MIN) {
+            return ev.Fail(Status::InvalidValue("integer out of range", expr.position));
+          }
+          return Value::Integer(-v.as_integer());
+      }
+      return Value();
+    }
+    Value operator()(const bound::Binary& n) {
+      if (n.op == ast::BinaryOp::kAnd || n.op == ast::BinaryOp::kOr) {
+        bool is_and = n.op == ast::BinaryOp::kAnd;
+        auto l = Truth(ev.Evaluate(*n.left, row));
+        if (l && *l != is_and) return Value::Boolean(*l);  // short circuit
+        auto r = Truth(ev.Evaluate(*n.right, row));
+        if (r && *r != is_and) return Value::Boolean(*r);
+        if (!l || !r) return Value();
+        return Value::Boolean(is_and);
+      }
+      Value a = ev.Evaluate(*n.left, row);
+      Value b = ev.Evaluate(*n.right, row);
+      switch (n.op) {
+        case ast::BinaryOp::kAdd:
+        case ast::BinaryOp::kSubtract:
+        case ast::BinaryOp::kMultiply:
+        case ast::BinaryOp::kDivide:
+        case ast::BinaryOp::kModulo: return ev.Arithmetic(n.op, a, b, expr);
+        case ast::BinaryOp::kConcat:
+          if (a.is_null() || b.is_null()) return Value();
+          return Value::Text(a.ToString() + b.ToString());
+        default: break;
+      }
+      if (a.is_null() || b.is_null()) return Value();
+      auto c = protocol::Compare(a, b);
+      switch (n.op) {
+        case ast::BinaryOp::kEqual: return Value::Boolean(c == 0);
+        case ast::BinaryOp::kNotEqual: return Value::Boolean(c != 0);
+        case ast::BinaryOp::kLess: return Value::Boolean(c < 0);
+        case ast::BinaryOp::kLessEqual: return Value::Boolean(c <= 0);
+        case ast::BinaryOp::kGreater: return Value::Boolean(c > 0);
+        case ast::BinaryOp::kGreaterEqual: return Value::Boolean(c >= 0);
+        default: return Value();
+      }
+    }
+    Value operator()(const bound::IsNull& n) {
+      bool is_null = ev.Evaluate(*n.operand, row).is_null();
+      return Value::Boolean(is_null != n.negated);
+    }
+    Value operator()(const bound::Between& n) {
+      Value v = ev.Evaluate(*n.operand, row);
+      Value lo = ev.Evaluate(*n.low, row);
+      Value hi = ev.Evaluate(*n.high, row);
+      std::optional<bool> ge, le;
+      if (!v.is_null() && !lo.is_null()) ge = protocol::Compare(v, lo) >= 0;
+      if (!v.is_null() && !hi.is_null()) le = protocol::Compare(v, hi) <= 0;
+      std::optional<bool> result;
+      if ((ge && !*ge) || (le && !*le)) result = false;
+      else if (ge && le) result = true;
+      if (!result) return Value();
+      return Value::Boolean(*result != n.negated);
+    }
+    Value operator()(const bound::InList& n) {
+      Value v = ev.Evaluate(*n.operand, row);
+      if (v.is_null()) return Value();
+      bool saw_null = false;
+      for (const auto& item : n.items) {
+        Value x = ev.Evaluate(*item, row);
+        if (x.is_null()) {
+          saw_null = true;
+        } else if (protocol::Compare(v, x) == 0) {
+          return Value::Boolean(!n.negated);
+        }
+      }
+      if (saw_null) return Value();
+      return Value::Boolean(n.negated);
+    }
+    Value operator()(const bound::Like& n) {
+      Value v = ev.Evaluate(*n.operand, row);
+      Value p = ev.Evaluate(*n.pattern, row);
+      if (v.is_null() || p.is_null()) return Value();
+      return Value::Boolean(LikeMatch(v.as_text(), p.as_text()) != n.negated);
+    }
+    Value operator()(const bound::Case& n) {
+      Value subject;
+      if (n.operand) subject = ev.Evaluate(*n.operand, row);
+      for (const auto& [when, then] : n.whens) {
+        Value w = ev.Evaluate(*when, row);
+        bool hit = n.operand ? (!subject.is_null() && !w.is_null() &&
+                                protocol::Compare(subject, w) == 0)
+                             : Truth(w).value_or(false);
+        if (hit) return ev.CastTo(ev.Evaluate(*then, row), expr.type);
+      }
+      if (n.else_result) return ev.CastTo(ev.Evaluate(*n.else_result, row), expr.type);
+      return Value();
+    }
+    Value operator()(const bound::Cast& n) {
+      return ev.CastTo(ev.Evaluate(*n.operand, row), expr.type);
+    }
+    Value operator()(const bound::Function& n) { return ev.CallFunction(n, expr, row); }
+  };
+  return std::visit(Visitor{*this, expr, row}, expr.node);
+}
+
+Value Evaluator::CallFunction(const bound::Function& fn, const BoundExpr& expr, const Row& row) {
+  std::vector<Value> args;
+  args.reserve(fn.args.size());
+  // COALESCE and IFNULL evaluate lazily.
+  if (fn.function == ScalarFunction::kCoalesce || fn.function == ScalarFunction::kIfNull) {
+    for (const auto& a : fn.args) {
+      Value v = Evaluate(*a, row);
+      if (!v.is_null()) return CastTo(v, expr.type);
+    }
+    return Value();
+  }
+  for (const auto& a : fn.args) args.push_back(Evaluate(*a, row));
+  if (fn.function == ScalarFunction::kTypeOf) {
+    static constexpr std::string_view kNames[] = {"null", "integer", "real", "text", "boolean"};
+    return Value::Text(std::string(kNames[static_cast<int>(args[0].type())]));
+  }
+  if (fn.function == ScalarFunction::kNullIf) {
+    if (!args[0].is_null() && !args[1].is_null() && protocol::Compare(args[0], args[1]) == 0) {
+      return Value();
+    }
+    return args[0];
+  }
+  for (const Value& a : args) {
+    if (a.is_null()) return Value();
+  }
+  switch (fn.function) {
+    case ScalarFunction::kAbs:
+      if (args[0].type() == Type::kDouble) return Value::Double(std::fabs(args[0].as_double()));
+      if (args[0].as_integer() == INT64_MIN) {
+        return Fail(Status::InvalidValue("integer out of range", expr.position));
+      }
+      return Value::Integer(std::llabs(args[0].as_integer()));
+    case ScalarFunction::kLength: {
+      std::string s = args[0].ToString();
+      int64_t n = 0;
+      for (unsigned char c : s) n += (c & 0xC0) != 0x80;  // UTF-8 code points
+      return Value::Integer(n);
+    }
+    case ScalarFunction::kLower:
+    case ScalarFunction::kUpper: {
+      std::string s = args[0].as_text();
+      for (char& c : s) {
+        if (fn.function == ScalarFunction::kLower && c >= 'A' && c <= 'Z') c += 32;
+        if (fn.function == ScalarFunction::kUpper && c >= 'a' && c <= 'z') c -= 32;
+      }
+      return Value::Text(std::move(s));
+    }
+    case ScalarFunction::kTrim:
+    case ScalarFunction::kLtrim:
+    case ScalarFunction::kRtrim: {
+      const std::string& s = args[0].as_text();
+      std::string chars = args.size() > 1 ? args[1].as_text() : " ";
+      size_t b = 0, e = s.size();
+      if (fn.function != ScalarFunction::kRtrim) {
+        while (b < e && chars.find(s[b]) != std::string::npos) ++b;
+      }
+      if (fn.function != ScalarFunction::kLtrim) {
+        while (e > b && chars.find(s[e - 1]) != std::string::npos) --e;
+      }
+      return Value::Text(s.substr(b, e - b));
+    }
+    case ScalarFunction::kSubstr: {
+      // SQLite semantics on bytes: 1-based start, 0 is the position before
+      // the first byte, a negative start counts from the end, and a negative
+      // count takes the bytes before the start.
+      const std::string& s = args[0].as_text();
+      auto len = static_cast<int64_t>(s.size());
+      bool has_count = args.size() > 2;
+      int64_t p1 = args[1].as_integer();
+      int64_t p2 = has_count ? args[2].as_integer() : len;
+      if (p1 < 0) {
+        p1 += len;
+        if (p1 < 0) {
+          p2 += p1;
+          p1 = 0;
+        }
+      } else if (p1 > 0) {
+        p1 -= 1;
+      } else if (has_count && p2 > 0) {
+        p2 -= 1;
+      }
+      if (p2 < 0) {
+        int64_t from = std::max<int64_t>(p1 + p2, 0);
+        p2 = p1 - from;
+        p1 = from;
+      }
+      if (p1 >= len || p2 <= 0) return Value::Text("");
+      p2 = std::min(p2, len - p1);
+      return Value::Text(s.substr(static_cast<size_t>(p1), static_cast<size_t>(p2)));
+    }
+    case ScalarFunction::kRound: {
+      double x = args[0].numeric();
+      int64_t digits = args.size() > 1 ? std::clamp<int64_t>(args[1].as_integer(), 0, 30) : 0;
+      double scale = std::pow(10.0, static_cast<double>(digits));
+      return Value::Double(std::round(x * scale) / scale);
+    }
+    case ScalarFunction::kCoalesce:
+    case ScalarFunction::kIfNull:
+    case ScalarFunction::kNullIf:
+    case ScalarFunction::kTypeOf: break;
+  }
+  return Value();
+}
+
+}  // namespace kopf::cerebellum

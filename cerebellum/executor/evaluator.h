@@ -1,0 +1,47 @@
+// Evaluator: computes a bound expression over one row, with SQL's NULL
+// logic and SQLite's arithmetic:
+//   - any comparison or arithmetic with NULL is NULL; AND/OR are three-valued
+//   - integer division truncates toward zero; x/0 and x%0 are NULL
+//   - integer overflow is an error (kInvalidValue), never a silent wrap
+//   - text compares bytewise; LIKE is case-insensitive for ASCII letters
+//
+// A runtime error does not throw: Evaluate() returns NULL and status()
+// holds the first error, which the caller checks once per row.
+//
+// Thread-safety: one Evaluator per thread; bound expressions are shared.
+#pragma once
+
+#include "cerebellum/binder/bound_expr.h"
+#include "protocol/status.h"
+#include "protocol/value.h"
+
+namespace kopf::cerebellum {
+
+class Evaluator {
+ public:
+  protocol::Value Evaluate(const BoundExpr& expr, const protocol::Row& row);
+
+  // True when `expr` (a condition) holds for `row`: NULL and false do not.
+  bool IsTrue(const BoundExpr& expr, const protocol::Row& row);
+
+  const protocol::Status& status() const { return status_; }
+
+ private:
+  protocol::Value Fail(protocol::Status status);
+  protocol::Value Arithmetic(ast::BinaryOp op, const protocol::Value& a,
+                             const protocol::Value& b, const BoundExpr& expr);
+  protocol::Value CastTo(const protocol::Value& v, protocol::Type type);
+  protocol::Value CallFunction(const bound::Function& fn, const BoundExpr& expr,
+                               const protocol::Row& row);
+
+  protocol::Status status_;
+};
+
+// SQL truth of a value in a condition: NULL is unknown (nullopt), numbers
+// are true when non-zero.
+std::optional<bool> Truth(const protocol::Value& v);
+
+// SQL LIKE with % and _, case-insensitive for ASCII.
+bool LikeMatch(std::string_view text, std::string_view pattern);
+
+}  // namespace kopf::cerebellum

@@ -1,0 +1,30 @@
+// DELETE: under the table's exclusive lock, find the rows and commit their
+// tombstones as one change.
+#include "cerebellum/executor/evaluator.h"
+#include "cerebellum/executor/executor.h"
+#include "cerebellum/executor/scan.h"
+#include "cerebrum/database.h"
+
+namespace kopf::cerebellum {
+
+using protocol::Result;
+using protocol::Row;
+
+Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database&) {
+  auto lock = s.table->LockExclusive();
+  std::vector<cerebrum::Change> changes;
+  Evaluator evaluator;
+  ScanRows(*s.table, s.access, [&](const cerebrum::Key& key, const Row& row) {
+    if (s.where && !evaluator.IsTrue(*s.where, row)) return evaluator.status().ok();
+    changes.push_back({cerebrum::Change::Kind::kDelete, key, {}});
+    return true;
+  });
+  KOPF_RETURN_IF_ERROR(evaluator.status());
+  KOPF_ASSIGN_OR_RETURN(uint64_t count, s.table->Commit(std::move(lock), std::move(changes)));
+  StatementResult result;
+  result.tag = "DELETE";
+  result.count = count;
+  return result;
+}
+
+}  // namespace kopf::cerebellum

@@ -1,0 +1,59 @@
+// SHOW TABLES and DESCRIBE.
+#include "cerebellum/executor/executor.h"
+#include "cerebrum/database.h"
+
+namespace kopf::cerebellum {
+
+using protocol::Result;
+using protocol::Type;
+using protocol::Value;
+
+Result<StatementResult> ExecuteShowTables(cerebrum::Database& db) {
+  StatementResult result;
+  result.tag = "SHOW";
+  result.columns = {{"name", Type::kText}, {"columns", Type::kInteger}, {"rows", Type::kInteger}};
+  for (const std::string& name : db.TableNames()) {
+    auto table = db.FindTable(name);
+    if (!table) continue;  // dropped meanwhile
+    auto lock = table->LockShared();
+    result.rows.push_back({Value::Text(name),
+                           Value::Integer(static_cast<int64_t>(table->schema().columns.size())),
+                           Value::Integer(static_cast<int64_t>(table->rows().size()))});
+  }
+  result.count = result.rows.size();
+  return result;
+}
+
+Result<StatementResult> ExecuteDescribe(BoundDescribe& s, cerebrum::Database&) {
+  StatementResult result;
+  result.tag = "DESCRIBE";
+  result.columns = {{"column", Type::kText},
+                    {"type", Type::kText},
+                    {"nullable", Type::kBoolean},
+                    {"key", Type::kText},
+                    {"default", Type::kText}};
+  const cerebrum::TableSchema& schema = s.table->schema();
+  for (size_t i = 0; i < schema.columns.size(); ++i) {
+    const cerebrum::ColumnSchema& c = schema.columns[i];
+    std::string key;
+    for (size_t k = 0; k < schema.primary_key.size(); ++k) {
+      if (schema.primary_key[k] == i) {
+        key = schema.primary_key.size() == 1 ? "PRIMARY KEY"
+                                             : "PRIMARY KEY (" + std::to_string(k + 1) + ")";
+      }
+    }
+    Value default_text;
+    if (c.default_value) {
+      default_text = Value::Text(c.default_value->type() == Type::kText
+                                     ? "'" + c.default_value->as_text() + "'"
+                                     : c.default_value->ToString());
+    }
+    result.rows.push_back({Value::Text(c.name), Value::Text(c.declared_type),
+                           Value::Boolean(!c.not_null),
+                           key.empty() ? Value() : Value::Text(key), default_text});
+  }
+  result.count = result.rows.size();
+  return result;
+}
+
+}  // namespace kopf::cerebellum

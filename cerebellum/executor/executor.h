@@ -1,0 +1,29 @@
+// The executor: runs a bound, planned statement against the database. One
+// file per statement kind (execute_*.cc).
+//
+// Reads hold the table's shared lock while they walk rows and then wait
+// until what they saw is durable (Database::WaitForVisibleWrites). Writes
+// hold the table's exclusive lock from their first read until
+// Table::Commit, which makes "find the rows, change them" atomic.
+//
+// Thread-safety: statements may execute concurrently on many threads.
+#pragma once
+
+#include "cerebellum/binder/bound_statement.h"
+#include "cerebellum/statement_result.h"
+#include "protocol/status.h"
+
+namespace kopf::cerebellum {
+
+protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::Database& db);
+
+protocol::Result<StatementResult> ExecuteCreateTable(BoundCreateTable& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteDropTable(BoundDropTable& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteSelect(BoundSelect& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteShowTables(cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteDescribe(BoundDescribe& s, cerebrum::Database& db);
+
+}  // namespace kopf::cerebellum

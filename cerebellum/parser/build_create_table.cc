@@ -1,0 +1,105 @@
+// CREATE TABLE [IF NOT EXISTS] t (col type [constraint ...], ..., [PRIMARY KEY (a, b)])
+//
+// Checked here, because they are about how the statement is written:
+// at most one PRIMARY KEY (column- or table-level), no NULL next to NOT NULL,
+// at most one DEFAULT per column. UNIQUE parses but is kNotSupported.
+// Left to the binder: duplicate column names, key columns that do not exist,
+// the DEFAULT's type, and that key columns are implicitly NOT NULL.
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "cerebellum/parser/builder.h"
+
+namespace kopf::cerebellum::parser {
+
+using protocol::ErrorCode;
+using protocol::Result;
+using protocol::Status;
+
+namespace {
+
+using P = kopf_generated::KopfParser;
+
+Status MultiplePrimaryKeys(const Builder& b, const antlr4::Token* at, const std::string& table) {
+  return b.ErrorAt(ErrorCode::kSyntaxError, at,
+                   fmt::format("multiple primary keys for table \"{}\" are not allowed", table));
+}
+
+Status UniqueNotSupported(const Builder& b, const antlr4::Token* at) {
+  return b.ErrorAt(ErrorCode::kNotSupported, at, "UNIQUE constraints are not supported yet");
+}
+
+}  // namespace
+
+Result<ast::CreateTable> Builder::BuildCreateTable(P::CreateTableStatementContext* ctx) {
+  ast::CreateTable create;
+  create.table = Identifier(ctx->table);
+  create.table_position = Position(ctx->table);
+  create.if_not_exists = ctx->K_IF() != nullptr;
+  bool has_primary_key = false;
+
+  for (P::TableElementContext* element : ctx->elements) {
+    if (P::ColumnDefContext* def = element->columnDef()) {
+      ast::ColumnDef column;
+      column.name = Identifier(def->name);
+      column.position = Position(def->name);
+      KOPF_ASSIGN_OR_RETURN(column.type, BuildTypeName(def->typeName()));
+      const antlr4::Token* null_seen = nullptr;
+      const antlr4::Token* not_null_seen = nullptr;
+      for (P::ColumnConstraintContext* constraint : def->constraints) {
+        const antlr4::Token* at = constraint->getStart();
+        switch (at->getType()) {
+          case P::K_PRIMARY:
+            if (has_primary_key) return MultiplePrimaryKeys(*this, at, create.table);
+            has_primary_key = true;
+            column.primary_key = true;
+            break;
+          case P::K_NOT:
+            not_null_seen = at;
+            column.not_null = true;
+            break;
+          case P::K_NULL:
+            null_seen = at;
+            break;
+          case P::K_DEFAULT: {
+            if (column.default_value != nullptr) {
+              return ErrorAt(ErrorCode::kSyntaxError, at,
+                             fmt::format("multiple default values specified for column \"{}\"",
+                                         column.name));
+            }
+            auto* with_default = dynamic_cast<P::DefaultConstraintContext*>(constraint);
+            if (with_default == nullptr) return Status::Internal("parser: malformed DEFAULT");
+            KOPF_ASSIGN_OR_RETURN(column.default_value, BuildArith(with_default->value));
+            break;
+          }
+          default:  // K_UNIQUE
+            return UniqueNotSupported(*this, at);
+        }
+        if (null_seen != nullptr && not_null_seen != nullptr) {
+          return ErrorAt(ErrorCode::kSyntaxError, at,
+                         fmt::format("conflicting NULL/NOT NULL declarations for column \"{}\"",
+                                     column.name));
+        }
+      }
+      create.columns.push_back(std::move(column));
+      continue;
+    }
+
+    P::TableConstraintContext* constraint = element->tableConstraint();
+    const antlr4::Token* at = constraint->getStart();
+    auto* key = dynamic_cast<P::TablePrimaryKeyContext*>(constraint);
+    if (key == nullptr) return UniqueNotSupported(*this, at);
+    if (has_primary_key) return MultiplePrimaryKeys(*this, at, create.table);
+    has_primary_key = true;
+    create.primary_key_position = Position(at);
+    create.primary_key.reserve(key->columns.size());
+    for (P::IdentifierContext* column : key->columns) {
+      create.primary_key.push_back(Identifier(column));
+    }
+  }
+  return create;
+}
+
+}  // namespace kopf::cerebellum::parser

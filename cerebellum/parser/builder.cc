@@ -1,0 +1,92 @@
+// Statement dispatch and the helpers every build_*.cc shares.
+#include "cerebellum/parser/builder.h"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace kopf::cerebellum::parser {
+
+using protocol::Result;
+using protocol::Status;
+
+namespace {
+
+// Wraps a built statement of type T into the Statement variant.
+template <typename T>
+Result<ast::Statement> Wrap(Result<T> built) {
+  if (!built.ok()) return built.status();
+  return ast::Statement(std::move(built).value());
+}
+
+}  // namespace
+
+Result<ast::Statement> Builder::BuildStatement(P::StatementContext* ctx) {
+  // A statement rule has exactly one child, and its first token names the
+  // statement kind, so one switch finds it without trying each alternative.
+  if (ctx == nullptr || ctx->children.size() != 1) {
+    return Status::Internal("parser: malformed statement tree");
+  }
+  antlr4::tree::ParseTree* child = ctx->children[0];
+  switch (ctx->getStart()->getType()) {
+    case P::K_CREATE:
+      return Wrap(BuildCreateTable(dynamic_cast<P::CreateTableStatementContext*>(child)));
+    case P::K_DROP:
+      return Wrap(BuildDropTable(dynamic_cast<P::DropTableStatementContext*>(child)));
+    case P::K_INSERT:
+      return Wrap(BuildInsert(dynamic_cast<P::InsertStatementContext*>(child)));
+    case P::K_SELECT:
+      return Wrap(BuildSelect(dynamic_cast<P::SelectStatementContext*>(child)));
+    case P::K_UPDATE:
+      return Wrap(BuildUpdate(dynamic_cast<P::UpdateStatementContext*>(child)));
+    case P::K_DELETE:
+      return Wrap(BuildDelete(dynamic_cast<P::DeleteStatementContext*>(child)));
+    case P::K_SHOW:
+      return Wrap(BuildShowTables(dynamic_cast<P::ShowTablesStatementContext*>(child)));
+    case P::K_DESCRIBE:
+      return Wrap(BuildDescribe(dynamic_cast<P::DescribeStatementContext*>(child)));
+    default:
+      return Status::Internal("parser: unknown statement kind");
+  }
+}
+
+std::string Builder::Identifier(P::IdentifierContext* ctx) const {
+  const antlr4::Token* token = ctx->getStart();
+  std::string_view text = Text(token);
+  std::string name;
+  if (token->getType() == P::QUOTED_IDENTIFIER) {
+    // Strip the quotes and turn each "" into ".
+    text = text.substr(1, text.size() - 2);
+    name.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+      name += text[i];
+      if (text[i] == '"') ++i;
+    }
+    return name;
+  }
+  name.assign(text);
+  for (char& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return name;
+}
+
+int32_t Builder::Position(const antlr4::Token* token) const {
+  return text_.ByteOffset(token->getStartIndex());
+}
+
+int32_t Builder::Position(antlr4::ParserRuleContext* ctx) const {
+  return Position(ctx->getStart());
+}
+
+std::string_view Builder::Text(const antlr4::Token* token) const {
+  return text_.Slice(token->getStartIndex(), token->getStopIndex());
+}
+
+Status Builder::ErrorAt(protocol::ErrorCode code, const antlr4::Token* token,
+                        std::string_view message) const {
+  const int32_t position = Position(token);
+  return Status(code, fmt::format("{} ({})", message, text_.LineColumn(position)), position);
+}
+
+}  // namespace kopf::cerebellum::parser

@@ -1,0 +1,91 @@
+// Builder: turns an ANTLR parse tree of grammar/Kopf.g4 into kopf's AST.
+//
+// Private to cerebellum/parser/: this is the only header that names the
+// generated types. One Builder method per statement, each defined in its own
+// build_<statement>.cc (STYLE.md section 8); expressions in build_expr.cc,
+// type names in build_type_name.cc, shared helpers in builder.cc.
+//
+// A Builder never throws: every failure comes back as a Status whose
+// position is the byte offset of the offending token and whose message ends
+// in "(line L, column C)".
+//
+// Thread-safety: one Builder per parse; not shared.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "KopfParser.h"
+#include "cerebellum/ast/ast.h"
+#include "cerebellum/parser/source_text.h"
+#include "protocol/status.h"
+
+namespace kopf::cerebellum::parser {
+
+// Deepest expression tree the builder produces, counted in parse-tree levels
+// it descends (about one per operator, two per pair of parentheses). The
+// binder, planner and executor recurse over expressions, so this bounds
+// their stack use too. SQLite uses the same figure (SQLITE_MAX_EXPR_DEPTH).
+inline constexpr int kMaxExpressionDepth = 1000;
+
+class Builder {
+ public:
+  using P = kopf_generated::KopfParser;
+
+  // REQUIRES: `text` outlives the Builder and is the text that was parsed.
+  explicit Builder(const SourceText& text) : text_(text) {}
+  Builder(const Builder&) = delete;
+  Builder& operator=(const Builder&) = delete;
+
+  protocol::Result<ast::Statement> BuildStatement(P::StatementContext* ctx);
+
+  protocol::Result<ast::CreateTable> BuildCreateTable(P::CreateTableStatementContext* ctx);
+  protocol::Result<ast::DropTable> BuildDropTable(P::DropTableStatementContext* ctx);
+  protocol::Result<ast::Insert> BuildInsert(P::InsertStatementContext* ctx);
+  protocol::Result<ast::Select> BuildSelect(P::SelectStatementContext* ctx);
+  protocol::Result<ast::Update> BuildUpdate(P::UpdateStatementContext* ctx);
+  protocol::Result<ast::Delete> BuildDelete(P::DeleteStatementContext* ctx);
+  protocol::Result<ast::ShowTables> BuildShowTables(P::ShowTablesStatementContext* ctx);
+  protocol::Result<ast::Describe> BuildDescribe(P::DescribeStatementContext* ctx);
+
+  // Fails with kSyntaxError past kMaxExpressionDepth, kInvalidValue for a
+  // numeric literal out of DOUBLE's range.
+  protocol::Result<ast::ExprPtr> BuildExpr(P::ExprContext* ctx);
+  protocol::Result<ast::ExprPtr> BuildArith(P::ArithContext* ctx);
+  // Fails with kSyntaxError for an unknown type or bad modifiers.
+  protocol::Result<ast::TypeName> BuildTypeName(P::TypeNameContext* ctx);
+
+  // ---- Helpers shared by the build_*.cc files (builder.cc) ----
+
+  // The name as kopf stores it: unquoted folded to lower case, "quoted"
+  // kept as written with "" unescaped.
+  std::string Identifier(P::IdentifierContext* ctx) const;
+  // 0-based byte offset of a token / of a rule's first token.
+  int32_t Position(const antlr4::Token* token) const;
+  int32_t Position(antlr4::ParserRuleContext* ctx) const;
+  // The token's bytes in the SQL text.
+  std::string_view Text(const antlr4::Token* token) const;
+  // "<message> (line L, column C)" positioned at `token`.
+  protocol::Status ErrorAt(protocol::ErrorCode code, const antlr4::Token* token,
+                           std::string_view message) const;
+
+  // Counts one level of expression nesting for as long as it lives.
+  class DepthGuard {
+   public:
+    explicit DepthGuard(Builder& b) : b_(b) { ++b_.depth_; }
+    ~DepthGuard() { --b_.depth_; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    bool too_deep() const { return b_.depth_ > kMaxExpressionDepth; }
+
+   private:
+    Builder& b_;
+  };
+
+ private:
+  const SourceText& text_;
+  int depth_ = 0;
+};
+
+}  // namespace kopf::cerebellum::parser

@@ -1,0 +1,739 @@
+// BPlusTree: an in-memory ordered map from unique keys to values, the
+// primary index of every table (and the shape of every secondary index).
+//
+// Layout. Values live only in leaves; inner nodes hold separator keys that
+// route a search. Each node keeps its keys in a sorted array (and a leaf its
+// values in a parallel array), searched by binary search. Leaves form a
+// doubly linked list, so a range scan walks sideways in either direction
+// without going back up the tree.
+//
+// Invariants (checked by TEST_CheckInvariants()):
+//   * every leaf is at the same depth, height() levels below the root;
+//   * keys within a node are strictly increasing under Compare;
+//   * for an inner node with keys s[0..n) and children c[0..n], every key
+//     stored under c[i] is >= s[i-1] and < s[i] (a separator is a copy of a
+//     key that was the smallest of its right subtree when it was made; after
+//     erases it may no longer be in the tree, which is harmless);
+//   * a non-root leaf holds at least kMinLeafEntries entries, a non-root
+//     inner node at least kMinInnerKeys keys; a root inner node has at least
+//     one key; an empty tree has no nodes at all;
+//   * the leaf list visits every leaf in key order, prev/next agree, and it
+//     starts at the leftmost leaf and ends at the rightmost.
+//
+// Compare is a three-way comparator: `cmp(a, b)` returns std::strong_ordering
+// or std::weak_ordering. Keys such as std::vector<protocol::Value> are costly
+// to compare, and three-way comparison needs one call where `<` would need
+// two to detect equality. The default, std::compare_three_way, uses
+// operator<=>. If Compare declares `is_transparent`, lookups accept any type
+// K for which `cmp(const Key&, const K&)` is valid (heterogeneous lookup, as
+// with std::map); otherwise they take a Key.
+//
+// Requirements: Key is default-constructible, copyable (separators are
+// copies) and movable; Value is default-constructible and movable. Nodes
+// hold fixed arrays of both, so a slot that is not in use holds a
+// default-constructed or moved-from object; a slot freed by Erase is reset
+// to Key{}/Value{} at once, so an erased value's resources are released.
+//
+// Ownership: the tree owns its nodes (plain new/delete, freed in Clear() and
+// the destructor). It is move-only: copying a million-entry index by
+// accident would be an expensive surprise; moving is O(1) and leaves the
+// source empty.
+//
+// Iterators: point at one entry of a leaf. Any Insert, Upsert that inserts,
+// Erase, Clear or move of the tree invalidates every iterator (entries shift
+// within and between nodes). Upsert of an existing key and writes through
+// Iterator::value() or Find() do not.
+//
+// Thread-safety: none inside. Concurrent const calls (Find, LowerBound,
+// iteration, size) are safe with each other; any mutation needs exclusive
+// access, which the owning table provides.
+#pragma once
+
+#include <array>
+#include <cassert>
+#include <compare>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "protocol/status.h"
+
+namespace kopf::cerebrum {
+
+// Node fan-out. The defaults are sized for cache behaviour, not for disk
+// pages:
+//   * a leaf of 64 int64 keys is 512 bytes (8 cache lines); binary search
+//     touches about log2(64) = 6 of them, and an insert shifts at most 64
+//     entries with one memmove-like pass, which costs less than the cache
+//     misses a deeper tree would add;
+//   * inner nodes get twice the leaf's fan-out because they are few and hot
+//     (they stay in cache across lookups), and a wider fan-out keeps the tree
+//     shallow: 1e6 keys need 3 levels, 1e9 keys 5;
+//   * large nodes mean fewer allocations per entry and long sequential runs
+//     for range scans.
+// Tests instantiate tiny fan-outs (3, 4) to exercise deep trees and every
+// rebalancing path with few keys.
+inline constexpr size_t kDefaultLeafSlots = 64;
+inline constexpr size_t kDefaultInnerSlots = 128;
+
+template <typename Key, typename Value, typename Compare = std::compare_three_way,
+          size_t kLeafSlots = kDefaultLeafSlots, size_t kInnerSlots = kDefaultInnerSlots>
+class BPlusTree {
+  static_assert(kLeafSlots >= 3 && kInnerSlots >= 3, "fan-out too small to rebalance");
+  static_assert(std::is_default_constructible_v<Key> && std::is_copy_constructible_v<Key>);
+  static_assert(std::is_default_constructible_v<Value> && std::is_move_assignable_v<Value>);
+
+  struct Node;
+  struct Leaf;
+  struct Inner;
+
+  // A lookup key type K is accepted if it is Key, or if Compare is
+  // transparent and can compare a stored Key with it.
+  template <typename K>
+  static constexpr bool kLookupKey =
+      std::is_same_v<K, Key> ||
+      (requires { typename Compare::is_transparent; } &&
+       requires(const Compare& c, const Key& a, const K& b) {
+         { c(a, b) < 0 } -> std::convertible_to<bool>;
+       });
+
+ public:
+  // Capacity and minimum fill of a node outside an operation. Merging two
+  // siblings at or below the minimum always fits (2*min - 1 <= max for
+  // leaves; 2*min, counting the pulled-down separator, for inner nodes), and
+  // splitting an overfull node leaves both halves at or above it.
+  static constexpr size_t kMaxLeafEntries = kLeafSlots;
+  static constexpr size_t kMinLeafEntries = kLeafSlots / 2;
+  static constexpr size_t kMaxInnerKeys = kInnerSlots;
+  static constexpr size_t kMinInnerKeys = kInnerSlots / 2;
+
+  // A position in the tree: an entry, or past either end (!Valid()).
+  template <bool kConst>
+  class IteratorImpl {
+   public:
+    using LeafPtr = std::conditional_t<kConst, const Leaf*, Leaf*>;
+    using ValueRef = std::conditional_t<kConst, const Value&, Value&>;
+
+    IteratorImpl() = default;
+    // An Iterator converts to a ConstIterator.
+    template <bool kOther>
+      requires(kConst && !kOther)
+    IteratorImpl(const IteratorImpl<kOther>& other)  // NOLINT: implicit by design
+        : leaf_(other.leaf_), index_(other.index_) {}
+
+    bool Valid() const { return leaf_ != nullptr; }
+    // REQUIRES: Valid().
+    const Key& key() const { return leaf_->keys[index_]; }
+    ValueRef value() const { return leaf_->values[index_]; }
+    // Moves to the next greater key; past the last one the iterator becomes
+    // invalid. REQUIRES: Valid().
+    void Next() {
+      if (++index_ < leaf_->count) return;
+      leaf_ = leaf_->next;
+      index_ = 0;
+    }
+    // Moves to the next smaller key; before the first one the iterator
+    // becomes invalid. REQUIRES: Valid().
+    void Prev() {
+      if (index_ > 0) {
+        --index_;
+        return;
+      }
+      leaf_ = leaf_->prev;
+      index_ = leaf_ == nullptr ? 0 : leaf_->count - 1;
+    }
+    bool operator==(const IteratorImpl& other) const = default;
+
+   private:
+    friend class BPlusTree;
+    template <bool>
+    friend class IteratorImpl;
+    IteratorImpl(LeafPtr leaf, uint32_t index) : leaf_(leaf), index_(index) {}
+    LeafPtr leaf_ = nullptr;
+    uint32_t index_ = 0;
+  };
+  using Iterator = IteratorImpl<false>;
+  using ConstIterator = IteratorImpl<true>;
+
+  BPlusTree() = default;
+  explicit BPlusTree(Compare cmp) : cmp_(std::move(cmp)) {}
+  ~BPlusTree() { Clear(); }
+  BPlusTree(const BPlusTree&) = delete;
+  BPlusTree& operator=(const BPlusTree&) = delete;
+  BPlusTree(BPlusTree&& other) noexcept { Swap(other); }
+  BPlusTree& operator=(BPlusTree&& other) noexcept {
+    if (this != &other) {
+      Clear();
+      Swap(other);
+    }
+    return *this;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // Levels from the root to the leaves: 0 when empty, 1 for a lone leaf.
+  int height() const { return height_; }
+
+  // Frees every node. Invalidates iterators.
+  void Clear() {
+    if (root_ != nullptr) FreeSubtree(root_);
+    root_ = nullptr;
+    first_leaf_ = last_leaf_ = nullptr;
+    size_ = 0;
+    height_ = 0;
+  }
+
+  // Adds `key` -> `value`. Returns false and changes nothing if `key` is
+  // present already (the arguments are then simply destroyed).
+  bool Insert(Key key, Value value) {
+    return InsertImpl(std::move(key), std::move(value), /*overwrite=*/false);
+  }
+  // Adds `key` -> `value`, or replaces the value of an existing `key` (the
+  // stored key object is kept). Returns true if the key was new.
+  bool Upsert(Key key, Value value) {
+    return InsertImpl(std::move(key), std::move(value), /*overwrite=*/true);
+  }
+
+  // The value stored under `key`, or nullptr. The pointer is valid until the
+  // next modification of the tree.
+  template <typename K = Key>
+    requires kLookupKey<K>
+  Value* Find(const K& key) {
+    Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
+    if (leaf == nullptr) return nullptr;
+    uint32_t pos = LeafLowerBound(leaf, key);
+    if (pos < leaf->count && cmp_(leaf->keys[pos], key) == 0) return &leaf->values[pos];
+    return nullptr;
+  }
+  template <typename K = Key>
+    requires kLookupKey<K>
+  const Value* Find(const K& key) const {
+    return const_cast<BPlusTree*>(this)->Find(key);
+  }
+
+  // Removes `key` and its value. Returns false if it was not present.
+  // Underfull nodes borrow from or merge with a sibling, and a root with a
+  // single child is replaced by that child, so the tree stays balanced and
+  // freed nodes are deleted.
+  template <typename K = Key>
+    requires kLookupKey<K>
+  bool Erase(const K& key) {
+    if (root_ == nullptr) return false;
+    Path path;
+    Leaf* leaf = Descend(key, &path);
+    uint32_t pos = LeafLowerBound(leaf, key);
+    if (pos == leaf->count || cmp_(leaf->keys[pos], key) != 0) return false;
+    RemoveFromLeaf(leaf, pos);
+    --size_;
+    if (path.depth == 0) {
+      if (leaf->count == 0) Clear();
+      return true;
+    }
+    if (leaf->count < kMinLeafEntries) RebalanceLeaf(leaf, &path);
+    return true;
+  }
+
+  // The smallest key, the greatest key; invalid when the tree is empty.
+  Iterator Begin() { return Iterator(first_leaf_, 0); }
+  ConstIterator Begin() const { return ConstIterator(first_leaf_, 0); }
+  Iterator Last() {
+    return last_leaf_ == nullptr ? Iterator() : Iterator(last_leaf_, last_leaf_->count - 1);
+  }
+  ConstIterator Last() const { return const_cast<BPlusTree*>(this)->Last(); }
+
+  // The first key >= `key` (LowerBound) or > `key` (UpperBound); invalid if
+  // there is none.
+  template <typename K = Key>
+    requires kLookupKey<K>
+  Iterator LowerBound(const K& key) {
+    Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
+    if (leaf == nullptr) return Iterator();
+    return Normalize(leaf, LeafLowerBound(leaf, key));
+  }
+  template <typename K = Key>
+    requires kLookupKey<K>
+  ConstIterator LowerBound(const K& key) const {
+    return const_cast<BPlusTree*>(this)->LowerBound(key);
+  }
+  template <typename K = Key>
+    requires kLookupKey<K>
+  Iterator UpperBound(const K& key) {
+    Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
+    if (leaf == nullptr) return Iterator();
+    return Normalize(leaf, LeafUpperBound(leaf, key));
+  }
+  template <typename K = Key>
+    requires kLookupKey<K>
+  ConstIterator UpperBound(const K& key) const {
+    return const_cast<BPlusTree*>(this)->UpperBound(key);
+  }
+
+  // Verifies every invariant listed at the top of this file. Returns OK, or
+  // kInternal naming the first violation. O(n); for tests.
+  protocol::Status TEST_CheckInvariants() const;
+
+ private:
+  // Deeper than any tree that fits in memory: with the smallest allowed
+  // fan-out (3) a tree of height h holds at least 2^(h-1) entries.
+  static constexpr int kMaxHeight = 64;
+
+  struct Node {
+    explicit Node(bool leaf) : is_leaf(leaf) {}
+    bool is_leaf;
+    uint32_t count = 0;  // entries in a leaf, keys in an inner node
+  };
+  // Arrays have one spare slot so that an insert can go in first and the
+  // overfull node is split afterwards; that keeps the split code simple.
+  struct Leaf : Node {
+    Leaf() : Node(true) {}
+    std::array<Key, kLeafSlots + 1> keys;
+    std::array<Value, kLeafSlots + 1> values;
+    Leaf* prev = nullptr;
+    Leaf* next = nullptr;
+  };
+  struct Inner : Node {
+    Inner() : Node(false) {}
+    std::array<Key, kInnerSlots + 1> keys;
+    std::array<Node*, kInnerSlots + 2> children;
+  };
+  // The inner nodes from the root down to a leaf and the child taken at each.
+  struct Path {
+    struct Step {
+      Inner* node;
+      uint32_t child;
+    };
+    std::array<Step, kMaxHeight> steps;
+    int depth = 0;
+  };
+
+  static Leaf* AsLeaf(Node* n) { return static_cast<Leaf*>(n); }
+  static const Leaf* AsLeaf(const Node* n) { return static_cast<const Leaf*>(n); }
+  static Inner* AsInner(Node* n) { return static_cast<Inner*>(n); }
+  static const Inner* AsInner(const Node* n) { return static_cast<const Inner*>(n); }
+
+  void Swap(BPlusTree& other) noexcept {
+    std::swap(cmp_, other.cmp_);
+    std::swap(root_, other.root_);
+    std::swap(first_leaf_, other.first_leaf_);
+    std::swap(last_leaf_, other.last_leaf_);
+    std::swap(size_, other.size_);
+    std::swap(height_, other.height_);
+  }
+
+  // Recursion depth is the height, which is small (see kMaxHeight).
+  static void FreeSubtree(Node* n) {
+    if (n->is_leaf) {
+      delete AsLeaf(n);
+      return;
+    }
+    Inner* inner = AsInner(n);
+    for (uint32_t i = 0; i <= inner->count; ++i) FreeSubtree(inner->children[i]);
+    delete inner;
+  }
+
+  // First i in [0, count) with keys[i] >= key, or count.
+  template <typename K>
+  uint32_t LeafLowerBound(const Leaf* leaf, const K& key) const {
+    uint32_t lo = 0, hi = leaf->count;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (cmp_(leaf->keys[mid], key) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+  // First i in [0, count) with keys[i] > key, or count.
+  template <typename KeyArray, typename K>
+  uint32_t UpperBoundIn(const KeyArray& keys, uint32_t count, const K& key) const {
+    uint32_t lo = 0, hi = count;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (cmp_(keys[mid], key) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+  template <typename K>
+  uint32_t LeafUpperBound(const Leaf* leaf, const K& key) const {
+    return UpperBoundIn(leaf->keys, leaf->count, key);
+  }
+  // The child of `inner` whose key range holds `key`.
+  template <typename K>
+  uint32_t ChildIndex(const Inner* inner, const K& key) const {
+    return UpperBoundIn(inner->keys, inner->count, key);
+  }
+
+  template <typename K>
+  const Leaf* FindLeaf(const K& key) const {
+    const Node* n = root_;
+    if (n == nullptr) return nullptr;
+    while (!n->is_leaf) {
+      const Inner* inner = AsInner(n);
+      n = inner->children[ChildIndex(inner, key)];
+    }
+    return AsLeaf(n);
+  }
+
+  // Like FindLeaf, recording the way down. REQUIRES: root_ != nullptr.
+  template <typename K>
+  Leaf* Descend(const K& key, Path* path) {
+    Node* n = root_;
+    path->depth = 0;
+    while (!n->is_leaf) {
+      Inner* inner = AsInner(n);
+      uint32_t child = ChildIndex(inner, key);
+      assert(path->depth < kMaxHeight);
+      path->steps[path->depth++] = {inner, child};
+      n = inner->children[child];
+    }
+    return AsLeaf(n);
+  }
+
+  // (leaf, index) with index == count moves to the start of the next leaf.
+  static Iterator Normalize(Leaf* leaf, uint32_t index) {
+    if (index < leaf->count) return Iterator(leaf, index);
+    return Iterator(leaf->next, 0);
+  }
+
+  bool InsertImpl(Key&& key, Value&& value, bool overwrite);
+  void RemoveFromLeaf(Leaf* leaf, uint32_t pos);
+  // Removes separator `key_index` and child `child_index` from `inner`.
+  void RemoveFromInner(Inner* inner, uint32_t key_index, uint32_t child_index);
+  void RebalanceLeaf(Leaf* leaf, Path* path);
+  // Restores the fill of the inner node at path->steps[level] and upwards.
+  void RebalanceInner(Path* path, int level);
+
+  // Checks the subtree under `n` at `depth`, whose keys must lie in
+  // [*lo, *hi) (nullptr: unbounded); appends its leaves to `leaves`.
+  protocol::Status CheckSubtree(const Node* n, int depth, const Key* lo, const Key* hi,
+                                std::vector<const Leaf*>* leaves, size_t* entries) const;
+
+  [[no_unique_address]] Compare cmp_{};
+  Node* root_ = nullptr;
+  Leaf* first_leaf_ = nullptr;
+  Leaf* last_leaf_ = nullptr;
+  size_t size_ = 0;
+  int height_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Implementation.
+
+#define KOPF_BTREE_TEMPLATE \
+  template <typename Key, typename Value, typename Compare, size_t kLeafSlots, size_t kInnerSlots>
+#define KOPF_BTREE BPlusTree<Key, Value, Compare, kLeafSlots, kInnerSlots>
+
+// Insertion: descend to the leaf, put the entry in place (nodes have a
+// spare slot), and while a node is overfull split it in two, handing a
+// separator and the new right node to the parent. A root split grows the
+// tree by one level.
+KOPF_BTREE_TEMPLATE
+bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
+  if (root_ == nullptr) {
+    Leaf* leaf = new Leaf;
+    leaf->keys[0] = std::move(key);
+    leaf->values[0] = std::move(value);
+    leaf->count = 1;
+    root_ = first_leaf_ = last_leaf_ = leaf;
+    size_ = 1;
+    height_ = 1;
+    return true;
+  }
+  Path path;
+  Leaf* leaf = Descend(key, &path);
+  uint32_t pos = LeafLowerBound(leaf, key);
+  if (pos < leaf->count && cmp_(leaf->keys[pos], key) == 0) {
+    if (overwrite) leaf->values[pos] = std::move(value);
+    return false;
+  }
+  for (uint32_t i = leaf->count; i > pos; --i) {
+    leaf->keys[i] = std::move(leaf->keys[i - 1]);
+    leaf->values[i] = std::move(leaf->values[i - 1]);
+  }
+  leaf->keys[pos] = std::move(key);
+  leaf->values[pos] = std::move(value);
+  ++leaf->count;
+  ++size_;
+  if (leaf->count <= kLeafSlots) return true;
+
+  // Split the leaf: the upper half moves to a new right sibling.
+  Leaf* right = new Leaf;
+  const uint32_t keep = (kLeafSlots + 1) / 2;
+  for (uint32_t i = keep; i < leaf->count; ++i) {
+    right->keys[i - keep] = std::move(leaf->keys[i]);
+    right->values[i - keep] = std::move(leaf->values[i]);
+  }
+  right->count = leaf->count - keep;
+  leaf->count = keep;
+  right->prev = leaf;
+  right->next = leaf->next;
+  if (leaf->next != nullptr) {
+    leaf->next->prev = right;
+  } else {
+    last_leaf_ = right;
+  }
+  leaf->next = right;
+  Key separator = right->keys[0];
+  Node* new_child = right;
+
+  while (path.depth > 0) {
+    auto [parent, child] = path.steps[--path.depth];
+    for (uint32_t i = parent->count; i > child; --i) {
+      parent->keys[i] = std::move(parent->keys[i - 1]);
+      parent->children[i + 1] = parent->children[i];
+    }
+    parent->keys[child] = std::move(separator);
+    parent->children[child + 1] = new_child;
+    ++parent->count;
+    if (parent->count <= kInnerSlots) return true;
+
+    // Split the inner node: keys[mid] moves up, the keys after it and their
+    // children move to a new right sibling.
+    Inner* sibling = new Inner;
+    const uint32_t mid = (kInnerSlots + 1) / 2;
+    separator = std::move(parent->keys[mid]);
+    for (uint32_t i = mid + 1; i < parent->count; ++i) {
+      sibling->keys[i - mid - 1] = std::move(parent->keys[i]);
+    }
+    for (uint32_t i = mid + 1; i <= parent->count; ++i) {
+      sibling->children[i - mid - 1] = parent->children[i];
+    }
+    sibling->count = parent->count - mid - 1;
+    parent->count = mid;
+    new_child = sibling;
+  }
+
+  Inner* root = new Inner;
+  root->keys[0] = std::move(separator);
+  root->children[0] = root_;
+  root->children[1] = new_child;
+  root->count = 1;
+  root_ = root;
+  ++height_;
+  return true;
+}
+
+KOPF_BTREE_TEMPLATE
+void KOPF_BTREE::RemoveFromLeaf(Leaf* leaf, uint32_t pos) {
+  for (uint32_t i = pos + 1; i < leaf->count; ++i) {
+    leaf->keys[i - 1] = std::move(leaf->keys[i]);
+    leaf->values[i - 1] = std::move(leaf->values[i]);
+  }
+  --leaf->count;
+  // Release what the vacated slot still holds (the erased entry itself when
+  // it was the last one).
+  leaf->keys[leaf->count] = Key{};
+  leaf->values[leaf->count] = Value{};
+}
+
+KOPF_BTREE_TEMPLATE
+void KOPF_BTREE::RemoveFromInner(Inner* inner, uint32_t key_index, uint32_t child_index) {
+  for (uint32_t i = key_index + 1; i < inner->count; ++i) {
+    inner->keys[i - 1] = std::move(inner->keys[i]);
+  }
+  for (uint32_t i = child_index + 1; i <= inner->count; ++i) {
+    inner->children[i - 1] = inner->children[i];
+  }
+  --inner->count;
+  inner->keys[inner->count] = Key{};
+}
+
+// An underfull leaf first borrows one entry from a sibling under the same
+// parent that can spare one (the parent's separator is updated to the new
+// boundary); otherwise it merges with a sibling, the right node of the pair
+// is deleted and the parent loses a separator, which may underfill it.
+KOPF_BTREE_TEMPLATE
+void KOPF_BTREE::RebalanceLeaf(Leaf* leaf, Path* path) {
+  const int level = path->depth - 1;
+  auto [parent, idx] = path->steps[level];
+  Leaf* left = idx > 0 ? AsLeaf(parent->children[idx - 1]) : nullptr;
+  Leaf* right = idx < parent->count ? AsLeaf(parent->children[idx + 1]) : nullptr;
+
+  if (left != nullptr && left->count > kMinLeafEntries) {
+    for (uint32_t i = leaf->count; i > 0; --i) {
+      leaf->keys[i] = std::move(leaf->keys[i - 1]);
+      leaf->values[i] = std::move(leaf->values[i - 1]);
+    }
+    --left->count;
+    leaf->keys[0] = std::move(left->keys[left->count]);
+    leaf->values[0] = std::move(left->values[left->count]);
+    ++leaf->count;
+    parent->keys[idx - 1] = leaf->keys[0];
+    return;
+  }
+  if (right != nullptr && right->count > kMinLeafEntries) {
+    leaf->keys[leaf->count] = std::move(right->keys[0]);
+    leaf->values[leaf->count] = std::move(right->values[0]);
+    ++leaf->count;
+    RemoveFromLeaf(right, 0);
+    parent->keys[idx] = right->keys[0];
+    return;
+  }
+
+  // Merge the pair (a, b) into a; b is the right one.
+  Leaf* a = left != nullptr ? left : leaf;
+  Leaf* b = left != nullptr ? leaf : right;
+  const uint32_t b_index = left != nullptr ? idx : idx + 1;
+  for (uint32_t i = 0; i < b->count; ++i) {
+    a->keys[a->count + i] = std::move(b->keys[i]);
+    a->values[a->count + i] = std::move(b->values[i]);
+  }
+  a->count += b->count;
+  a->next = b->next;
+  if (b->next != nullptr) {
+    b->next->prev = a;
+  } else {
+    last_leaf_ = a;
+  }
+  delete b;
+  RemoveFromInner(parent, b_index - 1, b_index);
+  RebalanceInner(path, level);
+}
+
+// The same for inner nodes, one level at a time up the path. Borrowing
+// rotates through the parent: the parent's separator comes down into the
+// underfull node and the sibling's boundary key goes up in its place,
+// carrying its child across. Merging pulls the separator down between the
+// two nodes' keys. A root left with no keys is replaced by its only child.
+KOPF_BTREE_TEMPLATE
+void KOPF_BTREE::RebalanceInner(Path* path, int level) {
+  for (; level >= 0; --level) {
+    Inner* node = path->steps[level].node;
+    if (level == 0) {
+      if (node->count == 0) {
+        root_ = node->children[0];
+        delete node;
+        --height_;
+      }
+      return;
+    }
+    if (node->count >= kMinInnerKeys) return;
+
+    auto [parent, idx] = path->steps[level - 1];
+    Inner* left = idx > 0 ? AsInner(parent->children[idx - 1]) : nullptr;
+    Inner* right = idx < parent->count ? AsInner(parent->children[idx + 1]) : nullptr;
+
+    if (left != nullptr && left->count > kMinInnerKeys) {
+      for (uint32_t i = node->count; i > 0; --i) node->keys[i] = std::move(node->keys[i - 1]);
+      for (uint32_t i = node->count + 1; i > 0; --i) node->children[i] = node->children[i - 1];
+      node->keys[0] = std::move(parent->keys[idx - 1]);
+      node->children[0] = left->children[left->count];
+      ++node->count;
+      --left->count;
+      parent->keys[idx - 1] = std::move(left->keys[left->count]);
+      left->keys[left->count] = Key{};
+      return;
+    }
+    if (right != nullptr && right->count > kMinInnerKeys) {
+      node->keys[node->count] = std::move(parent->keys[idx]);
+      node->children[node->count + 1] = right->children[0];
+      ++node->count;
+      parent->keys[idx] = std::move(right->keys[0]);
+      RemoveFromInner(right, 0, 0);
+      return;
+    }
+
+    Inner* a = left != nullptr ? left : node;
+    Inner* b = left != nullptr ? node : right;
+    const uint32_t b_index = left != nullptr ? idx : idx + 1;
+    a->keys[a->count] = std::move(parent->keys[b_index - 1]);
+    for (uint32_t i = 0; i < b->count; ++i) a->keys[a->count + 1 + i] = std::move(b->keys[i]);
+    for (uint32_t i = 0; i <= b->count; ++i) a->children[a->count + 1 + i] = b->children[i];
+    a->count += b->count + 1;
+    delete b;
+    RemoveFromInner(parent, b_index - 1, b_index);
+  }
+}
+
+KOPF_BTREE_TEMPLATE
+protocol::Status KOPF_BTREE::TEST_CheckInvariants() const {
+  using protocol::Status;
+  if (root_ == nullptr) {
+    if (size_ != 0 || height_ != 0 || first_leaf_ != nullptr || last_leaf_ != nullptr) {
+      return Status::Internal("empty tree has stale size, height or leaf pointers");
+    }
+    return Status::Ok();
+  }
+  if (!root_->is_leaf && root_->count == 0) return Status::Internal("inner root has no keys");
+  std::vector<const Leaf*> leaves;
+  size_t entries = 0;
+  KOPF_RETURN_IF_ERROR(CheckSubtree(root_, 1, nullptr, nullptr, &leaves, &entries));
+  if (entries != size_) {
+    return Status::Internal("size() is " + std::to_string(size_) + " but the leaves hold " +
+                            std::to_string(entries));
+  }
+  if (leaves.front() != first_leaf_ || leaves.back() != last_leaf_) {
+    return Status::Internal("first or last leaf pointer is wrong");
+  }
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    const Leaf* want_prev = i == 0 ? nullptr : leaves[i - 1];
+    const Leaf* want_next = i + 1 == leaves.size() ? nullptr : leaves[i + 1];
+    if (leaves[i]->prev != want_prev || leaves[i]->next != want_next) {
+      return Status::Internal("leaf list link broken at leaf " + std::to_string(i));
+    }
+  }
+  return Status::Ok();
+}
+
+KOPF_BTREE_TEMPLATE
+protocol::Status KOPF_BTREE::CheckSubtree(const Node* n, int depth, const Key* lo, const Key* hi,
+                                          std::vector<const Leaf*>* leaves,
+                                          size_t* entries) const {
+  using protocol::Status;
+  const std::string where = "node at depth " + std::to_string(depth);
+  const bool is_root = n == root_;
+  auto key_at = [n](uint32_t i) -> const Key& {
+    return n->is_leaf ? AsLeaf(n)->keys[i] : AsInner(n)->keys[i];
+  };
+  if (n->is_leaf) {
+    if (depth != height_) return Status::Internal("leaf at depth " + std::to_string(depth));
+    if (n->count > kMaxLeafEntries) return Status::Internal(where + ": overfull leaf");
+    if (!is_root && n->count < kMinLeafEntries) return Status::Internal(where + ": underfull leaf");
+    if (n->count == 0) return Status::Internal(where + ": empty leaf");
+  } else {
+    if (n->count > kMaxInnerKeys) return Status::Internal(where + ": overfull inner node");
+    if (!is_root && n->count < kMinInnerKeys) {
+      return Status::Internal(where + ": underfull inner node");
+    }
+  }
+  for (uint32_t i = 0; i < n->count; ++i) {
+    if (i > 0 && !(cmp_(key_at(i - 1), key_at(i)) < 0)) {
+      return Status::Internal(where + ": keys out of order at " + std::to_string(i));
+    }
+    if (lo != nullptr && cmp_(key_at(i), *lo) < 0) {
+      return Status::Internal(where + ": key below its separator");
+    }
+    if (hi != nullptr && !(cmp_(key_at(i), *hi) < 0)) {
+      return Status::Internal(where + ": key not below its separator");
+    }
+  }
+  if (n->is_leaf) {
+    leaves->push_back(AsLeaf(n));
+    *entries += n->count;
+    return Status::Ok();
+  }
+  const Inner* inner = AsInner(n);
+  for (uint32_t i = 0; i <= inner->count; ++i) {
+    const Key* child_lo = i == 0 ? lo : &inner->keys[i - 1];
+    const Key* child_hi = i == inner->count ? hi : &inner->keys[i];
+    KOPF_RETURN_IF_ERROR(
+        CheckSubtree(inner->children[i], depth + 1, child_lo, child_hi, leaves, entries));
+  }
+  return Status::Ok();
+}
+
+#undef KOPF_BTREE
+#undef KOPF_BTREE_TEMPLATE
+
+}  // namespace kopf::cerebrum

@@ -1,0 +1,77 @@
+// Database: the storage layer's entry point — the catalog of tables in one
+// data directory, recovery at start-up, and table creation and removal.
+//
+// Opening a database takes an exclusive lock on DATA_DIR/kopfd.lock (a
+// second server on the same folder is refused), removes work left half done
+// by a crash (folders starting with '.'), and rebuilds every table from its
+// segments (see table_recovery.cc). Creating and dropping a table are atomic
+// across a crash: both are a rename of the table's folder plus an fsync of
+// DATA_DIR/tables.
+//
+// Thread-safety: all methods may be called from any thread. A Table found
+// with FindTable() stays valid while the caller holds the shared_ptr, even
+// if the table is dropped meanwhile (its writes then fail).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cerebrum/group_commit.h"
+#include "cerebrum/options.h"
+#include "cerebrum/schema.h"
+#include "cerebrum/table.h"
+#include "protocol/status.h"
+
+namespace kopf::cerebrum {
+
+class Database {
+ public:
+  // Opens (creating if needed) the data directory and recovers every table.
+  // Fails with kIoError (unusable folder, already locked) or kCorruption
+  // (damaged data, naming the file and line).
+  static protocol::Result<std::unique_ptr<Database>> Open(const Options& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Creates an empty table. kDuplicateTable when the name is taken.
+  // REQUIRES: the schema is valid (names unique, key columns exist).
+  protocol::Status CreateTable(TableSchema schema);
+  // Removes a table and its files. kUndefinedTable when it does not exist.
+  protocol::Status DropTable(std::string_view name);
+
+  // The table named `name`, or null.
+  std::shared_ptr<Table> FindTable(std::string_view name) const;
+  // Every table's name, sorted bytewise.
+  std::vector<std::string> TableNames() const;
+
+  // Waits until every write already applied in memory is durable, so a
+  // read never reports a row that a crash could still take back. Returns
+  // at once when no fsync is pending.
+  protocol::Status WaitForVisibleWrites() { return group_commit_.WaitForRegistered(); }
+
+  const Options& options() const { return options_; }
+  // The highest commit sequence number handed out so far.
+  uint64_t last_sequence() const { return sequence_.load(); }
+
+ private:
+  explicit Database(Options options);
+  protocol::Status Recover();
+  std::filesystem::path tables_dir() const;
+
+  const Options options_;
+  int lock_fd_ = -1;
+  GroupCommit group_commit_;
+  std::atomic<uint64_t> sequence_{0};
+  std::mutex ddl_mutex_;  // serialises CreateTable/DropTable file work
+  mutable std::shared_mutex catalog_mutex_;
+  std::map<std::string, std::shared_ptr<Table>, std::less<>> tables_;  // GUARDED_BY(catalog_mutex_)
+};
+
+}  // namespace kopf::cerebrum

@@ -1,0 +1,49 @@
+// The on-disk layout of a table, shared by the segment writer and the
+// recovery reader. cerebrum/README.md describes it for people.
+//
+//   DATA_DIR/tables/<encoded name>/schema.csv         column definitions
+//   DATA_DIR/tables/<encoded name>/segment-000001.csv  the table's lines
+//
+// Every segment is a CSV file (RFC 4180, see csv_format.h) whose header is
+//   _seq,_op[,_rowid],<column 1>,...,<column n>
+// and whose records are, for a commit with sequence number S:
+//   S,put[,rowid],v1,...,vn      the full new image of a row
+//   S,del[,rowid],k1,...         a tombstone: key columns set, others empty
+//   S,commit[,],,...,            the commit is complete
+// `_rowid` exists only for tables without a primary key. Lines of one
+// commit are contiguous; recovery applies a commit only when its `commit`
+// line is present, so a statement is atomic across a crash.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace kopf::cerebrum {
+
+inline constexpr std::string_view kTablesFolder = "tables";
+inline constexpr std::string_view kSchemaFileName = "schema.csv";
+inline constexpr std::string_view kSegmentPrefix = "segment-";
+inline constexpr std::string_view kSegmentSuffix = ".csv";
+
+// Names of the bookkeeping columns at the front of every segment line.
+inline constexpr std::string_view kSeqColumn = "_seq";
+inline constexpr std::string_view kOpColumn = "_op";
+inline constexpr std::string_view kRowIdColumn = "_rowid";
+
+// Values of the _op column.
+inline constexpr std::string_view kOpPut = "put";
+inline constexpr std::string_view kOpDelete = "del";
+inline constexpr std::string_view kOpCommit = "commit";
+
+// Folder entries starting with this are work in progress (a table being
+// created or dropped) and are removed at start-up.
+inline constexpr std::string_view kTransientPrefix = ".";
+
+inline std::string SegmentFileName(uint64_t number) {
+  return fmt::format("{}{:06}{}", kSegmentPrefix, number, kSegmentSuffix);
+}
+
+}  // namespace kopf::cerebrum

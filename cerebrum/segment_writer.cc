@@ -1,0 +1,68 @@
+#include "cerebrum/segment_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "cerebrum/file_util.h"
+
+namespace kopf::cerebrum {
+
+using protocol::Result;
+using protocol::Status;
+
+Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(const std::filesystem::path& path,
+                                                           std::string_view header) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("cannot open segment", path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    Status s = ErrnoStatus("cannot stat segment", path);
+    ::close(fd);
+    return s;
+  }
+  std::unique_ptr<SegmentWriter> writer(
+      new SegmentWriter(path, fd, static_cast<uint64_t>(st.st_size)));
+  if (writer->size_ == 0) {
+    std::string line(header);
+    line += '\n';
+    KOPF_RETURN_IF_ERROR(writer->Append(line));
+    KOPF_RETURN_IF_ERROR(writer->Sync());
+    KOPF_RETURN_IF_ERROR(SyncDirectory(path.parent_path()));
+  }
+  return writer;
+}
+
+SegmentWriter::~SegmentWriter() { ::close(fd_); }
+
+Status SegmentWriter::Append(std::string_view bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      Status failure = ErrnoStatus("cannot append to", path_);
+      // Cut the partial commit off again so recovery never sees half of it
+      // followed by later commits. If even that fails, recovery still drops
+      // it because its commit line is missing.
+      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+        return ErrnoStatus("cannot cut back a failed append to", path_);
+      }
+      return failure;
+    }
+    done += static_cast<size_t>(n);
+  }
+  size_ += bytes.size();
+  return Status::Ok();
+}
+
+Status SegmentWriter::Sync() {
+  if (::fdatasync(fd_) != 0) return ErrnoStatus("cannot fsync", path_);
+  return Status::Ok();
+}
+
+}  // namespace kopf::cerebrum

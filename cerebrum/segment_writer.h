@@ -1,0 +1,50 @@
+// SegmentWriter: appends whole commits to one segment file.
+//
+// An append is all or nothing as seen by recovery: bytes are written with
+// write(2); if that fails part-way (disk full, I/O error) the file is cut
+// back to its previous length so no partial commit stays behind, and the
+// caller gets kIoError and applies nothing to memory. Sync() makes what was
+// appended durable (fdatasync).
+//
+// Thread-safety: Append() is called by one thread at a time (the table's
+// writer, under the table's exclusive lock). Sync() may run concurrently
+// with Append() from the group-commit leader.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+#include "protocol/status.h"
+
+namespace kopf::cerebrum {
+
+class SegmentWriter {
+ public:
+  // Opens `path` for appending, creating it with `header` (followed by a
+  // newline, fsync'ed with its folder) when it does not exist or is empty.
+  static protocol::Result<std::unique_ptr<SegmentWriter>> Open(const std::filesystem::path& path,
+                                                               std::string_view header);
+  ~SegmentWriter();
+  SegmentWriter(const SegmentWriter&) = delete;
+  SegmentWriter& operator=(const SegmentWriter&) = delete;
+
+  // Appends `bytes` (complete lines). Fails with kIoError, leaving the file
+  // as it was.
+  protocol::Status Append(std::string_view bytes);
+  // Flushes appended bytes to stable storage.
+  protocol::Status Sync();
+
+  uint64_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  SegmentWriter(std::filesystem::path path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
+  std::filesystem::path path_;
+  int fd_;
+  uint64_t size_;
+};
+
+}  // namespace kopf::cerebrum

@@ -1,0 +1,226 @@
+// Table::Recover: rebuilding a table's rows from its segments at start-up.
+//
+// 1. List segment-*.csv in the table's folder, in number order.
+// 2. Read each record (a record may span lines when a value holds a
+//    newline). The first record must be the expected header.
+// 3. Collect put/del records of a commit until its `commit` record, then
+//    apply them to the tree together. Records without their commit record
+//    are never applied: that is what makes a statement atomic.
+// 4. At the end of the last segment, records after the last commit record
+//    (a torn line, a commit cut short by a crash) are cut off the file, so
+//    new commits are appended after the last complete one.
+// 5. A damaged record followed by a complete commit is not a torn tail but
+//    damage in the middle: start-up stops with kCorruption naming the file
+//    and line, and nothing is dropped silently.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "cerebrum/csv_format.h"
+#include "cerebrum/csv_reader.h"
+#include "cerebrum/file_util.h"
+#include "cerebrum/segment_format.h"
+#include "cerebrum/table.h"
+
+namespace kopf::cerebrum {
+
+using protocol::Result;
+using protocol::Row;
+using protocol::Status;
+using protocol::Type;
+using protocol::Value;
+
+namespace {
+
+struct PendingLine {
+  bool is_delete = false;
+  Key key;
+  Row row;
+};
+
+Result<uint64_t> ParseSeq(const CsvField& field) {
+  if (field.quoted || field.text.empty() || field.text.size() > 19) {
+    return Status::InvalidValue(fmt::format("bad commit number \"{}\"", field.text));
+  }
+  uint64_t seq = 0;
+  for (char c : field.text) {
+    if (c < '0' || c > '9') {
+      return Status::InvalidValue(fmt::format("bad commit number \"{}\"", field.text));
+    }
+    seq = seq * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return seq;
+}
+
+}  // namespace
+
+Status Table::Recover(uint64_t* max_seq) {
+  std::vector<std::filesystem::path> segments;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with(kSegmentPrefix) && name.ends_with(kSegmentSuffix)) {
+      segments.push_back(entry.path());
+    } else if (name != kSchemaFileName) {
+      std::fprintf(stderr, "kopfd: warning: ignoring stray file %s\n", entry.path().c_str());
+    }
+  }
+  if (ec) return Status::IoError(fmt::format("cannot list {}: {}", folder_.string(), ec.message()));
+  std::sort(segments.begin(), segments.end());
+  for (size_t i = 0; i < segments.size(); ++i) {
+    KOPF_RETURN_IF_ERROR(RecoverSegment(segments[i], i + 1 == segments.size(), max_seq));
+  }
+  return Status::Ok();
+}
+
+Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, uint64_t* max_seq) {
+  KOPF_ASSIGN_OR_RETURN(auto reader, CsvRecordReader::Open(path));
+  const bool keyed = schema_.has_primary_key();
+  const size_t meta = keyed ? 2 : 3;  // _seq, _op [, _rowid]
+  const size_t width = meta + schema_.columns.size();
+  const std::string expected_header = HeaderLine();
+
+  std::string record;
+  uint64_t line = 0;
+  std::vector<CsvField> fields;
+  std::vector<PendingLine> pending;
+  uint64_t pending_seq = 0;
+  uint64_t pending_line = 0;
+  uint64_t last_good_end = 0;  // byte offset just past the last applied commit
+  std::optional<Status> damage;  // first unreadable record, if any
+  bool header_seen = false;
+
+  auto where = [&](uint64_t at) { return fmt::format("{} line {}", path.string(), at); };
+
+  while (true) {
+    KOPF_ASSIGN_OR_RETURN(bool more, reader->Next(&record, &line));
+    if (!more) break;
+    if (!header_seen) {
+      header_seen = true;
+      if (reader->last_record_torn()) {  // crashed while creating the file
+        damage = Status::Corruption(fmt::format("{}: incomplete header", where(line)));
+        break;
+      }
+      if (record != expected_header) {
+        return Status::Corruption(fmt::format("{}: header \"{}\" does not match the table (\"{}\")",
+                                              where(line), record, expected_header));
+      }
+      last_good_end = reader->record_end_offset();
+      continue;
+    }
+    // Parse the record fully before acting on it.
+    auto parse = [&]() -> Status {
+      if (reader->last_record_torn()) return Status::InvalidValue("incomplete line");
+      KOPF_RETURN_IF_ERROR(SplitCsvRecord(record, &fields));
+      if (fields.size() != width) {
+        return Status::InvalidValue(
+            fmt::format("{} fields where the table has {}", fields.size(), width));
+      }
+      return Status::Ok();
+    };
+    Status parsed = parse();
+    uint64_t seq = 0;
+    std::string_view op;
+    if (parsed.ok()) {
+      auto seq_result = ParseSeq(fields[0]);
+      if (!seq_result.ok()) {
+        parsed = seq_result.status();
+      } else {
+        seq = *seq_result;
+        op = fields[1].text;
+        if (op != kOpPut && op != kOpDelete && op != kOpCommit) {
+          parsed = Status::InvalidValue(fmt::format("unknown operation \"{}\"", op));
+        }
+      }
+    }
+    PendingLine change;
+    if (parsed.ok() && op != kOpCommit) {
+      change.is_delete = op == kOpDelete;
+      auto parse_values = [&]() -> Status {
+        if (!keyed) {
+          KOPF_ASSIGN_OR_RETURN(Value rowid, ParseCsvValue(fields[2], Type::kInteger));
+          if (rowid.is_null()) return Status::InvalidValue("missing _rowid");
+          change.key = {rowid};
+        }
+        if (change.is_delete && keyed) {
+          for (size_t column : schema_.primary_key) {
+            KOPF_ASSIGN_OR_RETURN(Value v,
+                                  ParseCsvValue(fields[meta + column], schema_.columns[column].type));
+            change.key.push_back(std::move(v));
+          }
+          return Status::Ok();
+        }
+        if (change.is_delete) return Status::Ok();
+        change.row.reserve(schema_.columns.size());
+        for (size_t i = 0; i < schema_.columns.size(); ++i) {
+          KOPF_ASSIGN_OR_RETURN(Value v, ParseCsvValue(fields[meta + i], schema_.columns[i].type));
+          change.row.push_back(std::move(v));
+        }
+        if (keyed) change.key = KeyOf(change.row);
+        return Status::Ok();
+      };
+      parsed = parse_values();
+    }
+
+    if (!parsed.ok()) {
+      if (!damage) {
+        damage = Status::Corruption(fmt::format("{}: {}", where(line), parsed.message()));
+      }
+      continue;
+    }
+    if (damage) {
+      // Something readable after a damaged record: if it completes a commit,
+      // the damage is in the middle of the data, not a torn tail.
+      if (op == kOpCommit) return *damage;
+      continue;
+    }
+    if (!pending.empty() && seq != pending_seq) {
+      // The lines of an earlier commit never got their commit record (its
+      // append failed and could not be cut back). It was never acknowledged.
+      std::fprintf(stderr, "kopfd: warning: %s: skipping commit %llu without its commit record\n",
+                   where(pending_line).c_str(), static_cast<unsigned long long>(pending_seq));
+      pending.clear();
+    }
+    if (op == kOpCommit) {
+      for (PendingLine& p : pending) {
+        if (!keyed) next_rowid_ = std::max(next_rowid_, p.key[0].as_integer() + 1);
+        if (p.is_delete) {
+          rows_.Erase(p.key);
+        } else {
+          rows_.Upsert(std::move(p.key), std::move(p.row));
+        }
+      }
+      pending.clear();
+      *max_seq = std::max(*max_seq, seq);
+      last_good_end = reader->record_end_offset();
+      continue;
+    }
+    if (pending.empty()) {
+      pending_seq = seq;
+      pending_line = line;
+    }
+    pending.push_back(std::move(change));
+  }
+
+  if (!damage && pending.empty()) return Status::Ok();
+  if (!is_last) {
+    return damage ? *damage
+                  : Status::Corruption(fmt::format("{}: commit {} has no commit record",
+                                                   where(pending_line), pending_seq));
+  }
+  // A torn tail: the crash hit while this commit was being written, so it
+  // was never acknowledged. Cut it off so appends continue after the last
+  // complete commit.
+  std::fprintf(stderr, "kopfd: %s: discarding an incomplete commit at the end (%s)\n",
+               path.c_str(), damage ? damage->message().c_str() : "no commit record");
+  if (::truncate(path.c_str(), static_cast<off_t>(last_good_end)) != 0) {
+    return ErrnoStatus("cannot cut the torn tail off", path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace kopf::cerebrum

@@ -1,0 +1,57 @@
+// Internals of the client library (protocol/client.h), shared by its .cc
+// files and its tests only.
+//
+// ResponseAssembler turns the stream of server frames of one connection
+// into complete Responses. It knows which payload ids are outstanding,
+// enforces the response grammar of protocol/PROTOCOL.md
+// (ROW_DESCRIPTION ROW_BATCH* COMPLETE, or a lone COMPLETE or ERROR; the
+// frames of one response contiguous) and keeps finished responses until
+// the client asks for them, so Query() can wait for its own answer while
+// answers to earlier Send()s pile up for Receive().
+//
+// Thread-safety: none; owned by one Client.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_set>
+
+#include "protocol/client.h"
+#include "protocol/message.h"
+#include "protocol/status.h"
+
+namespace kopf::protocol::client_internal {
+
+class ResponseAssembler {
+ public:
+  explicit ResponseAssembler(uint32_t client_id) : client_id_(client_id) {}
+
+  // Records that a request with `payload_id` was sent.
+  void Expect(uint64_t payload_id) { outstanding_.insert(payload_id); }
+
+  // Consumes one frame from the server. Fails with kProtocolViolation when
+  // the frame breaks the protocol or the server said GOODBYE; the
+  // connection is unusable afterwards.
+  Status OnFrame(Envelope envelope);
+
+  // Removes and returns the finished response to `payload_id`, if any.
+  std::optional<Response> Take(uint64_t payload_id);
+  // Removes and returns the oldest finished response, if any.
+  std::optional<Response> TakeAny();
+
+  // True while some request has no finished response yet.
+  bool awaiting() const { return !outstanding_.empty(); }
+  bool has_finished() const { return !finished_.empty(); }
+
+ private:
+  Status Finish(Status status);
+
+  uint32_t client_id_;
+  std::unordered_set<uint64_t> outstanding_;  // sent, not yet finished
+  std::optional<Response> partial_;           // the response being received
+  bool described_ = false;                    // partial_ had a ROW_DESCRIPTION
+  std::deque<Response> finished_;             // in order of arrival
+};
+
+}  // namespace kopf::protocol::client_internal

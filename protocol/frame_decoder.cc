@@ -1,0 +1,362 @@
+#include "protocol/frame_decoder.h"
+
+#include <bit>
+#include <concepts>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+namespace kopf::protocol {
+
+namespace {
+
+// Builds an error message from pieces (the codec uses the standard library
+// only, so it can be linked into any client program).
+void AppendPiece(std::string* out, std::string_view s) { out->append(s); }
+void AppendPiece(std::string* out, std::integral auto v) { out->append(std::to_string(v)); }
+template <class... Pieces>
+std::string Cat(const Pieces&... pieces) {
+  std::string out;
+  (AppendPiece(&out, pieces), ...);
+  return out;
+}
+
+std::string Hex(uint32_t v, int digits) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "0x";
+  for (int i = digits - 1; i >= 0; --i) out.push_back(kDigits[(v >> (4 * i)) & 0xF]);
+  return out;
+}
+
+uint64_t LoadLittleEndian(const uint8_t* p, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+// Reads the fields of one body. The first failure is recorded and every
+// later read returns a zero value without touching memory, so a decoding
+// function may read several fields and check ok() once before it acts on
+// them (and must check before any loop or allocation sized by a field).
+class BodyReader {
+ public:
+  BodyReader(std::span<const uint8_t> body, MessageType type) : body_(body), type_(type) {}
+
+  bool ok() const { return status_.ok(); }
+  const Status& status() const { return status_; }
+  size_t remaining() const { return body_.size() - offset_; }
+  size_t offset() const { return offset_; }
+
+  void Fail(std::string_view what) {
+    if (!ok()) return;
+    status_ = Status::ProtocolViolation(Cat(MessageTypeName(type_), " frame: ", what));
+    offset_ = body_.size();
+  }
+
+  uint8_t U8(std::string_view field) { return static_cast<uint8_t>(Fixed(1, field)); }
+  uint16_t U16(std::string_view field) { return static_cast<uint16_t>(Fixed(2, field)); }
+  uint32_t U32(std::string_view field) { return static_cast<uint32_t>(Fixed(4, field)); }
+  uint64_t U64(std::string_view field) { return Fixed(8, field); }
+
+  std::string String(std::string_view field) {
+    size_t at = offset_;
+    uint32_t length = U32(field);
+    if (!ok()) return {};
+    if (length > remaining()) {
+      Fail(Cat(field, " at body offset ", at, " declares ", length, " bytes but only ", remaining(),
+               " remain"));
+      return {};
+    }
+    std::string_view bytes(reinterpret_cast<const char*>(body_.data() + offset_), length);
+    if (!IsValidUtf8(bytes)) {
+      Fail(Cat(field, " at body offset ", at, " is not valid UTF-8"));
+      return {};
+    }
+    offset_ += length;
+    return std::string(bytes);
+  }
+
+  Value ReadValue() {
+    size_t at = offset_;
+    uint8_t tag = U8("value tag");
+    if (!ok()) return {};
+    switch (tag) {
+      case static_cast<uint8_t>(Type::kNull):
+        return Value::Null();
+      case static_cast<uint8_t>(Type::kInteger):
+        return Value::Integer(static_cast<int64_t>(U64("INTEGER value")));
+      case static_cast<uint8_t>(Type::kDouble):
+        return Value::Double(std::bit_cast<double>(U64("DOUBLE value")));
+      case static_cast<uint8_t>(Type::kText):
+        return Value::Text(String("TEXT value"));
+      case static_cast<uint8_t>(Type::kBoolean): {
+        uint8_t b = U8("BOOLEAN value");
+        if (ok() && b > 1) {
+          Fail(Cat("BOOLEAN value at body offset ", at + 1, " is ", b, ", not 0 or 1"));
+        }
+        return Value::Boolean(b == 1);
+      }
+      default:
+        Fail(Cat("bad value tag ", tag, " at body offset ", at));
+        return {};
+    }
+  }
+
+  // Fails unless the whole body was consumed.
+  void ExpectEnd() {
+    if (ok() && remaining() > 0) {
+      Fail(Cat(remaining(), " trailing bytes after the body at offset ", offset_));
+    }
+  }
+
+ private:
+  uint64_t Fixed(size_t n, std::string_view field) {
+    if (!ok()) return 0;
+    if (remaining() < n) {
+      Fail(Cat("truncated body: ", field, " needs ", n, " bytes at body offset ", offset_, ", ",
+               remaining(), " remain"));
+      return 0;
+    }
+    uint64_t v = LoadLittleEndian(body_.data() + offset_, n);
+    offset_ += n;
+    return v;
+  }
+
+  std::span<const uint8_t> body_;
+  MessageType type_;
+  size_t offset_ = 0;
+  Status status_;
+};
+
+RowDescription DecodeRowDescription(BodyReader& r) {
+  RowDescription m;
+  uint16_t count = r.U16("column count");
+  if (!r.ok()) return m;
+  if (count * kMinColumnBytes > r.remaining()) {
+    r.Fail(Cat("declares ", count, " columns but only ", r.remaining(), " body bytes remain"));
+    return m;
+  }
+  m.columns.reserve(count);
+  for (uint16_t i = 0; i < count && r.ok(); ++i) {
+    ColumnInfo column;
+    column.name = r.String("column name");
+    size_t at = r.offset();
+    uint8_t type = r.U8("column type");
+    if (r.ok() && type > static_cast<uint8_t>(Type::kBoolean)) {
+      r.Fail(Cat("bad column type ", type, " at body offset ", at));
+    }
+    column.type = static_cast<Type>(type);
+    m.columns.push_back(std::move(column));
+  }
+  return m;
+}
+
+RowBatch DecodeRowBatch(BodyReader& r) {
+  RowBatch m;
+  uint32_t row_count = r.U32("row count");
+  uint16_t column_count = r.U16("column count");
+  if (!r.ok()) return m;
+  if (column_count == 0 && row_count > 0) {
+    r.Fail(Cat("declares ", row_count, " rows of 0 columns"));
+    return m;
+  }
+  // Every value takes at least one byte, so a body that cannot hold
+  // rows*columns bytes is lying; checked before reserving anything.
+  uint64_t min_bytes = uint64_t{row_count} * column_count * kMinValueBytes;
+  if (min_bytes > r.remaining()) {
+    r.Fail(Cat("declares ", row_count, " rows of ", column_count, " columns (at least ", min_bytes,
+               " bytes) but only ", r.remaining(), " body bytes remain"));
+    return m;
+  }
+  m.rows.reserve(row_count);
+  for (uint32_t i = 0; i < row_count && r.ok(); ++i) {
+    Row row;
+    row.reserve(column_count);
+    for (uint16_t c = 0; c < column_count && r.ok(); ++c) row.push_back(r.ReadValue());
+    m.rows.push_back(std::move(row));
+  }
+  return m;
+}
+
+ErrorMessage DecodeError(BodyReader& r) {
+  ErrorMessage m;
+  uint16_t code = r.U16("error code");
+  if (r.ok() && (code == 0 || !IsKnownErrorCode(code))) {
+    r.Fail(Cat("bad error code ", code));
+  }
+  m.code = static_cast<ErrorCode>(code);
+  m.position = static_cast<int32_t>(r.U32("error position"));
+  if (r.ok() && m.position < Status::kNoPosition) {
+    r.Fail(Cat("bad error position ", m.position));
+  }
+  m.message = r.String("error message");
+  return m;
+}
+
+Message DecodeMessage(MessageType type, BodyReader& r) {
+  switch (type) {
+    case MessageType::kHello: {
+      Hello m;
+      m.major = r.U16("major version");
+      m.minor = r.U16("minor version");
+      m.client_name = r.String("client name");
+      return m;
+    }
+    case MessageType::kWelcome: {
+      Welcome m;
+      m.client_id = r.U32("client id");
+      m.major = r.U16("major version");
+      m.minor = r.U16("minor version");
+      m.server_version = r.String("server version");
+      return m;
+    }
+    case MessageType::kGoodbye:
+      return Goodbye{};
+    case MessageType::kQuery:
+      return Query{r.String("sql")};
+    case MessageType::kRowDescription:
+      return DecodeRowDescription(r);
+    case MessageType::kRowBatch:
+      return DecodeRowBatch(r);
+    case MessageType::kComplete: {
+      Complete m;
+      m.tag = r.String("tag");
+      m.count = r.U64("count");
+      return m;
+    }
+    case MessageType::kError:
+      return DecodeError(r);
+  }
+  r.Fail("unknown message type");
+  return Goodbye{};
+}
+
+}  // namespace
+
+Result<uint32_t> DecodeFrameLength(const uint8_t bytes[kLengthFieldBytes],
+                                   uint32_t max_frame_bytes) {
+  auto length = static_cast<uint32_t>(LoadLittleEndian(bytes, kLengthFieldBytes));
+  if (length < kHeaderBytes) {
+    return Status::ProtocolViolation(
+        Cat("frame length ", length, " is shorter than the ", kHeaderBytes, "-byte header"));
+  }
+  if (length > max_frame_bytes) {
+    return Status::ProtocolViolation(
+        Cat("frame length ", length, " exceeds the limit of ", max_frame_bytes, " bytes"));
+  }
+  return length;
+}
+
+FrameHeader PeekFrameHeader(std::span<const uint8_t> after_length) {
+  const uint8_t* p = after_length.data();
+  FrameHeader h;
+  h.version = p[0];
+  h.type = p[1];
+  h.flags = static_cast<uint16_t>(LoadLittleEndian(p + 2, 2));
+  h.client_id = static_cast<uint32_t>(LoadLittleEndian(p + 4, 4));
+  h.payload_id = LoadLittleEndian(p + 8, 8);
+  return h;
+}
+
+Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length) {
+  if (after_length.size() < kHeaderBytes) {
+    return Status::ProtocolViolation(Cat("frame of ", after_length.size(),
+                                         " bytes is shorter than the ", kHeaderBytes,
+                                         "-byte header"));
+  }
+  FrameHeader h = PeekFrameHeader(after_length);
+  if (h.version != kFrameVersion) {
+    return Status::ProtocolViolation(Cat("unsupported protocol version ", h.version));
+  }
+  if (h.flags != 0) {
+    return Status::ProtocolViolation(Cat("nonzero flags ", Hex(h.flags, 4)));
+  }
+  if (!IsKnownMessageType(h.type)) {
+    return Status::ProtocolViolation(Cat("unknown message type ", Hex(h.type, 2)));
+  }
+  auto type = static_cast<MessageType>(h.type);
+  BodyReader reader(after_length.subspan(kHeaderBytes), type);
+  Envelope envelope{h.client_id, h.payload_id, DecodeMessage(type, reader)};
+  reader.ExpectEnd();
+  if (!reader.ok()) return reader.status();
+  return envelope;
+}
+
+bool IsValidUtf8(std::string_view bytes) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* end = p + bytes.size();
+  while (p < end) {
+    // Skip ASCII eight bytes at a time: most SQL text and data is ASCII.
+    if (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, 8);
+      if ((word & 0x8080808080808080ull) == 0) {
+        p += 8;
+        continue;
+      }
+    }
+    uint8_t c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    uint32_t min;
+    if ((c & 0xE0) == 0xC0) {
+      n = 2, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 3, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;  // a continuation byte or 0xF8..0xFF where a lead byte belongs
+    }
+    if (static_cast<size_t>(end - p) < n) return false;
+    for (size_t i = 1; i < n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += n;
+  }
+  return true;
+}
+
+void FrameDecoder::Append(std::span<const uint8_t> bytes) {
+  // Drop consumed bytes once they dominate the buffer, so it stays about
+  // one frame plus one read in size (amortised O(1) per byte).
+  if (consumed_ > 0 && consumed_ >= buffer_.size() / 2) {
+    buffer_.erase(0, consumed_);
+    consumed_ = 0;
+  }
+  buffer_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+void FrameDecoder::Append(std::string_view bytes) {
+  Append(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+Result<std::optional<Envelope>> FrameDecoder::Next() {
+  if (!error_.ok()) return error_;
+  if (buffered_bytes() < kLengthFieldBytes) return std::optional<Envelope>();
+  const auto* base = reinterpret_cast<const uint8_t*>(buffer_.data()) + consumed_;
+  Result<uint32_t> length = DecodeFrameLength(base, max_frame_bytes_);
+  if (!length.ok()) {
+    last_header_.reset();
+    error_ = length.status();
+    return error_;
+  }
+  if (buffered_bytes() - kLengthFieldBytes < *length) return std::optional<Envelope>();
+  std::span<const uint8_t> frame(base + kLengthFieldBytes, *length);
+  last_header_ = PeekFrameHeader(frame);
+  Result<Envelope> envelope = DecodeFrameBody(frame);
+  if (!envelope.ok()) {
+    error_ = envelope.status();
+    return error_;
+  }
+  consumed_ += kLengthFieldBytes + *length;
+  return std::optional<Envelope>(std::move(envelope).value());
+}
+
+}  // namespace kopf::protocol

@@ -1,0 +1,90 @@
+// Frame decoder: turns bytes from the wire back into Envelopes, validating
+// every field against protocol/PROTOCOL.md. It never touches a socket.
+//
+// The input is hostile until proven otherwise: every failure is a Status
+// with kProtocolViolation and a message naming the field and the body
+// offset; no input makes the decoder crash, assert, or allocate more than a
+// small multiple of the bytes it was actually given (declared counts are
+// checked against the bytes that remain before anything is reserved, and a
+// frame's length is checked from its 4 length bytes alone).
+//
+// Two ways to use it:
+//   - Two-step, for a reader that pulls exactly the bytes it needs:
+//     DecodeFrameLength on the 4 length bytes, then DecodeFrameBody on the
+//     `length` bytes that follow.
+//   - Streaming, with FrameDecoder: Append whatever arrived, then call Next()
+//     until it returns "need more".
+//
+// Thread-safety: the free functions are pure. A FrameDecoder is not
+// thread-safe; use one per connection from one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "protocol/frame_format.h"
+#include "protocol/message.h"
+#include "protocol/status.h"
+
+namespace kopf::protocol {
+
+// Checks the length prefix of a frame and returns how many bytes follow it
+// (header + body). Fails with kProtocolViolation when the length is below
+// kHeaderBytes or above `max_frame_bytes`.
+Result<uint32_t> DecodeFrameLength(const uint8_t bytes[kLengthFieldBytes],
+                                   uint32_t max_frame_bytes);
+
+// Reads the fixed header of a frame without validating it (to learn the ids
+// of a frame that failed to decode, for the error reply).
+// REQUIRES: after_length.size() >= kHeaderBytes.
+FrameHeader PeekFrameHeader(std::span<const uint8_t> after_length);
+
+// Decodes one frame from exactly the bytes after its length prefix. Fails
+// with kProtocolViolation on an unsupported version, nonzero flags, an
+// unknown message type, a truncated or overlong body, a string running past
+// the body, invalid UTF-8, a bad value tag, BOOLEAN byte, column type or
+// error code, or counts the body cannot hold. Checks the body only; the
+// rules about which ids and which message types a side may send are the
+// session's (see PROTOCOL.md).
+Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length);
+
+// True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or
+// code points above U+10FFFF). The decoder requires it of every string.
+bool IsValidUtf8(std::string_view bytes);
+
+// Incremental decoder over a byte stream. After an error it stays failed:
+// every later Next() returns the same Status, since the stream cannot be
+// resynchronised.
+class FrameDecoder {
+ public:
+  explicit FrameDecoder(uint32_t max_frame_bytes = kDefaultMaxFrameBytes)
+      : max_frame_bytes_(max_frame_bytes) {}
+
+  // Adds bytes received from the peer.
+  void Append(std::span<const uint8_t> bytes);
+  void Append(std::string_view bytes);
+
+  // The next complete frame; std::nullopt when more bytes are needed.
+  Result<std::optional<Envelope>> Next();
+
+  // The header of the last frame Next() looked at completely, if any; after
+  // a failure it names the ids of the frame that failed (nullopt when the
+  // failure was in its length prefix).
+  const std::optional<FrameHeader>& last_header() const { return last_header_; }
+
+  // Bytes received and not yet consumed by Next().
+  size_t buffered_bytes() const { return buffer_.size() - consumed_; }
+
+ private:
+  uint32_t max_frame_bytes_;
+  std::string buffer_;
+  size_t consumed_ = 0;  // bytes of buffer_ already decoded
+  Status error_;         // sticky
+  std::optional<FrameHeader> last_header_;
+};
+
+}  // namespace kopf::protocol

@@ -1,0 +1,41 @@
+// Frame encoder: turns messages into complete wire frames (length prefix,
+// header, body) as described in protocol/PROTOCOL.md. It only appends bytes
+// to a std::string; it never touches a socket, so the server, the client
+// library and the tests share it.
+//
+// The encoder trusts its input: the size limits listed in message.h are
+// REQUIRES (assert), not errors. Callers that hold untrusted data (the
+// server encoding an engine result) check them first, see
+// brainstem/response_encoder.cc.
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "protocol/message.h"
+#include "protocol/value.h"
+
+namespace kopf::protocol {
+
+// Appends one complete frame carrying `envelope` to `*out`.
+void EncodeFrame(const Envelope& envelope, std::string* out);
+
+// Appends one ROW_BATCH frame holding `rows` without copying them into a
+// RowBatch first (the server's hot path).
+// REQUIRES: every row has the same size (<= 65535), rows.size() < 2^32, and
+// the frame fits in 2^32-1 bytes.
+void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<const Row> rows,
+                         std::string* out);
+
+// Bytes `value` takes inside a frame: its tag plus its payload. Lets the
+// server cut row batches at a byte budget before encoding them.
+size_t EncodedValueSize(const Value& value);
+
+// Bytes a ROW_BATCH frame holding `rows` takes, length prefix included.
+size_t EncodedRowBatchFrameSize(std::span<const Row> rows);
+
+}  // namespace kopf::protocol

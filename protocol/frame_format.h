@@ -1,0 +1,98 @@
+// Frame format: the constants and the fixed header layout of the kopf wire
+// protocol, shared by the frame encoder, the frame decoder, the client
+// library and the server. The normative description is protocol/PROTOCOL.md;
+// this header must agree with it byte for byte.
+//
+//   frame  := length:u32 header body
+//   header := version:u8 type:u8 flags:u16 client_id:u32 payload_id:u64
+//
+// All integers are little-endian. `length` counts the header and the body
+// (every byte after the length field), so kHeaderBytes <= length.
+//
+// Thread-safety: constants and pure functions only.
+// The numbers below are on the wire: DO NOT CHANGE THEM.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace kopf::protocol {
+
+// The frame layout version in every header. A decoder rejects any other.
+inline constexpr uint8_t kFrameVersion = 1;
+
+// The protocol version negotiated by HELLO/WELCOME. A new minor version only
+// adds things an older peer may ignore; a new major version is incompatible.
+inline constexpr uint16_t kProtocolMajor = 1;
+inline constexpr uint16_t kProtocolMinor = 0;
+
+// Size of the length prefix and of the fixed header that follows it.
+inline constexpr size_t kLengthFieldBytes = 4;
+inline constexpr size_t kHeaderBytes = 16;
+
+// Default largest frame (header + body) a server accepts from a client.
+// Bounds the memory one request can pin; configurable with
+// kopfd --max-frame-bytes.
+inline constexpr uint32_t kDefaultMaxFrameBytes = 16u << 20;
+
+// A server never sends a frame larger than this (it splits rows into
+// batches and answers with an ERROR when a single row does not fit), so a
+// client that accepts frames of this size accepts every server frame.
+inline constexpr uint32_t kMaxServerFrameBytes = 64u << 20;
+
+// Smallest encodings, used to reject a declared element count before
+// allocating room for it: a value is at least its tag, a string at least its
+// length field, a column description at least a string and a type byte.
+inline constexpr size_t kMinValueBytes = 1;
+inline constexpr size_t kMinStringBytes = 4;
+inline constexpr size_t kMinColumnBytes = kMinStringBytes + 1;
+
+enum class MessageType : uint8_t {
+  kHello = 0x01,           // client -> server, first frame
+  kWelcome = 0x02,         // server -> client, answer to HELLO
+  kGoodbye = 0x03,         // either side: clean close
+  kQuery = 0x10,           // client -> server: one SQL statement
+  kRowDescription = 0x20,  // server -> client: result columns
+  kRowBatch = 0x21,        // server -> client: some result rows
+  kComplete = 0x22,        // server -> client: end of a successful response
+  kError = 0x23,           // server -> client: end of a failed response
+};
+
+// "HELLO", "WELCOME", ... ; "UNKNOWN" for numbers that name no type.
+constexpr std::string_view MessageTypeName(MessageType type) {
+  switch (type) {
+    case MessageType::kHello:
+      return "HELLO";
+    case MessageType::kWelcome:
+      return "WELCOME";
+    case MessageType::kGoodbye:
+      return "GOODBYE";
+    case MessageType::kQuery:
+      return "QUERY";
+    case MessageType::kRowDescription:
+      return "ROW_DESCRIPTION";
+    case MessageType::kRowBatch:
+      return "ROW_BATCH";
+    case MessageType::kComplete:
+      return "COMPLETE";
+    case MessageType::kError:
+      return "ERROR";
+  }
+  return "UNKNOWN";
+}
+
+constexpr bool IsKnownMessageType(uint8_t number) {
+  return MessageTypeName(static_cast<MessageType>(number)) != "UNKNOWN";
+}
+
+// The fixed header of a frame, as read from the wire (not yet validated).
+struct FrameHeader {
+  uint8_t version = kFrameVersion;
+  uint8_t type = 0;
+  uint16_t flags = 0;
+  uint32_t client_id = 0;
+  uint64_t payload_id = 0;
+};
+
+}  // namespace kopf::protocol

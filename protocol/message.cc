@@ -1,0 +1,47 @@
+#include "protocol/message.h"
+
+#include <cassert>
+
+namespace kopf::protocol {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+MessageType TypeOf(const Message& message) {
+  return std::visit(Overloaded{
+                        [](const Hello&) { return MessageType::kHello; },
+                        [](const Welcome&) { return MessageType::kWelcome; },
+                        [](const Goodbye&) { return MessageType::kGoodbye; },
+                        [](const Query&) { return MessageType::kQuery; },
+                        [](const RowDescription&) { return MessageType::kRowDescription; },
+                        [](const RowBatch&) { return MessageType::kRowBatch; },
+                        [](const Complete&) { return MessageType::kComplete; },
+                        [](const ErrorMessage&) { return MessageType::kError; },
+                    },
+                    message);
+}
+
+std::string Describe(const Envelope& envelope) {
+  return std::string(MessageTypeName(TypeOf(envelope.message))) + " " +
+         std::to_string(envelope.client_id) + "-" + std::to_string(envelope.payload_id);
+}
+
+Status ToStatus(const ErrorMessage& error) {
+  return Status(error.code, error.message, error.position);
+}
+
+ErrorMessage ToErrorMessage(const Status& status) {
+  assert(!status.ok());
+  int32_t position = status.position() < 0 ? Status::kNoPosition : status.position();
+  return ErrorMessage{status.code(), position, status.message()};
+}
+
+}  // namespace kopf::protocol

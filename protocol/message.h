@@ -1,0 +1,116 @@
+// Message: the decoded form of one frame of the kopf wire protocol.
+//
+// Each message type of protocol/PROTOCOL.md has a plain struct here; Message
+// is the variant of all of them and Envelope adds the two ids every frame
+// header carries (<client_id>-<payload_id>). The frame encoder turns an
+// Envelope into bytes and the frame decoder turns bytes back into one; the
+// structs themselves do no I/O and no validation.
+//
+// Invariants the encoder relies on (REQUIRES, checked with assert): strings
+// are at most 2^32-1 bytes, a RowDescription has at most 65535 columns, a
+// RowBatch at most 2^32-1 rows, all of the same width (at most 65535), and
+// the whole frame fits the u32 length field.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/error_code.h"
+#include "protocol/frame_format.h"
+#include "protocol/status.h"
+#include "protocol/value.h"
+
+namespace kopf::protocol {
+
+// 0x01, client -> server. The first frame of a connection, with client_id 0
+// and payload_id 0 in its header.
+struct Hello {
+  uint16_t major = kProtocolMajor;
+  uint16_t minor = kProtocolMinor;
+  std::string client_name;
+  bool operator==(const Hello&) const = default;
+};
+
+// 0x02, server -> client. Accepts a HELLO and assigns the client id that
+// every later frame of the connection carries.
+struct Welcome {
+  uint32_t client_id = 0;
+  uint16_t major = kProtocolMajor;
+  uint16_t minor = kProtocolMinor;
+  std::string server_version;
+  bool operator==(const Welcome&) const = default;
+};
+
+// 0x03, either side: the sender is done with the connection.
+struct Goodbye {
+  bool operator==(const Goodbye&) const = default;
+};
+
+// 0x10, client -> server: one SQL statement.
+struct Query {
+  std::string sql;
+  bool operator==(const Query&) const = default;
+};
+
+// 0x20, server -> client: the columns of a result that returns rows.
+struct RowDescription {
+  std::vector<ColumnInfo> columns;
+  bool operator==(const RowDescription&) const = default;
+};
+
+// 0x21, server -> client: some rows of a result, all of the same width.
+// (Value's == compares doubles by value, so NaN != NaN: compare bits in
+// tests.)
+struct RowBatch {
+  std::vector<Row> rows;
+  bool operator==(const RowBatch&) const = default;
+};
+
+// 0x22, server -> client: the statement succeeded. `tag` names the kind of
+// statement ("SELECT", "INSERT", "CREATE TABLE", ...) and `count` the rows
+// it returned or affected.
+struct Complete {
+  std::string tag;
+  uint64_t count = 0;
+  bool operator==(const Complete&) const = default;
+};
+
+// 0x23, server -> client: the statement (or the connection) failed.
+// `code` is never kOk; `position` is a 0-based byte offset into the SQL text
+// or Status::kNoPosition (-1).
+struct ErrorMessage {
+  ErrorCode code = ErrorCode::kInternal;
+  int32_t position = Status::kNoPosition;
+  std::string message;
+  bool operator==(const ErrorMessage&) const = default;
+};
+
+using Message =
+    std::variant<Hello, Welcome, Goodbye, Query, RowDescription, RowBatch, Complete, ErrorMessage>;
+
+// One frame: the ids from its header and its message.
+struct Envelope {
+  uint32_t client_id = 0;
+  uint64_t payload_id = 0;
+  Message message;
+  bool operator==(const Envelope&) const = default;
+};
+
+// The wire type of a message.
+MessageType TypeOf(const Message& message);
+
+// "QUERY 3-17" style text for logs: type name and ids.
+std::string Describe(const Envelope& envelope);
+
+// The Status an ERROR message stands for (code, message and position).
+Status ToStatus(const ErrorMessage& error);
+
+// The ERROR message for a failed Status. A position below -1 becomes -1.
+// REQUIRES: !status.ok().
+ErrorMessage ToErrorMessage(const Status& status);
+
+}  // namespace kopf::protocol

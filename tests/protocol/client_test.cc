@@ -1,0 +1,317 @@
+// The client library against a scripted fake server on 127.0.0.1 (a thread
+// with a blocking socket), so the handshake, response assembly, pipelining
+// and failure paths are tested without kopfd.
+#include "protocol/client.h"
+
+#include <array>
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <doctest/doctest.h>
+
+#include "protocol/frame_decoder.h"
+#include "protocol/frame_encoder.h"
+#include "protocol/message.h"
+
+namespace kopf::protocol {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// One connection's worth of server behaviour, run on its own thread.
+class FakeServer {
+ public:
+  using Script = std::function<void(FakeServer&)>;
+
+  explicit FakeServer(Script script)
+      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        socket_(io_),
+        thread_([this, script = std::move(script)] {
+          boost::system::error_code ec;
+          acceptor_.accept(socket_, ec);
+          if (ec) return;
+          // A failed REQUIRE throws; it is recorded by doctest, and must not
+          // escape the thread.
+          try {
+            script(*this);
+          } catch (...) {
+          }
+        }) {}
+
+  ~FakeServer() {
+    thread_.join();
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  // Reads one frame; fails the test on a bad frame or EOF.
+  Envelope Read() {
+    for (;;) {
+      auto next = decoder_.Next();
+      REQUIRE(next.ok());
+      if (next->has_value()) return std::move(**next);
+      std::array<char, 4096> buf;
+      boost::system::error_code ec;
+      size_t n = socket_.read_some(asio::buffer(buf), ec);
+      REQUIRE_FALSE(ec);
+      decoder_.Append(std::string_view(buf.data(), n));
+    }
+  }
+
+  void Write(const Envelope& envelope) {
+    std::string frame;
+    EncodeFrame(envelope, &frame);
+    WriteRaw(frame);
+  }
+
+  void WriteRaw(const std::string& bytes) {
+    boost::system::error_code ec;
+    asio::write(socket_, asio::buffer(bytes), ec);
+  }
+
+  // Answers HELLO with WELCOME for client id `id`.
+  void Accept(uint32_t id) {
+    Envelope hello = Read();
+    CHECK(std::holds_alternative<Hello>(hello.message));
+    CHECK(hello.client_id == 0);
+    CHECK(hello.payload_id == 0);
+    Write({id, 0, Welcome{id, 1, 0, "fake 1.0"}});
+  }
+
+  void Close() {
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  tcp::socket socket_;
+  FrameDecoder decoder_;
+  std::thread thread_;
+};
+
+std::unique_ptr<Client> MustConnect(uint16_t port) {
+  auto client = Client::Connect("127.0.0.1", port);
+  REQUIRE_MESSAGE(client.ok(), client.status().ToString());
+  return std::move(client).value();
+}
+
+TEST_SUITE("protocol/client") {
+  TEST_CASE("connecting to a closed port fails with IoError naming the address") {
+    uint16_t port;
+    {
+      asio::io_context io;
+      tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+      port = a.local_endpoint().port();
+    }
+    auto client = Client::Connect("127.0.0.1", port);
+    REQUIRE_FALSE(client.ok());
+    CHECK(client.status().code() == ErrorCode::kIoError);
+    CHECK(client.status().message() ==
+          "cannot connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused");
+  }
+
+  TEST_CASE("the handshake learns the client id and server version") {
+    FakeServer server([](FakeServer& s) { s.Accept(42); });
+    auto client = MustConnect(server.port());
+    CHECK(client->client_id() == 42);
+    CHECK(client->server_version() == "fake 1.0");
+  }
+
+  TEST_CASE("an ERROR answering HELLO becomes the status of Connect") {
+    FakeServer server([](FakeServer& s) {
+      (void)s.Read();
+      s.Write({0, 0, ErrorMessage{ErrorCode::kProtocolViolation, -1, "unsupported major 1"}});
+      s.Close();
+    });
+    auto client = Client::Connect("127.0.0.1", server.port());
+    REQUIRE_FALSE(client.ok());
+    CHECK(client.status().code() == ErrorCode::kProtocolViolation);
+    CHECK(client.status().message() == "unsupported major 1");
+  }
+
+  TEST_CASE("Query returns columns, rows from every batch, tag and count") {
+    FakeServer server([](FakeServer& s) {
+      s.Accept(1);
+      Envelope q = s.Read();
+      CHECK(q.payload_id == 1);
+      CHECK(std::get<Query>(q.message).sql == "SELECT a FROM t");
+      s.Write({1, 1, RowDescription{{{"a", Type::kInteger}}}});
+      s.Write({1, 1, RowBatch{{{Value::Integer(1)}, {Value::Null()}}}});
+      s.Write({1, 1, RowBatch{{{Value::Integer(3)}}}});
+      s.Write({1, 1, Complete{"SELECT", 3}});
+      Envelope q2 = s.Read();
+      CHECK(q2.payload_id == 2);
+      s.Write({1, 2, Complete{"INSERT", 1}});
+    });
+    auto client = MustConnect(server.port());
+    auto r = client->Query("SELECT a FROM t");
+    REQUIRE(r.ok());
+    CHECK(r->columns == std::vector<ColumnInfo>{{"a", Type::kInteger}});
+    REQUIRE(r->rows.size() == 3);
+    CHECK(r->rows[2][0] == Value::Integer(3));
+    CHECK(r->tag == "SELECT");
+    CHECK(r->count == 3);
+    auto w = client->Query("INSERT INTO t VALUES (4)");
+    REQUIRE(w.ok());
+    CHECK(w->columns.empty());
+    CHECK(w->tag == "INSERT");
+  }
+
+  TEST_CASE("Query maps a server ERROR to code, message and position") {
+    FakeServer server([](FakeServer& s) {
+      s.Accept(1);
+      (void)s.Read();
+      s.Write({1, 1, RowDescription{{{"a", Type::kInteger}}}});
+      s.Write({1, 1, ErrorMessage{ErrorCode::kSyntaxError, 7, "syntax error at or near \"x\""}});
+      (void)s.Read();
+      s.Write({1, 2, Complete{"SELECT", 0}});
+    });
+    auto client = MustConnect(server.port());
+    auto r = client->Query("SELECT x x");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kSyntaxError);
+    CHECK(r.status().position() == 7);
+    CHECK(r.status().message() == "syntax error at or near \"x\"");
+    CHECK(client->Query("SELECT 1").ok());  // the connection is still usable
+  }
+
+  TEST_CASE("Query after Send keeps the other responses for Receive in arrival order") {
+    FakeServer server([](FakeServer& s) {
+      s.Accept(9);
+      for (int i = 0; i < 3; ++i) (void)s.Read();
+      s.Write({9, 3, Complete{"C", 3}});
+      s.Write({9, 1, ErrorMessage{ErrorCode::kBusy, -1, "busy"}});
+      s.Write({9, 2, Complete{"B", 2}});
+    });
+    auto client = MustConnect(server.port());
+    CHECK(*client->Send("a") == 1);
+    CHECK(*client->Send("b") == 2);
+    auto c = client->Query("c");
+    REQUIRE(c.ok());
+    CHECK(c->tag == "C");
+    auto first = client->Receive();
+    REQUIRE(first.ok());
+    CHECK(first->payload_id == 1);
+    CHECK(first->status.code() == ErrorCode::kBusy);
+    auto second = client->Receive();
+    REQUIRE(second.ok());
+    CHECK(second->payload_id == 2);
+    CHECK(second->result.tag == "B");
+    auto none = client->Receive();
+    CHECK(none.status().code() == ErrorCode::kInvalidValue);
+  }
+
+  TEST_CASE("a response interleaved with another is a protocol violation that sticks") {
+    FakeServer server([](FakeServer& s) {
+      s.Accept(1);
+      (void)s.Read();
+      (void)s.Read();
+      s.Write({1, 1, RowDescription{{{"a", Type::kInteger}}}});
+      s.Write({1, 2, Complete{"X", 0}});
+    });
+    auto client = MustConnect(server.port());
+    REQUIRE(client->Send("a").ok());
+    REQUIRE(client->Send("b").ok());
+    auto r = client->Receive();
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kProtocolViolation);
+    CHECK(r.status().message().find("interleaved") != std::string::npos);
+    CHECK(client->Query("SELECT 1").status().message() == r.status().message());
+  }
+
+  TEST_CASE("a batch wider than its description, or an unknown payload, is a violation") {
+    SUBCASE("wide batch") {
+      FakeServer server([](FakeServer& s) {
+        s.Accept(1);
+        (void)s.Read();
+        s.Write({1, 1, RowDescription{{{"a", Type::kInteger}}}});
+        s.Write({1, 1, RowBatch{{{Value::Integer(1), Value::Integer(2)}}}});
+      });
+      auto client = MustConnect(server.port());
+      CHECK(client->Query("q").status().code() == ErrorCode::kProtocolViolation);
+    }
+    SUBCASE("unknown payload") {
+      FakeServer server([](FakeServer& s) {
+        s.Accept(1);
+        (void)s.Read();
+        s.Write({1, 5, Complete{"X", 0}});
+      });
+      auto client = MustConnect(server.port());
+      auto r = client->Query("q");
+      CHECK(r.status().message().find("answers no outstanding request") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("the server closing the connection ends every later call") {
+    FakeServer server([](FakeServer& s) {
+      s.Accept(1);
+      (void)s.Read();
+      s.Close();
+    });
+    auto client = MustConnect(server.port());
+    auto r = client->Query("SELECT 1");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kProtocolViolation);
+    CHECK(r.status().message().find("connection to the server lost") != std::string::npos);
+    CHECK(client->Send("x").status().code() == ErrorCode::kProtocolViolation);
+  }
+
+  TEST_CASE("a garbage frame from the server is a protocol violation") {
+    FakeServer server([](FakeServer& s) {
+      s.Accept(1);
+      (void)s.Read();
+      s.WriteRaw(std::string("\x10\x00\x00\x00\x07", 5) + std::string(15, '\0'));
+    });
+    auto client = MustConnect(server.port());
+    auto r = client->Query("q");
+    CHECK(r.status().message() == "server sent a bad frame: unsupported protocol version 7");
+  }
+
+  TEST_CASE("statements that are not UTF-8 are refused before sending") {
+    FakeServer server([](FakeServer& s) { s.Accept(1); });
+    auto client = MustConnect(server.port());
+    CHECK(client->Send("SELECT '\xff'").status().code() == ErrorCode::kInvalidValue);
+  }
+
+  TEST_CASE("pipelining many requests does not deadlock against a server that stops reading") {
+    // The fake server answers each query with ~64 KiB before reading the
+    // next, so its writes block while the client is still sending; the
+    // client must read while it writes.
+    constexpr int kQueries = 1000;
+    FakeServer server([](FakeServer& s) {
+      s.Accept(1);
+      std::vector<Row> rows(64, Row{Value::Text(std::string(1000, 'r'))});
+      for (int i = 1; i <= kQueries; ++i) {
+        Envelope q = s.Read();
+        s.Write({1, q.payload_id, RowDescription{{{"r", Type::kText}}}});
+        s.Write({1, q.payload_id, RowBatch{rows}});
+        s.Write({1, q.payload_id, Complete{"SELECT", rows.size()}});
+      }
+    });
+    auto client = MustConnect(server.port());
+    std::string padding(16000, ' ');
+    for (int i = 1; i <= kQueries; ++i) {
+      auto id = client->Send("SELECT r FROM t" + padding);
+      REQUIRE(id.ok());
+    }
+    for (int i = 1; i <= kQueries; ++i) {
+      auto r = client->Receive();
+      REQUIRE(r.ok());
+      CHECK(r->payload_id == static_cast<uint64_t>(i));
+      CHECK(r->result.rows.size() == 64);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kopf::protocol

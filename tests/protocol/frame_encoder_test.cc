@@ -1,0 +1,125 @@
+// The encoder's output, byte for byte, against the layout in PROTOCOL.md.
+#include "protocol/frame_encoder.h"
+
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "protocol/frame_format.h"
+#include "protocol/message.h"
+
+namespace kopf::protocol {
+namespace {
+
+std::string Bytes(std::initializer_list<int> bytes) {
+  std::string out;
+  for (int b : bytes) out.push_back(static_cast<char>(b));
+  return out;
+}
+
+std::string Encode(const Envelope& envelope) {
+  std::string out;
+  EncodeFrame(envelope, &out);
+  return out;
+}
+
+TEST_SUITE("protocol/frame_encoder") {
+  TEST_CASE("a QUERY frame is length, header and a length-prefixed string, little-endian") {
+    std::string expected = Bytes({28, 0,    0, 0,              // length: 16 + 4 + 8
+                                  1,  0x10, 0, 0,              // version, type, flags
+                                  7,  0,    0, 0,              // client_id
+                                  9,  0,    0, 0, 0, 0, 0, 0,  // payload_id
+                                  8,  0,    0, 0}) +           // sql length
+                           "SELECT 1";
+    CHECK(Encode(Envelope{7, 9, Query{"SELECT 1"}}) == expected);
+  }
+
+  TEST_CASE("a HELLO frame carries major, minor and the client name") {
+    std::string expected =
+        Bytes({25, 0, 0, 0, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  // header, ids 0
+               1,  0, 0, 0,                                                     // major 1, minor 0
+               1,  0, 0, 0}) +
+        "k";
+    CHECK(Encode(Envelope{0, 0, Hello{1, 0, "k"}}) == expected);
+  }
+
+  TEST_CASE("a WELCOME frame carries the client id, versions and server version") {
+    std::string expected = Bytes({29, 0, 0, 0, 1, 0x02, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0,
+                                  0,  0, 0, 0, 5, 0,    0, 0, 1, 0, 0, 0, 1, 0, 0, 0}) +
+                           "v";
+    CHECK(Encode(Envelope{5, 0, Welcome{5, 1, 0, "v"}}) == expected);
+  }
+
+  TEST_CASE("a GOODBYE frame has an empty body") {
+    CHECK(Encode(Envelope{3, 0, Goodbye{}}) ==
+          Bytes({16, 0, 0, 0, 1, 0x03, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+  }
+
+  TEST_CASE("each value type has its tag and payload layout") {
+    RowBatch batch{{{Value::Null(), Value::Integer(-2), Value::Double(2.0), Value::Text("a"),
+                     Value::Boolean(true)}}};
+    std::string body = Bytes({1, 0,    0,    0,                                   // row count
+                              5, 0,                                               // column count
+                              0,                                                  // NULL
+                              1, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // INTEGER -2
+                              2, 0,    0,    0,    0,    0,    0,    0,    0x40,  // DOUBLE 2.0
+                              3, 1,    0,    0,    0,    'a',                     // TEXT "a"
+                              4, 1});                                             // BOOLEAN true
+    std::string frame = Encode(Envelope{1, 2, batch});
+    REQUIRE(frame.size() == 4 + 16 + body.size());
+    CHECK(static_cast<uint8_t>(frame[0]) == 16 + body.size());
+    CHECK(static_cast<uint8_t>(frame[5]) == 0x21);
+    CHECK(frame.substr(20) == body);
+  }
+
+  TEST_CASE("a ROW_DESCRIPTION frame lists name and type per column") {
+    RowDescription d{{{"id", Type::kInteger}, {"", Type::kText}}};
+    std::string body = Bytes({2, 0, 2, 0, 0, 0, 'i', 'd', 1, 0, 0, 0, 0, 3});
+    CHECK(Encode(Envelope{1, 2, d}).substr(20) == body);
+  }
+
+  TEST_CASE("COMPLETE and ERROR bodies follow the spec") {
+    CHECK(Encode(Envelope{1, 2, Complete{"OK", 0x0102030405060708}}).substr(20) ==
+          Bytes({2, 0, 0, 0, 'O', 'K', 8, 7, 6, 5, 4, 3, 2, 1}));
+    CHECK(Encode(Envelope{1, 2, ErrorMessage{ErrorCode::kSyntaxError, -1, "x"}}).substr(20) ==
+          Bytes({1, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 'x'}));
+    CHECK(Encode(Envelope{1, 2, ErrorMessage{ErrorCode::kProtocolViolation, 258, ""}}).substr(20) ==
+          Bytes({15, 0, 2, 1, 0, 0, 0, 0, 0, 0}));
+  }
+
+  TEST_CASE("the row batch fast path encodes the same bytes as a RowBatch message") {
+    std::vector<Row> rows = {{Value::Integer(1), Value::Text("x")},
+                             {Value::Null(), Value::Text("")}};
+    std::string fast;
+    EncodeRowBatchFrame(4, 8, rows, &fast);
+    CHECK(fast == Encode(Envelope{4, 8, RowBatch{rows}}));
+    CHECK(EncodedRowBatchFrameSize(rows) == fast.size());
+  }
+
+  TEST_CASE("frames are appended after what the output already holds") {
+    std::string out = "abc";
+    EncodeFrame(Envelope{1, 1, Goodbye{}}, &out);
+    EncodeFrame(Envelope{1, 2, Goodbye{}}, &out);
+    CHECK(out.size() == 3 + 2 * 20);
+    CHECK(out.substr(0, 3) == "abc");
+    CHECK(out[3] == 16);
+    CHECK(out[23] == 16);
+  }
+
+  TEST_CASE("EncodedValueSize matches the encoding of each value type") {
+    for (const Value& v : {Value::Null(), Value::Integer(std::numeric_limits<int64_t>::min()),
+                           Value::Double(NAN), Value::Text("hello"), Value::Boolean(false)}) {
+      std::string frame;
+      EncodeRowBatchFrame(1, 1, std::vector<Row>{{v}}, &frame);
+      CHECK(EncodedValueSize(v) == frame.size() - 4 - 16 - 6);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kopf::protocol

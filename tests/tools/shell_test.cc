@@ -1,0 +1,216 @@
+#include "tools/kopf/shell.h"
+
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "tools/kopf/meta_command.h"
+
+namespace kopf::shell {
+namespace {
+
+using protocol::QueryResult;
+using protocol::Result;
+using protocol::Status;
+using protocol::Type;
+using protocol::Value;
+
+// A Client that answers from a table of canned results and records what it
+// was sent. Unknown statements succeed as "OK" commands.
+class FakeClient : public protocol::Client {
+ public:
+  std::map<std::string, Result<QueryResult>> answers;
+  std::vector<std::string> sent;
+
+  Result<QueryResult> Query(std::string_view sql) override {
+    sent.emplace_back(sql);
+    auto it = answers.find(std::string(sql));
+    if (it != answers.end()) return it->second;
+    QueryResult ok;
+    ok.tag = "OK";
+    return ok;
+  }
+  Result<uint64_t> Send(std::string_view) override { return Status::Internal("unused"); }
+  Result<protocol::Response> Receive() override { return Status::Internal("unused"); }
+  uint32_t client_id() const override { return 7; }
+  const std::string& server_version() const override { return version_; }
+
+ private:
+  std::string version_ = "9.9.9";
+};
+
+QueryResult Tables() {
+  QueryResult result;
+  result.columns = {{"table", Type::kText}};
+  result.rows = {{Value::Text("users")}};
+  result.tag = "SHOW";
+  result.count = 1;
+  return result;
+}
+
+QueryResult Inserted(uint64_t n) {
+  QueryResult result;
+  result.tag = "INSERT";
+  result.count = n;
+  return result;
+}
+
+struct Fixture {
+  FakeClient client;
+  std::ostringstream out;
+  std::ostringstream err;
+  ShellOptions options;
+  Shell MakeShell() { return Shell(client, options, out, err); }
+};
+
+TEST_SUITE("tools/shell") {
+  TEST_CASE("\\d lists tables and \\d NAME describes one") {
+    Fixture f;
+    f.client.answers.emplace("SHOW TABLES", Tables());
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunMetaCommand("\\d") == Outcome::kOk);
+    CHECK(shell.RunMetaCommand("\\d \"Order Lines\"") == Outcome::kOk);
+    CHECK(shell.RunMetaCommand("\\dt") == Outcome::kOk);
+    CHECK(f.client.sent ==
+          std::vector<std::string>{"SHOW TABLES", "DESCRIBE \"Order Lines\"", "SHOW TABLES"});
+    CHECK(f.out.str().find(" users\n(1 row)") != std::string::npos);
+  }
+
+  TEST_CASE("a script keeps going after a failed statement and reports the failure") {
+    Fixture f;
+    f.client.answers.emplace("INSERT INTO t VALUES (1);", Inserted(1));
+    f.client.answers.emplace("SELEC 1;",
+                             Status::SyntaxError("syntax error at or near \"SELEC\"", 0));
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunText("SELEC 1;\nINSERT INTO t VALUES (1);") == Outcome::kFailed);
+    CHECK(shell.any_failed());
+    CHECK(f.client.sent.size() == 2);
+    CHECK(f.out.str() == "INSERT 1\n");
+    CHECK(f.err.str() ==
+          "ERROR:  syntax error at or near \"SELEC\"\n"
+          "LINE 1: SELEC 1;\n"
+          "        ^\n"
+          "CODE: SyntaxError (1)\n");
+  }
+
+  TEST_CASE("errors in a named script name the file and the line") {
+    Fixture f;
+    std::string bad = "SELECT id,\n       nme\nFROM t;";
+    f.client.answers.emplace(bad, Status::UndefinedColumn("column \"nme\" does not exist",
+                                                          static_cast<int32_t>(bad.find("nme"))));
+    Shell shell = f.MakeShell();
+    std::istringstream script("-- setup\nSELECT 1;\n" + bad + "\n\\bogus\n");
+    CHECK(shell.RunScript(script, "load.sql") == Outcome::kFailed);
+    CHECK(f.err.str() ==
+          "kopf:load.sql:4: ERROR:  column \"nme\" does not exist\n"
+          "LINE 2:        nme\n"
+          "               ^\n"
+          "CODE: UndefinedColumn (3)\n"
+          "kopf:load.sql:6: invalid command \\bogus\n"
+          "Try \\? for help.\n");
+  }
+
+  TEST_CASE("a script runs its unterminated last statement") {
+    Fixture f;
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunText("SELECT 1; SELECT 2") == Outcome::kOk);
+    CHECK(f.client.sent == std::vector<std::string>{"SELECT 1;", "SELECT 2"});
+    CHECK_FALSE(shell.any_failed());
+  }
+
+  TEST_CASE("\\q stops a script") {
+    Fixture f;
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunText("SELECT 1;\n\\q\nSELECT 2;") == Outcome::kQuit);
+    CHECK(f.client.sent == std::vector<std::string>{"SELECT 1;"});
+  }
+
+  TEST_CASE("an unknown meta-command fails without ending the script") {
+    Fixture f;
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunText("\\nope\nSELECT 1;") == Outcome::kFailed);
+    CHECK(f.client.sent == std::vector<std::string>{"SELECT 1;"});
+    CHECK(f.err.str() == "invalid command \\nope\nTry \\? for help.\n");
+    CHECK(shell.any_failed());
+  }
+
+  TEST_CASE("a lost connection stops the script") {
+    Fixture f;
+    f.client.answers.emplace("SELECT 1;", Status::ProtocolViolation("connection closed"));
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunText("SELECT 1;\nSELECT 2;") == Outcome::kConnectionLost);
+    CHECK(f.client.sent.size() == 1);
+    CHECK(f.err.str().find("connection to the server was lost") != std::string::npos);
+  }
+
+  TEST_CASE("\\timing toggles the time line") {
+    Fixture f;
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunMetaCommand("\\timing") == Outcome::kOk);
+    CHECK(shell.options().timing);
+    CHECK(shell.RunStatement("SELECT 1;") == Outcome::kOk);
+    CHECK(f.out.str().find("Timing is on.\nOK\nTime: ") == 0);
+    CHECK(f.out.str().find(" ms\n") != std::string::npos);
+    CHECK(shell.RunMetaCommand("\\timing off") == Outcome::kOk);
+    CHECK_FALSE(shell.options().timing);
+    CHECK(shell.RunMetaCommand("\\timing maybe") == Outcome::kFailed);
+  }
+
+  TEST_CASE("quiet mode drops command tags but keeps rows") {
+    Fixture f;
+    f.options.quiet = true;
+    f.client.answers.emplace("INSERT INTO t VALUES (1);", Inserted(1));
+    f.client.answers.emplace("SHOW TABLES;", Tables());
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunText("INSERT INTO t VALUES (1); SHOW TABLES;") == Outcome::kOk);
+    CHECK(f.out.str() == " table\n-------\n users\n(1 row)\n\n");
+  }
+
+  TEST_CASE("CSV mode prints rows as CSV") {
+    Fixture f;
+    f.options.format = OutputFormat::kCsv;
+    f.client.answers.emplace("SHOW TABLES;", Tables());
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunText("SHOW TABLES;") == Outcome::kOk);
+    CHECK(f.out.str() == "table\nusers\n");
+  }
+
+  TEST_CASE("\\conninfo and \\? print to out") {
+    Fixture f;
+    f.options.host = "127.0.0.1";
+    f.options.port = 5433;
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunMetaCommand("\\conninfo") == Outcome::kOk);
+    CHECK(f.out.str() == "You are connected to kopf server 9.9.9 at 127.0.0.1:5433 as client 7.\n");
+    CHECK(shell.RunMetaCommand("\\?") == Outcome::kOk);
+    CHECK(f.out.str().find("\\timing") != std::string::npos);
+  }
+
+  TEST_CASE("extra arguments to a meta-command are an error") {
+    Fixture f;
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunMetaCommand("\\d a b") == Outcome::kFailed);
+    CHECK(shell.RunMetaCommand("\\q now") == Outcome::kFailed);
+    CHECK(f.client.sent.empty());
+  }
+}
+
+TEST_SUITE("tools/meta_command") {
+  TEST_CASE("parses the name and blank-separated arguments") {
+    CHECK(ParseMetaCommand("\\d") == MetaCommand{"d", {}});
+    CHECK(ParseMetaCommand("  \\d   users  ") == MetaCommand{"d", {"users"}});
+    CHECK(ParseMetaCommand("\\timing on") == MetaCommand{"timing", {"on"}});
+    CHECK(ParseMetaCommand("\\") == MetaCommand{"", {}});
+  }
+
+  TEST_CASE("a quoted argument keeps its blanks and quotes") {
+    CHECK(ParseMetaCommand("\\d \"Order Lines\" x") == MetaCommand{"d", {"\"Order Lines\"", "x"}});
+    CHECK(ParseMetaCommand("\\d \"a\"\"b c\"") == MetaCommand{"d", {"\"a\"\"b c\""}});
+  }
+}
+
+}  // namespace
+}  // namespace kopf::shell

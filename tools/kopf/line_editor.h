@@ -1,0 +1,56 @@
+// LineEditor: interactive line input with editing and persistent history,
+// on top of libedit (histedit.h: el_init/el_gets and the history(3) API).
+// This is the only file pair that includes libedit; libedit is BSD-licensed,
+// whereas GNU readline would make the binary GPL.
+//
+// History is loaded from `history_path` when the editor is created and
+// saved back (mode 0600, at most kHistorySize lines) by the destructor and
+// by Save(). An empty path disables the file.
+//
+// Thread-safety: none. Use only while stdin is a terminal; one per process.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace kopf::shell {
+
+class LineEditor {
+ public:
+  // Lines of history kept in memory and in the file (psql keeps 500).
+  static constexpr int kHistorySize = 1000;
+
+  // `program` names the ~/.editrc section ("kopf") that configures it.
+  LineEditor(const std::string& program, std::string history_path);
+  ~LineEditor();
+  LineEditor(const LineEditor&) = delete;
+  LineEditor& operator=(const LineEditor&) = delete;
+
+  enum class ReadStatus {
+    kLine,         // *line holds the line read, without its newline
+    kInterrupted,  // a signal (Ctrl-C) arrived while waiting
+    kEnd,          // end of input: Ctrl-D on an empty line, or a read error
+  };
+
+  // Shows `prompt` and reads one line into *line.
+  ReadStatus ReadLine(std::string_view prompt, std::string* line);
+
+  // Adds a line to the history (blank lines and immediate repeats are not).
+  void AddHistory(std::string_view line);
+
+  // Writes the history file now.
+  void Save();
+
+  // Opaque; public only so the libedit callbacks in the .cc can name it.
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// $HOME/.kopf_history (the password database's home when HOME is unset), or
+// "" when no home directory is known.
+std::string DefaultHistoryPath();
+
+}  // namespace kopf::shell

@@ -1,0 +1,97 @@
+// Shell: runs the items the user typed (SQL statements and backslash
+// meta-commands) against one server connection and prints the outcome.
+//
+// It is the part of the `kopf` program that knows neither the terminal nor
+// the command line: main.cc connects, picks the input (interactive line
+// editor, -c text, -f file, piped stdin) and hands each item here. Results
+// go to `out`, errors (psql-style, see error_printer.h) to `err`, with `out`
+// flushed first so the two interleave in order on a terminal.
+//
+// Meta-commands: \q quit, \? help, \d (SHOW TABLES), \d NAME (DESCRIBE
+// NAME), \dt (same as \d), \timing [on|off], \conninfo. An unknown or
+// malformed meta-command counts as a failed item.
+//
+// Thread-safety: none; the Client it borrows is single-threaded too.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+#include "protocol/client.h"
+#include "tools/kopf/result_printer.h"
+#include "tools/kopf/statement_splitter.h"
+
+namespace kopf::shell {
+
+struct ShellOptions {
+  OutputFormat format = OutputFormat::kAligned;
+  // Print "Time: 1.234 ms" (wall time of the round trip) after each statement.
+  bool timing = false;
+  // Suppress command tags ("INSERT 1"); rows and errors still print.
+  bool quiet = false;
+  // Where the client is connected, for \conninfo only.
+  std::string host;
+  uint16_t port = 0;
+};
+
+// What running one item (or a whole script) came to.
+enum class Outcome {
+  kOk,
+  kFailed,          // a statement or meta-command failed; input goes on
+  kQuit,            // \q: stop reading input
+  kConnectionLost,  // the server is gone; nothing more can run
+};
+
+class Shell {
+ public:
+  // `client`, `out` and `err` must outlive the Shell.
+  Shell(protocol::Client& client, ShellOptions options, std::ostream& out, std::ostream& err);
+  Shell(const Shell&) = delete;
+  Shell& operator=(const Shell&) = delete;
+
+  // Runs one statement or meta-command.
+  Outcome Execute(const InputItem& item);
+  Outcome RunStatement(std::string_view sql);
+  Outcome RunMetaCommand(std::string_view line);
+
+  // Executes every complete item queued in `splitter`, in order. Returns
+  // kQuit or kConnectionLost as soon as one happens (the rest stay queued),
+  // otherwise kFailed if any item failed, else kOk.
+  Outcome Drain(StatementSplitter& splitter);
+
+  // Runs a whole script: every line of `in`, then an unterminated last
+  // statement, continuing past failed statements. Returns kQuit,
+  // kConnectionLost, kFailed (something failed) or kOk. With a non-empty
+  // `source_name` (a file name, "<stdin>"), error reports start with
+  // "kopf:NAME:LINE: " so a failing statement can be found in the script.
+  Outcome RunScript(std::istream& in, std::string_view source_name = {});
+  // The same for a string (the -c argument), without a source prefix.
+  Outcome RunText(std::string_view text);
+
+  // True once any item run by this Shell has failed.
+  bool any_failed() const { return any_failed_; }
+  const ShellOptions& options() const { return options_; }
+
+ private:
+  Outcome Note(Outcome outcome);
+  Outcome RunQuery(std::string_view sql, int line);
+  Outcome RunMeta(std::string_view text, int line);
+  Outcome RunLines(std::istream& in);
+  Outcome Fail(std::string_view message, int line);
+  // "kopf:NAME:LINE: " inside a named script, else "".
+  std::string SourcePrefix(int line) const;
+
+  protocol::Client& client_;
+  ShellOptions options_;
+  std::ostream& out_;
+  std::ostream& err_;
+  bool any_failed_ = false;
+  std::string source_name_;  // the script being run by RunScript, if named
+};
+
+// The text \? prints.
+std::string_view MetaCommandHelp();
+
+}  // namespace kopf::shell
