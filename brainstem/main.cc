@@ -7,7 +7,9 @@
 //   5. run the event loop until SIGINT/SIGTERM, then stop gracefully:
 //      no new connections, in-flight requests finish and are answered,
 //      the engine shuts down, exit 0. A second signal stops at once.
+#include <csignal>
 #include <cstdio>
+#include <cstring>  // strsignal
 #include <string>
 #include <thread>
 #include <utility>  // before Asio: its C++20 coroutine support needs it
@@ -15,8 +17,6 @@
 
 #include <boost/asio.hpp>
 #include <fmt/format.h>
-#include <signal.h>
-#include <string.h>
 
 #include "brainstem/log.h"
 #include "brainstem/server.h"

@@ -1,5 +1,6 @@
 #include "brainstem/session.h"
 
+#include <array>
 #include <chrono>
 #include <span>
 
@@ -32,13 +33,14 @@ Session::Session(tcp::socket socket, std::shared_ptr<SessionContext> context)
       context_(std::move(context)),
       reader_wake_(socket_.get_executor()),
       writer_wake_(socket_.get_executor()),
-      decoder_(context_->options.max_frame_bytes),
-      read_buffer_(kReadChunkBytes) {
+      decoder_(context_->options.max_frame_bytes) {
   boost::system::error_code ec;
   tcp::endpoint peer = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown peer" : fmt::format("{}:{}", peer.address().to_string(), peer.port());
   // Frames are small and answers latency-bound: do not wait to coalesce.
   socket_.set_option(tcp::no_delay(true), ec);
+  // The reader's read_some must return would_block rather than wait.
+  socket_.non_blocking(true, ec);
 }
 
 void Session::Start() {
@@ -64,7 +66,7 @@ void Session::Shutdown() {
       return;
     }
     self->Finish(Ending::kGraceful, "server shutting down");
-    // Wakes a reader blocked in async_read_some with EOF.
+    // Wakes a reader waiting for input: the socket reads as EOF.
     boost::system::error_code ec;
     self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
   });
@@ -104,9 +106,18 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
       continue;
     }
 
-    size_t n = co_await socket_.async_read_some(asio::buffer(read_buffer_),
-                                                asio::redirect_error(asio::use_awaitable, ec));
+    // Wait for readability first and only then read, into a per-thread
+    // buffer: an idle connection holds no read buffer at all. Nothing
+    // suspends between the read and the Append, so sharing it is safe.
+    co_await socket_.async_wait(tcp::socket::wait_read,
+                                asio::redirect_error(asio::use_awaitable, ec));
     if (closed_ || ending_ != Ending::kNone) co_return;
+    if (!ec) {
+      thread_local std::array<uint8_t, kReadChunkBytes> scratch;
+      size_t n = socket_.read_some(asio::buffer(scratch), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+      if (!ec) decoder_.Append(std::span<const uint8_t>(scratch.data(), n));
+    }
     if (ec == asio::error::eof) {
       Finish(Ending::kGraceful, decoder_.buffered_bytes() > 0
                                     ? "client closed the connection in the middle of a frame"
@@ -117,7 +128,6 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
       Close(fmt::format("read failed: {}", ec.message()));
       co_return;
     }
-    decoder_.Append(std::span<const uint8_t>(read_buffer_.data(), n));
   }
 }
 

@@ -35,7 +35,6 @@
 #include <memory>
 #include <string>
 #include <utility>  // before Asio: its C++20 coroutine support needs it
-#include <vector>
 
 #include <boost/asio.hpp>
 
@@ -97,7 +96,6 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::steady_timer reader_wake_;
   boost::asio::steady_timer writer_wake_;
   protocol::FrameDecoder decoder_;
-  std::vector<uint8_t> read_buffer_;
   std::string peer_;
   uint32_t client_id_ = 0;  // 0 until the handshake
   uint64_t last_payload_id_ = 0;

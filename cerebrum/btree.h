@@ -28,11 +28,16 @@
 // K for which `cmp(const Key&, const K&)` is valid (heterogeneous lookup, as
 // with std::map); otherwise they take a Key.
 //
-// Requirements: Key is default-constructible, copyable (separators are
-// copies) and movable; Value is default-constructible and movable. Nodes
-// hold fixed arrays of both, so a slot that is not in use holds a
+// Requirements: Key is copyable (separators are copies); Key and Value are
+// default-constructible and move-assignable without throwing. Nodes hold
+// fixed arrays of both, so a slot that is not in use holds a
 // default-constructed or moved-from object; a slot freed by Erase is reset
 // to Key{}/Value{} at once, so an erased value's resources are released.
+//
+// Exceptions: Insert, Upsert and Erase allocate nodes and copy keys before
+// they change anything, and then only move; so if an allocation or a key
+// copy throws (std::bad_alloc), the tree is left as it was (Upsert's
+// assignment of a new value to an existing key is a noexcept move).
 //
 // Ownership: the tree owns its nodes (plain new/delete, freed in Clear() and
 // the destructor). It is move-only: copying a million-entry index by
@@ -56,6 +61,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -81,26 +87,30 @@ namespace kopf::cerebrum {
 inline constexpr size_t kDefaultLeafSlots = 64;
 inline constexpr size_t kDefaultInnerSlots = 128;
 
+// A type K that lookups in a tree of Key under Compare accept: Key itself,
+// or anything a transparent Compare can compare a stored Key with.
+template <typename Compare>
+concept TransparentCompare = requires {
+  typename Compare::is_transparent;
+};
+template <typename K, typename Key, typename Compare>
+concept BPlusTreeLookupKey = std::same_as<K, Key> ||
+    (TransparentCompare<Compare>&& std::invocable<const Compare&, const Key&, const K&>);
+
 template <typename Key, typename Value, typename Compare = std::compare_three_way,
           size_t kLeafSlots = kDefaultLeafSlots, size_t kInnerSlots = kDefaultInnerSlots>
 class BPlusTree {
   static_assert(kLeafSlots >= 3 && kInnerSlots >= 3, "fan-out too small to rebalance");
-  static_assert(std::is_default_constructible_v<Key> && std::is_copy_constructible_v<Key>);
-  static_assert(std::is_default_constructible_v<Value> && std::is_move_assignable_v<Value>);
+  static_assert(std::is_nothrow_default_constructible_v<Key> &&
+                    std::is_nothrow_move_assignable_v<Key> && std::is_copy_assignable_v<Key>,
+                "see Requirements at the top of btree.h");
+  static_assert(std::is_nothrow_default_constructible_v<Value> &&
+                    std::is_nothrow_move_assignable_v<Value>,
+                "see Requirements at the top of btree.h");
 
   struct Node;
   struct Leaf;
   struct Inner;
-
-  // A lookup key type K is accepted if it is Key, or if Compare is
-  // transparent and can compare a stored Key with it.
-  template <typename K>
-  static constexpr bool kLookupKey =
-      std::is_same_v<K, Key> ||
-      (requires { typename Compare::is_transparent; } &&
-       requires(const Compare& c, const Key& a, const K& b) {
-         { c(a, b) < 0 } -> std::convertible_to<bool>;
-       });
 
  public:
   // Capacity and minimum fill of a node outside an operation. Merging two
@@ -121,8 +131,7 @@ class BPlusTree {
 
     IteratorImpl() = default;
     // An Iterator converts to a ConstIterator.
-    template <bool kOther>
-      requires(kConst && !kOther)
+    template <bool kOther, typename = std::enable_if_t<kConst && !kOther>>
     IteratorImpl(const IteratorImpl<kOther>& other)  // NOLINT: implicit by design
         : leaf_(other.leaf_), index_(other.index_) {}
 
@@ -201,8 +210,7 @@ class BPlusTree {
 
   // The value stored under `key`, or nullptr. The pointer is valid until the
   // next modification of the tree.
-  template <typename K = Key>
-    requires kLookupKey<K>
+  template <BPlusTreeLookupKey<Key, Compare> K = Key>
   Value* Find(const K& key) {
     Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
     if (leaf == nullptr) return nullptr;
@@ -210,8 +218,7 @@ class BPlusTree {
     if (pos < leaf->count && cmp_(leaf->keys[pos], key) == 0) return &leaf->values[pos];
     return nullptr;
   }
-  template <typename K = Key>
-    requires kLookupKey<K>
+  template <BPlusTreeLookupKey<Key, Compare> K = Key>
   const Value* Find(const K& key) const {
     return const_cast<BPlusTree*>(this)->Find(key);
   }
@@ -220,21 +227,25 @@ class BPlusTree {
   // Underfull nodes borrow from or merge with a sibling, and a root with a
   // single child is replaced by that child, so the tree stays balanced and
   // freed nodes are deleted.
-  template <typename K = Key>
-    requires kLookupKey<K>
+  template <BPlusTreeLookupKey<Key, Compare> K = Key>
   bool Erase(const K& key) {
     if (root_ == nullptr) return false;
     Path path;
     Leaf* leaf = Descend(key, &path);
     uint32_t pos = LeafLowerBound(leaf, key);
     if (pos == leaf->count || cmp_(leaf->keys[pos], key) != 0) return false;
+    // Decide how an underfull leaf will be fixed, and copy the separator
+    // that needs, before changing anything.
+    LeafFix fix = LeafFix::kNone;
+    Key separator{};
+    if (path.depth > 0 && leaf->count == kMinLeafEntries) fix = PlanLeafFix(path, &separator);
     RemoveFromLeaf(leaf, pos);
     --size_;
     if (path.depth == 0) {
       if (leaf->count == 0) Clear();
       return true;
     }
-    if (leaf->count < kMinLeafEntries) RebalanceLeaf(leaf, &path);
+    if (fix != LeafFix::kNone) RebalanceLeaf(leaf, &path, fix, std::move(separator));
     return true;
   }
 
@@ -248,27 +259,23 @@ class BPlusTree {
 
   // The first key >= `key` (LowerBound) or > `key` (UpperBound); invalid if
   // there is none.
-  template <typename K = Key>
-    requires kLookupKey<K>
+  template <BPlusTreeLookupKey<Key, Compare> K = Key>
   Iterator LowerBound(const K& key) {
     Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
     if (leaf == nullptr) return Iterator();
     return Normalize(leaf, LeafLowerBound(leaf, key));
   }
-  template <typename K = Key>
-    requires kLookupKey<K>
+  template <BPlusTreeLookupKey<Key, Compare> K = Key>
   ConstIterator LowerBound(const K& key) const {
     return const_cast<BPlusTree*>(this)->LowerBound(key);
   }
-  template <typename K = Key>
-    requires kLookupKey<K>
+  template <BPlusTreeLookupKey<Key, Compare> K = Key>
   Iterator UpperBound(const K& key) {
     Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
     if (leaf == nullptr) return Iterator();
     return Normalize(leaf, LeafUpperBound(leaf, key));
   }
-  template <typename K = Key>
-    requires kLookupKey<K>
+  template <BPlusTreeLookupKey<Key, Compare> K = Key>
   ConstIterator UpperBound(const K& key) const {
     return const_cast<BPlusTree*>(this)->UpperBound(key);
   }
@@ -407,10 +414,17 @@ class BPlusTree {
   }
 
   bool InsertImpl(Key&& key, Value&& value, bool overwrite);
+  // Inserts into a full leaf at `pos` and splits nodes up `path` as needed.
+  void InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key, Value&& value);
   void RemoveFromLeaf(Leaf* leaf, uint32_t pos);
   // Removes separator `key_index` and child `child_index` from `inner`.
   void RemoveFromInner(Inner* inner, uint32_t key_index, uint32_t child_index);
-  void RebalanceLeaf(Leaf* leaf, Path* path);
+  enum class LeafFix { kNone, kBorrowLeft, kBorrowRight, kMerge };
+  // How the leaf at the end of `path`, about to drop below the minimum, will
+  // be fixed; for a borrow, sets `*separator` to a copy of the parent's new
+  // separator key.
+  LeafFix PlanLeafFix(const Path& path, Key* separator) const;
+  void RebalanceLeaf(Leaf* leaf, Path* path, LeafFix fix, Key&& separator);
   // Restores the fill of the inner node at path->steps[level] and upwards.
   void RebalanceInner(Path* path, int level);
 
@@ -434,10 +448,14 @@ class BPlusTree {
   template <typename Key, typename Value, typename Compare, size_t kLeafSlots, size_t kInnerSlots>
 #define KOPF_BTREE BPlusTree<Key, Value, Compare, kLeafSlots, kInnerSlots>
 
-// Insertion: descend to the leaf, put the entry in place (nodes have a
-// spare slot), and while a node is overfull split it in two, handing a
-// separator and the new right node to the parent. A root split grows the
-// tree by one level.
+// Insertion:
+// 1. Descend to the leaf; an existing key ends here.
+// 2. If the leaf is full, allocate every node the insert will need (the new
+//    leaf, one per full ancestor in a row above it, and a new root if they
+//    are all full) and copy the separator key, so nothing can throw later.
+// 3. Put the entry in place (nodes have a spare slot), and while a node is
+//    overfull split it in two, handing a separator and the new right node
+//    to the parent. A root split grows the tree by one level.
 KOPF_BTREE_TEMPLATE
 bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
   if (root_ == nullptr) {
@@ -457,6 +475,46 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
     if (overwrite) leaf->values[pos] = std::move(value);
     return false;
   }
+  if (leaf->count < kLeafSlots) {
+    for (uint32_t i = leaf->count; i > pos; --i) {
+      leaf->keys[i] = std::move(leaf->keys[i - 1]);
+      leaf->values[i] = std::move(leaf->values[i - 1]);
+    }
+    leaf->keys[pos] = std::move(key);
+    leaf->values[pos] = std::move(value);
+    ++leaf->count;
+    ++size_;
+    return true;
+  }
+  InsertAndSplit(leaf, pos, &path, std::move(key), std::move(value));
+  return true;
+}
+
+KOPF_BTREE_TEMPLATE
+void KOPF_BTREE::InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key, Value&& value) {
+  // Nodes allocated up front; whatever is not used is freed on the way out.
+  struct SpareNodes {
+    std::unique_ptr<Leaf> leaf;
+    std::array<Inner*, kMaxHeight + 1> inners;
+    int count = 0;
+    int used = 0;
+    ~SpareNodes() {
+      for (int i = used; i < count; ++i) delete inners[i];
+    }
+  } spare;
+  spare.leaf = std::make_unique<Leaf>();
+  int level = path->depth;
+  while (level > 0 && path->steps[level - 1].node->count == kInnerSlots) --level;
+  // One per full ancestor in a row above the leaf, and a new root if the
+  // root is among them (or is the leaf).
+  const int needed = path->depth - level + (level == 0 ? 1 : 0);
+  for (; spare.count < needed; ++spare.count) spare.inners[spare.count] = new Inner;
+  // The leaf keeps its first `keep` entries; the first key of the new right
+  // leaf (counted after the insert) is the separator.
+  const uint32_t keep = (kLeafSlots + 1) / 2;
+  Key separator = pos < keep ? leaf->keys[keep - 1] : pos == keep ? key : leaf->keys[keep];
+
+  // Nothing below throws.
   for (uint32_t i = leaf->count; i > pos; --i) {
     leaf->keys[i] = std::move(leaf->keys[i - 1]);
     leaf->values[i] = std::move(leaf->values[i - 1]);
@@ -465,11 +523,9 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
   leaf->values[pos] = std::move(value);
   ++leaf->count;
   ++size_;
-  if (leaf->count <= kLeafSlots) return true;
 
   // Split the leaf: the upper half moves to a new right sibling.
-  Leaf* right = new Leaf;
-  const uint32_t keep = (kLeafSlots + 1) / 2;
+  Leaf* right = spare.leaf.release();
   for (uint32_t i = keep; i < leaf->count; ++i) {
     right->keys[i - keep] = std::move(leaf->keys[i]);
     right->values[i - keep] = std::move(leaf->values[i]);
@@ -484,11 +540,10 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
     last_leaf_ = right;
   }
   leaf->next = right;
-  Key separator = right->keys[0];
   Node* new_child = right;
 
-  while (path.depth > 0) {
-    auto [parent, child] = path.steps[--path.depth];
+  while (path->depth > 0) {
+    auto [parent, child] = path->steps[--path->depth];
     for (uint32_t i = parent->count; i > child; --i) {
       parent->keys[i] = std::move(parent->keys[i - 1]);
       parent->children[i + 1] = parent->children[i];
@@ -496,11 +551,12 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
     parent->keys[child] = std::move(separator);
     parent->children[child + 1] = new_child;
     ++parent->count;
-    if (parent->count <= kInnerSlots) return true;
+    if (parent->count <= kInnerSlots) return;
 
     // Split the inner node: keys[mid] moves up, the keys after it and their
     // children move to a new right sibling.
-    Inner* sibling = new Inner;
+    assert(spare.used < spare.count);
+    Inner* sibling = spare.inners[spare.used++];
     const uint32_t mid = (kInnerSlots + 1) / 2;
     separator = std::move(parent->keys[mid]);
     for (uint32_t i = mid + 1; i < parent->count; ++i) {
@@ -514,14 +570,14 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
     new_child = sibling;
   }
 
-  Inner* root = new Inner;
+  assert(spare.used < spare.count);
+  Inner* root = spare.inners[spare.used++];
   root->keys[0] = std::move(separator);
   root->children[0] = root_;
   root->children[1] = new_child;
   root->count = 1;
   root_ = root;
   ++height_;
-  return true;
 }
 
 KOPF_BTREE_TEMPLATE
@@ -550,17 +606,37 @@ void KOPF_BTREE::RemoveFromInner(Inner* inner, uint32_t key_index, uint32_t chil
 }
 
 // An underfull leaf first borrows one entry from a sibling under the same
-// parent that can spare one (the parent's separator is updated to the new
+// parent that can spare one (the parent's separator becomes the new
 // boundary); otherwise it merges with a sibling, the right node of the pair
 // is deleted and the parent loses a separator, which may underfill it.
 KOPF_BTREE_TEMPLATE
-void KOPF_BTREE::RebalanceLeaf(Leaf* leaf, Path* path) {
+auto KOPF_BTREE::PlanLeafFix(const Path& path, Key* separator) const -> LeafFix {
+  auto [parent, idx] = path.steps[path.depth - 1];
+  if (idx > 0) {
+    const Leaf* left = AsLeaf(parent->children[idx - 1]);
+    if (left->count > kMinLeafEntries) {
+      *separator = left->keys[left->count - 1];
+      return LeafFix::kBorrowLeft;
+    }
+  }
+  if (idx < parent->count) {
+    const Leaf* right = AsLeaf(parent->children[idx + 1]);
+    if (right->count > kMinLeafEntries) {
+      *separator = right->keys[1];
+      return LeafFix::kBorrowRight;
+    }
+  }
+  return LeafFix::kMerge;
+}
+
+KOPF_BTREE_TEMPLATE
+void KOPF_BTREE::RebalanceLeaf(Leaf* leaf, Path* path, LeafFix fix, Key&& separator) {
   const int level = path->depth - 1;
   auto [parent, idx] = path->steps[level];
   Leaf* left = idx > 0 ? AsLeaf(parent->children[idx - 1]) : nullptr;
   Leaf* right = idx < parent->count ? AsLeaf(parent->children[idx + 1]) : nullptr;
 
-  if (left != nullptr && left->count > kMinLeafEntries) {
+  if (fix == LeafFix::kBorrowLeft) {
     for (uint32_t i = leaf->count; i > 0; --i) {
       leaf->keys[i] = std::move(leaf->keys[i - 1]);
       leaf->values[i] = std::move(leaf->values[i - 1]);
@@ -569,15 +645,15 @@ void KOPF_BTREE::RebalanceLeaf(Leaf* leaf, Path* path) {
     leaf->keys[0] = std::move(left->keys[left->count]);
     leaf->values[0] = std::move(left->values[left->count]);
     ++leaf->count;
-    parent->keys[idx - 1] = leaf->keys[0];
+    parent->keys[idx - 1] = std::move(separator);
     return;
   }
-  if (right != nullptr && right->count > kMinLeafEntries) {
+  if (fix == LeafFix::kBorrowRight) {
     leaf->keys[leaf->count] = std::move(right->keys[0]);
     leaf->values[leaf->count] = std::move(right->values[0]);
     ++leaf->count;
     RemoveFromLeaf(right, 0);
-    parent->keys[idx] = right->keys[0];
+    parent->keys[idx] = std::move(separator);
     return;
   }
 
@@ -688,8 +764,7 @@ protocol::Status KOPF_BTREE::TEST_CheckInvariants() const {
 
 KOPF_BTREE_TEMPLATE
 protocol::Status KOPF_BTREE::CheckSubtree(const Node* n, int depth, const Key* lo, const Key* hi,
-                                          std::vector<const Leaf*>* leaves,
-                                          size_t* entries) const {
+                                          std::vector<const Leaf*>* leaves, size_t* entries) const {
   using protocol::Status;
   const std::string where = "node at depth " + std::to_string(depth);
   const bool is_root = n == root_;

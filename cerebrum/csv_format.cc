@@ -1,12 +1,12 @@
 #include "cerebrum/csv_format.h"
 
-#include <fmt/format.h>
-
 #include <cassert>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace kopf::cerebrum {
 
@@ -85,16 +85,23 @@ void AppendCsvText(std::string* out, std::string_view raw) {
 
 void AppendCsvField(std::string* out, const Value& v) {
   switch (v.type()) {
-    case Type::kNull: return;
+    case Type::kNull:
+      return;
     case Type::kInteger: {
       char buf[24];
       auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v.as_integer());
       out->append(buf, end);
       return;
     }
-    case Type::kDouble: out->append(v.ToString()); return;
-    case Type::kText: AppendCsvText(out, v.as_text()); return;
-    case Type::kBoolean: out->append(v.as_boolean() ? "true" : "false"); return;
+    case Type::kDouble:
+      out->append(v.ToString());
+      return;
+    case Type::kText:
+      AppendCsvText(out, v.as_text());
+      return;
+    case Type::kBoolean:
+      out->append(v.as_boolean() ? "true" : "false");
+      return;
   }
 }
 
@@ -159,9 +166,12 @@ Result<Value> ParseCsvValue(const CsvField& field, Type type) {
   if (!field.quoted && field.text.empty()) return Value::Null();
   const std::string& text = field.text;
   switch (type) {
-    case Type::kNull: return BadValue("value for a NULL-typed column", text);
-    case Type::kInteger: return ParseInteger(text);
-    case Type::kDouble: return ParseDouble(text);
+    case Type::kNull:
+      return BadValue("value for a NULL-typed column", text);
+    case Type::kInteger:
+      return ParseInteger(text);
+    case Type::kDouble:
+      return ParseDouble(text);
     case Type::kText:
       if (text.find('\0') != std::string::npos) {
         return Status::InvalidValue(fmt::format("NUL byte in text \"{}\"", Excerpt(text)));

@@ -7,7 +7,7 @@
 // only sound while the file holds no NUL byte of its own, and the reader
 // must also know where each line ends to count byte offsets. Hence:
 //
-// 1. Bytes reach LineReader through our own FileSource, which notes whether
+// 1. Bytes reach LineReader through our own FileState, which notes whether
 //    any NUL byte was read, how many bytes were read, whether the file is
 //    exhausted, and the last byte read.
 // 2. Fast path (no NUL seen): the line is strlen() bytes; it ended with
@@ -23,15 +23,20 @@
 //    bytes are read again with pread().
 #include "cerebrum/csv_reader.h"
 
+// csv.h copies file names with strncpy into fixed buffers, which g++ warns
+// about once inlined; the truncation is intended there.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
 #include <csv.h>
-#include <fcntl.h>
-#include <fmt/format.h>
-#include <unistd.h>
-
+#pragma GCC diagnostic pop
 #include <cerrno>
 #include <cstring>
 #include <new>
 #include <string_view>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
 
 namespace kopf::cerebrum {
 
@@ -52,17 +57,18 @@ std::string ErrnoText(int err) { return std::strerror(err); }
 
 }  // namespace
 
-// Feeds LineReader from a file descriptor and remembers what it has seen.
-class CsvRecordReader::FileSource final : public io::ByteSourceBase {
+// The file LineReader reads, and what has been seen of it.
+class CsvRecordReader::FileState {
  public:
-  explicit FileSource(int fd) : fd_(fd) {}
-  ~FileSource() override { ::close(fd_); }
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
+  explicit FileState(int fd) : fd_(fd) {}
+  ~FileState() { ::close(fd_); }
+  FileState(const FileState&) = delete;
+  FileState& operator=(const FileState&) = delete;
 
-  // LineReader takes a short count for the end of the file, so a read error
-  // is noted here (and reported by the reader) and ends the data.
-  int read(char* buffer, int size) override {
+  // Fills `buffer` with up to `size` bytes; fewer only at the end of the
+  // file. LineReader takes a short count for the end of the file, so a read
+  // error is noted here (and reported by the reader) and ends the data.
+  int Read(char* buffer, int size) {
     int done = 0;
     while (done < size && !exhausted_) {
       ssize_t got = ::read(fd_, buffer + done, static_cast<size_t>(size - done));
@@ -103,6 +109,18 @@ class CsvRecordReader::FileSource final : public io::ByteSourceBase {
   char last_byte_ = 0;
 };
 
+// The byte source handed to LineReader. LineReader destroys it as soon as
+// its first read reaches the end of the file, so it only forwards to the
+// FileState the reader owns.
+class CsvRecordReader::ForwardingSource final : public io::ByteSourceBase {
+ public:
+  explicit ForwardingSource(FileState* file) : file_(file) {}
+  int read(char* buffer, int size) override { return file_->Read(buffer, size); }
+
+ private:
+  FileState* file_;
+};
+
 CsvRecordReader::CsvRecordReader(std::filesystem::path path) : path_(std::move(path)) {}
 
 CsvRecordReader::~CsvRecordReader() = default;
@@ -113,16 +131,14 @@ Result<std::unique_ptr<CsvRecordReader>> CsvRecordReader::Open(const std::filesy
     return Status::IoError(fmt::format("cannot open {}: {}", path.string(), ErrnoText(errno)));
   }
   std::unique_ptr<CsvRecordReader> reader(new CsvRecordReader(path));
-  auto source = std::make_unique<FileSource>(fd);
-  reader->source_ = source.get();
+  reader->source_ = std::make_unique<FileState>(fd);
   try {
     // The constructor allocates the buffers and reads the first two blocks.
-    reader->lines_ = std::make_unique<io::LineReader>(path.string(), std::move(source));
+    reader->lines_ = std::make_unique<io::LineReader>(
+        path.string(), std::make_unique<ForwardingSource>(reader->source_.get()));
   } catch (const std::bad_alloc&) {
-    reader->source_ = nullptr;
     return Status::Internal(fmt::format("out of memory opening {}", path.string()));
   } catch (const io::error::base& e) {
-    reader->source_ = nullptr;
     return Status::IoError(fmt::format("cannot read {}: {}", path.string(), e.what()));
   }
   if (reader->source_->error() != 0) {
@@ -139,8 +155,7 @@ Status CsvRecordReader::Fetch() {
   } catch (const io::error::line_length_limit_exceeded&) {
     pending_ = nullptr;
     return Status::Corruption(fmt::format("{} line {}: a physical line is longer than {} bytes",
-                                          path_.string(), lines_taken_ + 2,
-                                          kMaxPhysicalLineBytes));
+                                          path_.string(), lines_taken_ + 2, kMaxPhysicalLineBytes));
   } catch (const io::error::base& e) {
     pending_ = nullptr;
     return Status::IoError(fmt::format("{}: {}", path_.string(), e.what()));

@@ -44,8 +44,7 @@ class CsvRecordReader {
  public:
   // Opens `path` for reading. Fails with kIoError if it cannot be opened.
   // REQUIRES: nobody writes the file while it is being read.
-  static protocol::Result<std::unique_ptr<CsvRecordReader>> Open(
-      const std::filesystem::path& path);
+  static protocol::Result<std::unique_ptr<CsvRecordReader>> Open(const std::filesystem::path& path);
   ~CsvRecordReader();
   CsvRecordReader(const CsvRecordReader&) = delete;
   CsvRecordReader& operator=(const CsvRecordReader&) = delete;
@@ -70,7 +69,8 @@ class CsvRecordReader {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  class FileSource;
+  class FileState;
+  class ForwardingSource;
   struct LineInfo {
     bool cr = false;  // a "\r" ended the line (dropped from the text)
     bool lf = false;  // a "\n" ended the line (false: end of file)
@@ -86,13 +86,13 @@ class CsvRecordReader {
   protocol::Result<bool> NextImpl(std::string* record, uint64_t* first_line);
 
   std::filesystem::path path_;
+  std::unique_ptr<FileState> source_;  // declared first: outlives lines_
   std::unique_ptr<io::LineReader> lines_;
-  FileSource* source_ = nullptr;  // owned by lines_
   const char* pending_ = nullptr;  // next physical line, valid until Fetch()
   bool started_ = false;
-  protocol::Status error_;     // sticky
-  uint64_t offset_ = 0;        // file offset of the pending line
-  uint64_t lines_taken_ = 0;   // physical lines consumed so far
+  protocol::Status error_;    // sticky
+  uint64_t offset_ = 0;       // file offset of the pending line
+  uint64_t lines_taken_ = 0;  // physical lines consumed so far
   uint64_t record_start_ = 0;
   uint64_t record_end_ = 0;
   bool torn_ = false;

@@ -28,6 +28,9 @@ std::string Hex(uint32_t v, int digits) {
   return out;
 }
 
+// Buffer capacity a FrameDecoder keeps between frames.
+constexpr size_t kKeepCapacityBytes = 256 * 1024;
+
 uint64_t LoadLittleEndian(const uint8_t* p, size_t n) {
   uint64_t v = 0;
   for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
@@ -324,9 +327,15 @@ bool IsValidUtf8(std::string_view bytes) {
 }
 
 void FrameDecoder::Append(std::span<const uint8_t> bytes) {
-  // Drop consumed bytes once they dominate the buffer, so it stays about
-  // one frame plus one read in size (amortised O(1) per byte).
-  if (consumed_ > 0 && consumed_ >= buffer_.size() / 2) {
+  if (consumed_ == buffer_.size()) {
+    // All decoded: start over, and give back the room a large frame took,
+    // so an idle connection does not keep it.
+    buffer_.clear();
+    consumed_ = 0;
+    if (buffer_.capacity() > kKeepCapacityBytes) buffer_.shrink_to_fit();
+  } else if (consumed_ >= buffer_.size() / 2) {
+    // Drop consumed bytes once they dominate the buffer, so it stays about
+    // one frame plus one read in size (amortised O(1) per byte).
     buffer_.erase(0, consumed_);
     consumed_ = 0;
   }

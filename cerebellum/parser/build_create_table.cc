@@ -65,9 +65,9 @@ Result<ast::CreateTable> Builder::BuildCreateTable(P::CreateTableStatementContex
             break;
           case P::K_DEFAULT: {
             if (column.default_value != nullptr) {
-              return ErrorAt(ErrorCode::kSyntaxError, at,
-                             fmt::format("multiple default values specified for column \"{}\"",
-                                         column.name));
+              return ErrorAt(
+                  ErrorCode::kSyntaxError, at,
+                  fmt::format("multiple default values specified for column \"{}\"", column.name));
             }
             auto* with_default = dynamic_cast<P::DefaultConstraintContext*>(constraint);
             if (with_default == nullptr) return Status::Internal("parser: malformed DEFAULT");
@@ -78,9 +78,9 @@ Result<ast::CreateTable> Builder::BuildCreateTable(P::CreateTableStatementContex
             return UniqueNotSupported(*this, at);
         }
         if (null_seen != nullptr && not_null_seen != nullptr) {
-          return ErrorAt(ErrorCode::kSyntaxError, at,
-                         fmt::format("conflicting NULL/NOT NULL declarations for column \"{}\"",
-                                     column.name));
+          return ErrorAt(
+              ErrorCode::kSyntaxError, at,
+              fmt::format("conflicting NULL/NOT NULL declarations for column \"{}\"", column.name));
         }
       }
       create.columns.push_back(std::move(column));

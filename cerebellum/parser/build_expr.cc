@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -27,13 +28,6 @@ using protocol::Value;
 namespace {
 
 using P = kopf_generated::KopfParser;
-
-ast::ExprPtr MakeExpr(ast::Expr::Node node, int32_t position) {
-  auto expr = std::make_unique<ast::Expr>();
-  expr->node = std::move(node);
-  expr->position = position;
-  return expr;
-}
 
 ast::BinaryOp CompareOp(const antlr4::Token* op) {
   switch (op->getType()) {
@@ -96,78 +90,141 @@ std::optional<Value> NumericValue(std::string_view digits, bool is_integer, bool
   return Value::Double(negate ? -d : d);
 }
 
-// Visits one expr/arith context and leaves the result in Take().
+// Builds one expression tree. Recursion runs visit -> Expr/Arith -> accept
+// -> visit, so its frames are kept small: results travel as plain ExprPtr
+// (null once an error is recorded in status_) rather than as Result<>.
 class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
  public:
   explicit ExprVisitor(Builder& b) : b_(b) {}
 
-  Result<ast::ExprPtr> Take() {
+  template <typename Ctx>
+  Result<ast::ExprPtr> Build(Ctx* ctx) {
+    ast::ExprPtr expr = Sub(ctx);
     if (!status_.ok()) return status_;
-    if (expr_ == nullptr) return Status::Internal("parser: expression alternative not handled");
-    return std::move(expr_);
+    return expr;
   }
 
   // ---- expr -----------------------------------------------------------
 
   antlrcpp::Any visitArithExpr(P::ArithExprContext* ctx) override {
-    return Store(b_.BuildArith(ctx->value));
+    return Return(Sub(ctx->value));
   }
 
   antlrcpp::Any visitBetweenExpr(P::BetweenExprContext* ctx) override {
-    return Store(Between(ctx));
+    ast::ExprPtr operand = Sub(ctx->operand);
+    ast::ExprPtr low = Sub(ctx->low);
+    ast::ExprPtr high = Sub(ctx->high);
+    if (!high) return {};
+    return Return(ctx, ast::Between{std::move(operand), std::move(low), std::move(high),
+                                    ctx->negated != nullptr});
   }
 
-  antlrcpp::Any visitInExpr(P::InExprContext* ctx) override { return Store(In(ctx)); }
+  antlrcpp::Any visitInExpr(P::InExprContext* ctx) override {
+    ast::InList in;
+    in.negated = ctx->negated != nullptr;
+    in.operand = Sub(ctx->operand);
+    in.items.reserve(ctx->items.size());
+    for (P::ExprContext* item : ctx->items) {
+      if (!status_.ok()) return {};
+      in.items.push_back(Sub(item));
+    }
+    return Return(ctx, std::move(in));
+  }
 
-  antlrcpp::Any visitLikeExpr(P::LikeExprContext* ctx) override { return Store(Like(ctx)); }
+  antlrcpp::Any visitLikeExpr(P::LikeExprContext* ctx) override {
+    ast::ExprPtr operand = Sub(ctx->operand);
+    ast::ExprPtr pattern = Sub(ctx->pattern);
+    return Return(ctx, ast::Like{std::move(operand), std::move(pattern), ctx->negated != nullptr});
+  }
 
   antlrcpp::Any visitCompareExpr(P::CompareExprContext* ctx) override {
-    return Store(Binary(ctx, CompareOp(ctx->op), ctx->lhs, ctx->rhs));
+    return Binary(ctx, CompareOp(ctx->op), ctx->lhs, ctx->rhs);
   }
 
   antlrcpp::Any visitIsNullExpr(P::IsNullExprContext* ctx) override {
-    return Store(IsNull(ctx));
+    const bool negated = ctx->negated != nullptr || ctx->notnull != nullptr;
+    return Return(ctx, ast::IsNull{Sub(ctx->operand), negated});
   }
 
   antlrcpp::Any visitNotExpr(P::NotExprContext* ctx) override {
-    return Store(Unary(ctx, ast::UnaryOp::kNot, b_.BuildExpr(ctx->operand)));
+    return Return(ctx, ast::Unary{ast::UnaryOp::kNot, Sub(ctx->operand)});
   }
 
   antlrcpp::Any visitAndExpr(P::AndExprContext* ctx) override {
-    return Store(Binary(ctx, ast::BinaryOp::kAnd, ctx->lhs, ctx->rhs));
+    return Binary(ctx, ast::BinaryOp::kAnd, ctx->lhs, ctx->rhs);
   }
 
   antlrcpp::Any visitOrExpr(P::OrExprContext* ctx) override {
-    return Store(Binary(ctx, ast::BinaryOp::kOr, ctx->lhs, ctx->rhs));
+    return Binary(ctx, ast::BinaryOp::kOr, ctx->lhs, ctx->rhs);
   }
 
   // ---- arith ----------------------------------------------------------
 
   antlrcpp::Any visitUnaryArith(P::UnaryArithContext* ctx) override {
-    return Store(UnaryArith(ctx));
+    const bool minus = ctx->op->getType() == P::MINUS;
+    // Fold the sign into a numeric literal right behind it, so that -5 is
+    // the constant -5 and -9223372036854775808 fits in INTEGER.
+    if (minus) {
+      if (auto* literal = dynamic_cast<P::LiteralArithContext*>(ctx->operand)) {
+        const size_t type = literal->value->getType();
+        if (type == P::INTEGER_LITERAL || type == P::DECIMAL_LITERAL) {
+          return Literal(ctx, literal->value, /*negate=*/true);
+        }
+      }
+    }
+    return Return(
+        ctx, ast::Unary{minus ? ast::UnaryOp::kNegate : ast::UnaryOp::kPlus, Sub(ctx->operand)});
   }
 
   antlrcpp::Any visitMultiplyArith(P::MultiplyArithContext* ctx) override {
-    return Store(Binary(ctx, ArithmeticOp(ctx->op), ctx->lhs, ctx->rhs));
+    return Binary(ctx, ArithmeticOp(ctx->op), ctx->lhs, ctx->rhs);
   }
 
   antlrcpp::Any visitAddArith(P::AddArithContext* ctx) override {
-    return Store(Binary(ctx, ArithmeticOp(ctx->op), ctx->lhs, ctx->rhs));
+    return Binary(ctx, ArithmeticOp(ctx->op), ctx->lhs, ctx->rhs);
   }
 
   antlrcpp::Any visitConcatArith(P::ConcatArithContext* ctx) override {
-    return Store(Binary(ctx, ast::BinaryOp::kConcat, ctx->lhs, ctx->rhs));
+    return Binary(ctx, ast::BinaryOp::kConcat, ctx->lhs, ctx->rhs);
   }
 
   antlrcpp::Any visitLiteralArith(P::LiteralArithContext* ctx) override {
-    return Store(Literal(ctx->value, /*negate=*/false, b_.Position(ctx)));
+    return Literal(ctx, ctx->value, /*negate=*/false);
   }
 
-  antlrcpp::Any visitCastArith(P::CastArithContext* ctx) override { return Store(Cast(ctx)); }
+  antlrcpp::Any visitCastArith(P::CastArithContext* ctx) override {
+    ast::ExprPtr operand = Sub(ctx->operand);
+    if (!operand) return {};
+    Result<ast::TypeName> type = b_.BuildTypeName(ctx->typeName());
+    if (!type.ok()) return Fail(type.status());
+    return Return(ctx, ast::Cast{std::move(operand), type->type});
+  }
 
-  antlrcpp::Any visitCaseArith(P::CaseArithContext* ctx) override { return Store(Case(ctx)); }
+  antlrcpp::Any visitCaseArith(P::CaseArithContext* ctx) override {
+    ast::Case c;
+    if (ctx->operand != nullptr) c.operand = Sub(ctx->operand);
+    c.whens.reserve(ctx->whens.size());
+    for (P::CaseWhenContext* when : ctx->whens) {
+      if (!status_.ok()) return {};
+      ast::ExprPtr condition = Sub(when->condition);
+      c.whens.emplace_back(std::move(condition), Sub(when->result));
+    }
+    if (ctx->otherwise != nullptr) c.else_result = Sub(ctx->otherwise);
+    return Return(ctx, std::move(c));
+  }
 
-  antlrcpp::Any visitCallArith(P::CallArithContext* ctx) override { return Store(Call(ctx)); }
+  antlrcpp::Any visitCallArith(P::CallArithContext* ctx) override {
+    ast::FunctionCall call;
+    call.name = b_.Identifier(ctx->name);
+    call.star = ctx->star != nullptr;
+    call.distinct = ctx->distinct != nullptr;
+    call.args.reserve(ctx->args.size());
+    for (P::ExprContext* arg : ctx->args) {
+      if (!status_.ok()) return {};
+      call.args.push_back(Sub(arg));
+    }
+    return Return(ctx, std::move(call));
+  }
 
   antlrcpp::Any visitColumnArith(P::ColumnArithContext* ctx) override {
     ast::ColumnRef ref;
@@ -177,58 +234,68 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
       ref.table = b_.Identifier(ctx->first);
       ref.column = b_.Identifier(ctx->second);
     }
-    return Store(MakeExpr(std::move(ref), b_.Position(ctx)));
+    return Return(ctx, std::move(ref));
   }
 
   antlrcpp::Any visitParenArith(P::ParenArithContext* ctx) override {
-    return Store(b_.BuildExpr(ctx->inner));
+    return Return(Sub(ctx->inner));
   }
 
  private:
-  antlrcpp::Any Store(Result<ast::ExprPtr> result) {
-    if (result.ok()) {
-      expr_ = std::move(result).value();
-    } else {
-      status_ = result.status();
-    }
+  // Builds a child: null after any error, including one recorded earlier,
+  // so callers may build all children first and check once.
+  ast::ExprPtr Sub(antlr4::ParserRuleContext* ctx) {
+    if (!status_.ok()) return nullptr;
+    if (depth_ >= kMaxExpressionDepth) return TooDeep(ctx);
+    ++depth_;
+    ctx->accept(this);
+    --depth_;
+    if (result_ == nullptr && status_.ok()) return Unhandled();
+    return std::move(result_);
+  }
+
+  // Error paths live out of line to keep the recursive frames small.
+  [[gnu::noinline, gnu::cold]] ast::ExprPtr TooDeep(antlr4::ParserRuleContext* ctx) {
+    Fail(b_.ErrorAt(
+        ErrorCode::kSyntaxError, ctx->getStart(),
+        fmt::format("expression nested too deeply (more than {} levels)", kMaxExpressionDepth)));
+    return nullptr;
+  }
+  [[gnu::noinline, gnu::cold]] ast::ExprPtr Unhandled() {
+    Fail(Status::Internal("parser: expression alternative not handled"));
+    return nullptr;
+  }
+
+  antlrcpp::Any Return(ast::ExprPtr expr) {
+    result_ = std::move(expr);
     return {};
   }
 
-  // `Child` is ExprContext or ArithContext.
-  template <typename Child>
-  Result<ast::ExprPtr> Binary(antlr4::ParserRuleContext* ctx, ast::BinaryOp op, Child* lhs_ctx,
-                              Child* rhs_ctx) {
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr lhs, Build(lhs_ctx));
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr rhs, Build(rhs_ctx));
-    return MakeExpr(ast::Binary{op, std::move(lhs), std::move(rhs)}, b_.Position(ctx));
+  // Stores a node positioned at `ctx`'s first token, unless an error was
+  // recorded while building its children.
+  template <typename Node>
+  antlrcpp::Any Return(antlr4::ParserRuleContext* ctx, Node&& node) {
+    if (!status_.ok()) return {};
+    result_ = std::make_unique<ast::Expr>();
+    result_->node.emplace<std::decay_t<Node>>(std::forward<Node>(node));
+    result_->position = b_.Position(ctx);
+    return {};
   }
 
-  Result<ast::ExprPtr> Build(P::ExprContext* ctx) { return b_.BuildExpr(ctx); }
-  Result<ast::ExprPtr> Build(P::ArithContext* ctx) { return b_.BuildArith(ctx); }
-
-  Result<ast::ExprPtr> Unary(antlr4::ParserRuleContext* ctx, ast::UnaryOp op,
-                             Result<ast::ExprPtr> operand) {
-    if (!operand.ok()) return operand.status();
-    return MakeExpr(ast::Unary{op, std::move(operand).value()}, b_.Position(ctx));
+  [[gnu::noinline, gnu::cold]] antlrcpp::Any Fail(Status status) {
+    if (status_.ok()) status_ = std::move(status);
+    result_ = nullptr;
+    return {};
   }
 
-  Result<ast::ExprPtr> UnaryArith(P::UnaryArithContext* ctx) {
-    const bool minus = ctx->op->getType() == P::MINUS;
-    // Fold the sign into a numeric literal right behind it, so that -5 is
-    // the constant -5 and -9223372036854775808 fits in INTEGER.
-    if (minus) {
-      if (auto* literal = dynamic_cast<P::LiteralArithContext*>(ctx->operand)) {
-        const size_t type = literal->value->getType();
-        if (type == P::INTEGER_LITERAL || type == P::DECIMAL_LITERAL) {
-          return Literal(literal->value, /*negate=*/true, b_.Position(ctx));
-        }
-      }
-    }
-    return Unary(ctx, minus ? ast::UnaryOp::kNegate : ast::UnaryOp::kPlus,
-                 b_.BuildArith(ctx->operand));
+  antlrcpp::Any Binary(antlr4::ParserRuleContext* ctx, ast::BinaryOp op,
+                       antlr4::ParserRuleContext* lhs_ctx, antlr4::ParserRuleContext* rhs_ctx) {
+    ast::ExprPtr lhs = Sub(lhs_ctx);
+    ast::ExprPtr rhs = Sub(rhs_ctx);
+    return Return(ctx, ast::Binary{op, std::move(lhs), std::move(rhs)});
   }
 
-  Result<ast::ExprPtr> Literal(const antlr4::Token* token, bool negate, int32_t position) {
+  antlrcpp::Any Literal(antlr4::ParserRuleContext* ctx, const antlr4::Token* token, bool negate) {
     Value value;
     const std::string_view text = b_.Text(token);
     switch (token->getType()) {
@@ -237,8 +304,8 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
         std::optional<Value> number =
             NumericValue(text, token->getType() == P::INTEGER_LITERAL, negate);
         if (!number) {
-          return b_.ErrorAt(ErrorCode::kInvalidValue, token,
-                            fmt::format("numeric literal {} is out of range", text));
+          return Fail(b_.ErrorAt(ErrorCode::kInvalidValue, token,
+                                 fmt::format("numeric literal {} is out of range", text)));
         }
         value = std::move(*number);
         break;
@@ -263,106 +330,25 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
       default:  // K_NULL
         break;
     }
-    return MakeExpr(ast::Literal{std::move(value)}, position);
-  }
-
-  Result<ast::ExprPtr> Between(P::BetweenExprContext* ctx) {
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr operand, b_.BuildExpr(ctx->operand));
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr low, b_.BuildArith(ctx->low));
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr high, b_.BuildArith(ctx->high));
-    return MakeExpr(
-        ast::Between{std::move(operand), std::move(low), std::move(high), ctx->negated != nullptr},
-        b_.Position(ctx));
-  }
-
-  Result<ast::ExprPtr> In(P::InExprContext* ctx) {
-    ast::InList in;
-    in.negated = ctx->negated != nullptr;
-    KOPF_ASSIGN_OR_RETURN(in.operand, b_.BuildExpr(ctx->operand));
-    in.items.reserve(ctx->items.size());
-    for (P::ExprContext* item : ctx->items) {
-      KOPF_ASSIGN_OR_RETURN(ast::ExprPtr built, b_.BuildExpr(item));
-      in.items.push_back(std::move(built));
-    }
-    return MakeExpr(std::move(in), b_.Position(ctx));
-  }
-
-  Result<ast::ExprPtr> Like(P::LikeExprContext* ctx) {
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr operand, b_.BuildExpr(ctx->operand));
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr pattern, b_.BuildArith(ctx->pattern));
-    return MakeExpr(ast::Like{std::move(operand), std::move(pattern), ctx->negated != nullptr},
-                    b_.Position(ctx));
-  }
-
-  Result<ast::ExprPtr> IsNull(P::IsNullExprContext* ctx) {
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr operand, b_.BuildExpr(ctx->operand));
-    const bool negated = ctx->negated != nullptr || ctx->notnull != nullptr;
-    return MakeExpr(ast::IsNull{std::move(operand), negated}, b_.Position(ctx));
-  }
-
-  Result<ast::ExprPtr> Cast(P::CastArithContext* ctx) {
-    KOPF_ASSIGN_OR_RETURN(ast::ExprPtr operand, b_.BuildExpr(ctx->operand));
-    KOPF_ASSIGN_OR_RETURN(ast::TypeName type, b_.BuildTypeName(ctx->typeName()));
-    return MakeExpr(ast::Cast{std::move(operand), type.type}, b_.Position(ctx));
-  }
-
-  Result<ast::ExprPtr> Case(P::CaseArithContext* ctx) {
-    ast::Case c;
-    if (ctx->operand != nullptr) {
-      KOPF_ASSIGN_OR_RETURN(c.operand, b_.BuildExpr(ctx->operand));
-    }
-    c.whens.reserve(ctx->whens.size());
-    for (P::CaseWhenContext* when : ctx->whens) {
-      KOPF_ASSIGN_OR_RETURN(ast::ExprPtr condition, b_.BuildExpr(when->condition));
-      KOPF_ASSIGN_OR_RETURN(ast::ExprPtr result, b_.BuildExpr(when->result));
-      c.whens.emplace_back(std::move(condition), std::move(result));
-    }
-    if (ctx->otherwise != nullptr) {
-      KOPF_ASSIGN_OR_RETURN(c.else_result, b_.BuildExpr(ctx->otherwise));
-    }
-    return MakeExpr(std::move(c), b_.Position(ctx));
-  }
-
-  Result<ast::ExprPtr> Call(P::CallArithContext* ctx) {
-    ast::FunctionCall call;
-    call.name = b_.Identifier(ctx->name);
-    call.star = ctx->star != nullptr;
-    call.distinct = ctx->distinct != nullptr;
-    call.args.reserve(ctx->args.size());
-    for (P::ExprContext* arg : ctx->args) {
-      KOPF_ASSIGN_OR_RETURN(ast::ExprPtr built, b_.BuildExpr(arg));
-      call.args.push_back(std::move(built));
-    }
-    return MakeExpr(std::move(call), b_.Position(ctx));
+    return Return(ctx, ast::Literal{std::move(value)});
   }
 
   Builder& b_;
-  ast::ExprPtr expr_;
-  Status status_;
+  int depth_ = 0;
+  ast::ExprPtr result_;  // the last visit's result
+  Status status_;        // the first error
 };
-
-Status TooDeep(const Builder& b, antlr4::ParserRuleContext* ctx) {
-  return b.ErrorAt(ErrorCode::kSyntaxError, ctx->getStart(),
-                   fmt::format("expression nested too deeply (more than {} levels)",
-                               kMaxExpressionDepth));
-}
 
 }  // namespace
 
 Result<ast::ExprPtr> Builder::BuildExpr(P::ExprContext* ctx) {
-  DepthGuard guard(*this);
-  if (guard.too_deep()) return TooDeep(*this, ctx);
   ExprVisitor visitor(*this);
-  ctx->accept(&visitor);
-  return visitor.Take();
+  return visitor.Build(ctx);
 }
 
 Result<ast::ExprPtr> Builder::BuildArith(P::ArithContext* ctx) {
-  DepthGuard guard(*this);
-  if (guard.too_deep()) return TooDeep(*this, ctx);
   ExprVisitor visitor(*this);
-  ctx->accept(&visitor);
-  return visitor.Take();
+  return visitor.Build(ctx);
 }
 
 }  // namespace kopf::cerebellum::parser

@@ -24,7 +24,7 @@ namespace {
 struct KnownType {
   std::string_view words;  // lower case, single spaces
   Type type;
-  int max_modifiers;       // how many (n[, m]) numbers the type accepts
+  int max_modifiers;  // how many (n[, m]) numbers the type accepts
 };
 
 constexpr std::array<KnownType, 17> kKnownTypes = {{
@@ -78,17 +78,20 @@ Result<ast::TypeName> Builder::BuildTypeName(P::TypeNameContext* ctx) {
   for (char c : words) {
     type.declared += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
   }
+  int32_t precision = 0;
   for (size_t i = 0; i < ctx->args.size(); ++i) {
     const antlr4::Token* arg = ctx->args[i];
     const std::string_view digits = Text(arg);
     int32_t n = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    const bool is_scale = i == 1;  // NUMERIC(p, s): the scale may be 0
-    if (ec != std::errc() || end != digits.data() + digits.size() || (n < 1 && !is_scale)) {
+    const bool is_scale = i == 1;  // NUMERIC(p, s) with 0 <= s <= p
+    const bool in_range = is_scale ? n <= precision : n >= 1;
+    if (ec != std::errc() || end != digits.data() + digits.size() || !in_range) {
       return ErrorAt(ErrorCode::kInvalidValue, arg,
                      fmt::format("{} {} out of range for type \"{}\"",
                                  is_scale ? "scale" : "length or precision", digits, words));
     }
+    if (i == 0) precision = n;
     type.declared += fmt::format("{}{}", i == 0 ? "(" : ",", n);
   }
   if (!ctx->args.empty()) type.declared += ')';

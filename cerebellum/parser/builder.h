@@ -70,22 +70,8 @@ class Builder {
   protocol::Status ErrorAt(protocol::ErrorCode code, const antlr4::Token* token,
                            std::string_view message) const;
 
-  // Counts one level of expression nesting for as long as it lives.
-  class DepthGuard {
-   public:
-    explicit DepthGuard(Builder& b) : b_(b) { ++b_.depth_; }
-    ~DepthGuard() { --b_.depth_; }
-    DepthGuard(const DepthGuard&) = delete;
-    DepthGuard& operator=(const DepthGuard&) = delete;
-    bool too_deep() const { return b_.depth_ > kMaxExpressionDepth; }
-
-   private:
-    Builder& b_;
-  };
-
  private:
   const SourceText& text_;
-  int depth_ = 0;
 };
 
 }  // namespace kopf::cerebellum::parser

@@ -70,8 +70,8 @@ class CodePointStream final : public antlr4::ANTLRInputStream {
 // Records the first syntax error, lexer's or parser's, and ignores the rest.
 class FirstErrorListener final : public antlr4::BaseErrorListener {
  public:
-  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending_symbol, size_t,
-                   size_t, const std::string&, std::exception_ptr) override {
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending_symbol, size_t, size_t,
+                   const std::string&, std::exception_ptr) override {
     if (has_error_) return;
     has_error_ = true;
     token_ = offending_symbol;
@@ -161,10 +161,10 @@ Status ScanTokens(const SourceText& text, const std::vector<antlr4::Token*>& tok
     switch (token->getType()) {
       case P::LPAREN:
         if (++paren_depth > kMaxParenDepth) {
-          return ErrorNear(text,
-                           fmt::format("parentheses nested too deeply (more than {} levels)",
-                                       kMaxParenDepth),
-                           token);
+          return ErrorNear(
+              text,
+              fmt::format("parentheses nested too deeply (more than {} levels)", kMaxParenDepth),
+              token);
         }
         break;
       case P::RPAREN:
@@ -259,7 +259,7 @@ Result<ast::Statement> ParseCatchingExceptions(std::string_view sql) {
 // DFA cache gets its start states from one thread (see the top comment).
 void WarmUp() {
   constexpr std::string_view kStatements[] = {
-      "CREATE TABLE IF NOT EXISTS t (a INT PRIMARY KEY, b TEXT NOT NULL DEFAULT 'x', "
+      "CREATE TABLE IF NOT EXISTS t (a INT NOT NULL, b TEXT NOT NULL DEFAULT 'x', "
       "c DOUBLE PRECISION NULL, d VARCHAR(10), PRIMARY KEY (a))",
       "DROP TABLE IF EXISTS t",
       "INSERT INTO t (a, b) VALUES (1, 'a'), (-2, NULL)",

@@ -39,9 +39,12 @@ size_t SequenceLength(std::string_view s, size_t pos) {
 char32_t DecodeSequence(std::string_view s, size_t pos, size_t length) {
   auto at = [&](size_t i) -> char32_t { return static_cast<unsigned char>(s[pos + i]); };
   switch (length) {
-    case 1: return at(0);
-    case 2: return (at(0) & 0x1F) << 6 | (at(1) & 0x3F);
-    case 3: return (at(0) & 0x0F) << 12 | (at(1) & 0x3F) << 6 | (at(2) & 0x3F);
+    case 1:
+      return at(0);
+    case 2:
+      return (at(0) & 0x1F) << 6 | (at(1) & 0x3F);
+    case 3:
+      return (at(0) & 0x0F) << 12 | (at(1) & 0x3F) << 6 | (at(2) & 0x3F);
     default:
       return (at(0) & 0x07) << 18 | (at(1) & 0x3F) << 12 | (at(2) & 0x3F) << 6 | (at(3) & 0x3F);
   }
@@ -49,8 +52,7 @@ char32_t DecodeSequence(std::string_view s, size_t pos, size_t length) {
 
 }  // namespace
 
-protocol::Result<SourceText> SourceText::Decode(std::string_view sql,
-                                                std::u32string* code_points) {
+protocol::Result<SourceText> SourceText::Decode(std::string_view sql, std::u32string* code_points) {
   // Positions travel as int32; the brainstem's frame limit is far below.
   if (sql.size() >= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     return protocol::Status::SyntaxError("statement is too long");

@@ -24,8 +24,7 @@ class SourceText {
   // Validates `sql` as UTF-8 (NUL bytes and overlong, surrogate or
   // out-of-range sequences are rejected) and decodes it into `code_points`.
   // Fails with kSyntaxError pointing at the first bad byte.
-  static protocol::Result<SourceText> Decode(std::string_view sql,
-                                             std::u32string* code_points);
+  static protocol::Result<SourceText> Decode(std::string_view sql, std::u32string* code_points);
 
   std::string_view sql() const { return sql_; }
 

@@ -57,7 +57,7 @@ TEST_SUITE("cerebellum/sql_scripts") {
       auto failures = testing::RunSqlScript(script, hooks, &run);
       INFO("script " << script.string() << " ran " << run << " records");
       CHECK(run > 0);
-      for (const auto& f : failures) ADD_FAIL_CHECK(f);
+      for (const auto& f : failures) FAIL_CHECK(f);
     }
   }
 }

@@ -1,15 +1,16 @@
 #include "cerebrum/btree.h"
 
-#include <doctest/doctest.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <doctest/doctest.h>
 
 #include "protocol/value.h"
 
@@ -36,10 +37,32 @@ struct RowKeyCompare {
   }
 };
 
-#define CHECK_INVARIANTS(tree)                         \
-  do {                                                 \
+// A key whose copies can be made to throw, as a failed allocation would.
+struct CountedKey {
+  static inline int copies_left = -1;  // copies allowed before one throws; -1: no limit
+  int64_t v = 0;
+  CountedKey() noexcept = default;
+  explicit CountedKey(int64_t x) noexcept : v(x) {}
+  CountedKey(const CountedKey& o) : v(o.v) { Tick(); }
+  CountedKey& operator=(const CountedKey& o) {
+    Tick();
+    v = o.v;
+    return *this;
+  }
+  CountedKey(CountedKey&&) noexcept = default;
+  CountedKey& operator=(CountedKey&&) noexcept = default;
+  std::strong_ordering operator<=>(const CountedKey& o) const { return v <=> o.v; }
+  bool operator==(const CountedKey& o) const { return v == o.v; }
+  static void Tick() {
+    if (copies_left == 0) throw std::bad_alloc();
+    if (copies_left > 0) --copies_left;
+  }
+};
+
+#define CHECK_INVARIANTS(tree)                           \
+  do {                                                   \
     protocol::Status s_ = (tree).TEST_CheckInvariants(); \
-    REQUIRE_MESSAGE(s_.ok(), s_.ToString());           \
+    REQUIRE_MESSAGE(s_.ok(), s_.ToString());             \
   } while (0)
 
 template <typename Tree>
@@ -299,7 +322,8 @@ TEST_SUITE("cerebrum/btree") {
     }
     CHECK_INVARIANTS(tree);
     for (int i = 0; i < 500; i += 2) {
-      REQUIRE(tree.Erase(std::vector<Value>{Value::Integer(i % 7), Value::Text(std::to_string(i))}));
+      REQUIRE(
+          tree.Erase(std::vector<Value>{Value::Integer(i % 7), Value::Text(std::to_string(i))}));
     }
     CHECK_INVARIANTS(tree);
     CHECK(tree.size() == 6 + 250);
@@ -336,6 +360,55 @@ TEST_SUITE("cerebrum/btree") {
     CHECK(watch[10].expired());
     tree.Clear();
     for (const auto& w : watch) CHECK(w.expired());
+    CHECK_INVARIANTS(tree);
+  }
+
+  TEST_CASE("a throwing key copy leaves the tree unchanged") {
+    using Tree = BPlusTree<CountedKey, int64_t, std::compare_three_way, 3, 3>;
+    Tree tree;
+    std::map<int64_t, int64_t> model;
+    std::mt19937_64 rng(5);
+    auto snapshot = [&] {
+      std::vector<std::pair<int64_t, int64_t>> out;
+      for (auto it = tree.Begin(); it.Valid(); it.Next()) out.emplace_back(it.key().v, it.value());
+      return out;
+    };
+    int threw = 0;
+    for (int op = 0; op < 4000; ++op) {
+      int64_t k = static_cast<int64_t>(rng() % 400);
+      bool insert = op < 1000 || rng() % 2 == 0;
+      auto before = snapshot();
+      CountedKey::copies_left = 0;  // the first copy throws
+      try {
+        if (insert) {
+          tree.Insert(CountedKey(k), k);
+        } else {
+          tree.Erase(CountedKey(k));
+        }
+        CountedKey::copies_left = -1;
+        if (insert) {
+          model.emplace(k, k);
+        } else {
+          model.erase(k);
+        }
+      } catch (const std::bad_alloc&) {
+        CountedKey::copies_left = -1;
+        ++threw;
+        REQUIRE(snapshot() == before);
+        CHECK_INVARIANTS(tree);
+        // Now for real.
+        if (insert) {
+          REQUIRE(tree.Insert(CountedKey(k), k));
+          model.emplace(k, k);
+        } else {
+          REQUIRE(tree.Erase(CountedKey(k)));
+          model.erase(k);
+        }
+      }
+      REQUIRE(tree.size() == model.size());
+      if (op % 256 == 0) CHECK_INVARIANTS(tree);
+    }
+    CHECK(threw > 100);
     CHECK_INVARIANTS(tree);
   }
 

@@ -111,6 +111,26 @@ TEST_SUITE("protocol/frame_encoder") {
     CHECK(out[23] == 16);
   }
 
+  TEST_CASE("the example exchange in PROTOCOL.md is what the encoder produces") {
+    auto hex = [](const std::string& bytes) {
+      std::string out;
+      for (unsigned char c : bytes) {
+        static constexpr char kDigits[] = "0123456789abcdef";
+        out += kDigits[c >> 4];
+        out += kDigits[c & 15];
+      }
+      return out;
+    };
+    CHECK(hex(Encode({7, 1, Query{"SELECT 1"}})) ==
+          "1c000000011000000700000001000000000000000800000053454c4543542031");
+    CHECK(hex(Encode({7, 1, RowDescription{{{"1", Type::kInteger}}}})) ==
+          "18000000012000000700000001000000000000000100010000003101");
+    CHECK(hex(Encode({7, 1, RowBatch{{{Value::Integer(1)}}}})) ==
+          "1f00000001210000070000000100000000000000010000000100010100000000000000");
+    CHECK(hex(Encode({7, 1, Complete{"SELECT", 1}})) ==
+          "22000000012200000700000001000000000000000600000053454c4543540100000000000000");
+  }
+
   TEST_CASE("EncodedValueSize matches the encoding of each value type") {
     for (const Value& v : {Value::Null(), Value::Integer(std::numeric_limits<int64_t>::min()),
                            Value::Double(NAN), Value::Text("hello"), Value::Boolean(false)}) {

@@ -39,7 +39,7 @@ class FakeClient : public protocol::Client {
   const std::string& server_version() const override { return version_; }
 
  private:
-  std::string version_ = "9.9.9";
+  std::string version_ = "kopfd 9.9.9";
 };
 
 QueryResult Tables() {
@@ -184,7 +184,7 @@ TEST_SUITE("tools/shell") {
     f.options.port = 5433;
     Shell shell = f.MakeShell();
     CHECK(shell.RunMetaCommand("\\conninfo") == Outcome::kOk);
-    CHECK(f.out.str() == "You are connected to kopf server 9.9.9 at 127.0.0.1:5433 as client 7.\n");
+    CHECK(f.out.str() == "You are connected to kopfd 9.9.9 at 127.0.0.1:5433 as client 7.\n");
     CHECK(shell.RunMetaCommand("\\?") == Outcome::kOk);
     CHECK(f.out.str().find("\\timing") != std::string::npos);
   }

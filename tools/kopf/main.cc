@@ -210,8 +210,8 @@ int main(int argc, char** argv) {
   if (!isatty(STDIN_FILENO)) return ExitStatus(shell.RunScript(std::cin, "<stdin>"), shell);
 
   if (!flags.quiet) {
-    std::cout << fmt::format("kopf {} (server {})\nType \"\\?\" for help.\n\n", KOPF_VERSION,
-                             client.server_version());
+    std::cout << fmt::format("kopf {} (connected to {} at {}:{})\nType \"\\?\" for help.\n\n",
+                             KOPF_VERSION, client.server_version(), flags.host, flags.port);
   }
   kopf::shell::LineEditor editor("kopf", kopf::shell::DefaultHistoryPath());
   Outcome outcome = kopf::shell::RunInteractive(shell, editor);

@@ -31,8 +31,9 @@ constexpr std::string_view kHelp =
     "Settings\n"
     "  \\timing [on|off]   toggle (or set) printing each statement's round-trip time\n"
     "\n"
-    "SQL statements end with ';' and may span several lines. Meta-commands\n"
-    "are recognised only at the start of a line, outside a statement.\n";
+    "SQL statements end with ';' and may span several lines. A meta-command\n"
+    "starts where a statement could (at the start of a line or after a ';')\n"
+    "and runs to the end of the line.\n";
 
 // The client reports a broken connection as a protocol violation: after
 // one the connection is closed, so nothing further can run.
@@ -156,7 +157,7 @@ Outcome Shell::RunMeta(std::string_view text, int line) {
   }
   if (name == "conninfo") {
     if (nargs > 0) return extra();
-    out_ << fmt::format("You are connected to kopf server {} at {}:{} as client {}.\n",
+    out_ << fmt::format("You are connected to {} at {}:{} as client {}.\n",
                         client_.server_version(), options_.host, options_.port,
                         client_.client_id());
     out_.flush();
