@@ -47,7 +47,7 @@ TEST_SUITE("e2e/shell") {
     CHECK(r.out == "id,s\n1,\"a,\"\"b\"\"\"\n2,\"\"\n3,\n");
   }
 
-  TEST_CASE("-f runs a file; a failing statement sets exit status 1 and shows a caret") {
+  TEST_CASE("-f runs a file and a failing statement sets exit status 1 and shows a caret") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
     std::string port = std::to_string(server->port());

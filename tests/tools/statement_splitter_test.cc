@@ -72,7 +72,7 @@ TEST_SUITE("tools/statement_splitter") {
           std::vector{Sql("SELECT '--', '/*';"), Sql("SELECT 2;")});
   }
 
-  TEST_CASE("a multi-line statement is joined with newlines and stays pending until ';'") {
+  TEST_CASE("a multi-line statement is joined with newlines and stays pending until the semicolon") {
     StatementSplitter splitter;
     CHECK_FALSE(splitter.pending());
     splitter.AddLine("SELECT id,");
