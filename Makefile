@@ -3,6 +3,7 @@
 #   make test   build everything and run every test
 BUILD ?= build
 JOBS ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build run serve test bench clean
 
@@ -11,8 +12,13 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
+# Configure once with Ninja (a build folder made by another generator is
+# replaced), then let Ninja rebuild only what changed.
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@if [ ! -f $(BUILD)/build.ninja ]; then \
+	  rm -rf $(BUILD) && \
+	  cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null; \
+	fi
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build

@@ -9,12 +9,12 @@
 #   libfmt-dev            string formatting
 #   doctest-dev           the test framework
 #   libedit-dev           line editing and history in the shell (BSD licence)
-#   cmake g++ make        the build itself
+#   cmake ninja-build g++ make   the build itself
 #   ccache                caches compiled objects across builds
 #   libbenchmark-dev      Google Benchmark, for the micro-benchmarks
 set -euo pipefail
 
-packages=(cmake g++ make ccache libboost-dev libfccp-dev antlr4 libantlr4-runtime-dev
+packages=(cmake ninja-build g++ make ccache libboost-dev libfccp-dev antlr4 libantlr4-runtime-dev
           default-jre-headless uuid-dev libfmt-dev doctest-dev libedit-dev libbenchmark-dev)
 
 missing=()

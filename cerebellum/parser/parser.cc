@@ -26,11 +26,13 @@
 #include "cerebellum/parser/parser.h"
 
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 

@@ -2,8 +2,11 @@
 #include "cerebellum/parser/parser.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
