@@ -16,6 +16,7 @@
 #include "cerebellum/executor/executor.h"
 #include "cerebellum/job_queue.h"
 #include "cerebellum/parser/parser.h"
+#include "cerebellum/planner/explain.h"
 #include "cerebellum/planner/planner.h"
 #include "cerebrum/database.h"
 
@@ -80,6 +81,12 @@ class Engine::Impl {
   Result<StatementResult> Run(std::string_view sql) {
     try {
       KOPF_ASSIGN_OR_RETURN(ast::Statement statement, ParseStatement(sql));
+      if (auto* explain = std::get_if<ast::Explain>(&statement)) {
+        KOPF_ASSIGN_OR_RETURN(BoundStatement inner, Bind(explain->target->statement, *db_));
+        Plan(&inner);
+        BoundStatement bound = BoundExplain{ExplainPlan(inner)};
+        return Execute(bound, *db_);
+      }
       KOPF_ASSIGN_OR_RETURN(BoundStatement bound, Bind(statement, *db_));
       Plan(&bound);
       return Execute(bound, *db_);

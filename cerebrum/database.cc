@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cerebrum/file_util.h"
+#include "cerebrum/index_file.h"
 #include "cerebrum/schema_file.h"
 #include "cerebrum/segment_format.h"
 
@@ -81,6 +82,14 @@ Status Database::Recover() {
     table->SetSequence(&sequence_);
     KOPF_RETURN_IF_ERROR(table->Recover(&max_seq));
     KOPF_RETURN_IF_ERROR(table->OpenForWrites());
+    for (const IndexStatistics& index : table->Statistics().indexes) {
+      if (indexes_.contains(index.schema.name)) {
+        return Status::Corruption(fmt::format("{}: index \"{}\" is defined on two tables",
+                                              (folder / kIndexFileName).string(),
+                                              index.schema.name));
+      }
+      indexes_.emplace(index.schema.name, index.schema);
+    }
     tables_.emplace(name, std::move(table));
   }
   sequence_.store(max_seq);
@@ -138,10 +147,76 @@ Status Database::DropTable(std::string_view name) {
   {
     std::unique_lock catalog(catalog_mutex_);
     tables_.erase(tables_.find(name));
+    std::erase_if(indexes_, [&](const auto& entry) { return entry.second.table == name; });
   }
   std::error_code ec;
   fs::remove_all(doomed, ec);  // best effort: start-up removes leftovers
   return Status::Ok();
+}
+
+Status Database::CreateIndex(IndexSchema index, bool if_not_exists) {
+  std::lock_guard ddl(ddl_mutex_);
+  if (FindIndex(index.name)) {
+    if (if_not_exists) return Status::Ok();
+    return Status::DuplicateTable(fmt::format("index \"{}\" already exists", index.name));
+  }
+  std::shared_ptr<Table> table = FindTable(index.table);
+  if (!table) {
+    return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", index.table));
+  }
+  if (index.columns.empty()) {
+    return Status::Internal(fmt::format("index \"{}\" has no columns", index.name));
+  }
+  for (size_t column : index.columns) {
+    if (column >= table->schema().columns.size()) {
+      return Status::UndefinedColumn(fmt::format("index \"{}\": table \"{}\" has no column {}",
+                                                 index.name, index.table, column + 1));
+    }
+  }
+  if (index.descending.empty()) index.descending.assign(index.columns.size(), false);
+  if (index.descending.size() != index.columns.size()) {
+    return Status::Internal(fmt::format("index \"{}\": {} sort orders for {} columns",
+                                        index.name, index.descending.size(),
+                                        index.columns.size()));
+  }
+  KOPF_RETURN_IF_ERROR(table->AddIndex(index));
+  std::unique_lock catalog(catalog_mutex_);
+  std::string name = index.name;
+  indexes_.emplace(std::move(name), std::move(index));
+  return Status::Ok();
+}
+
+Status Database::DropIndex(std::string_view name, bool if_exists) {
+  std::lock_guard ddl(ddl_mutex_);
+  std::optional<IndexSchema> index = FindIndex(name);
+  if (!index) {
+    if (if_exists) return Status::Ok();
+    return Status::UndefinedTable(fmt::format("index \"{}\" does not exist", name));
+  }
+  std::shared_ptr<Table> table = FindTable(index->table);
+  if (!table) {
+    return Status::Internal(fmt::format("index \"{}\" belongs to the missing table \"{}\"",
+                                        name, index->table));
+  }
+  KOPF_RETURN_IF_ERROR(table->RemoveIndex(name));
+  std::unique_lock catalog(catalog_mutex_);
+  indexes_.erase(indexes_.find(name));
+  return Status::Ok();
+}
+
+std::optional<IndexSchema> Database::FindIndex(std::string_view name) const {
+  std::shared_lock catalog(catalog_mutex_);
+  auto it = indexes_.find(name);
+  if (it == indexes_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<IndexSchema> Database::IndexesOf(std::string_view table) const {
+  std::shared_ptr<Table> t = FindTable(table);
+  if (!t) return {};
+  std::vector<IndexSchema> out;
+  for (IndexStatistics& index : t->Statistics().indexes) out.push_back(std::move(index.schema));
+  return out;
 }
 
 std::shared_ptr<Table> Database::FindTable(std::string_view name) const {

@@ -8,6 +8,10 @@
 // across a crash: both are a rename of the table's folder plus an fsync of
 // DATA_DIR/tables.
 //
+// Secondary indexes have names unique within the database (like SQLite; a
+// separate namespace from tables). Their definitions live in each table's
+// folder (indexes.csv) and their entries are rebuilt at start-up.
+//
 // Thread-safety: all methods may be called from any thread. A Table found
 // with FindTable() stays valid while the caller holds the shared_ptr, even
 // if the table is dropped meanwhile (its writes then fail).
@@ -17,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -25,6 +30,7 @@
 #include "cerebrum/group_commit.h"
 #include "cerebrum/options.h"
 #include "cerebrum/schema.h"
+#include "cerebrum/secondary_index.h"
 #include "cerebrum/table.h"
 #include "protocol/status.h"
 
@@ -43,8 +49,27 @@ class Database {
   // Creates an empty table. kDuplicateTable when the name is taken.
   // REQUIRES: the schema is valid (names unique, key columns exist).
   protocol::Status CreateTable(TableSchema schema);
-  // Removes a table and its files. kUndefinedTable when it does not exist.
+  // Removes a table, its indexes and its files. kUndefinedTable when it
+  // does not exist.
   protocol::Status DropTable(std::string_view name);
+
+  // Creates a secondary index over the existing rows of index.table,
+  // holding that table's exclusive lock (and the DDL mutex) while it builds;
+  // other tables' readers and writers carry on. Errors, nothing changed:
+  //   kDuplicateTable   `index "x" already exists` (OK with if_not_exists)
+  //   kUndefinedTable   the table does not exist
+  //   kUndefinedColumn  a column position out of range (the binder's job)
+  //   kDuplicateKey     a unique index the rows violate, naming the key
+  //   kIoError          indexes.csv could not be written
+  // An empty index.descending means all columns ascending.
+  protocol::Status CreateIndex(IndexSchema index, bool if_not_exists = false);
+  // Drops the index named `name`: kUndefinedTable `index "x" does not
+  // exist` (OK with if_exists), kIoError.
+  protocol::Status DropIndex(std::string_view name, bool if_exists = false);
+  // The definition of the index named `name`, if any.
+  std::optional<IndexSchema> FindIndex(std::string_view name) const;
+  // The definitions of every index of `table` (none for an unknown table).
+  std::vector<IndexSchema> IndexesOf(std::string_view table) const;
 
   // The table named `name`, or null.
   std::shared_ptr<Table> FindTable(std::string_view name) const;
@@ -69,9 +94,11 @@ class Database {
   int lock_fd_ = -1;
   GroupCommit group_commit_;
   std::atomic<uint64_t> sequence_{0};
-  std::mutex ddl_mutex_;  // serialises CreateTable/DropTable file work
+  std::mutex ddl_mutex_;  // serialises CREATE/DROP TABLE/INDEX file work
   mutable std::shared_mutex catalog_mutex_;
   std::map<std::string, std::shared_ptr<Table>, std::less<>> tables_;  // GUARDED_BY(catalog_mutex_)
+  // Index name -> its definition (the table's name is in it).
+  std::map<std::string, IndexSchema, std::less<>> indexes_;  // GUARDED_BY(catalog_mutex_)
 };
 
 }  // namespace kopf::cerebrum

@@ -2,12 +2,16 @@
 
 #include <map>
 #include <optional>
+#include <set>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "cerebrum/csv_format.h"
 #include "cerebrum/csv_reader.h"
+#include "cerebrum/file_util.h"
 #include "cerebrum/group_commit.h"
+#include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
 #include "cerebrum/segment_writer.h"
 
@@ -21,9 +25,21 @@ using protocol::Value;
 
 namespace {
 
+// Transparent, so the batch's final state can be searched with the
+// primary key spans that index entries end with.
 struct KeyLess {
-  bool operator()(const Key& a, const Key& b) const { return KeyCompare()(a, b) < 0; }
+  using is_transparent = void;
+  bool operator()(std::span<const Value> a, std::span<const Value> b) const {
+    return KeyCompare()(a, b) < 0;
+  }
 };
+
+bool HasNull(const Key& values) {
+  for (const Value& v : values) {
+    if (v.is_null()) return true;
+  }
+  return false;
+}
 
 std::string KeyText(const Key& key) {
   std::string out = "(";
@@ -153,6 +169,25 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
     }
   }
 
+  // 1b. Unique indexes, judged on the same final state. A row may share
+  //     its index values with an existing row only if the batch changes or
+  //     removes that row (whose final image then takes part in the check),
+  //     and with no other row of the final state. NULLs never conflict.
+  for (const auto& index : indexes_) {
+    if (!index->schema().unique) continue;
+    std::set<Key, KeyLess> seen;
+    for (const auto& [key, row] : final_state) {
+      if (!row.has_value()) continue;
+      Key values = index->ValuesOf(*row);
+      if (HasNull(values)) continue;
+      bool clash = !index->ForEachWithValues(values, [&](std::span<const Value> pk) {
+        return final_state.find(pk) != final_state.end();  // false stops: a clash
+      });
+      if (clash || seen.contains(values)) return index->DuplicateError(values);
+      seen.insert(std::move(values));
+    }
+  }
+
   // 2. Encode the commit: its lines, then the commit line.
   uint64_t seq = sequence_->fetch_add(1) + 1;
   line_buffer_.clear();
@@ -172,8 +207,16 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   KOPF_RETURN_IF_ERROR(writer_->Append(line_buffer_));
   if (line_buffer_.capacity() > (1u << 20)) std::string().swap(line_buffer_);
 
-  // 4. Apply to memory.
+  // 4. Apply to memory: index entries first (they need the old image).
   for (auto& [key, row] : final_state) {
+    if (!indexes_.empty()) {
+      const Row* old = rows_.Find(key);
+      for (const auto& index : indexes_) {
+        if (old != nullptr && row.has_value() && index->SameValues(*old, *row)) continue;
+        if (old != nullptr) index->Erase(*old, key);
+        if (row.has_value()) index->Insert(*row, key);
+      }
+    }
     if (row.has_value()) {
       rows_.Upsert(key, std::move(*row));
     } else {
@@ -181,6 +224,7 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
     }
   }
   next_rowid_ = next_rowid;
+  PublishStatistics(/*index_list_changed=*/false);
 
   // 5. Durability, outside the lock so concurrent writers share the fsync.
   uint64_t epoch = group_commit_->Register(writer_);
@@ -209,6 +253,96 @@ Status Table::OpenForWrites() {
   KOPF_ASSIGN_OR_RETURN(auto writer,
                         SegmentWriter::Open(folder_ / SegmentFileName(1), HeaderLine()));
   writer_ = std::move(writer);
+  return Status::Ok();
+}
+
+// ---- Secondary indexes -----------------------------------------------------
+
+const SecondaryIndex* Table::FindIndex(std::string_view name) const {
+  for (const auto& index : indexes_) {
+    if (index->schema().name == name) return index.get();
+  }
+  return nullptr;
+}
+
+TableStatistics Table::Statistics() const {
+  std::lock_guard guard(stats_mutex_);
+  return stats_;
+}
+
+void Table::PublishStatistics(bool index_list_changed) {
+  std::lock_guard guard(stats_mutex_);
+  stats_.row_count = rows_.size();
+  row_count_.store(rows_.size(), std::memory_order_relaxed);
+  if (index_list_changed) {
+    stats_.indexes.clear();
+    for (const auto& index : indexes_) {
+      IndexStatistics s;
+      s.schema = index->schema();
+      s.id = index->id();
+      s.distinct.resize(index->width());
+      stats_.indexes.push_back(std::move(s));
+    }
+  }
+  // In place: no allocation per commit.
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    IndexStatistics& s = stats_.indexes[i];
+    s.entries = indexes_[i]->size();
+    for (size_t c = 0; c < s.distinct.size(); ++c) s.distinct[c] = indexes_[i]->distinct(c + 1);
+  }
+}
+
+Status Table::WriteIndexFile(const std::vector<IndexSchema>& indexes) const {
+  return WriteFileAtomically(folder_ / kIndexFileName, EncodeIndexFile(schema_, indexes));
+}
+
+// CREATE INDEX on a live table, in an order that is safe across a crash:
+// 1. build the index in memory (nothing visible yet; a unique violation
+//    ends here);
+// 2. write indexes.csv with the new definition (atomically: after a crash
+//    the index either exists, and is rebuilt from the rows at start-up, or
+//    does not);
+// 3. publish it to readers and writers.
+// All under the table's exclusive lock, so no commit slips between the
+// build and the publication; other tables are not affected.
+Status Table::AddIndex(IndexSchema schema) {
+  ExclusiveLock lock = LockExclusive();
+  if (dropped_) {
+    return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
+  }
+  auto index = std::make_unique<SecondaryIndex>(std::move(schema));
+  KOPF_RETURN_IF_ERROR(index->Build(rows_));
+  std::vector<IndexSchema> definitions;
+  for (const auto& existing : indexes_) definitions.push_back(existing->schema());
+  definitions.push_back(index->schema());
+  KOPF_RETURN_IF_ERROR(WriteIndexFile(definitions));
+  indexes_.push_back(std::move(index));
+  PublishStatistics(/*index_list_changed=*/true);
+  return Status::Ok();
+}
+
+// DROP INDEX: the definition leaves the file first; if that fails, the
+// index stays as it was.
+Status Table::RemoveIndex(std::string_view name) {
+  ExclusiveLock lock = LockExclusive();
+  if (dropped_) {
+    return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
+  }
+  std::vector<IndexSchema> definitions;
+  size_t position = indexes_.size();
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    if (indexes_[i]->schema().name == name) {
+      position = i;
+    } else {
+      definitions.push_back(indexes_[i]->schema());
+    }
+  }
+  if (position == indexes_.size()) {
+    return Status::UndefinedTable(fmt::format("index \"{}\" does not exist", name));
+  }
+  KOPF_RETURN_IF_ERROR(WriteIndexFile(definitions));
+  indexes_.erase(indexes_.begin() + static_cast<std::ptrdiff_t>(position));
+  PublishStatistics(/*index_list_changed=*/true);
   return Status::Ok();
 }
 

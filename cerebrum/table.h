@@ -1,18 +1,23 @@
-// Table: one table's rows in memory, its primary B+Tree, and the segment it
-// appends to.
+// Table: one table's rows in memory, its primary B+Tree, its secondary
+// indexes, and the segment it appends to.
 //
 // Rows live in a B+Tree keyed by the primary key columns, or by a hidden
 // row id for tables without one. Every change goes through Commit(), which
-// checks the whole batch, appends it to the segment as one commit (see
-// segment_format.h), applies it to the tree, and waits until it is durable.
+// checks the whole batch (including every unique index), appends it to the
+// segment as one commit (see segment_format.h), applies it to the row tree
+// and to every secondary index, and waits until it is durable.
 //
 // Locking: a std::shared_mutex per table. Readers hold LockShared() while
-// they walk rows(); a statement that writes holds LockExclusive() from its
-// first read to Commit(), so "read rows, decide, write" is atomic. Commit()
-// releases the lock before waiting for the fsync, so writers of the same
-// table share fsyncs (group commit) instead of queueing behind them.
+// they walk rows() or an index; a statement that writes holds
+// LockExclusive() from its first read to Commit(), so "read rows, decide,
+// write" is atomic. Commit() releases the lock before waiting for the
+// fsync, so writers of the same table share fsyncs (group commit) instead
+// of queueing behind them. CREATE INDEX builds under the exclusive lock of
+// its table only.
 //
-// Thread-safety: as above; schema() is immutable and lock-free.
+// Thread-safety: as above; schema() is immutable and lock-free, and
+// Statistics() / row_count() may be called with or without the table's
+// lock (the planner calls them while an executor may hold it).
 #pragma once
 
 #include <atomic>
@@ -22,10 +27,13 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cerebrum/btree.h"
+#include "cerebrum/key_range.h"
 #include "cerebrum/schema.h"
+#include "cerebrum/secondary_index.h"
 #include "protocol/status.h"
 #include "protocol/value.h"
 
@@ -33,20 +41,6 @@ namespace kopf::cerebrum {
 
 class GroupCommit;
 class SegmentWriter;
-
-// A primary key value: the key columns' values in key order, or {row id}.
-using Key = std::vector<protocol::Value>;
-
-struct KeyCompare {
-  std::strong_ordering operator()(const Key& a, const Key& b) const {
-    size_t n = std::min(a.size(), b.size());
-    for (size_t i = 0; i < n; ++i) {
-      auto c = protocol::Compare(a[i], b[i]);
-      if (c != 0) return c;
-    }
-    return a.size() <=> b.size();
-  }
-};
 
 using RowTree = BPlusTree<Key, protocol::Row, KeyCompare>;
 
@@ -56,6 +50,19 @@ struct Change {
   Kind kind = Kind::kInsert;
   Key key;           // kUpdate, kDelete: the row's current key. kInsert: ignored
   protocol::Row row; // kInsert, kUpdate: the full new image
+};
+
+// What the planner may know about a table without locking it: a snapshot
+// taken by Statistics(), exact at the moment it was taken.
+struct IndexStatistics {
+  IndexSchema schema;
+  uint64_t id = 0;                 // SecondaryIndex::id()
+  uint64_t entries = 0;            // = rows of the table
+  std::vector<uint64_t> distinct;  // distinct[i]: values of the first i+1 columns
+};
+struct TableStatistics {
+  uint64_t row_count = 0;
+  std::vector<IndexStatistics> indexes;  // in creation order
 };
 
 class Table {
@@ -81,16 +88,28 @@ class Table {
   // The key of `row`. REQUIRES: schema().has_primary_key().
   Key KeyOf(const protocol::Row& row) const;
 
+  // The index named `name`, or null. REQUIRES: a lock is held; the pointer
+  // is valid while it is.
+  const SecondaryIndex* FindIndex(std::string_view name) const;
+  // Every index, in creation order. REQUIRES: a lock is held.
+  const std::vector<std::unique_ptr<SecondaryIndex>>& indexes() const { return indexes_; }
+
+  // Row count and per-index statistics; see the thread-safety note above.
+  TableStatistics Statistics() const;
+  uint64_t row_count() const { return row_count_.load(std::memory_order_relaxed); }
+
   // Applies `changes` as one atomic, durable commit and returns the number
   // of rows changed. Either every change is applied or none:
-  //   kDuplicateKey        an inserted or updated key already exists
+  //   kDuplicateKey        an inserted or updated key already exists, or
+  //                        a unique index would hold equal values twice
   //   kConstraintViolation a NOT NULL column is NULL
   //   kTypeMismatch        a value's type is not its column's
   //   kInvalidValue        a row too long for a segment line, NUL in text
   //   kUndefinedTable      the table was dropped meanwhile
   //   kIoError             the append or the fsync failed
   // Keys are checked for the statement as a whole: an UPDATE that shifts
-  // keys (SET id = id + 1) succeeds when the final keys are unique.
+  // keys (SET id = id + 1) succeeds when the final keys are unique; unique
+  // indexes are judged the same way, on the batch's final state.
   // REQUIRES: `lock` is this table's exclusive lock. It is released before
   // waiting for durability.
   protocol::Result<uint64_t> Commit(ExclusiveLock lock, std::vector<Change> changes);
@@ -100,6 +119,19 @@ class Table {
   protocol::Status Recover(uint64_t* max_seq);
   // Opens the segment for appending (creating it if needed).
   protocol::Status OpenForWrites();
+  // Reads indexes.csv (if any) and builds every index from the rows.
+  // Called by Recover() once the rows are back. kCorruption for a bad file
+  // or a unique index the rows violate.
+  protocol::Status LoadIndexes();
+  // Builds `index` under the exclusive lock, rewrites indexes.csv with it,
+  // then publishes it. kDuplicateKey (unique violation), kUndefinedTable
+  // (dropped meanwhile), kIoError; on error nothing changed.
+  // REQUIRES: the name is free in the database (Database checks, under its
+  // DDL mutex) and the schema is valid for this table.
+  protocol::Status AddIndex(IndexSchema index);
+  // Rewrites indexes.csv without the index named `name`, then forgets it.
+  // REQUIRES: the index exists (Database checks).
+  protocol::Status RemoveIndex(std::string_view name);
   // Marks the table dropped: later commits fail with kUndefinedTable.
   // REQUIRES: exclusive lock held.
   void MarkDropped() { dropped_ = true; }
@@ -112,6 +144,10 @@ class Table {
   protocol::Status RecoverSegment(const std::filesystem::path& path, bool is_last,
                                   uint64_t* max_seq);
   void AppendLine(uint64_t seq, std::string_view op, const Key& key, const protocol::Row* row);
+  // Writes indexes.csv holding `indexes`. REQUIRES: exclusive lock held.
+  protocol::Status WriteIndexFile(const std::vector<IndexSchema>& indexes) const;
+  // Refreshes stats_ from the indexes. REQUIRES: exclusive lock held.
+  void PublishStatistics(bool index_list_changed);
 
   const TableSchema schema_;
   const std::filesystem::path folder_;
@@ -124,6 +160,13 @@ class Table {
   bool dropped_ = false;                    // GUARDED_BY(mutex_)
   std::shared_ptr<SegmentWriter> writer_;   // GUARDED_BY(mutex_)
   std::string line_buffer_;                 // GUARDED_BY(mutex_), reused per commit
+  std::vector<std::unique_ptr<SecondaryIndex>> indexes_;  // GUARDED_BY(mutex_)
+
+  // A copy of the statistics for callers without the table's lock,
+  // refreshed after every change while the exclusive lock is still held.
+  std::atomic<uint64_t> row_count_{0};
+  mutable std::mutex stats_mutex_;
+  TableStatistics stats_;                   // GUARDED_BY(stats_mutex_)
 };
 
 }  // namespace kopf::cerebrum

@@ -12,6 +12,10 @@
 // 5. A damaged record followed by a complete commit is not a torn tail but
 //    damage in the middle: start-up stops with kCorruption naming the file
 //    and line, and nothing is dropped silently.
+// 6. Once every row is back, the secondary indexes named in indexes.csv are
+//    built from the rows (their entries are never stored). A unique index
+//    the rows violate (only possible if files were edited by hand) stops
+//    start-up with kCorruption naming indexes.csv.
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +27,7 @@
 #include "cerebrum/csv_format.h"
 #include "cerebrum/csv_reader.h"
 #include "cerebrum/file_util.h"
+#include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
 #include "cerebrum/table.h"
 
@@ -65,7 +70,12 @@ Status Table::Recover(uint64_t* max_seq) {
     std::string name = entry.path().filename().string();
     if (name.starts_with(kSegmentPrefix) && name.ends_with(kSegmentSuffix)) {
       segments.push_back(entry.path());
-    } else if (name != kSchemaFileName) {
+    } else if (name == std::string(kIndexFileName) + ".tmp") {
+      // An index file being replaced when the server stopped: the old one
+      // (or none) is still in place, so the half-written copy goes.
+      std::error_code ignored;
+      std::filesystem::remove(entry.path(), ignored);
+    } else if (name != kSchemaFileName && name != kIndexFileName) {
       std::fprintf(stderr, "kopfd: warning: ignoring stray file %s\n", entry.path().c_str());
     }
   }
@@ -74,6 +84,31 @@ Status Table::Recover(uint64_t* max_seq) {
   for (size_t i = 0; i < segments.size(); ++i) {
     KOPF_RETURN_IF_ERROR(RecoverSegment(segments[i], i + 1 == segments.size(), max_seq));
   }
+  return LoadIndexes();
+}
+
+Status Table::LoadIndexes() {
+  std::filesystem::path path = folder_ / kIndexFileName;
+  indexes_.clear();
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    KOPF_ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(path));
+    KOPF_ASSIGN_OR_RETURN(std::vector<IndexSchema> definitions,
+                          DecodeIndexFile(contents, schema_, path));
+    for (IndexSchema& definition : definitions) {
+      auto index = std::make_unique<SecondaryIndex>(std::move(definition));
+      Status built = index->Build(rows_);
+      if (!built.ok()) {
+        return Status::Corruption(fmt::format(
+            "{}: {}; remove the index's lines from the file to start without it", path.string(),
+            built.message()));
+      }
+      indexes_.push_back(std::move(index));
+    }
+  } else if (ec) {
+    return Status::IoError(fmt::format("cannot check {}: {}", path.string(), ec.message()));
+  }
+  PublishStatistics(/*index_list_changed=*/true);
   return Status::Ok();
 }
 

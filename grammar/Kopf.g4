@@ -23,13 +23,22 @@ parse
 
 statement
   : createTableStatement
+  | createIndexStatement
   | dropTableStatement
+  | dropIndexStatement
   | insertStatement
   | selectStatement
   | updateStatement
   | deleteStatement
   | showTablesStatement
   | describeStatement
+  | explainStatement
+  ;
+
+// The grammar lets EXPLAIN take any statement; the builder refuses an
+// EXPLAIN inside an EXPLAIN with a message that says so.
+explainStatement
+  : K_EXPLAIN target=statement
   ;
 
 createTableStatement
@@ -68,23 +77,49 @@ dropTableStatement
   : K_DROP K_TABLE (K_IF K_EXISTS)? table=identifier
   ;
 
+createIndexStatement
+  : K_CREATE unique=K_UNIQUE? K_INDEX (K_IF K_NOT K_EXISTS)? name=identifier
+    K_ON table=identifier LPAREN columns+=indexColumn (COMMA columns+=indexColumn)* RPAREN
+  ;
+
+indexColumn
+  : column=identifier (K_ASC | desc=K_DESC)?
+  ;
+
+dropIndexStatement
+  : K_DROP K_INDEX (K_IF K_EXISTS)? name=identifier
+  ;
+
 insertStatement
   : K_INSERT K_INTO table=identifier (LPAREN columns+=identifier (COMMA columns+=identifier)* RPAREN)?
-    K_VALUES rows+=valuesRow (COMMA rows+=valuesRow)*
+    (K_VALUES rows+=valuesRow (COMMA rows+=valuesRow)* | query=selectStatement)
   ;
 
 valuesRow
   : LPAREN values+=expr (COMMA values+=expr)* RPAREN
   ;
 
+// A compound SELECT: cores joined by set operators, all of equal
+// precedence and applied left to right (as in SQLite), then the ORDER BY and
+// LIMIT of the whole result. A parenthesised SELECT is not a compound operand.
 selectStatement
+  : cores+=selectCore (ops+=compoundOperator cores+=selectCore)*
+    (K_ORDER K_BY orders+=orderItem (COMMA orders+=orderItem)*)?
+    (K_LIMIT limit=expr (K_OFFSET offset=expr)? | K_OFFSET offset=expr (K_LIMIT limit=expr)?)?
+  ;
+
+compoundOperator
+  : K_UNION all=K_ALL?
+  | K_INTERSECT
+  | K_EXCEPT
+  ;
+
+selectCore
   : K_SELECT (distinct=K_DISTINCT | K_ALL)? items+=selectItem (COMMA items+=selectItem)*
-    (K_FROM tableRef)?
+    (K_FROM from=fromClause)?
     (K_WHERE where=expr)?
     (K_GROUP K_BY groupBy+=expr (COMMA groupBy+=expr)*)?
     (K_HAVING having=expr)?
-    (K_ORDER K_BY orders+=orderItem (COMMA orders+=orderItem)*)?
-    (K_LIMIT limit=expr (K_OFFSET offset=expr)? | K_OFFSET offset=expr (K_LIMIT limit=expr)?)?
   ;
 
 selectItem
@@ -93,8 +128,27 @@ selectItem
   | value=expr (K_AS? alias=identifier)?   # exprItem
   ;
 
+// FROM a, b JOIN c ON .., d LEFT JOIN e ON ..: a flat list, joined left to
+// right. NATURAL, USING and subqueries in FROM parse so that the builder can
+// name them in a kNotSupported error.
+fromClause
+  : first=tableRef (joins+=joinClause)*
+  ;
+
+joinClause
+  : COMMA table=tableRef                                                 # commaJoin
+  | natural=K_NATURAL? (K_INNER | left=K_LEFT K_OUTER? | cross=K_CROSS)? K_JOIN table=tableRef
+      (K_ON on=expr | usingKw=K_USING LPAREN columns+=identifier (COMMA columns+=identifier)* RPAREN)?
+                                                                         # explicitJoin
+  ;
+
+// SQLite's INDEXED BY / NOT INDEXED are planner hints: parsed and ignored.
+// A parenthesised join, FROM (a CROSS JOIN b), is flattened by the builder.
 tableRef
-  : table=identifier (K_AS? alias=identifier)?
+  : table=identifier (K_AS? alias=identifier)? (K_INDEXED K_BY index=identifier | K_NOT K_INDEXED)?
+                                                                         # namedTable
+  | LPAREN query=selectStatement RPAREN (K_AS? alias=identifier)?        # subqueryTable
+  | LPAREN inner=fromClause RPAREN                                       # joinGroupTable
   ;
 
 orderItem
@@ -123,9 +177,10 @@ describeStatement
 
 // ---- Expressions ----------------------------------------------------------
 //
-// Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL;
-// comparison; [NOT] LIKE, [NOT] IN, [NOT] BETWEEN; then `arith`: ||; + -;
-// * / %; unary + -. ANTLR gives earlier alternatives of a left-recursive rule
+// Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL /
+// NOT NULL; comparison; [NOT] LIKE, [NOT] IN, [NOT] BETWEEN; then `arith`:
+// ||; << >> & |; + -; * / %; unary + - ~. (The bitwise operators parse only
+// so that the builder can answer kNotSupported at them.) ANTLR gives earlier alternatives of a left-recursive rule
 // higher precedence, and binary operators associate to the left.
 //
 // BETWEEN's bounds and LIKE's pattern are `arith`, as in PostgreSQL, so the
@@ -134,27 +189,34 @@ describeStatement
 expr
   : value=arith                                                         # arithExpr
   | operand=expr negated=K_NOT? K_BETWEEN low=arith K_AND high=arith    # betweenExpr
-  | operand=expr negated=K_NOT? K_IN LPAREN items+=expr (COMMA items+=expr)* RPAREN  # inExpr
+  | operand=expr negated=K_NOT? K_IN LPAREN (items+=expr (COMMA items+=expr)*)? RPAREN  # inExpr
+  | operand=expr negated=K_NOT? K_IN LPAREN query=selectStatement RPAREN  # inSubqueryExpr
+  | operand=expr negated=K_NOT? K_IN table=identifier                   # inTableExpr
   | operand=expr negated=K_NOT? K_LIKE pattern=arith                    # likeExpr
   | lhs=expr op=(EQ | EQEQ | NEQ | BANGEQ | LT | LE | GT | GE) rhs=expr # compareExpr
-  | operand=expr (K_IS negated=K_NOT? K_NULL | K_ISNULL | notnull=K_NOTNULL)  # isNullExpr
+  | operand=expr (K_IS negated=K_NOT? K_NULL | K_ISNULL | notnull=K_NOTNULL | notnull=K_NOT K_NULL)
+                                                                        # isNullExpr
   | K_NOT operand=expr                                                  # notExpr
   | lhs=expr K_AND rhs=expr                                             # andExpr
   | lhs=expr K_OR rhs=expr                                              # orExpr
   ;
 
 arith
-  : op=(MINUS | PLUS) operand=arith                                     # unaryArith
+  : op=(MINUS | PLUS | TILDE) operand=arith                             # unaryArith
   | lhs=arith op=(STAR | SLASH | PERCENT) rhs=arith                     # multiplyArith
   | lhs=arith op=(PLUS | MINUS) rhs=arith                               # addArith
+  | lhs=arith op=(SHL | SHR | AMP | PIPE) rhs=arith                     # bitwiseArith
   | lhs=arith CONCAT rhs=arith                                          # concatArith
-  | value=(INTEGER_LITERAL | DECIMAL_LITERAL | STRING_LITERAL | K_TRUE | K_FALSE | K_NULL)
+  | value=(INTEGER_LITERAL | DECIMAL_LITERAL | STRING_LITERAL | BLOB_LITERAL | K_TRUE | K_FALSE
+      | K_NULL)
                                                                         # literalArith
   | K_CAST LPAREN operand=expr K_AS typeName RPAREN                     # castArith
   | K_CASE operand=expr? whens+=caseWhen+ (K_ELSE otherwise=expr)? K_END       # caseArith
   | name=identifier LPAREN
-      (star=STAR | distinct=K_DISTINCT? args+=expr (COMMA args+=expr)*)? RPAREN  # callArith
+      (star=STAR | (distinct=K_DISTINCT | K_ALL)? args+=expr (COMMA args+=expr)*)? RPAREN  # callArith
   | first=identifier (DOT second=identifier)?                           # columnArith
+  | LPAREN query=selectStatement RPAREN                                 # subqueryArith
+  | K_EXISTS LPAREN query=selectStatement RPAREN                        # existsArith
   | LPAREN inner=expr RPAREN                                            # parenArith
   ;
 
@@ -166,7 +228,8 @@ caseWhen
 identifier
   : IDENTIFIER
   | QUOTED_IDENTIFIER
-  | K_DESCRIBE | K_FIRST | K_IF | K_KEY | K_LAST | K_NULLS | K_SHOW | K_TABLES
+  | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_KEY | K_LAST | K_NULLS
+  | K_SHOW | K_TABLES
   ;
 
 // ---- Lexer ----------------------------------------------------------------
@@ -181,6 +244,7 @@ K_BY : B Y ;
 K_CASE : C A S E ;
 K_CAST : C A S T ;
 K_CREATE : C R E A T E ;
+K_CROSS : C R O S S ;
 K_DEFAULT : D E F A U L T ;
 K_DELETE : D E L E T E ;
 K_DESC : D E S C ;
@@ -189,7 +253,9 @@ K_DISTINCT : D I S T I N C T ;
 K_DROP : D R O P ;
 K_ELSE : E L S E ;
 K_END : E N D ;
+K_EXCEPT : E X C E P T ;
 K_EXISTS : E X I S T S ;
+K_EXPLAIN : E X P L A I N ;
 K_FALSE : F A L S E ;
 K_FIRST : F I R S T ;
 K_FROM : F R O M ;
@@ -197,21 +263,30 @@ K_GROUP : G R O U P ;
 K_HAVING : H A V I N G ;
 K_IF : I F ;
 K_IN : I N ;
+K_INDEX : I N D E X ;
+K_INDEXED : I N D E X E D ;
+K_INNER : I N N E R ;
 K_INSERT : I N S E R T ;
+K_INTERSECT : I N T E R S E C T ;
 K_INTO : I N T O ;
 K_IS : I S ;
 K_ISNULL : I S N U L L ;
+K_JOIN : J O I N ;
 K_KEY : K E Y ;
 K_LAST : L A S T ;
+K_LEFT : L E F T ;
 K_LIKE : L I K E ;
 K_LIMIT : L I M I T ;
+K_NATURAL : N A T U R A L ;
 K_NOT : N O T ;
 K_NOTNULL : N O T N U L L ;
 K_NULL : N U L L ;
 K_NULLS : N U L L S ;
 K_OFFSET : O F F S E T ;
+K_ON : O N ;
 K_OR : O R ;
 K_ORDER : O R D E R ;
+K_OUTER : O U T E R ;
 K_PRIMARY : P R I M A R Y ;
 K_SELECT : S E L E C T ;
 K_SET : S E T ;
@@ -220,12 +295,16 @@ K_TABLE : T A B L E ;
 K_TABLES : T A B L E S ;
 K_THEN : T H E N ;
 K_TRUE : T R U E ;
+K_UNION : U N I O N ;
 K_UNIQUE : U N I Q U E ;
 K_UPDATE : U P D A T E ;
+K_USING : U S I N G ;
 K_VALUES : V A L U E S ;
 K_WHEN : W H E N ;
 K_WHERE : W H E R E ;
 
+// x'0A1B' (SQLite); longer than the IDENTIFIER x, so it wins.
+BLOB_LITERAL : [xX] '\'' (~'\'')* '\'' ;
 IDENTIFIER : [A-Za-z_] [A-Za-z0-9_]* ;
 QUOTED_IDENTIFIER : '"' (~'"' | '""')* '"' ;
 STRING_LITERAL : '\'' (~'\'' | '\'\'')* '\'' ;
@@ -246,6 +325,11 @@ LE : '<=' ;
 GT : '>' ;
 GE : '>=' ;
 CONCAT : '||' ;
+SHL : '<<' ;
+SHR : '>>' ;
+AMP : '&' ;
+PIPE : '|' ;
+TILDE : '~' ;
 PLUS : '+' ;
 MINUS : '-' ;
 STAR : '*' ;

@@ -25,6 +25,8 @@ namespace kopf::cerebellum::ast {
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
+struct Select;
+using SelectPtr = std::unique_ptr<Select>;
 
 enum class UnaryOp { kNegate, kPlus, kNot };
 
@@ -71,7 +73,8 @@ struct Between {
   bool negated = false;
 };
 
-// x [NOT] IN (a, b, c)
+// x [NOT] IN (a, b, c). The list may be empty: `x IN ()` is false and
+// `x NOT IN ()` true, even for a NULL x (as in SQLite).
 struct InList {
   ExprPtr operand;
   std::vector<ExprPtr> items;
@@ -106,9 +109,28 @@ struct FunctionCall {
   bool distinct = false;  // count(DISTINCT x)
 };
 
+// (SELECT ...) used as a value: one column, at most one row (NULL if none).
+struct ScalarSubquery {
+  SelectPtr query;
+};
+
+// [NOT] EXISTS (SELECT ...)
+struct Exists {
+  SelectPtr query;
+  bool negated = false;
+};
+
+// x [NOT] IN (SELECT ...). SQLite's shorthand `x IN t` arrives here as
+// `x IN (SELECT * FROM t)`.
+struct InSubquery {
+  ExprPtr operand;
+  SelectPtr query;
+  bool negated = false;
+};
+
 struct Expr {
   using Node = std::variant<Literal, ColumnRef, Unary, Binary, IsNull, Between, InList, Like,
-                            Case, Cast, FunctionCall>;
+                            Case, Cast, FunctionCall, ScalarSubquery, Exists, InSubquery>;
   Node node;
   int32_t position = -1;
 };
@@ -152,7 +174,8 @@ struct Insert {
   int32_t table_position = -1;
   std::vector<std::string> columns;  // empty: all columns in table order
   std::vector<int32_t> column_positions;
-  std::vector<std::vector<ExprPtr>> rows;  // VALUES (...), (...)
+  std::vector<std::vector<ExprPtr>> rows;  // VALUES (...), (...); empty with `select`
+  SelectPtr select;                        // INSERT ... SELECT; null with VALUES
 };
 
 struct SelectItem {
@@ -169,22 +192,52 @@ struct TableRef {
   int32_t position = -1;
 };
 
+enum class JoinKind {
+  kCross,  // a comma, CROSS JOIN, or the first table of the FROM clause
+  kInner,  // [INNER] JOIN ... ON
+  kLeft,   // LEFT [OUTER] JOIN ... ON
+};
+
+// One table of the FROM clause and how it joins everything to its left.
+// `FROM a JOIN b ON x, c LEFT JOIN d ON y` is the list
+//   {a, kCross}, {b, kInner, x}, {c, kCross}, {d, kLeft, y}
+// evaluated left to right.
+struct FromItem {
+  TableRef table;
+  JoinKind join = JoinKind::kCross;
+  ExprPtr on;  // null for kCross; JOIN ... USING is not supported
+};
+
 struct OrderItem {
   ExprPtr expr;
   bool descending = false;
   std::optional<bool> nulls_first;  // absent: NULLs first ascending, last descending
 };
 
+enum class SetOperator { kUnion, kUnionAll, kIntersect, kExcept };
+
+struct CompoundTerm {
+  SetOperator op = SetOperator::kUnion;
+  SelectPtr select;  // a plain SELECT: no compound, ORDER BY or LIMIT of its own
+  int32_t position = -1;
+};
+
+// SELECT. In a compound (`SELECT .. UNION SELECT .. ORDER BY .. LIMIT ..`)
+// the first SELECT holds the `compound` terms, applied left to right with
+// equal precedence as SQLite does, and the ORDER BY / LIMIT / OFFSET that
+// apply to the whole result.
 struct Select {
   bool distinct = false;
   std::vector<SelectItem> items;
-  std::optional<TableRef> from;  // absent for SELECT 1+1
-  ExprPtr where;                 // null when absent
+  std::vector<FromItem> from;  // empty for SELECT 1+1
+  ExprPtr where;               // null when absent
   std::vector<ExprPtr> group_by;
   ExprPtr having;
+  std::vector<CompoundTerm> compound;
   std::vector<OrderItem> order_by;
   ExprPtr limit;   // null when absent
   ExprPtr offset;  // null when absent
+  int32_t position = -1;
 };
 
 struct Assignment {
@@ -213,7 +266,42 @@ struct Describe {
   int32_t table_position = -1;
 };
 
-using Statement =
-    std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables, Describe>;
+struct IndexColumn {
+  std::string column;
+  bool descending = false;
+  int32_t position = -1;
+};
+
+// CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (col [ASC|DESC], ...)
+struct CreateIndex {
+  std::string name;
+  int32_t name_position = -1;
+  std::string table;
+  int32_t table_position = -1;
+  std::vector<IndexColumn> columns;
+  bool unique = false;
+  bool if_not_exists = false;
+};
+
+// DROP INDEX [IF EXISTS] name
+struct DropIndex {
+  std::string name;
+  int32_t name_position = -1;
+  bool if_exists = false;
+};
+
+struct Explain;
+
+using Statement = std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables,
+                               Describe, CreateIndex, DropIndex, Explain>;
+
+// EXPLAIN statement: the plan of the statement, which is not run.
+struct ExplainTarget;
+struct Explain {
+  std::unique_ptr<ExplainTarget> target;
+};
+struct ExplainTarget {
+  Statement statement;
+};
 
 }  // namespace kopf::cerebellum::ast

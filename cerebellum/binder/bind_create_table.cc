@@ -33,8 +33,9 @@ Result<BoundStatement> BindCreateTable(ast::CreateTable& stmt, const cerebrum::D
     column.declared_type = def.type.declared;
     column.not_null = def.not_null || def.primary_key;
     if (def.default_value) {
-      Scope no_columns;
-      KOPF_ASSIGN_OR_RETURN(BoundExprPtr value, BindExpr(*def.default_value, no_columns));
+      BindContext constant;
+      constant.clause = "DEFAULT";
+      KOPF_ASSIGN_OR_RETURN(BoundExprPtr value, BindExpr(*def.default_value, constant));
       KOPF_ASSIGN_OR_RETURN(value,
                             CoerceToColumn(std::move(value), column, def.default_value->position));
       KOPF_ASSIGN_OR_RETURN(protocol::Value v, EvaluateConstant(*value));

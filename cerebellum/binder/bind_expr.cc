@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "cerebellum/binder/binder.h"
+#include "cerebellum/binder/scope.h"
 #include "cerebellum/executor/evaluator.h"
+#include "cerebellum/planner/planner.h"
 
 namespace kopf::cerebellum {
 
@@ -45,12 +48,17 @@ std::string_view OpText(ast::BinaryOp op) {
   return "?";
 }
 
-// Two types that may be compared with each other.
+// Two types that may be compared with each other. Numbers and text may be:
+// as in SQLite, a numeric column compared with text converts the text when
+// it reads as a number, and otherwise every number sorts before every text.
 bool Comparable(Type a, Type b) {
-  if (a == Type::kNull || b == Type::kNull) return true;
-  bool an = IsNumeric(a) || a == Type::kBoolean, bn = IsNumeric(b) || b == Type::kBoolean;
-  if (an && bn) return true;
-  return a == b;
+  (void)a;
+  (void)b;
+  return true;
+}
+
+bool IsNumericColumn(const BoundExpr& e) {
+  return std::holds_alternative<bound::Column>(e.node) && IsNumeric(e.type);
 }
 
 Status CannotCompare(Type a, Type b, int32_t position) {
@@ -71,7 +79,7 @@ Result<Type> UnifyTypes(Type acc, Type next, int32_t position) {
 
 class Binder {
  public:
-  explicit Binder(const Scope& scope) : scope_(scope) {}
+  explicit Binder(BindContext& context) : context_(context) {}
 
   Result<BoundExprPtr> Bind(const ast::Expr& expr) {
     return std::visit([&](const auto& node) { return BindNode(node, expr.position); }, expr.node);
@@ -83,21 +91,56 @@ class Binder {
   }
 
   Result<BoundExprPtr> BindNode(const ast::ColumnRef& n, int32_t pos) {
-    const cerebrum::TableSchema* table = scope_.table;
-    if (table == nullptr) {
+    if (context_.scope == nullptr) {
       return Status::UndefinedColumn(
-          fmt::format("column \"{}\" does not exist (the query has no FROM clause)", n.column), pos);
+          fmt::format("column \"{}\" does not exist (no columns are allowed here)", n.column), pos);
     }
-    if (!n.table.empty() && n.table != scope_.qualifier) {
-      return Status::UndefinedTable(
-          fmt::format("missing FROM-clause entry for table \"{}\"", n.table), pos);
+    KOPF_ASSIGN_OR_RETURN(Scope::Resolved r, context_.scope->Resolve(n, pos));
+    return Make(bound::Column{r.index, r.depth}, r.type, pos);
+  }
+
+  Result<std::shared_ptr<const BoundSelect>> BindSubquery(const ast::Select& query, int32_t pos,
+                                                          bool* correlated) {
+    if (context_.db == nullptr) {
+      return Status::NotSupported("subqueries are not allowed here", pos);
     }
-    auto index = table->FindColumn(n.column);
-    if (!index) {
-      return Status::UndefinedColumn(
-          fmt::format("column \"{}\" does not exist in table \"{}\"", n.column, table->name), pos);
+    Scope inner(context_.scope);
+    KOPF_ASSIGN_OR_RETURN(auto bound, BindQuerySelect(query, *context_.db, &inner, context_.reads));
+    PlanSelect(bound.get());
+    *correlated = inner.escape() > 0;
+    if (context_.scope && inner.escape() > 1) context_.scope->NoteEscape(inner.escape() - 1);
+    return std::shared_ptr<const BoundSelect>(std::move(bound));
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::ScalarSubquery& n, int32_t pos) {
+    bound::Subquery sub;
+    sub.kind = bound::Subquery::Kind::kScalar;
+    KOPF_ASSIGN_OR_RETURN(sub.query, BindSubquery(*n.query, pos, &sub.correlated));
+    if (sub.query->columns.size() != 1) {
+      return Status::SyntaxError("subquery must return only one column", pos);
     }
-    return Make(bound::Column{*index}, table->columns[*index].type, pos);
+    Type type = sub.query->columns[0].type;
+    return Make(std::move(sub), type, pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::Exists& n, int32_t pos) {
+    bound::Subquery sub;
+    sub.kind = bound::Subquery::Kind::kExists;
+    sub.negated = n.negated;
+    KOPF_ASSIGN_OR_RETURN(sub.query, BindSubquery(*n.query, pos, &sub.correlated));
+    return Make(std::move(sub), Type::kBoolean, pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::InSubquery& n, int32_t pos) {
+    bound::Subquery sub;
+    sub.kind = bound::Subquery::Kind::kIn;
+    sub.negated = n.negated;
+    KOPF_ASSIGN_OR_RETURN(sub.operand, Bind(*n.operand));
+    KOPF_ASSIGN_OR_RETURN(sub.query, BindSubquery(*n.query, pos, &sub.correlated));
+    if (sub.query->columns.size() != 1) {
+      return Status::SyntaxError("subquery has too many columns", pos);
+    }
+    return Make(std::move(sub), Type::kBoolean, pos);
   }
 
   Result<BoundExprPtr> BindNode(const ast::Unary& n, int32_t pos) {
@@ -154,9 +197,14 @@ class Binder {
       case ast::BinaryOp::kLess:
       case ast::BinaryOp::kLessEqual:
       case ast::BinaryOp::kGreater:
-      case ast::BinaryOp::kGreaterEqual:
+      case ast::BinaryOp::kGreaterEqual: {
         if (!Comparable(l, r)) return CannotCompare(l, r, pos);
-        break;
+        // SQLite's numeric affinity: a numeric column against text.
+        bound::Binary node{n.op, std::move(left), std::move(right)};
+        if (IsNumericColumn(*node.left) && r == Type::kText) node.affinity = 2;
+        if (IsNumericColumn(*node.right) && l == Type::kText) node.affinity = 1;
+        return Make(std::move(node), Type::kBoolean, pos);
+      }
       case ast::BinaryOp::kAnd:
       case ast::BinaryOp::kOr:
         if (!IsConditionType(l) || !IsConditionType(r)) {
@@ -251,13 +299,8 @@ class Binder {
   }
 
   Result<BoundExprPtr> BindNode(const ast::FunctionCall& n, int32_t pos) {
-    static constexpr std::string_view kAggregates[] = {"count", "sum", "avg", "min", "max",
-                                                       "total", "group_concat"};
-    for (std::string_view a : kAggregates) {
-      if (n.name == a) {
-        return Status::NotSupported(
-            fmt::format("aggregate function {}() is not supported yet", n.name), pos);
-      }
+    if (IsAggregateName(n.name, n.args.size()) || n.star) {
+      return BindAggregate(n, pos);
     }
     if (n.star || n.distinct) {
       return Status::NotSupported(fmt::format("{}() takes no * or DISTINCT", n.name), pos);
@@ -355,7 +398,84 @@ class Binder {
     return Make(bound::Function{fn, std::move(args)}, type, pos);
   }
 
-  const Scope& scope_;
+  Result<BoundExprPtr> BindAggregate(const ast::FunctionCall& n, int32_t pos) {
+    if (context_.aggregates == nullptr) {
+      return Status::SyntaxError(
+          fmt::format("aggregate functions are not allowed in {}", context_.clause), pos);
+    }
+    AggregateSink* sink = context_.aggregates;
+    BoundAggregate agg;
+    agg.distinct = n.distinct;
+    using F = BoundAggregate::Function;
+    if (n.star) {
+      if (n.name != "count") {
+        return Status::SyntaxError(fmt::format("{}(*) is not a valid call", n.name), pos);
+      }
+      agg.function = F::kCountStar;
+      agg.type = Type::kInteger;
+    } else {
+      size_t max_args = n.name == "group_concat" ? 2 : 1;
+      if (n.args.empty() || n.args.size() > max_args) {
+        return Status::SyntaxError(
+            fmt::format("wrong number of arguments to function {}()", n.name), pos);
+      }
+      // Arguments are bound without the sink: aggregates do not nest.
+      context_.aggregates = nullptr;
+      auto arg = Bind(*n.args[0]);
+      context_.aggregates = sink;
+      if (!arg.ok()) {
+        if (arg.status().message().starts_with("aggregate functions are not allowed")) {
+          return Status::SyntaxError("aggregate function calls cannot be nested",
+                                     n.args[0]->position);
+        }
+        return arg.status();
+      }
+      agg.arg = std::move(arg).value();
+      Type t = agg.arg->type;
+      auto numeric_arg = [&]() -> Status {
+        if (!IsNumericOrNull(t) && t != Type::kBoolean) {
+          return Status::TypeMismatch(
+              fmt::format("{}() needs a number, not {}", n.name, protocol::TypeName(t)),
+              n.args[0]->position);
+        }
+        return Status::Ok();
+      };
+      if (n.name == "count") {
+        agg.function = F::kCount;
+        agg.type = Type::kInteger;
+      } else if (n.name == "sum") {
+        KOPF_RETURN_IF_ERROR(numeric_arg());
+        agg.function = F::kSum;
+        agg.type = t == Type::kDouble ? Type::kDouble : Type::kInteger;
+      } else if (n.name == "total") {
+        KOPF_RETURN_IF_ERROR(numeric_arg());
+        agg.function = F::kTotal;
+        agg.type = Type::kDouble;
+      } else if (n.name == "avg") {
+        KOPF_RETURN_IF_ERROR(numeric_arg());
+        agg.function = F::kAvg;
+        agg.type = Type::kDouble;
+      } else if (n.name == "min" || n.name == "max") {
+        agg.function = n.name == "min" ? F::kMin : F::kMax;
+        agg.type = t == Type::kNull ? Type::kText : t;
+      } else {
+        agg.function = F::kGroupConcat;
+        agg.type = Type::kText;
+        if (n.args.size() == 2) {
+          BindContext constant;
+          KOPF_ASSIGN_OR_RETURN(BoundExprPtr sep, BindExpr(*n.args[1], constant));
+          KOPF_ASSIGN_OR_RETURN(protocol::Value v, EvaluateConstant(*sep));
+          agg.separator = v.is_null() ? "" : v.ToString();
+        }
+      }
+    }
+    Type type = agg.type;
+    size_t slot = sink->width + sink->aggregates->size();
+    sink->aggregates->push_back(std::move(agg));
+    return Make(bound::Column{slot, 0}, type, pos);
+  }
+
+  BindContext& context_;
 };
 
 }  // namespace
@@ -397,19 +517,74 @@ bool IsConstant(const BoundExpr& expr) {
       }
       return true;
     }
+    bool operator()(const bound::Subquery&) const { return false; }
   };
   return std::visit(Visitor{}, expr.node);
 }
 
-Result<BoundExprPtr> BindExpr(const ast::Expr& expr, const Scope& scope) {
-  return Binder(scope).Bind(expr);
+bool IsAggregateName(std::string_view name, size_t argument_count) {
+  if (name == "min" || name == "max") return argument_count == 1;
+  return name == "count" || name == "sum" || name == "avg" || name == "total" ||
+         name == "group_concat";
 }
 
-Result<BoundExprPtr> BindCondition(const ast::Expr& expr, const Scope& scope) {
-  KOPF_ASSIGN_OR_RETURN(BoundExprPtr bound, BindExpr(expr, scope));
+bool CollectColumns(const BoundExpr& expr, std::vector<size_t>* out) {
+  bool ok = true;
+  auto walk = [&](const BoundExpr& e, auto&& self) -> void {
+    std::visit(
+        [&](const auto& n) {
+          using T = std::decay_t<decltype(n)>;
+          if constexpr (std::is_same_v<T, bound::Column>) {
+            if (n.depth == 0) out->push_back(n.index);
+            else ok = false;  // an outer reference: not this row's column
+          } else if constexpr (std::is_same_v<T, bound::Constant>) {
+          } else if constexpr (std::is_same_v<T, bound::Unary>) {
+            self(*n.operand, self);
+          } else if constexpr (std::is_same_v<T, bound::Binary>) {
+            self(*n.left, self);
+            self(*n.right, self);
+          } else if constexpr (std::is_same_v<T, bound::IsNull>) {
+            self(*n.operand, self);
+          } else if constexpr (std::is_same_v<T, bound::Between>) {
+            self(*n.operand, self);
+            self(*n.low, self);
+            self(*n.high, self);
+          } else if constexpr (std::is_same_v<T, bound::InList>) {
+            self(*n.operand, self);
+            for (const auto& i : n.items) self(*i, self);
+          } else if constexpr (std::is_same_v<T, bound::Like>) {
+            self(*n.operand, self);
+            self(*n.pattern, self);
+          } else if constexpr (std::is_same_v<T, bound::Case>) {
+            if (n.operand) self(*n.operand, self);
+            for (const auto& [w, t] : n.whens) {
+              self(*w, self);
+              self(*t, self);
+            }
+            if (n.else_result) self(*n.else_result, self);
+          } else if constexpr (std::is_same_v<T, bound::Cast>) {
+            self(*n.operand, self);
+          } else if constexpr (std::is_same_v<T, bound::Function>) {
+            for (const auto& a : n.args) self(*a, self);
+          } else if constexpr (std::is_same_v<T, bound::Subquery>) {
+            ok = false;
+          }
+        },
+        e.node);
+  };
+  walk(expr, walk);
+  return ok;
+}
+
+Result<BoundExprPtr> BindExpr(const ast::Expr& expr, BindContext& context) {
+  return Binder(context).Bind(expr);
+}
+
+Result<BoundExprPtr> BindCondition(const ast::Expr& expr, BindContext& context) {
+  KOPF_ASSIGN_OR_RETURN(BoundExprPtr bound, BindExpr(expr, context));
   if (!IsConditionType(bound->type)) {
-    return Status::TypeMismatch(fmt::format("argument of WHERE must be BOOLEAN, not {}",
-                                            protocol::TypeName(bound->type)),
+    return Status::TypeMismatch(fmt::format("argument of {} must be BOOLEAN, not {}",
+                                            context.clause, protocol::TypeName(bound->type)),
                                 expr.position);
   }
   return bound;

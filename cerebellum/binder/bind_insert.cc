@@ -2,12 +2,14 @@
 
 #include "cerebellum/binder/bind_expr.h"
 #include "cerebellum/binder/binder.h"
+#include "cerebellum/binder/scope.h"
 #include "cerebrum/database.h"
 
 namespace kopf::cerebellum {
 
 using protocol::Result;
 using protocol::Status;
+using protocol::Type;
 using protocol::Value;
 
 namespace {
@@ -50,8 +52,38 @@ Result<BoundStatement> BindInsert(ast::Insert& stmt, const cerebrum::Database& d
 
   BoundInsert out;
   out.table = table;
+  if (stmt.select) {
+    // INSERT ... SELECT: output column i goes to targets[i]; the others take
+    // their default. Types are checked here, coercion happens per row.
+    Scope scope;
+    KOPF_ASSIGN_OR_RETURN(out.select, BindQuerySelect(*stmt.select, db, &scope, &out.reads));
+    if (out.select->columns.size() != targets.size()) {
+      return Status::SyntaxError(fmt::format("INSERT has {} target columns but the query gives {}",
+                                             targets.size(), out.select->columns.size()),
+                                 stmt.select->position);
+    }
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const cerebrum::ColumnSchema& column = schema.columns[targets[i]];
+      Type from = out.select->columns[i].type;
+      bool ok = from == column.type || (from == Type::kInteger && column.type == Type::kDouble) ||
+                (from == Type::kText && out.select->outputs.size() > i &&
+                 out.select->outputs[i]->type == Type::kNull);
+      if (!ok) {
+        return Status::TypeMismatch(
+            fmt::format("column \"{}\" is of type {} but the query gives {}", column.name,
+                        protocol::TypeName(column.type), protocol::TypeName(from)),
+            stmt.select->position);
+      }
+    }
+    out.targets = targets;
+    for (const cerebrum::ColumnSchema& column : schema.columns) {
+      out.defaults.push_back(column.default_value.value_or(Value()));
+    }
+    return BoundStatement(std::move(out));
+  }
   out.rows.reserve(stmt.rows.size());
-  Scope no_columns;
+  BindContext no_columns;
+  no_columns.clause = "VALUES";
   for (std::vector<ast::ExprPtr>& values : stmt.rows) {
     if (values.size() != targets.size()) {
       int32_t pos = values.empty() ? stmt.table_position : values.front()->position;

@@ -2,6 +2,7 @@
 
 #include "cerebellum/binder/bind_expr.h"
 #include "cerebellum/binder/binder.h"
+#include "cerebellum/binder/scope.h"
 #include "cerebrum/database.h"
 
 namespace kopf::cerebellum {
@@ -12,9 +13,11 @@ using protocol::Status;
 Result<BoundStatement> BindUpdate(ast::Update& stmt, const cerebrum::Database& db) {
   KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, stmt.table, stmt.table_position));
   const cerebrum::TableSchema& schema = table->schema();
-  Scope scope{&schema, stmt.table};
+  Scope scope;
+  KOPF_RETURN_IF_ERROR(scope.AddTable(&schema, stmt.table, stmt.table_position));
   BoundUpdate out;
   out.table = table;
+  BindContext context{&db, &scope, nullptr, "UPDATE", &out.reads};
   std::vector<bool> assigned(schema.columns.size(), false);
   for (ast::Assignment& a : stmt.assignments) {
     auto index = schema.FindColumn(a.column);
@@ -28,13 +31,14 @@ Result<BoundStatement> BindUpdate(ast::Update& stmt, const cerebrum::Database& d
           fmt::format("multiple assignments to the same column \"{}\"", a.column), a.position);
     }
     assigned[*index] = true;
-    KOPF_ASSIGN_OR_RETURN(BoundExprPtr value, BindExpr(*a.value, scope));
+    KOPF_ASSIGN_OR_RETURN(BoundExprPtr value, BindExpr(*a.value, context));
     KOPF_ASSIGN_OR_RETURN(value,
                           CoerceToColumn(std::move(value), schema.columns[*index], a.value->position));
     out.assignments.emplace_back(*index, std::move(value));
   }
   if (stmt.where) {
-    KOPF_ASSIGN_OR_RETURN(out.where, BindCondition(*stmt.where, scope));
+    context.clause = "WHERE";
+    KOPF_ASSIGN_OR_RETURN(out.where, BindCondition(*stmt.where, context));
   }
   return BoundStatement(std::move(out));
 }

@@ -1,5 +1,7 @@
 #include "cerebellum/binder/binder.h"
 
+#include "cerebellum/binder/bound_index.h"
+
 #include <fmt/format.h>
 
 #include "cerebrum/database.h"
@@ -30,6 +32,11 @@ Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database&
     Result<BoundStatement> operator()(ast::Update& s) { return BindUpdate(s, db); }
     Result<BoundStatement> operator()(ast::Delete& s) { return BindDelete(s, db); }
     Result<BoundStatement> operator()(ast::ShowTables&) { return BoundStatement(BoundShowTables{}); }
+    Result<BoundStatement> operator()(ast::CreateIndex& s) { return BindCreateIndex(s, db); }
+    Result<BoundStatement> operator()(ast::DropIndex& s) { return BindDropIndex(s, db); }
+    Result<BoundStatement> operator()(ast::Explain&) {
+      return Status::Internal("EXPLAIN is planned by the engine, not bound directly");
+    }
     Result<BoundStatement> operator()(ast::Describe& s) {
       KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
       return BoundStatement(BoundDescribe{std::move(table)});

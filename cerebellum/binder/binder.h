@@ -24,6 +24,14 @@ protocol::Result<BoundStatement> BindSelect(ast::Select& stmt, const cerebrum::D
 protocol::Result<BoundStatement> BindUpdate(ast::Update& stmt, const cerebrum::Database& db);
 protocol::Result<BoundStatement> BindDelete(ast::Delete& stmt, const cerebrum::Database& db);
 
+class Scope;
+
+// Binds a (sub)query in `scope`, whose parent is the enclosing query's scope
+// (null at the top). Every table read is added to `reads`.
+protocol::Result<std::unique_ptr<BoundSelect>> BindQuerySelect(const ast::Select& stmt,
+                                                               const cerebrum::Database& db,
+                                                               Scope* scope, TableSet* reads);
+
 // The table named `name` or kUndefinedTable at `position`.
 protocol::Result<std::shared_ptr<cerebrum::Table>> LookUpTable(const cerebrum::Database& db,
                                                                const std::string& name,

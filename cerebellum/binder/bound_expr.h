@@ -23,6 +23,7 @@ namespace kopf::cerebellum {
 
 struct BoundExpr;
 using BoundExprPtr = std::unique_ptr<BoundExpr>;
+struct BoundSelect;
 
 enum class ScalarFunction {
   kAbs, kLength, kLower, kUpper, kCoalesce, kNullIf, kRound, kSubstr, kTrim, kLtrim, kRtrim,
@@ -34,8 +35,13 @@ namespace bound {
 struct Constant {
   protocol::Value value;
 };
+// A column of the row being evaluated (depth 0), or of the row of an
+// enclosing query (depth 1 = the query around this one, ...): a correlated
+// reference. In an aggregate query, slots past the source columns hold the
+// aggregate values.
 struct Column {
-  size_t index;  // into the row being evaluated
+  size_t index;
+  size_t depth = 0;
 };
 struct Unary {
   ast::UnaryOp op;
@@ -45,6 +51,9 @@ struct Binary {
   ast::BinaryOp op;
   BoundExprPtr left;
   BoundExprPtr right;
+  // Comparisons only, SQLite's numeric affinity: 1 converts the left
+  // operand to a number when it is text that reads as one, 2 the right.
+  int affinity = 0;
 };
 struct IsNull {
   BoundExprPtr operand;
@@ -78,19 +87,42 @@ struct Function {
   ScalarFunction function;
   std::vector<BoundExprPtr> args;
 };
+// A subquery used as a value (kScalar), a test (kExists) or a set (kIn).
+struct Subquery {
+  enum class Kind { kScalar, kExists, kIn };
+  Kind kind = Kind::kScalar;
+  std::shared_ptr<const BoundSelect> query;
+  BoundExprPtr operand;  // kIn only
+  bool negated = false;  // kExists, kIn
+  bool correlated = false;  // reads columns of an enclosing query
+};
 
 }  // namespace bound
 
 struct BoundExpr {
   using Node = std::variant<bound::Constant, bound::Column, bound::Unary, bound::Binary,
                             bound::IsNull, bound::Between, bound::InList, bound::Like,
-                            bound::Case, bound::Cast, bound::Function>;
+                            bound::Case, bound::Cast, bound::Function, bound::Subquery>;
   Node node;
   protocol::Type type = protocol::Type::kNull;
   int32_t position = -1;
 };
 
-// True when `expr` reads no column (its value is the same for every row).
+// True when `expr` reads no column and holds no subquery (its value is the
+// same for every row and needs no database).
 bool IsConstant(const BoundExpr& expr);
+
+// A deep copy (subquery plans are shared, not copied).
+BoundExprPtr CloneExpr(const BoundExpr& expr);
+
+// A copy with every depth-0 column index lowered by `offset`.
+BoundExprPtr RebaseExpr(const BoundExpr& expr, size_t offset);
+
+// Moves the AND-ed parts of `expr` into `out`.
+void SplitConjuncts(BoundExprPtr expr, std::vector<BoundExprPtr>* out);
+
+// Adds the indexes of the depth-0 columns `expr` reads to `out`. Returns
+// false when `expr` holds a subquery (whose reads are not listed).
+bool CollectColumns(const BoundExpr& expr, std::vector<size_t>* out);
 
 }  // namespace kopf::cerebellum

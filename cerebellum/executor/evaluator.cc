@@ -1,6 +1,10 @@
 #include "cerebellum/executor/evaluator.h"
 
+#include "cerebellum/executor/exec_context.h"
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -45,6 +49,60 @@ std::optional<bool> Truth(const Value& v) {
     case Type::kText: return TextToNumber(v.as_text(), Type::kDouble).as_double() != 0.0;
   }
   return std::nullopt;
+}
+
+Value ApplyNumericAffinity(const Value& v) {
+  if (v.type() != Type::kText) return v;
+  const std::string& t = v.as_text();
+  size_t b = 0, e = t.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(t[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(t[e - 1]))) --e;
+  if (b == e) return v;
+  std::string trimmed = t.substr(b, e - b);
+  char* end = nullptr;
+  errno = 0;
+  long long i = std::strtoll(trimmed.c_str(), &end, 10);
+  if (end == trimmed.c_str() + trimmed.size() && errno == 0) return Value::Integer(i);
+  double d = std::strtod(trimmed.c_str(), &end);
+  if (end == trimmed.c_str() + trimmed.size()) return Value::Double(d);
+  return v;
+}
+
+Value Evaluator::OuterColumn(const bound::Column& column) {
+  if (context_ == nullptr || context_->outer().size() < column.depth) {
+    return Fail(Status::Internal("correlated column without an enclosing row"));
+  }
+  const auto& outer = context_->outer();
+  return (*outer[outer.size() - column.depth])[column.index];
+}
+
+Value Evaluator::Subquery(const bound::Subquery& node, const BoundExpr& expr, const Row& row) {
+  if (context_ == nullptr) return Fail(Status::Internal("subquery without a context"));
+  Value operand;
+  if (node.kind == bound::Subquery::Kind::kIn) {
+    operand = Evaluate(*node.operand, row);
+  }
+  auto result = context_->RunSubquery(node, row);
+  if (!result.ok()) return Fail(result.status().WithPosition(expr.position));
+  const SubqueryRows& rows = **result;
+  switch (node.kind) {
+    case bound::Subquery::Kind::kScalar:
+      if (rows.rows.empty()) return Value();
+      return rows.rows[0][0];
+    case bound::Subquery::Kind::kExists:
+      return Value::Boolean(rows.rows.empty() == node.negated);
+    case bound::Subquery::Kind::kIn: {
+      if (rows.rows.empty()) return Value::Boolean(node.negated);
+      if (operand.is_null()) return Value();
+      bool found = std::binary_search(
+          rows.sorted.begin(), rows.sorted.end(), operand,
+          [](const Value& a, const Value& b) { return protocol::Compare(a, b) < 0; });
+      if (found) return Value::Boolean(!node.negated);
+      if (rows.has_null) return Value();
+      return Value::Boolean(node.negated);
+    }
+  }
+  return Value();
 }
 
 bool LikeMatch(std::string_view text, std::string_view pattern) {
@@ -159,7 +217,11 @@ Value Evaluator::CastTo(const Value& v, Type type) {
 Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
   switch (expr.node.index()) {
     case 0: return std::get<bound::Constant>(expr.node).value;
-    case 1: return row[std::get<bound::Column>(expr.node).index];
+    case 1: {
+      const auto& column = std::get<bound::Column>(expr.node);
+      if (column.depth == 0) return row[column.index];
+      return OuterColumn(column);
+    }
     default: break;
   }
   struct Visitor {
@@ -167,7 +229,10 @@ Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
     const BoundExpr& expr;
     const Row& row;
     Value operator()(const bound::Constant& n) { return n.value; }
-    Value operator()(const bound::Column& n) { return row[n.index]; }
+    Value operator()(const bound::Column& n) {
+      return n.depth == 0 ? row[n.index] : ev.OuterColumn(n);
+    }
+    Value operator()(const bound::Subquery& n) { return ev.Subquery(n, expr, row); }
     Value operator()(const bound::Unary& n) {
       Value v = ev.Evaluate(*n.operand, row);
       if (v.is_null()) return v;
@@ -195,6 +260,8 @@ Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
       }
       Value a = ev.Evaluate(*n.left, row);
       Value b = ev.Evaluate(*n.right, row);
+      if (n.affinity == 1) a = ApplyNumericAffinity(a);
+      if (n.affinity == 2) b = ApplyNumericAffinity(b);
       switch (n.op) {
         case ast::BinaryOp::kAdd:
         case ast::BinaryOp::kSubtract:
@@ -236,11 +303,16 @@ Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
       return Value::Boolean(*result != n.negated);
     }
     Value operator()(const bound::InList& n) {
+      // x IN () is false and x NOT IN () true, even for a NULL x.
+      if (n.items.empty()) return Value::Boolean(n.negated);
       Value v = ev.Evaluate(*n.operand, row);
       if (v.is_null()) return Value();
+      bool numeric_column = std::holds_alternative<bound::Column>(n.operand->node) &&
+                            (n.operand->type == Type::kInteger || n.operand->type == Type::kDouble);
       bool saw_null = false;
       for (const auto& item : n.items) {
         Value x = ev.Evaluate(*item, row);
+        if (numeric_column) x = ApplyNumericAffinity(x);
         if (x.is_null()) {
           saw_null = true;
         } else if (protocol::Compare(v, x) == 0) {

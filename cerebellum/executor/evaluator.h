@@ -17,8 +17,14 @@
 
 namespace kopf::cerebellum {
 
+class ExecContext;
+
 class Evaluator {
  public:
+  // `context` is needed for subqueries and correlated columns; constant
+  // expressions evaluate without one.
+  explicit Evaluator(ExecContext* context = nullptr) : context_(context) {}
+
   protocol::Value Evaluate(const BoundExpr& expr, const protocol::Row& row);
 
   // True when `expr` (a condition) holds for `row`: NULL and false do not.
@@ -33,13 +39,21 @@ class Evaluator {
   protocol::Value CastTo(const protocol::Value& v, protocol::Type type);
   protocol::Value CallFunction(const bound::Function& fn, const BoundExpr& expr,
                                const protocol::Row& row);
+  protocol::Value OuterColumn(const bound::Column& column);
+  protocol::Value Subquery(const bound::Subquery& node, const BoundExpr& expr,
+                           const protocol::Row& row);
 
+  ExecContext* context_;
   protocol::Status status_;
 };
 
 // SQL truth of a value in a condition: NULL is unknown (nullopt), numbers
 // are true when non-zero.
 std::optional<bool> Truth(const protocol::Value& v);
+
+// SQLite's numeric affinity for a text compared with a numeric column: the
+// text as a number when all of it reads as one, else the text unchanged.
+protocol::Value ApplyNumericAffinity(const protocol::Value& v);
 
 // SQL LIKE with % and _, case-insensitive for ASCII.
 bool LikeMatch(std::string_view text, std::string_view pattern);

@@ -1,27 +1,58 @@
-// INSERT ... VALUES: evaluate every row, then commit them as one change.
+// INSERT: evaluate every row (VALUES, or the rows of a query), then commit
+// them as one change.
+#include <fmt/format.h>
+
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/executor/executor.h"
+#include "cerebellum/executor/query_runner.h"
+#include "cerebellum/executor/statement_locks.h"
 #include "cerebrum/database.h"
 
 namespace kopf::cerebellum {
 
 using protocol::Result;
 using protocol::Row;
+using protocol::Status;
+using protocol::Type;
+using protocol::Value;
 
-Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database&) {
+Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database& db) {
   std::vector<cerebrum::Change> changes;
-  changes.reserve(s.rows.size());
-  Evaluator evaluator;
-  Row empty;
-  for (const auto& exprs : s.rows) {
-    cerebrum::Change change;
-    change.kind = cerebrum::Change::Kind::kInsert;
-    change.row.reserve(exprs.size());
-    for (const BoundExprPtr& e : exprs) change.row.push_back(evaluator.Evaluate(*e, empty));
-    KOPF_RETURN_IF_ERROR(evaluator.status());
-    changes.push_back(std::move(change));
+  StatementLocks locks(s.reads, s.table.get());
+  if (s.select) {
+    ExecContext context(&db);
+    KOPF_ASSIGN_OR_RETURN(std::vector<Row> rows, RunQuery(*s.select, context));
+    const auto& columns = s.table->schema().columns;
+    changes.reserve(rows.size());
+    for (Row& source : rows) {
+      cerebrum::Change change;
+      change.kind = cerebrum::Change::Kind::kInsert;
+      change.row = s.defaults;
+      for (size_t i = 0; i < s.targets.size(); ++i) {
+        Value v = std::move(source[i]);
+        Type want = columns[s.targets[i]].type;
+        if (v.type() == Type::kInteger && want == Type::kDouble) {
+          v = Value::Double(static_cast<double>(v.as_integer()));
+        }
+        change.row[s.targets[i]] = std::move(v);
+      }
+      changes.push_back(std::move(change));
+    }
+  } else {
+    changes.reserve(s.rows.size());
+    Evaluator evaluator;
+    Row empty;
+    for (const auto& exprs : s.rows) {
+      cerebrum::Change change;
+      change.kind = cerebrum::Change::Kind::kInsert;
+      change.row.reserve(exprs.size());
+      for (const BoundExprPtr& e : exprs) change.row.push_back(evaluator.Evaluate(*e, empty));
+      KOPF_RETURN_IF_ERROR(evaluator.status());
+      changes.push_back(std::move(change));
+    }
   }
-  KOPF_ASSIGN_OR_RETURN(uint64_t count, s.table->Commit(s.table->LockExclusive(), std::move(changes)));
+  KOPF_ASSIGN_OR_RETURN(uint64_t count,
+                        s.table->Commit(locks.TakeExclusive(), std::move(changes)));
   StatementResult result;
   result.tag = "INSERT";
   result.count = count;

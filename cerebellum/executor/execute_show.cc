@@ -1,4 +1,4 @@
-// SHOW TABLES and DESCRIBE.
+// SHOW TABLES, DESCRIBE and EXPLAIN.
 #include "cerebellum/executor/executor.h"
 #include "cerebrum/database.h"
 
@@ -52,6 +52,15 @@ Result<StatementResult> ExecuteDescribe(BoundDescribe& s, cerebrum::Database&) {
                            Value::Boolean(!c.not_null),
                            key.empty() ? Value() : Value::Text(key), default_text});
   }
+  result.count = result.rows.size();
+  return result;
+}
+
+Result<StatementResult> ExecuteExplain(BoundExplain& s, cerebrum::Database&) {
+  StatementResult result;
+  result.tag = "EXPLAIN";
+  result.columns = {{"plan", Type::kText}};
+  for (std::string& line : s.lines) result.rows.push_back({Value::Text(std::move(line))});
   result.count = result.rows.size();
   return result;
 }

@@ -2,7 +2,9 @@
 // images, and commit them as one change.
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/executor/executor.h"
+#include "cerebellum/executor/exec_context.h"
 #include "cerebellum/executor/scan.h"
+#include "cerebellum/executor/statement_locks.h"
 #include "cerebrum/database.h"
 
 namespace kopf::cerebellum {
@@ -10,10 +12,11 @@ namespace kopf::cerebellum {
 using protocol::Result;
 using protocol::Row;
 
-Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Database&) {
-  auto lock = s.table->LockExclusive();
+Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Database& db) {
+  StatementLocks locks(s.reads, s.table.get());
+  ExecContext context(&db);
   std::vector<cerebrum::Change> changes;
-  Evaluator evaluator;
+  Evaluator evaluator(&context);
   ScanRows(*s.table, s.access, [&](const cerebrum::Key& key, const Row& row) {
     if (s.where && !evaluator.IsTrue(*s.where, row)) return evaluator.status().ok();
     cerebrum::Change change;
@@ -28,7 +31,7 @@ Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Database&) {
     return evaluator.status().ok();
   });
   KOPF_RETURN_IF_ERROR(evaluator.status());
-  KOPF_ASSIGN_OR_RETURN(uint64_t count, s.table->Commit(std::move(lock), std::move(changes)));
+  KOPF_ASSIGN_OR_RETURN(uint64_t count, s.table->Commit(locks.TakeExclusive(), std::move(changes)));
   StatementResult result;
   result.tag = "UPDATE";
   result.count = count;

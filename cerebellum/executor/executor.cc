@@ -1,5 +1,7 @@
 #include "cerebellum/executor/executor.h"
 
+#include "cerebellum/binder/bound_index.h"
+
 namespace kopf::cerebellum {
 
 protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::Database& db) {
@@ -8,11 +10,14 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
     auto operator()(BoundCreateTable& s) { return ExecuteCreateTable(s, db); }
     auto operator()(BoundDropTable& s) { return ExecuteDropTable(s, db); }
     auto operator()(BoundInsert& s) { return ExecuteInsert(s, db); }
-    auto operator()(BoundSelect& s) { return ExecuteSelect(s, db); }
+    auto operator()(BoundQuery& s) { return ExecuteQuery(s, db); }
     auto operator()(BoundUpdate& s) { return ExecuteUpdate(s, db); }
     auto operator()(BoundDelete& s) { return ExecuteDelete(s, db); }
     auto operator()(BoundShowTables&) { return ExecuteShowTables(db); }
     auto operator()(BoundDescribe& s) { return ExecuteDescribe(s, db); }
+    auto operator()(BoundExplain& s) { return ExecuteExplain(s, db); }
+    auto operator()(BoundCreateIndex& s) { return ExecuteCreateIndex(s, db); }
+    auto operator()(BoundDropIndex& s) { return ExecuteDropIndex(s, db); }
   };
   return std::visit(Visitor{db}, statement);
 }

@@ -20,10 +20,11 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
 protocol::Result<StatementResult> ExecuteCreateTable(BoundCreateTable& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDropTable(BoundDropTable& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database& db);
-protocol::Result<StatementResult> ExecuteSelect(BoundSelect& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteQuery(BoundQuery& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteShowTables(cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDescribe(BoundDescribe& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteExplain(BoundExplain& s, cerebrum::Database& db);
 
 }  // namespace kopf::cerebellum

@@ -1,10 +1,23 @@
 // ScanRows: walks the rows of a table along an AccessPath.
 //
+// kFullScan and kKeyRange visit rows in primary key order; kIndexRange in
+// the index's order (and primary key order among equal index values), each
+// IN value's range after the previous one. No row is visited twice.
+//
+// An index path planned for an index that has since been dropped (or
+// dropped and created again under the same name) falls back to a full
+// scan: the executor filters every row anyway, so the answer stays right.
+//
 // REQUIRES: the caller holds the table's shared or exclusive lock for the
-// whole walk. `visit(key, row)` returns false to stop early.
+// whole walk, and `visit` does not change the table. `visit(key, row)`
+// returns false to stop early; both references are valid during the call.
 #pragma once
 
+#include <span>
+
 #include "cerebellum/planner/access_path.h"
+#include "cerebrum/key_range.h"
+#include "cerebrum/secondary_index.h"
 #include "cerebrum/table.h"
 
 namespace kopf::cerebellum {
@@ -12,24 +25,36 @@ namespace kopf::cerebellum {
 template <typename Visit>
 void ScanRows(const cerebrum::Table& table, const AccessPath& path, Visit&& visit) {
   const cerebrum::RowTree& rows = table.rows();
+  auto full_scan = [&] {
+    for (auto it = rows.Begin(); it.Valid(); it.Next()) {
+      if (!visit(it.key(), it.value())) return;
+    }
+  };
   switch (path.kind) {
     case AccessPath::Kind::kEmpty: return;
-    case AccessPath::Kind::kFullScan:
-      for (auto it = rows.Begin(); it.Valid(); it.Next()) {
-        if (!visit(it.key(), it.value())) return;
+    case AccessPath::Kind::kFullScan: full_scan(); return;
+    case AccessPath::Kind::kKeyRange:
+      for (const cerebrum::KeyRange& range : path.Ranges()) {
+        bool more = cerebrum::ScanKeyRange(rows, range, [&](const cerebrum::RowTree::ConstIterator& it) {
+          return visit(it.key(), it.value());
+        });
+        if (!more) return;
       }
       return;
-    case AccessPath::Kind::kKeyRange: {
-      const size_t k = path.prefix.size();
-      cerebrum::Key start = path.prefix;
-      if (path.lower && k < table.schema().primary_key.size()) start.push_back(*path.lower);
-      for (auto it = rows.LowerBound(start); it.Valid(); it.Next()) {
-        const cerebrum::Key& key = it.key();
-        for (size_t i = 0; i < k; ++i) {
-          if (protocol::Compare(key[i], path.prefix[i]) != 0) return;
-        }
-        if (path.upper && k < key.size() && protocol::Compare(key[k], *path.upper) > 0) return;
-        if (!visit(key, it.value())) return;
+    case AccessPath::Kind::kIndexRange: {
+      const cerebrum::SecondaryIndex* index = table.FindIndex(path.index);
+      if (index == nullptr || index->id() != path.index_id) {
+        full_scan();
+        return;
+      }
+      for (const cerebrum::KeyRange& range : path.Ranges()) {
+        bool more = index->Scan(range, [&](std::span<const protocol::Value> pk) {
+          auto it = rows.LowerBound(pk);
+          // Every entry has its row (both change under the same lock).
+          if (!it.Valid() || cerebrum::KeyCompare()(it.key(), pk) != 0) return true;
+          return visit(it.key(), it.value());
+        });
+        if (!more) return;
       }
       return;
     }

@@ -3,6 +3,13 @@
 // Each labelled alternative (# compareExpr, # addArith, ...) is its own
 // context class; a visitor dispatches on it with one virtual call instead of
 // a chain of dynamic_casts. Every node's position is its first token's.
+//
+// Subqueries ((SELECT ..), EXISTS (..), x IN (SELECT ..)) call back into
+// Builder::BuildSelect, whose expressions get visitors of their own; the
+// depth count lives in the Builder so that it runs on through them.
+// NOT EXISTS (..) becomes one Exists node with `negated` set, and SQLite's
+// `x IN t` becomes `x IN (SELECT * FROM t)`.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -131,6 +138,31 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
     return Return(ctx, std::move(in));
   }
 
+  antlrcpp::Any visitInSubqueryExpr(P::InSubqueryExprContext* ctx) override {
+    ast::ExprPtr operand = Sub(ctx->operand);
+    if (!operand) return {};
+    ast::SelectPtr query = Subquery(ctx->query);
+    return Return(ctx, ast::InSubquery{std::move(operand), std::move(query),
+                                       ctx->negated != nullptr});
+  }
+
+  antlrcpp::Any visitInTableExpr(P::InTableExprContext* ctx) override {
+    ast::ExprPtr operand = Sub(ctx->operand);
+    if (!operand) return {};
+    auto query = std::make_unique<ast::Select>();
+    query->position = b_.Position(ctx->table);
+    ast::SelectItem star;
+    star.star = true;
+    star.position = query->position;
+    query->items.push_back(std::move(star));
+    ast::FromItem from;
+    from.table.table = b_.Identifier(ctx->table);
+    from.table.position = query->position;
+    query->from.push_back(std::move(from));
+    return Return(ctx, ast::InSubquery{std::move(operand), std::move(query),
+                                       ctx->negated != nullptr});
+  }
+
   antlrcpp::Any visitLikeExpr(P::LikeExprContext* ctx) override {
     ast::ExprPtr operand = Sub(ctx->operand);
     ast::ExprPtr pattern = Sub(ctx->pattern);
@@ -147,6 +179,13 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
   }
 
   antlrcpp::Any visitNotExpr(P::NotExprContext* ctx) override {
+    if (ctx->operand->getStart()->getType() == P::K_EXISTS) {
+      if (auto* arith = dynamic_cast<P::ArithExprContext*>(ctx->operand)) {
+        if (auto* exists = dynamic_cast<P::ExistsArithContext*>(arith->value)) {
+          return Return(ctx, ast::Exists{Subquery(exists->query), /*negated=*/true});
+        }
+      }
+    }
     return Return(ctx, ast::Unary{ast::UnaryOp::kNot, Sub(ctx->operand)});
   }
 
@@ -161,6 +200,7 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
   // ---- arith ----------------------------------------------------------
 
   antlrcpp::Any visitUnaryArith(P::UnaryArithContext* ctx) override {
+    if (ctx->op->getType() == P::TILDE) return BitwiseNotSupported(ctx->op);
     const bool minus = ctx->op->getType() == P::MINUS;
     // Fold the sign into a numeric literal right behind it, so that -5 is
     // the constant -5 and -9223372036854775808 fits in INTEGER.
@@ -182,6 +222,10 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
 
   antlrcpp::Any visitAddArith(P::AddArithContext* ctx) override {
     return Binary(ctx, ArithmeticOp(ctx->op), ctx->lhs, ctx->rhs);
+  }
+
+  antlrcpp::Any visitBitwiseArith(P::BitwiseArithContext* ctx) override {
+    return BitwiseNotSupported(ctx->op);
   }
 
   antlrcpp::Any visitConcatArith(P::ConcatArithContext* ctx) override {
@@ -241,15 +285,24 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
     return Return(Sub(ctx->inner));
   }
 
+  antlrcpp::Any visitSubqueryArith(P::SubqueryArithContext* ctx) override {
+    return Return(ctx, ast::ScalarSubquery{Subquery(ctx->query)});
+  }
+
+  antlrcpp::Any visitExistsArith(P::ExistsArithContext* ctx) override {
+    return Return(ctx, ast::Exists{Subquery(ctx->query), /*negated=*/false});
+  }
+
  private:
   // Builds a child: null after any error, including one recorded earlier,
   // so callers may build all children first and check once.
   ast::ExprPtr Sub(antlr4::ParserRuleContext* ctx) {
     if (!status_.ok()) return nullptr;
-    if (depth_ >= kMaxExpressionDepth) return TooDeep(ctx);
-    ++depth_;
+    int& depth = b_.expression_depth();
+    if (depth >= kMaxExpressionDepth) return TooDeep(ctx);
+    ++depth;
     ctx->accept(this);
-    --depth_;
+    --depth;
     if (result_ == nullptr && status_.ok()) return Unhandled();
     return std::move(result_);
   }
@@ -261,6 +314,18 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
         fmt::format("expression nested too deeply (more than {} levels)", kMaxExpressionDepth)));
     return nullptr;
   }
+  // Builds a subquery with the Builder, recording its error if it fails.
+  // Out of line: the Result<Select> would bloat the recursive frames.
+  [[gnu::noinline]] ast::SelectPtr Subquery(P::SelectStatementContext* ctx) {
+    if (!status_.ok()) return nullptr;
+    Result<ast::Select> query = b_.BuildSelect(ctx);
+    if (!query.ok()) {
+      Fail(query.status());
+      return nullptr;
+    }
+    return std::make_unique<ast::Select>(std::move(query).value());
+  }
+
   [[gnu::noinline, gnu::cold]] ast::ExprPtr Unhandled() {
     Fail(Status::Internal("parser: expression alternative not handled"));
     return nullptr;
@@ -280,6 +345,27 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
     result_->node.emplace<std::decay_t<Node>>(std::forward<Node>(node));
     result_->position = b_.Position(ctx);
     return {};
+  }
+
+  // TODO(parser): build them once ast::BinaryOp / UnaryOp have bitwise
+  // operators; they parse already, with SQLite's precedence among arith.
+  [[gnu::noinline, gnu::cold]] antlrcpp::Any BitwiseNotSupported(const antlr4::Token* op) {
+    return Fail(b_.ErrorAt(ErrorCode::kNotSupported, op,
+                           fmt::format("operator {} is not supported yet", b_.Text(op))));
+  }
+
+  // x'..': well-formed ones are kNotSupported (kopf has no BLOB type).
+  [[gnu::noinline, gnu::cold]] antlrcpp::Any BlobLiteral(const antlr4::Token* token) {
+    const std::string_view text = b_.Text(token);
+    const std::string_view digits = text.substr(2, text.size() - 3);
+    const bool hex = std::all_of(digits.begin(), digits.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    });
+    if (!hex || digits.size() % 2 != 0) {
+      return Fail(b_.ErrorAt(ErrorCode::kSyntaxError, token,
+                             "a BLOB literal needs an even number of hexadecimal digits"));
+    }
+    return Fail(b_.ErrorAt(ErrorCode::kNotSupported, token, "BLOB literals are not supported"));
   }
 
   [[gnu::noinline, gnu::cold]] antlrcpp::Any Fail(Status status) {
@@ -321,6 +407,8 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
         value = Value::Text(std::move(s));
         break;
       }
+      case P::BLOB_LITERAL:
+        return BlobLiteral(token);
       case P::K_TRUE:
         value = Value::Boolean(true);
         break;
@@ -334,7 +422,6 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
   }
 
   Builder& b_;
-  int depth_ = 0;
   ast::ExprPtr result_;  // the last visit's result
   Status status_;        // the first error
 };

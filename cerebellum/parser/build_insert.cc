@@ -1,7 +1,10 @@
 // INSERT INTO t [(a, b)] VALUES (..), (..), ...
+// INSERT INTO t [(a, b)] SELECT ...
 //
-// Row widths are not compared here: the binder checks every row against the
-// column list or the table, and can name the table in its message.
+// Row widths are not compared here: the binder checks every row (or the
+// SELECT's columns) against the column list or the table, and can name the
+// table in its message.
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -18,6 +21,11 @@ protocol::Result<ast::Insert> Builder::BuildInsert(P::InsertStatementContext* ct
   for (P::IdentifierContext* column : ctx->columns) {
     insert.columns.push_back(Identifier(column));
     insert.column_positions.push_back(Position(column));
+  }
+  if (ctx->query != nullptr) {
+    KOPF_ASSIGN_OR_RETURN(ast::Select select, BuildSelect(ctx->query));
+    insert.select = std::make_unique<ast::Select>(std::move(select));
+    return insert;
   }
   insert.rows.reserve(ctx->rows.size());
   for (P::ValuesRowContext* row_ctx : ctx->rows) {

@@ -1,9 +1,14 @@
-// SELECT [DISTINCT | ALL] items [FROM t [[AS] alias]] [WHERE e] [GROUP BY e, ...]
-//   [HAVING e] [ORDER BY e [ASC | DESC] [NULLS FIRST | LAST], ...] [LIMIT e] [OFFSET e]
+// SELECT [DISTINCT | ALL] items [FROM ...] [WHERE e] [GROUP BY e, ...] [HAVING e]
+//   [{UNION [ALL] | INTERSECT | EXCEPT} SELECT ...]...
+//   [ORDER BY e [ASC | DESC] [NULLS FIRST | LAST], ...] [LIMIT e] [OFFSET e]
 //
-// LIMIT and OFFSET may come in either order, as in PostgreSQL. Whether a
-// HAVING without GROUP BY or an aggregate in WHERE makes sense is the
-// binder's question.
+// A compound becomes its first SELECT holding the other SELECTs as
+// `compound` terms, in order, plus the ORDER BY / LIMIT / OFFSET of the whole
+// result (ast.h). LIMIT and OFFSET may come in either order, as in
+// PostgreSQL. Whether a HAVING without GROUP BY or an aggregate in WHERE
+// makes sense, or whether the terms of a compound have as many columns, is
+// the binder's question. The FROM clause is built in build_from.cc.
+#include <memory>
 #include <utility>
 
 #include "cerebellum/parser/builder.h"
@@ -12,8 +17,55 @@ namespace kopf::cerebellum::parser {
 
 using protocol::Result;
 
-protocol::Result<ast::Select> Builder::BuildSelect(P::SelectStatementContext* ctx) {
+namespace {
+
+using P = kopf_generated::KopfParser;
+
+ast::SetOperator SetOperatorOf(P::CompoundOperatorContext* ctx) {
+  switch (ctx->getStart()->getType()) {
+    case P::K_INTERSECT:
+      return ast::SetOperator::kIntersect;
+    case P::K_EXCEPT:
+      return ast::SetOperator::kExcept;
+    default:  // K_UNION
+      return ctx->all != nullptr ? ast::SetOperator::kUnionAll : ast::SetOperator::kUnion;
+  }
+}
+
+}  // namespace
+
+Result<ast::Select> Builder::BuildSelect(P::SelectStatementContext* ctx) {
+  KOPF_ASSIGN_OR_RETURN(ast::Select select, BuildSelectCore(ctx->cores.front()));
+  select.compound.reserve(ctx->ops.size());
+  for (size_t i = 0; i < ctx->ops.size(); ++i) {
+    ast::CompoundTerm term;
+    term.op = SetOperatorOf(ctx->ops[i]);
+    term.position = Position(ctx->ops[i]);
+    KOPF_ASSIGN_OR_RETURN(ast::Select core, BuildSelectCore(ctx->cores[i + 1]));
+    term.select = std::make_unique<ast::Select>(std::move(core));
+    select.compound.push_back(std::move(term));
+  }
+
+  select.order_by.reserve(ctx->orders.size());
+  for (P::OrderItemContext* order_ctx : ctx->orders) {
+    ast::OrderItem order;
+    KOPF_ASSIGN_OR_RETURN(order.expr, BuildExpr(order_ctx->value));
+    order.descending = order_ctx->desc != nullptr;
+    if (order_ctx->K_NULLS() != nullptr) order.nulls_first = order_ctx->first != nullptr;
+    select.order_by.push_back(std::move(order));
+  }
+  if (ctx->limit != nullptr) {
+    KOPF_ASSIGN_OR_RETURN(select.limit, BuildExpr(ctx->limit));
+  }
+  if (ctx->offset != nullptr) {
+    KOPF_ASSIGN_OR_RETURN(select.offset, BuildExpr(ctx->offset));
+  }
+  return select;
+}
+
+Result<ast::Select> Builder::BuildSelectCore(P::SelectCoreContext* ctx) {
   ast::Select select;
+  select.position = Position(ctx);
   select.distinct = ctx->distinct != nullptr;
 
   select.items.reserve(ctx->items.size());
@@ -32,12 +84,8 @@ protocol::Result<ast::Select> Builder::BuildSelect(P::SelectStatementContext* ct
     select.items.push_back(std::move(item));
   }
 
-  if (P::TableRefContext* from = ctx->tableRef()) {
-    ast::TableRef ref;
-    ref.table = Identifier(from->table);
-    ref.position = Position(from->table);
-    if (from->alias != nullptr) ref.alias = Identifier(from->alias);
-    select.from = std::move(ref);
+  if (ctx->from != nullptr) {
+    KOPF_ASSIGN_OR_RETURN(select.from, BuildFrom(ctx->from));
   }
   if (ctx->where != nullptr) {
     KOPF_ASSIGN_OR_RETURN(select.where, BuildExpr(ctx->where));
@@ -49,20 +97,6 @@ protocol::Result<ast::Select> Builder::BuildSelect(P::SelectStatementContext* ct
   }
   if (ctx->having != nullptr) {
     KOPF_ASSIGN_OR_RETURN(select.having, BuildExpr(ctx->having));
-  }
-  select.order_by.reserve(ctx->orders.size());
-  for (P::OrderItemContext* order_ctx : ctx->orders) {
-    ast::OrderItem order;
-    KOPF_ASSIGN_OR_RETURN(order.expr, BuildExpr(order_ctx->value));
-    order.descending = order_ctx->desc != nullptr;
-    if (order_ctx->K_NULLS() != nullptr) order.nulls_first = order_ctx->first != nullptr;
-    select.order_by.push_back(std::move(order));
-  }
-  if (ctx->limit != nullptr) {
-    KOPF_ASSIGN_OR_RETURN(select.limit, BuildExpr(ctx->limit));
-  }
-  if (ctx->offset != nullptr) {
-    KOPF_ASSIGN_OR_RETURN(select.offset, BuildExpr(ctx->offset));
   }
   return select;
 }

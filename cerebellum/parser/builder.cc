@@ -22,29 +22,36 @@ Result<ast::Statement> Wrap(Result<T> built) {
 }  // namespace
 
 Result<ast::Statement> Builder::BuildStatement(P::StatementContext* ctx) {
-  // A statement rule has exactly one child, and its first token names the
-  // statement kind, so one switch finds it without trying each alternative.
+  // A statement rule has exactly one child, whose rule names the statement
+  // kind, so one switch finds it without trying each alternative.
   if (ctx == nullptr || ctx->children.size() != 1) {
     return Status::Internal("parser: malformed statement tree");
   }
-  antlr4::tree::ParseTree* child = ctx->children[0];
-  switch (ctx->getStart()->getType()) {
-    case P::K_CREATE:
-      return Wrap(BuildCreateTable(dynamic_cast<P::CreateTableStatementContext*>(child)));
-    case P::K_DROP:
-      return Wrap(BuildDropTable(dynamic_cast<P::DropTableStatementContext*>(child)));
-    case P::K_INSERT:
-      return Wrap(BuildInsert(dynamic_cast<P::InsertStatementContext*>(child)));
-    case P::K_SELECT:
-      return Wrap(BuildSelect(dynamic_cast<P::SelectStatementContext*>(child)));
-    case P::K_UPDATE:
-      return Wrap(BuildUpdate(dynamic_cast<P::UpdateStatementContext*>(child)));
-    case P::K_DELETE:
-      return Wrap(BuildDelete(dynamic_cast<P::DeleteStatementContext*>(child)));
-    case P::K_SHOW:
-      return Wrap(BuildShowTables(dynamic_cast<P::ShowTablesStatementContext*>(child)));
-    case P::K_DESCRIBE:
-      return Wrap(BuildDescribe(dynamic_cast<P::DescribeStatementContext*>(child)));
+  auto* child = dynamic_cast<antlr4::ParserRuleContext*>(ctx->children[0]);
+  if (child == nullptr) return Status::Internal("parser: malformed statement tree");
+  switch (child->getRuleIndex()) {
+    case P::RuleCreateTableStatement:
+      return Wrap(BuildCreateTable(static_cast<P::CreateTableStatementContext*>(child)));
+    case P::RuleCreateIndexStatement:
+      return Wrap(BuildCreateIndex(static_cast<P::CreateIndexStatementContext*>(child)));
+    case P::RuleDropTableStatement:
+      return Wrap(BuildDropTable(static_cast<P::DropTableStatementContext*>(child)));
+    case P::RuleDropIndexStatement:
+      return Wrap(BuildDropIndex(static_cast<P::DropIndexStatementContext*>(child)));
+    case P::RuleInsertStatement:
+      return Wrap(BuildInsert(static_cast<P::InsertStatementContext*>(child)));
+    case P::RuleSelectStatement:
+      return Wrap(BuildSelect(static_cast<P::SelectStatementContext*>(child)));
+    case P::RuleUpdateStatement:
+      return Wrap(BuildUpdate(static_cast<P::UpdateStatementContext*>(child)));
+    case P::RuleDeleteStatement:
+      return Wrap(BuildDelete(static_cast<P::DeleteStatementContext*>(child)));
+    case P::RuleShowTablesStatement:
+      return Wrap(BuildShowTables(static_cast<P::ShowTablesStatementContext*>(child)));
+    case P::RuleDescribeStatement:
+      return Wrap(BuildDescribe(static_cast<P::DescribeStatementContext*>(child)));
+    case P::RuleExplainStatement:
+      return Wrap(BuildExplain(static_cast<P::ExplainStatementContext*>(child)));
     default:
       return Status::Internal("parser: unknown statement kind");
   }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "KopfParser.h"
 #include "cerebellum/ast/ast.h"
@@ -41,13 +42,28 @@ class Builder {
   protocol::Result<ast::Statement> BuildStatement(P::StatementContext* ctx);
 
   protocol::Result<ast::CreateTable> BuildCreateTable(P::CreateTableStatementContext* ctx);
+  protocol::Result<ast::CreateIndex> BuildCreateIndex(P::CreateIndexStatementContext* ctx);
   protocol::Result<ast::DropTable> BuildDropTable(P::DropTableStatementContext* ctx);
+  protocol::Result<ast::DropIndex> BuildDropIndex(P::DropIndexStatementContext* ctx);
   protocol::Result<ast::Insert> BuildInsert(P::InsertStatementContext* ctx);
+  // A whole (possibly compound) SELECT, also for subqueries.
   protocol::Result<ast::Select> BuildSelect(P::SelectStatementContext* ctx);
   protocol::Result<ast::Update> BuildUpdate(P::UpdateStatementContext* ctx);
   protocol::Result<ast::Delete> BuildDelete(P::DeleteStatementContext* ctx);
   protocol::Result<ast::ShowTables> BuildShowTables(P::ShowTablesStatementContext* ctx);
   protocol::Result<ast::Describe> BuildDescribe(P::DescribeStatementContext* ctx);
+  // Fails with kSyntaxError for EXPLAIN EXPLAIN.
+  protocol::Result<ast::Explain> BuildExplain(P::ExplainStatementContext* ctx);
+
+  // One SELECT of a compound, without ORDER BY or LIMIT (build_select.cc).
+  protocol::Result<ast::Select> BuildSelectCore(P::SelectCoreContext* ctx);
+  // The FROM list (build_from.cc). Fails with kNotSupported, at the
+  // offending token, for NATURAL JOIN, JOIN ... USING and FROM (SELECT ...).
+  protocol::Result<std::vector<ast::FromItem>> BuildFrom(P::FromClauseContext* ctx);
+  // Appends one table of the FROM list, or the flattened items of a
+  // parenthesised join, joined to the items before it (build_from.cc).
+  protocol::Status AppendFromItem(std::vector<ast::FromItem>& items, P::TableRefContext* ref,
+                                  ast::JoinKind join, ast::ExprPtr on);
 
   // Fails with kSyntaxError past kMaxExpressionDepth, kInvalidValue for a
   // numeric literal out of DOUBLE's range.
@@ -70,8 +86,14 @@ class Builder {
   protocol::Status ErrorAt(protocol::ErrorCode code, const antlr4::Token* token,
                            std::string_view message) const;
 
+  // Expression levels entered so far in this statement. Expressions inside
+  // subqueries keep counting from their enclosing expression's level, so
+  // kMaxExpressionDepth bounds the statement's whole tree (build_expr.cc).
+  int& expression_depth() { return expression_depth_; }
+
  private:
   const SourceText& text_;
+  int expression_depth_ = 0;
 };
 
 }  // namespace kopf::cerebellum::parser

@@ -277,6 +277,19 @@ void WarmUp() {
       "DELETE FROM t WHERE a > 1",
       "SHOW TABLES",
       "DESCRIBE t",
+      "SELECT ALL a FROM t1 x, (t2 CROSS JOIN t3) JOIN t4 ON x.a = t4.a LEFT OUTER JOIN t5 y ON 1 "
+      "INNER JOIN t6 ON TRUE, t7 INDEXED BY i NATURAL JOIN t8 WHERE a IN () AND a NOT IN t "
+      "AND NOT EXISTS (SELECT 1) AND b IN (SELECT c FROM u UNION SELECT 1) AND (SELECT 2) > 0 "
+      "AND c NOT NULL AND d NOT LIKE 'x' AND f(ALL x) UNION ALL SELECT 1 INTERSECT SELECT 2 "
+      "EXCEPT SELECT 3 ORDER BY 1 LIMIT 1",
+      "SELECT * FROM t NOT INDEXED JOIN u USING (a), (SELECT 1) AS s",
+      "SELECT x'00', 1 << 2 >> 3 & 4 | 5, ~1",
+      "INSERT INTO t (a) SELECT * FROM u",
+      "INSERT INTO t SELECT 1",
+      "CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a DESC, b ASC, c)",
+      "CREATE INDEX i ON t (a)",
+      "DROP INDEX IF EXISTS i",
+      "EXPLAIN SELECT 1",
   };
   for (std::string_view sql : kStatements) {
     (void)ParseCatchingExceptions(sql);

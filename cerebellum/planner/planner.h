@@ -1,8 +1,8 @@
-// The planner: decides how a bound statement reaches its rows. Today that
-// is the access path of single-table SELECT, UPDATE and DELETE (see
-// access_path.h); joins and secondary indexes will add choices here.
+// The planner: decides how a bound statement reaches its rows — which
+// conditions filter which table before joins, and each table's access path
+// (see access_path.h). Subqueries are planned as they are bound.
 //
-// Thread-safety: a pure function of the statement.
+// Thread-safety: pure functions of the statement.
 #pragma once
 
 #include "cerebellum/binder/bound_statement.h"
@@ -10,5 +10,8 @@
 namespace kopf::cerebellum {
 
 void Plan(BoundStatement* statement);
+
+// Plans one query (and its compound terms) in place.
+void PlanSelect(BoundSelect* select);
 
 }  // namespace kopf::cerebellum

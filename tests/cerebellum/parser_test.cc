@@ -95,9 +95,12 @@ std::string LiteralText(const Value& v) {
   }
 }
 
-// The expression as an S-expression, e.g. (+ 1 (* 2 3)).
+// The expression as an S-expression, e.g. (+ 1 (* 2 3)); subqueries as
+// (SELECT ...) in the form SelectSexp gives.
 std::string Sexp(const ast::Expr& e);
 std::string Sexp(const ast::ExprPtr& e) { return e == nullptr ? "null" : Sexp(*e); }
+std::string SelectSexp(const ast::Select& s);
+std::string SelectSexp(const ast::SelectPtr& s) { return s == nullptr ? "null" : SelectSexp(*s); }
 
 std::string Sexp(const ast::Expr& e) {
   return std::visit(
@@ -136,6 +139,13 @@ std::string Sexp(const ast::Expr& e) {
           return s + ")";
         } else if constexpr (std::is_same_v<T, ast::Cast>) {
           return fmt::format("(CAST {} {})", Sexp(n.operand), protocol::TypeName(n.type));
+        } else if constexpr (std::is_same_v<T, ast::ScalarSubquery>) {
+          return SelectSexp(n.query);
+        } else if constexpr (std::is_same_v<T, ast::Exists>) {
+          return fmt::format("({}EXISTS {})", n.negated ? "NOT " : "", SelectSexp(n.query));
+        } else if constexpr (std::is_same_v<T, ast::InSubquery>) {
+          return fmt::format("({}IN {} {})", n.negated ? "NOT " : "", Sexp(n.operand),
+                             SelectSexp(n.query));
         } else {
           static_assert(std::is_same_v<T, ast::FunctionCall>);
           std::string s = "(" + n.name;
@@ -146,6 +156,71 @@ std::string Sexp(const ast::Expr& e) {
         }
       },
       e.node);
+}
+
+const char* JoinName(ast::JoinKind kind) {
+  switch (kind) {
+    case ast::JoinKind::kCross:
+      return ",";
+    case ast::JoinKind::kInner:
+      return " JOIN";
+    case ast::JoinKind::kLeft:
+      return " LEFT JOIN";
+  }
+  return "?";
+}
+
+const char* SetOperatorName(ast::SetOperator op) {
+  switch (op) {
+    case ast::SetOperator::kUnion:
+      return "UNION";
+    case ast::SetOperator::kUnionAll:
+      return "UNION ALL";
+    case ast::SetOperator::kIntersect:
+      return "INTERSECT";
+    case ast::SetOperator::kExcept:
+      return "EXCEPT";
+  }
+  return "?";
+}
+
+// A SELECT as (SELECT [DISTINCT] items [FROM a, b JOIN c ON e ...] [WHERE e]
+// [GROUP BY e ...] [HAVING e] [UNION ... (SELECT ...)] [ORDER BY e [DESC]]
+// [LIMIT e] [OFFSET e]), every expression an S-expression.
+std::string SelectSexp(const ast::Select& s) {
+  std::string out = s.distinct ? "(SELECT DISTINCT" : "(SELECT";
+  for (size_t i = 0; i < s.items.size(); ++i) {
+    const ast::SelectItem& item = s.items[i];
+    out += i == 0 ? " " : ", ";
+    if (item.star) {
+      out += item.star_table.empty() ? "*" : item.star_table + ".*";
+    } else {
+      out += Sexp(item.expr);
+    }
+    if (!item.alias.empty()) out += " AS " + item.alias;
+  }
+  for (size_t i = 0; i < s.from.size(); ++i) {
+    const ast::FromItem& item = s.from[i];
+    out += i == 0 ? " FROM" : JoinName(item.join);
+    out += " " + item.table.table;
+    if (!item.table.alias.empty()) out += " " + item.table.alias;
+    if (item.on != nullptr) out += " ON " + Sexp(item.on);
+  }
+  if (s.where) out += " WHERE " + Sexp(s.where);
+  for (size_t i = 0; i < s.group_by.size(); ++i) {
+    out += (i == 0 ? " GROUP BY " : ", ") + Sexp(s.group_by[i]);
+  }
+  if (s.having) out += " HAVING " + Sexp(s.having);
+  for (const ast::CompoundTerm& term : s.compound) {
+    out += fmt::format(" {} {}", SetOperatorName(term.op), SelectSexp(term.select));
+  }
+  for (size_t i = 0; i < s.order_by.size(); ++i) {
+    out += (i == 0 ? " ORDER BY " : ", ") + Sexp(s.order_by[i].expr);
+    if (s.order_by[i].descending) out += " DESC";
+  }
+  if (s.limit) out += " LIMIT " + Sexp(s.limit);
+  if (s.offset) out += " OFFSET " + Sexp(s.offset);
+  return out + ")";
 }
 
 // Parses `SELECT <expr>` and returns the single item's expression.
@@ -341,10 +416,14 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(select.items[3].alias.empty());
     CHECK(select.items[4].star);
     CHECK(select.items[4].star_table.empty());
-    REQUIRE(select.from.has_value());
-    CHECK(select.from->table == "tab");
-    CHECK(select.from->alias == "t");
-    CHECK(select.from->position == 51);
+    CHECK(select.position == 0);
+    REQUIRE(select.from.size() == 1);
+    CHECK(select.from[0].table.table == "tab");
+    CHECK(select.from[0].table.alias == "t");
+    CHECK(select.from[0].table.position == 51);
+    CHECK(select.from[0].join == ast::JoinKind::kCross);
+    CHECK(select.from[0].on == nullptr);
+    CHECK(select.compound.empty());
     CHECK(Sexp(select.where) == "(> a 1)");
     CHECK(select.where->position == 66);
     REQUIRE(select.group_by.size() == 2);
@@ -363,7 +442,7 @@ TEST_SUITE("cerebellum/parser") {
 
   TEST_CASE("parses SELECT without FROM, with ALL, and with OFFSET before LIMIT") {
     auto select = ParseAs<ast::Select>("SELECT 1+1");
-    CHECK_FALSE(select.from.has_value());
+    CHECK(select.from.empty());
     CHECK_FALSE(select.distinct);
     CHECK(Sexp(select.items[0].expr) == "(+ 1 1)");
     CHECK(select.where == nullptr);
@@ -371,7 +450,7 @@ TEST_SUITE("cerebellum/parser") {
 
     select = ParseAs<ast::Select>("SELECT ALL a FROM t u OFFSET 3 LIMIT 4");
     CHECK_FALSE(select.distinct);
-    CHECK(select.from->alias == "u");
+    CHECK(select.from[0].table.alias == "u");
     CHECK(Sexp(select.limit) == "4");
     CHECK(Sexp(select.offset) == "3");
   }
@@ -402,6 +481,347 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(describe.table == "orders");
     CHECK(describe.table_position == 9);
     CHECK(ParseError("DESC t").position() == 0);
+  }
+
+  // ---- FROM, compound SELECT and subqueries ---------------------------------
+
+  TEST_CASE("parses comma joins, JOIN ON, LEFT JOIN and CROSS JOIN into a flat FROM list") {
+    auto select = ParseAs<ast::Select>(
+        "SELECT * FROM a, b AS x JOIN c y ON x.id = y.id LEFT OUTER JOIN d ON d.k = 1 CROSS JOIN e "
+        "INNER JOIN f ON TRUE LEFT JOIN g JOIN h CROSS JOIN i ON i.v > 0");
+    REQUIRE(select.from.size() == 9);
+    struct Expected {
+      const char* table;
+      const char* alias;
+      int32_t position;
+      ast::JoinKind join;
+      const char* on;
+      int32_t on_position;
+    };
+    const Expected expected[] = {
+        {"a", "", 14, ast::JoinKind::kCross, "null", -1},
+        {"b", "x", 17, ast::JoinKind::kCross, "null", -1},
+        {"c", "y", 29, ast::JoinKind::kInner, "(= x.id y.id)", 36},
+        {"d", "", 64, ast::JoinKind::kLeft, "(= d.k 1)", 69},
+        {"e", "", 88, ast::JoinKind::kCross, "null", -1},
+        {"f", "", 101, ast::JoinKind::kInner, "true", 106},
+        {"g", "", 121, ast::JoinKind::kLeft, "true", 111},  // no ON: joins on TRUE
+        {"h", "", 128, ast::JoinKind::kCross, "null", -1},  // JOIN without ON
+        {"i", "", 141, ast::JoinKind::kInner, "(> i.v 0)", 146},  // CROSS JOIN with ON
+    };
+    for (size_t i = 0; i < std::size(expected); ++i) {
+      CAPTURE(i);
+      const ast::FromItem& item = select.from[i];
+      CHECK(item.table.table == expected[i].table);
+      CHECK(item.table.alias == expected[i].alias);
+      CHECK(item.table.position == expected[i].position);
+      CHECK(item.join == expected[i].join);
+      CHECK(Sexp(item.on) == expected[i].on);
+      if (item.on != nullptr) CHECK(item.on->position == expected[i].on_position);
+    }
+  }
+
+  TEST_CASE("accepts aliases without AS and ignores SQLite's INDEXED BY and NOT INDEXED hints") {
+    auto select = ParseAs<ast::Select>("SELECT cor0.col0 FROM tab0 cor0, tab1 AS cor1 NOT INDEXED");
+    CHECK(SelectSexp(select) == "(SELECT cor0.col0 FROM tab0 cor0, tab1 cor1)");
+    select = ParseAs<ast::Select>("SELECT * FROM t1 INDEXED BY t1i1 WHERE x > 0");
+    CHECK(SelectSexp(select) == "(SELECT * FROM t1 WHERE (> x 0))");
+    select = ParseAs<ast::Select>("SELECT * FROM t1 indexed INDEXED BY i JOIN index ON TRUE");
+    CHECK(SelectSexp(select) == "(SELECT * FROM t1 indexed JOIN index ON true)");
+    // Join keywords are reserved, so they are never taken for an alias.
+    CHECK(ParseError("SELECT * FROM t join").position() == 20);
+    CHECK(ParseError("SELECT * FROM t AS left").position() == 19);
+  }
+
+  TEST_CASE("flattens a parenthesised join where that keeps its meaning") {
+    auto select = ParseAs<ast::Select>("SELECT 1 FROM (tab0 AS cor0 CROSS JOIN tab0 cor1)");
+    CHECK(SelectSexp(select) == "(SELECT 1 FROM tab0 cor0, tab0 cor1)");
+    CHECK(select.from[1].table.position == 39);
+
+    // ON of the inner join and of the join to the group end up on its last table.
+    select = ParseAs<ast::Select>("SELECT 1 FROM a JOIN (b JOIN c ON b.x = c.x) ON a.y = c.y, ((d))");
+    CHECK(SelectSexp(select) ==
+          "(SELECT 1 FROM a, b JOIN c ON (AND (= b.x c.x) (= a.y c.y)), d)");
+    CHECK(select.from[1].table.position == 22);
+    CHECK(select.from[2].on->position == 34);
+    CHECK(select.from[3].table.position == 61);
+    select = ParseAs<ast::Select>("SELECT 1 FROM a JOIN (b, c) ON a.y = c.y");
+    CHECK(SelectSexp(select) == "(SELECT 1 FROM a, b JOIN c ON (= a.y c.y))");
+    select = ParseAs<ast::Select>("SELECT 1 FROM (a LEFT JOIN b ON a.x = b.x), c");
+    CHECK(SelectSexp(select) == "(SELECT 1 FROM a LEFT JOIN b ON (= a.x b.x), c)");
+    select = ParseAs<ast::Select>("SELECT 1 FROM a LEFT JOIN (b) ON a.x = b.x");
+    CHECK(SelectSexp(select) == "(SELECT 1 FROM a LEFT JOIN b ON (= a.x b.x))");
+
+    auto s = ParseError("SELECT 1 FROM a LEFT JOIN (b, c) ON TRUE");
+    CHECK(s.code() == ErrorCode::kNotSupported);
+    CHECK(s.position() == 26);
+    s = ParseError("SELECT 1 FROM a JOIN (b LEFT JOIN c ON TRUE) ON TRUE");
+    CHECK(s.code() == ErrorCode::kNotSupported);
+    CHECK(s.position() == 21);
+    CHECK(ParseError("SELECT 1 FROM (a) AS x").position() == 18);
+    CHECK(ParseError("SELECT 1 FROM ()").position() == 15);
+  }
+
+  TEST_CASE("rejects NATURAL JOIN, JOIN USING and subqueries in FROM as not supported") {
+    auto s = ParseError("SELECT * FROM a NATURAL JOIN b");
+    CHECK(s.code() == ErrorCode::kNotSupported);
+    CHECK(s.position() == 16);
+    CHECK(s.message() == "NATURAL JOIN is not supported yet (line 1, column 17)");
+    s = ParseError("SELECT * FROM a JOIN b USING (id)");
+    CHECK(s.code() == ErrorCode::kNotSupported);
+    CHECK(s.position() == 23);
+    CHECK(s.message().starts_with("JOIN ... USING is not supported yet"));
+    s = ParseError("SELECT * FROM a, (SELECT 1) AS s");
+    CHECK(s.code() == ErrorCode::kNotSupported);
+    CHECK(s.position() == 17);
+    CHECK(s.message() == "subqueries in FROM are not supported yet (line 1, column 18)");
+    CHECK(ParseError("SELECT * FROM (SELECT 1 UNION SELECT 2)").code() == ErrorCode::kNotSupported);
+    CHECK(ParseError("SELECT * FROM a JOIN b ON").code() == ErrorCode::kSyntaxError);
+    CHECK(ParseError("SELECT * FROM a JOIN b USING ()").code() == ErrorCode::kSyntaxError);
+  }
+
+  TEST_CASE("parses compound SELECTs left to right with the trailing ORDER BY and LIMIT on the first") {
+    auto select = ParseAs<ast::Select>(
+        "SELECT a FROM t UNION SELECT b FROM u UNION ALL SELECT c FROM v INTERSECT SELECT 1 "
+        "EXCEPT SELECT 2 ORDER BY 1 DESC LIMIT 3 OFFSET 1");
+    CHECK(SelectSexp(select) ==
+          "(SELECT a FROM t UNION (SELECT b FROM u) UNION ALL (SELECT c FROM v) "
+          "INTERSECT (SELECT 1) EXCEPT (SELECT 2) ORDER BY 1 DESC LIMIT 3 OFFSET 1)");
+    CHECK(select.position == 0);
+    REQUIRE(select.compound.size() == 4);
+    const std::pair<int32_t, int32_t> positions[] = {{16, 22}, {38, 48}, {64, 74}, {83, 90}};
+    for (size_t i = 0; i < std::size(positions); ++i) {
+      CAPTURE(i);
+      const ast::CompoundTerm& term = select.compound[i];
+      CHECK(term.position == positions[i].first);
+      REQUIRE(term.select != nullptr);
+      CHECK(term.select->position == positions[i].second);
+      CHECK(term.select->compound.empty());
+      CHECK(term.select->order_by.empty());
+      CHECK(term.select->limit == nullptr);
+    }
+    CHECK(select.order_by[0].expr->position == 108);
+
+    select = ParseAs<ast::Select>(
+        "select distinct a from t group by a having count(*) > 1 union all select all b from u "
+        "where b < 0 limit 2");
+    CHECK(SelectSexp(select) ==
+          "(SELECT DISTINCT a FROM t GROUP BY a HAVING (> (count *) 1) UNION ALL "
+          "(SELECT b FROM u WHERE (< b 0)) LIMIT 2)");
+    CHECK_FALSE(select.compound[0].select->distinct);
+
+    // ORDER BY and LIMIT end the statement; a parenthesised SELECT is no operand.
+    CHECK(ParseError("SELECT 1 ORDER BY 1 UNION SELECT 2").position() == 20);
+    CHECK(ParseError("SELECT 1 LIMIT 1 UNION SELECT 2").position() == 17);
+    CHECK(ParseError("(SELECT 1) UNION SELECT 2").position() == 0);
+    CHECK(ParseError("SELECT 1 UNION (SELECT 2)").position() == 15);
+    CHECK(ParseError("SELECT 1 UNION").position() == 14);
+    CHECK(ParseError("SELECT 1 INTERSECT ALL SELECT 2").position() == 19);
+  }
+
+  TEST_CASE("parses scalar subqueries, EXISTS and IN with a subquery, nested and correlated") {
+    const std::string sql =
+        "SELECT (SELECT count(*) FROM t1 AS x WHERE x.b < t1.b) FROM t1 WHERE EXISTS (SELECT 1 "
+        "FROM t2 WHERE t2.a = t1.a) AND NOT EXISTS (SELECT * FROM t3) AND a IN (SELECT b FROM t4 "
+        "WHERE b NOT IN (SELECT c FROM t5 UNION SELECT 1))";
+    auto select = ParseAs<ast::Select>(sql);
+    CHECK(SelectSexp(select) ==
+          "(SELECT (SELECT (count *) FROM t1 x WHERE (< x.b t1.b)) FROM t1 WHERE "
+          "(AND (AND (EXISTS (SELECT 1 FROM t2 WHERE (= t2.a t1.a))) "
+          "(NOT EXISTS (SELECT * FROM t3))) "
+          "(IN a (SELECT b FROM t4 WHERE (NOT IN b (SELECT c FROM t5 UNION (SELECT 1)))))))");
+    const auto& scalar = select.items[0].expr;
+    CHECK(scalar->position == 7);
+    CHECK(std::get<ast::ScalarSubquery>(scalar->node).query->position == 8);
+    const auto& where = std::get<ast::Binary>(select.where->node);
+    const auto& left = std::get<ast::Binary>(where.left->node);
+    CHECK(left.left->position == 69);
+    CHECK(std::get<ast::Exists>(left.left->node).query->position == 77);
+    CHECK(left.right->position == 117);  // NOT EXISTS starts at NOT
+    CHECK(std::get<ast::Exists>(left.right->node).negated);
+    CHECK(std::get<ast::Exists>(left.right->node).query->position == 129);
+    const auto& in = std::get<ast::InSubquery>(where.right->node);
+    CHECK(where.right->position == 151);
+    CHECK_FALSE(in.negated);
+    CHECK(in.query->position == 157);
+    const auto& not_in = std::get<ast::InSubquery>(in.query->where->node);
+    CHECK(in.query->where->position == 180);
+    CHECK(not_in.negated);
+    CHECK(not_in.query->position == 190);
+    CHECK(not_in.query->compound[0].position == 207);
+    CHECK(not_in.query->compound[0].select->position == 213);
+
+    // A subquery is an operand like any other.
+    CHECK(ExprSexp("(SELECT 1) + 1") == "(+ (SELECT 1) 1)");
+    CHECK(ExprSexp("-(SELECT 1)") == "(- (SELECT 1))");
+    CHECK(ExprSexp("((SELECT 1))") == "(SELECT 1)");
+    CHECK(ExprSexp("x = (SELECT 1 UNION SELECT 2 ORDER BY 1 LIMIT 1)") ==
+          "(= x (SELECT 1 UNION (SELECT 2) ORDER BY 1 LIMIT 1))");
+    CHECK(ExprSexp("(SELECT (SELECT (SELECT a)))") == "(SELECT (SELECT (SELECT a)))");
+    CHECK(ExprSexp("f((SELECT 1), 2)") == "(f (SELECT 1) 2)");
+    CHECK(ExprSexp("CASE WHEN EXISTS (SELECT 1) THEN (SELECT 2) END") ==
+          "(CASE (WHEN (EXISTS (SELECT 1)) (SELECT 2)))");
+    // Only NOT right before EXISTS folds into it.
+    CHECK(ExprSexp("NOT (EXISTS (SELECT 1))") == "(NOT (EXISTS (SELECT 1)))");
+    CHECK(ExprSexp("NOT EXISTS (SELECT 1) = 0") == "(NOT (= (EXISTS (SELECT 1)) 0))");
+    CHECK(ExprSexp("NOT NOT EXISTS (SELECT 1)") == "(NOT (NOT EXISTS (SELECT 1)))");
+    CHECK(ExprSexp("NOT EXISTS (SELECT 1) AND b") == "(AND (NOT EXISTS (SELECT 1)) b)");
+    CHECK(ExprSexp("x NOT IN (SELECT 1) IS NULL") == "(ISNULL (NOT IN x (SELECT 1)))");
+
+    CHECK(ParseError("SELECT EXISTS 1").position() == 14);
+    CHECK(ParseError("SELECT EXISTS (1)").position() == 15);
+    CHECK(ParseError("SELECT (SELECT 1").position() == 16);
+    CHECK(ParseError("SELECT (SELECT 1 FROM (SELECT 2))").code() == ErrorCode::kNotSupported);
+  }
+
+  TEST_CASE("parses IN with an empty list and SQLite's IN tablename shorthand") {
+    CHECK(ExprSexp("x IN ()") == "(IN x)");
+    CHECK(ExprSexp("x NOT IN ( )") == "(NOT IN x)");
+    CHECK(ExprSexp("NULL IN () IS NULL") == "(ISNULL (IN NULL))");
+    auto select = ParseAs<ast::Select>("SELECT x IN t1, x NOT IN \"T\"");
+    CHECK(Sexp(select.items[0].expr) == "(IN x (SELECT * FROM t1))");
+    const auto& in = std::get<ast::InSubquery>(select.items[0].expr->node);
+    CHECK(in.query->position == 12);
+    CHECK(in.query->items[0].position == 12);
+    CHECK(in.query->from[0].table.position == 12);
+    CHECK(Sexp(select.items[1].expr) == "(NOT IN x (SELECT * FROM T))");
+    CHECK(select.items[1].expr->position == 16);
+    CHECK(std::get<ast::InSubquery>(select.items[1].expr->node).query->position == 25);
+    CHECK(ParseError("SELECT x IN t.a").position() == 13);
+    CHECK(ParseError("SELECT x IN 1").position() == 12);
+  }
+
+  TEST_CASE("parses INSERT SELECT with and without a column list") {
+    auto insert = ParseAs<ast::Insert>("INSERT INTO tab1 SELECT * FROM tab0");
+    CHECK(insert.table == "tab1");
+    CHECK(insert.columns.empty());
+    CHECK(insert.rows.empty());
+    REQUIRE(insert.select != nullptr);
+    CHECK(SelectSexp(insert.select) == "(SELECT * FROM tab0)");
+    CHECK(insert.select->position == 17);
+
+    insert = ParseAs<ast::Insert>(
+        "INSERT INTO t (a, b) SELECT x, y FROM u WHERE x > 1 UNION ALL SELECT 1, 2 ORDER BY 1 "
+        "LIMIT 5");
+    CHECK(insert.columns == std::vector<std::string>{"a", "b"});
+    CHECK(SelectSexp(insert.select) ==
+          "(SELECT x, y FROM u WHERE (> x 1) UNION ALL (SELECT 1, 2) ORDER BY 1 LIMIT 5)");
+    CHECK(insert.select->position == 21);
+    CHECK(insert.select->compound[0].position == 52);
+    CHECK(ParseAs<ast::Insert>("INSERT INTO t VALUES (1)").select == nullptr);
+    CHECK(ParseError("INSERT INTO t VALUES (1) SELECT 1").position() == 25);
+    CHECK(ParseError("INSERT INTO t (SELECT 1)").position() == 15);
+  }
+
+  TEST_CASE("parses CREATE INDEX and DROP INDEX in all their forms") {
+    auto create = ParseAs<ast::CreateIndex>(
+        "CREATE UNIQUE INDEX IF NOT EXISTS Idx_1 ON Tab1 (col0 DESC, col1, col2 ASC)");
+    CHECK(create.name == "idx_1");
+    CHECK(create.name_position == 34);
+    CHECK(create.table == "tab1");
+    CHECK(create.table_position == 43);
+    CHECK(create.unique);
+    CHECK(create.if_not_exists);
+    REQUIRE(create.columns.size() == 3);
+    CHECK(create.columns[0].column == "col0");
+    CHECK(create.columns[0].descending);
+    CHECK(create.columns[0].position == 49);
+    CHECK(create.columns[1].column == "col1");
+    CHECK_FALSE(create.columns[1].descending);
+    CHECK(create.columns[1].position == 60);
+    CHECK_FALSE(create.columns[2].descending);
+    CHECK(create.columns[2].position == 66);
+
+    create = ParseAs<ast::CreateIndex>("create index i on t(a);");
+    CHECK(create.name == "i");
+    CHECK(create.name_position == 13);
+    CHECK(create.table_position == 18);
+    CHECK(create.columns[0].position == 20);
+    CHECK_FALSE(create.unique);
+    CHECK_FALSE(create.if_not_exists);
+    // INDEX and IF are non-reserved, so they may name an index.
+    CHECK(ParseAs<ast::CreateIndex>("CREATE INDEX index ON t (a)").name == "index");
+    CHECK(ParseAs<ast::CreateIndex>("CREATE INDEX if ON t (a)").name == "if");
+
+    auto drop = ParseAs<ast::DropIndex>("DROP INDEX IF EXISTS t1i1;");
+    CHECK(drop.name == "t1i1");
+    CHECK(drop.name_position == 21);
+    CHECK(drop.if_exists);
+    drop = ParseAs<ast::DropIndex>("drop index \"I\"");
+    CHECK(drop.name == "I");
+    CHECK_FALSE(drop.if_exists);
+
+    CHECK(ParseError("CREATE INDEX i ON t ()").position() == 21);
+    CHECK(ParseError("CREATE INDEX i ON t (a + 1)").position() == 23);
+    CHECK(ParseError("CREATE INDEX ON t (a)").position() == 13);
+    CHECK(ParseError("CREATE UNIQUE TABLE t (a INT)").position() == 14);
+    CHECK(ParseError("DROP INDEX").position() == 10);
+  }
+
+  TEST_CASE("parses EXPLAIN of a statement and rejects EXPLAIN EXPLAIN") {
+    auto explain = ParseAs<ast::Explain>("EXPLAIN SELECT a FROM t WHERE a IN (SELECT b FROM u)");
+    REQUIRE(explain.target != nullptr);
+    REQUIRE(std::holds_alternative<ast::Select>(explain.target->statement));
+    const auto& select = std::get<ast::Select>(explain.target->statement);
+    CHECK(select.position == 8);
+    CHECK(select.from[0].table.position == 22);
+    explain = ParseAs<ast::Explain>("explain insert into t select 1;");
+    CHECK(std::holds_alternative<ast::Insert>(explain.target->statement));
+    explain = ParseAs<ast::Explain>("EXPLAIN CREATE INDEX i ON t (a)");
+    CHECK(std::holds_alternative<ast::CreateIndex>(explain.target->statement));
+    explain = ParseAs<ast::Explain>("EXPLAIN DELETE FROM t");
+    CHECK(std::holds_alternative<ast::Delete>(explain.target->statement));
+    // EXPLAIN is non-reserved: a column may be called explain.
+    CHECK(ExprSexp("explain") == "explain");
+
+    auto s = ParseError("EXPLAIN EXPLAIN SELECT 1");
+    CHECK(s.code() == ErrorCode::kSyntaxError);
+    CHECK(s.position() == 8);
+    CHECK(s.message() == "cannot EXPLAIN an EXPLAIN (line 1, column 9)");
+    CHECK(ParseError("EXPLAIN").position() == 7);
+    CHECK(ParseError("EXPLAIN SELECT 1 +").position() == 18);
+  }
+
+  TEST_CASE("parses the SQLite forms that sqllogictest uses") {
+    CHECK(SelectSexp(ParseAs<ast::Select>(
+              "SELECT ALL + col2 * - - + 5 AS col1, COUNT ( ALL col0 ), count(DISTINCT col1) "
+              "FROM tab0 AS cor0 WHERE NOT ( - col0 ) IS NULL ORDER BY 1 DESC, 2")) ==
+          "(SELECT (* (+ col2) (- (- (+ 5)))) AS col1, (count col0), (count DISTINCT col1) "
+          "FROM tab0 cor0 WHERE (NOT (ISNULL (- col0))) ORDER BY 1 DESC, 2)");
+    CHECK(ExprSexp("x NOT NULL") == "(NOTNULL x)");
+    CHECK(ExprSexp("NOT x NOT NULL AND y") == "(AND (NOT (NOTNULL x)) y)");
+    CHECK(ExprSexp("CAST ( - 3 AS INTEGER ) / NULLIF ( a, 0 )") ==
+          "(/ (CAST -3 INTEGER) (nullif a 0))");
+    CHECK(ExprSexp("COALESCE ( NULL, 1 ) <> 2 != 3 == 4") == "(= (<> (<> (coalesce NULL 1) 2) 3) 4)");
+    CHECK(ExprSexp("col0 NOT BETWEEN 1 AND 2 OR col1 NOT IN (1, NULL)") ==
+          "(OR (NOT BETWEEN col0 1 2) (NOT IN col1 1 NULL))");
+    auto select = ParseAs<ast::Select>(
+        "SELECT DISTINCT * FROM tab1 AS cor0 CROSS JOIN tab0 AS cor1 WHERE cor0.col0 = cor1.col0");
+    CHECK(SelectSexp(select) ==
+          "(SELECT DISTINCT * FROM tab1 cor0, tab0 cor1 WHERE (= cor0.col0 cor1.col0))");
+    CHECK(ParseError("SELECT count(DISTINCT *) FROM t").position() == 22);
+    CHECK(ParseError("SELECT count(ALL *) FROM t").position() == 17);
+  }
+
+  TEST_CASE("answers BLOB literals and bitwise operators with kNotSupported at their position") {
+    auto s = ParseError("SELECT x'303132' IN ()");
+    CHECK(s.code() == ErrorCode::kNotSupported);
+    CHECK(s.position() == 7);
+    CHECK(s.message() == "BLOB literals are not supported (line 1, column 8)");
+    s = ParseError("SELECT X'3' ");
+    CHECK(s.code() == ErrorCode::kSyntaxError);
+    CHECK(s.position() == 7);
+    CHECK(ParseError("SELECT x'zz'").code() == ErrorCode::kSyntaxError);
+    CHECK(ParseError("SELECT x 'ab'").position() == 9);  // no space inside a BLOB literal
+
+    s = ParseError("SELECT 1 << 63, 2");
+    CHECK(s.code() == ErrorCode::kNotSupported);
+    CHECK(s.position() == 9);
+    CHECK(s.message() == "operator << is not supported yet (line 1, column 10)");
+    CHECK(ParseError("SELECT ~1").position() == 7);
+    CHECK(ParseError("SELECT a & b").position() == 9);
+    CHECK(ParseError("SELECT a | b").code() == ErrorCode::kNotSupported);
+    CHECK(ParseError("SELECT a >> b").code() == ErrorCode::kNotSupported);
   }
 
   // ---- Expressions ----------------------------------------------------------
@@ -551,7 +971,7 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(Sexp(select.items[3].expr) == "t.col");
     CHECK(Sexp(select.items[4].expr) == "T.Col");
     CHECK(Sexp(select.items[5].expr) == "_x1");
-    CHECK(select.from->table == "My Table");
+    CHECK(select.from[0].table.table == "My Table");
     // Quoting makes a reserved word a name; non-reserved keywords need none.
     CHECK(ExprSexp("\"select\"") == "select");
     auto create = ParseAs<ast::CreateTable>(
@@ -580,7 +1000,7 @@ TEST_SUITE("cerebellum/parser") {
         "SELECT /* inline */ a -- trailing\n"
         "FROM /* multi\n line */ t\t;  -- after the semicolon\n");
     CHECK(Sexp(select.items[0].expr) == "a");
-    CHECK(select.from->table == "t");
+    CHECK(select.from[0].table.table == "t");
     ParseAs<ast::Select>("SELECT 1 /**/");
     ParseAs<ast::Select>("SELECT 1 /* a * / b **/;");
     ParseAs<ast::Select>("  \r\n\f SELECT 1 --");
@@ -623,7 +1043,7 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(ParseError("SELECT a b c FROM t").position() == 11);
     CHECK(ParseError("SELECT * FROM t WHERE").position() == 21);
     CHECK(ParseError("SELECT x BETWEEN 1 OR 2").position() == 19);
-    CHECK(ParseError("SELECT x IN ()").position() == 13);
+    CHECK(ParseError("SELECT x IN (,)").position() == 13);
     CHECK(ParseError("SELECT (1").position() == 9);
     CHECK(ParseError("SELECT 1)").position() == 8);
     CHECK(ParseError("UPDATE t SET a == 1").position() == 15);
@@ -654,7 +1074,7 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(s.position() == 9);
     CHECK(s.message() == "syntax error at or near \"#\" (line 1, column 10)");
     CHECK(ParseError("SELECT a ! b").position() == 9);
-    CHECK(ParseError("SELECT a | b").position() == 9);
+    CHECK(ParseError("SELECT a ^ b").position() == 9);
     CHECK(ParseError("SELECT ü").position() == 7);
     CHECK(ParseError("SELECT 1 \x01").message() ==
           "syntax error at or near \"\\x01\" (line 1, column 10)");
@@ -718,6 +1138,27 @@ TEST_SUITE("cerebellum/parser") {
     std::string ors = "SELECT a FROM t WHERE a = 0";
     for (int i = 1; i < 500; ++i) ors += fmt::format(" OR a = {}", i);
     ParseAs<ast::Select>(ors);
+    // Subqueries nest through the same guards: parentheses, rule depth, and
+    // an expression depth that runs on from a subquery's enclosing expression.
+    CHECK(ParseError(nested("(SELECT ", "1", ")", kDeep)).position() == 7 + 8 * 200);
+    ParseAs<ast::Select>(nested("(SELECT ", "1", ")", 90));
+    ParseAs<ast::Select>(nested("x IN (SELECT ", "1", ")", 100));
+    s = ParseError(nested("EXISTS (SELECT ", "1", ")", 150));
+    CHECK(s.code() == ErrorCode::kSyntaxError);
+    CHECK(s.message().starts_with("statement nested too deeply"));
+    CHECK(ParseError(nested("(SELECT 1 UNION SELECT ", "1", ")", 150)).code() ==
+          ErrorCode::kSyntaxError);
+    std::string joins = "SELECT 1 FROM ";
+    for (int i = 0; i < 199; ++i) joins += "(t JOIN ";
+    joins += "u";
+    for (int i = 0; i < 199; ++i) joins += " ON TRUE)";
+    s = ParseError(joins);
+    CHECK(s.message().starts_with("statement nested too deeply"));
+    std::string sums = "SELECT 1";
+    for (int i = 0; i < 90; ++i) sums = "SELECT (" + sums + ") +1+1+1+1+1+1+1+1+1+1+1+1+1";
+    s = ParseError(sums);
+    CHECK(s.message().starts_with("expression nested too deeply"));
+
     // Wide is fine: long lists are loops, not recursion.
     std::string wide = "SELECT a IN (0";
     for (int i = 1; i < 100000; ++i) wide += fmt::format(",{}", i);
@@ -746,6 +1187,23 @@ TEST_SUITE("cerebellum/parser") {
     for (int i = 0; i < 5000; ++i) chain += "*1";
     inputs.push_back(chain);
     inputs.push_back(chain.substr(0, 7 + 2 * 995));  // just below kMaxExpressionDepth
+    // Valid nested subqueries at the deepest the parser accepts, which the
+    // builder then recurses through too.
+    auto nested = [&](std::string_view start, std::string_view open, std::string_view middle,
+                      std::string_view close, int n) {
+      std::string s(start);
+      for (int i = 0; i < n; ++i) s += open;
+      s += middle;
+      for (int i = 0; i < n; ++i) s += close;
+      inputs.push_back(s);
+    };
+    nested("SELECT ", "(SELECT ", "1", ")", 98);
+    nested("SELECT ", "NOT EXISTS (SELECT ", "1", ")", 82);
+    nested("SELECT ", "x IN (SELECT ", "1", ")", 123);
+    nested("SELECT ", "(SELECT 1 FROM t WHERE a IN (SELECT ", "1", "))", 61);
+    nested("SELECT ", "(SELECT ", "1", ")", 200);
+    nested("SELECT 1 FROM ", "(t JOIN ", "u", " ON TRUE)", 150);
+    nested("SELECT 1 FROM ", "(t JOIN ", "u", " ON TRUE)", 199);
     std::vector<bool> ok(inputs.size());
     std::vector<bool> syntax_error(inputs.size());
     pthread_attr_t attr;
@@ -788,6 +1246,14 @@ TEST_SUITE("cerebellum/parser") {
       "DELETE FROM t WHERE /* c */ a > 1",
       "SHOW TABLES",
       "DESCRIBE t",
+      "SELECT a FROM t1 x, (t2 CROSS JOIN t3) JOIN t4 ON x.a = t4.a LEFT OUTER JOIN t5 y ON TRUE "
+      "WHERE EXISTS (SELECT 1 FROM t6 WHERE t6.b = x.b) AND a NOT IN (SELECT c FROM t7) AND "
+      "b IN t8 AND c IN () AND (SELECT max(d) FROM t9) > 0 AND d NOT NULL UNION ALL SELECT 2 "
+      "EXCEPT SELECT 3 ORDER BY 1 LIMIT 1",
+      "INSERT INTO t (a) SELECT a FROM u INTERSECT SELECT 1",
+      "CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a DESC, b ASC, c)",
+      "DROP INDEX IF EXISTS i;",
+      "EXPLAIN SELECT NOT EXISTS (SELECT * FROM t NOT INDEXED)",
   };
 
   bool Acceptable(const protocol::Status& s, size_t size) {

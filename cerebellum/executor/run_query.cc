@@ -1,0 +1,147 @@
+// RunQuery: one query from its source rows to its result rows.
+#include <algorithm>
+#include <set>
+
+#include "cerebellum/executor/evaluator.h"
+#include "cerebellum/executor/query_runner.h"
+
+namespace kopf::cerebellum {
+
+using protocol::Result;
+using protocol::Row;
+using protocol::Value;
+
+namespace {
+
+struct OutputRow {
+  Row values;
+  Row sort_keys;  // one per ORDER BY item that is an expression
+};
+
+struct RowLess {
+  bool operator()(const Row& a, const Row& b) const {
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+      auto c = protocol::Compare(a[i], b[i]);
+      if (c != 0) return c < 0;
+    }
+    return a.size() < b.size();
+  }
+};
+
+// The rows of one SELECT core: projected, with their sort keys.
+Result<std::vector<OutputRow>> RunCore(const BoundSelect& q, ExecContext& context,
+                                       bool with_sort_keys) {
+  KOPF_ASSIGN_OR_RETURN(std::vector<Row> rows, SourceRows(q, context));
+  if (q.aggregate) {
+    KOPF_ASSIGN_OR_RETURN(rows, AggregateRows(q, std::move(rows), context));
+  }
+  Evaluator ev(&context);
+  std::vector<OutputRow> out;
+  out.reserve(rows.size());
+  for (const Row& row : rows) {
+    OutputRow o;
+    o.values.reserve(q.outputs.size());
+    for (const BoundExprPtr& e : q.outputs) o.values.push_back(ev.Evaluate(*e, row));
+    if (with_sort_keys) {
+      for (const BoundOrderItem& item : q.order_by) {
+        if (item.expr) o.sort_keys.push_back(ev.Evaluate(*item.expr, row));
+      }
+    }
+    out.push_back(std::move(o));
+  }
+  KOPF_RETURN_IF_ERROR(ev.status());
+  if (q.distinct) {
+    std::set<Row, RowLess> seen;
+    std::vector<OutputRow> unique;
+    for (OutputRow& r : out) {
+      if (seen.insert(r.values).second) unique.push_back(std::move(r));
+    }
+    out = std::move(unique);
+  }
+  return out;
+}
+
+// Applies a set operator; the result is distinct except for UNION ALL.
+std::vector<OutputRow> Combine(std::vector<OutputRow> left, std::vector<OutputRow> right,
+                               ast::SetOperator op) {
+  if (op == ast::SetOperator::kUnionAll) {
+    for (OutputRow& r : right) left.push_back(std::move(r));
+    return left;
+  }
+  std::set<Row, RowLess> right_set;
+  for (const OutputRow& r : right) right_set.insert(r.values);
+  std::set<Row, RowLess> seen;
+  std::vector<OutputRow> out;
+  auto emit = [&](OutputRow& r) {
+    if (seen.insert(r.values).second) out.push_back(std::move(r));
+  };
+  for (OutputRow& r : left) {
+    bool in_right = right_set.count(r.values) > 0;
+    if (op == ast::SetOperator::kUnion || (op == ast::SetOperator::kIntersect && in_right) ||
+        (op == ast::SetOperator::kExcept && !in_right)) {
+      emit(r);
+    }
+  }
+  if (op == ast::SetOperator::kUnion) {
+    for (OutputRow& r : right) emit(r);
+  }
+  // SQLite returns compound results in sorted order.
+  std::sort(out.begin(), out.end(),
+            [](const OutputRow& a, const OutputRow& b) { return RowLess()(a.values, b.values); });
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Row>> RunQuery(const BoundSelect& q, ExecContext& context) {
+  const bool ordered = !q.order_by.empty();
+  KOPF_ASSIGN_OR_RETURN(std::vector<OutputRow> rows, RunCore(q, context, ordered));
+  for (const auto& part : q.compound) {
+    KOPF_ASSIGN_OR_RETURN(std::vector<OutputRow> more, RunCore(*part.select, context, false));
+    rows = Combine(std::move(rows), std::move(more), part.op);
+  }
+
+  if (ordered) {
+    auto less = [&](const OutputRow& a, const OutputRow& b) {
+      size_t key = 0;
+      for (const BoundOrderItem& item : q.order_by) {
+        const Value& x = item.output_column ? a.values[*item.output_column] : a.sort_keys[key];
+        const Value& y = item.output_column ? b.values[*item.output_column] : b.sort_keys[key];
+        if (!item.output_column) ++key;
+        if (x.is_null() != y.is_null()) return x.is_null() == item.nulls_first;
+        auto c = protocol::Compare(x, y);
+        if (c != 0) return item.descending ? c > 0 : c < 0;
+      }
+      return false;
+    };
+    if (q.limit && q.offset + *q.limit < rows.size()) {
+      // Only the first offset+limit rows matter: a partial sort, stable by
+      // breaking ties on the original order.
+      std::vector<size_t> order(rows.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      auto k = static_cast<std::ptrdiff_t>(q.offset + *q.limit);
+      std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](size_t a, size_t b) {
+        if (less(rows[a], rows[b])) return true;
+        if (less(rows[b], rows[a])) return false;
+        return a < b;
+      });
+      std::vector<OutputRow> top;
+      top.reserve(static_cast<size_t>(k));
+      for (std::ptrdiff_t i = 0; i < k; ++i) {
+        top.push_back(std::move(rows[order[static_cast<size_t>(i)]]));
+      }
+      rows = std::move(top);
+    } else {
+      std::stable_sort(rows.begin(), rows.end(), less);
+    }
+  }
+
+  size_t begin = std::min<uint64_t>(q.offset, rows.size());
+  size_t end = q.limit ? std::min<uint64_t>(begin + *q.limit, rows.size()) : rows.size();
+  std::vector<Row> result;
+  result.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) result.push_back(std::move(rows[i].values));
+  return result;
+}
+
+}  // namespace kopf::cerebellum

@@ -1,0 +1,294 @@
+// SourceRows: the FROM clause. Each table is scanned along its access path
+// and pre-filtered by the conditions pushed down to it. Tables are then
+// joined one at a time into combined rows:
+//   - with inner and cross joins only, the order is chosen greedily: start
+//     from the smallest filtered table, then prefer a table tied to the
+//     joined ones by an equality (hash join), smallest first;
+//   - a LEFT JOIN keeps the written order and pads unmatched rows with NULL.
+// A residual condition is applied as soon as every table it reads is joined.
+#include <algorithm>
+#include <functional>
+#include <unordered_map>
+
+#include "cerebellum/executor/evaluator.h"
+#include "cerebellum/executor/query_runner.h"
+#include "cerebellum/executor/scan.h"
+
+namespace kopf::cerebellum {
+
+using protocol::Result;
+using protocol::Row;
+using protocol::Status;
+using protocol::Type;
+using protocol::Value;
+
+namespace {
+
+// A hash consistent with Compare() equality: 1, 1.0 and TRUE hash alike.
+size_t HashValue(const Value& v) {
+  switch (v.type()) {
+    case Type::kNull: return 0;
+    case Type::kBoolean: return std::hash<int64_t>()(v.as_boolean() ? 1 : 0);
+    case Type::kInteger: return std::hash<int64_t>()(v.as_integer());
+    case Type::kDouble: {
+      double d = v.as_double();
+      if (d >= -9.2e18 && d <= 9.2e18 && d == static_cast<double>(static_cast<int64_t>(d))) {
+        return std::hash<int64_t>()(static_cast<int64_t>(d));
+      }
+      return std::hash<double>()(d);
+    }
+    case Type::kText: return std::hash<std::string>()(v.as_text());
+  }
+  return 0;
+}
+
+struct Condition {
+  const BoundExpr* expr;
+  std::vector<size_t> tables;  // FROM tables it reads; empty: apply last
+  bool applied = false;
+};
+
+size_t TableOf(const BoundSelect& q, size_t column) {
+  for (size_t i = 0; i < q.from.size(); ++i) {
+    const auto& f = q.from[i];
+    if (column >= f.offset && column < f.offset + f.table->schema().columns.size()) return i;
+  }
+  return q.from.size();
+}
+
+// An equality usable as a hash-join key between the joined set and `table`.
+struct JoinKey {
+  const BoundExpr* joined_side;
+  const BoundExpr* table_side;
+};
+
+std::optional<JoinKey> AsJoinKey(const BoundSelect& q, const BoundExpr& e,
+                                 const std::vector<bool>& joined, size_t table) {
+  const auto* b = std::get_if<bound::Binary>(&e.node);
+  if (b == nullptr || b->op != ast::BinaryOp::kEqual || b->affinity != 0) return std::nullopt;
+  auto side_of = [&](const BoundExpr& side) -> int {  // 0 joined, 1 table, -1 neither
+    std::vector<size_t> columns;
+    if (!CollectColumns(side, &columns) || columns.empty()) return -1;
+    bool all_joined = true, all_table = true;
+    for (size_t c : columns) {
+      size_t t = TableOf(q, c);
+      all_joined = all_joined && t < joined.size() && joined[t];
+      all_table = all_table && t == table;
+    }
+    return all_table ? 1 : all_joined ? 0 : -1;
+  };
+  int l = side_of(*b->left), r = side_of(*b->right);
+  if (l == 0 && r == 1) return JoinKey{b->left.get(), b->right.get()};
+  if (l == 1 && r == 0) return JoinKey{b->right.get(), b->left.get()};
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) {
+  Evaluator ev(&context);
+  std::vector<Condition> residual;
+  for (const BoundExprPtr& c : q.residual) {
+    Condition cond{c.get(), {}};
+    std::vector<size_t> columns;
+    if (CollectColumns(*c, &columns)) {
+      for (size_t col : columns) {
+        size_t t = TableOf(q, col);
+        if (std::find(cond.tables.begin(), cond.tables.end(), t) == cond.tables.end()) {
+          cond.tables.push_back(t);
+        }
+      }
+      if (cond.tables.empty()) cond.tables.push_back(0);  // constant: apply early
+    }
+    residual.push_back(std::move(cond));
+  }
+  auto passes = [&](const Row& row, bool final_pass, const std::vector<bool>& joined) {
+    for (Condition& c : residual) {
+      if (c.applied) continue;
+      bool ready = final_pass;
+      if (!ready && !c.tables.empty()) {
+        ready = std::all_of(c.tables.begin(), c.tables.end(),
+                            [&](size_t t) { return t < joined.size() && joined[t]; });
+      }
+      if (ready && !ev.IsTrue(*c.expr, row)) return false;
+    }
+    return true;
+  };
+  auto mark_applied = [&](bool final_pass, const std::vector<bool>& joined) {
+    for (Condition& c : residual) {
+      if (c.applied) continue;
+      bool ready = final_pass || (!c.tables.empty() &&
+                                  std::all_of(c.tables.begin(), c.tables.end(), [&](size_t t) {
+                                    return t < joined.size() && joined[t];
+                                  }));
+      if (ready) c.applied = true;
+    }
+  };
+
+  if (q.from.empty()) {
+    std::vector<Row> rows;
+    Row empty;
+    std::vector<bool> none;
+    if (passes(empty, true, none)) rows.push_back(empty);
+    KOPF_RETURN_IF_ERROR(ev.status());
+    return rows;
+  }
+
+  // 1. Scan and pre-filter every table.
+  std::vector<std::vector<Row>> scanned(q.from.size());
+  for (size_t i = 0; i < q.from.size(); ++i) {
+    const BoundFromTable& f = q.from[i];
+    const size_t n = f.table->schema().columns.size();
+    ScanRows(*f.table, f.access, [&](const cerebrum::Key&, const Row& row) {
+      Row full(q.width);
+      std::copy(row.begin(), row.end(), full.begin() + static_cast<std::ptrdiff_t>(f.offset));
+      for (const BoundExprPtr& filter : f.filters) {
+        if (!ev.IsTrue(*filter, full)) return ev.status().ok();
+      }
+      scanned[i].push_back(std::move(full));
+      (void)n;
+      return ev.status().ok();
+    });
+    KOPF_RETURN_IF_ERROR(ev.status());
+  }
+
+  // 2. Join order.
+  const bool has_left = std::any_of(q.from.begin(), q.from.end(),
+                                    [](const auto& f) { return f.join == ast::JoinKind::kLeft; });
+  std::vector<bool> joined(q.from.size(), false);
+  std::vector<size_t> order;
+  if (has_left) {
+    for (size_t i = 0; i < q.from.size(); ++i) order.push_back(i);
+  } else {
+    size_t first = 0;
+    for (size_t i = 1; i < q.from.size(); ++i) {
+      if (scanned[i].size() < scanned[first].size()) first = i;
+    }
+    order.push_back(first);
+  }
+
+  std::vector<Row> current = std::move(scanned[order[0]]);
+  joined[order[0]] = true;
+  {
+    std::vector<Row> kept;
+    for (Row& r : current) {
+      if (passes(r, false, joined)) kept.push_back(std::move(r));
+    }
+    KOPF_RETURN_IF_ERROR(ev.status());
+    current = std::move(kept);
+    mark_applied(false, joined);
+  }
+
+  for (size_t step = 1; step < q.from.size(); ++step) {
+    size_t next;
+    std::vector<JoinKey> keys;
+    if (has_left) {
+      next = order[step];
+    } else {
+      // Prefer a table tied by an equality; among those, the smallest.
+      std::optional<size_t> best;
+      bool best_tied = false;
+      for (size_t t = 0; t < q.from.size(); ++t) {
+        if (joined[t]) continue;
+        bool tied = false;
+        for (const Condition& c : residual) {
+          if (!c.applied && AsJoinKey(q, *c.expr, joined, t)) tied = true;
+        }
+        if (!best || (tied && !best_tied) ||
+            (tied == best_tied && scanned[t].size() < scanned[*best].size())) {
+          best = t;
+          best_tied = tied;
+        }
+      }
+      next = *best;
+    }
+    const BoundFromTable& f = q.from[next];
+    const size_t offset = f.offset, n = f.table->schema().columns.size();
+    for (const Condition& c : residual) {
+      if (c.applied) continue;
+      if (auto key = AsJoinKey(q, *c.expr, joined, next)) keys.push_back(*key);
+    }
+    std::vector<Row>& right = scanned[next];
+    std::vector<Row> result;
+    auto merge = [&](const Row& left, const Row& r) {
+      Row out = left;
+      std::copy(r.begin() + static_cast<std::ptrdiff_t>(offset),
+                r.begin() + static_cast<std::ptrdiff_t>(offset + n),
+                out.begin() + static_cast<std::ptrdiff_t>(offset));
+      return out;
+    };
+    joined[next] = true;
+    if (f.join == ast::JoinKind::kLeft) {
+      for (const Row& left : current) {
+        bool matched = false;
+        for (const Row& r : right) {
+          Row out = merge(left, r);
+          if (f.on && !ev.IsTrue(*f.on, out)) continue;
+          matched = true;
+          result.push_back(std::move(out));
+        }
+        if (!matched) result.push_back(left);  // the right slots stay NULL
+      }
+    } else if (!keys.empty()) {
+      // Hash join: build on the new table, probe with the joined rows.
+      std::unordered_multimap<size_t, size_t> table;
+      table.reserve(right.size());
+      for (size_t i = 0; i < right.size(); ++i) {
+        size_t h = 0;
+        bool null_key = false;
+        for (const JoinKey& k : keys) {
+          Value v = ev.Evaluate(*k.table_side, right[i]);
+          null_key = null_key || v.is_null();
+          h = h * 1000003u ^ HashValue(v);
+        }
+        if (!null_key) table.emplace(h, i);
+      }
+      for (const Row& left : current) {
+        size_t h = 0;
+        bool null_key = false;
+        std::vector<Value> probe;
+        for (const JoinKey& k : keys) {
+          Value v = ev.Evaluate(*k.joined_side, left);
+          null_key = null_key || v.is_null();
+          h = h * 1000003u ^ HashValue(v);
+          probe.push_back(std::move(v));
+        }
+        if (null_key) continue;
+        auto [lo, hi] = table.equal_range(h);
+        for (auto it = lo; it != hi; ++it) {
+          Row out = merge(left, right[it->second]);
+          if (passes(out, false, joined)) result.push_back(std::move(out));
+        }
+      }
+    } else {
+      for (const Row& left : current) {
+        for (const Row& r : right) {
+          Row out = merge(left, r);
+          if (passes(out, false, joined)) result.push_back(std::move(out));
+        }
+        KOPF_RETURN_IF_ERROR(ev.status());
+      }
+    }
+    KOPF_RETURN_IF_ERROR(ev.status());
+    if (f.join == ast::JoinKind::kLeft) {
+      std::vector<Row> kept;
+      for (Row& r : result) {
+        if (passes(r, false, joined)) kept.push_back(std::move(r));
+      }
+      result = std::move(kept);
+    }
+    mark_applied(false, joined);
+    current = std::move(result);
+    std::vector<Row>().swap(right);
+  }
+
+  // 3. Whatever could not be placed (subqueries, outer references).
+  std::vector<Row> rows;
+  for (Row& r : current) {
+    if (passes(r, true, joined)) rows.push_back(std::move(r));
+  }
+  KOPF_RETURN_IF_ERROR(ev.status());
+  return rows;
+}
+
+}  // namespace kopf::cerebellum

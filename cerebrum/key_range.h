@@ -1,0 +1,126 @@
+// Keys and key ranges: the shape shared by a table's primary B+Tree and its
+// secondary indexes.
+//
+// A Key is a short vector of Values compared column by column with
+// protocol::Compare (NULL first, numbers by numeric value, then text); a
+// key that is a prefix of another sorts before it. KeyCompare also accepts
+// two lookup-only types, so seeks need no temporary Key:
+//   * std::span<const Value>  compared like a Key;
+//   * KeyBound                a position between keys: just before, or just
+//                             after, every key that starts with its values.
+//
+// A KeyRange names the keys whose first prefix.size() columns equal
+// `prefix` (by Compare, so a NULL in the prefix matches a stored NULL) and
+// whose next column lies between optional bounds. ScanKeyRange walks those
+// keys of any BPlusTree<Key, V, KeyCompare> in ascending order.
+//
+// Thread-safety: plain values and pure functions; ScanKeyRange needs the
+// tree's owner to keep it unchanged (the table's lock).
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "protocol/value.h"
+
+namespace kopf::cerebrum {
+
+// A primary key value: the key columns' values in key order, or {row id}.
+// Secondary index entries are Keys as well (see secondary_index.h).
+using Key = std::vector<protocol::Value>;
+
+// Just before (after = false) or just after (after = true) every key whose
+// leading columns equal `prefix`. Never equal to a stored key.
+struct KeyBound {
+  std::span<const protocol::Value> prefix;
+  bool after = false;
+};
+
+struct KeyCompare {
+  using is_transparent = void;
+
+  std::strong_ordering operator()(std::span<const protocol::Value> a,
+                                  std::span<const protocol::Value> b) const {
+    size_t n = std::min(a.size(), b.size());
+    for (size_t i = 0; i < n; ++i) {
+      auto c = protocol::Compare(a[i], b[i]);
+      if (c != 0) return c;
+    }
+    return a.size() <=> b.size();
+  }
+  std::strong_ordering operator()(const Key& a, const Key& b) const {
+    return (*this)(std::span<const protocol::Value>(a), std::span<const protocol::Value>(b));
+  }
+  std::strong_ordering operator()(const Key& a, const KeyBound& b) const {
+    size_t n = std::min(a.size(), b.prefix.size());
+    for (size_t i = 0; i < n; ++i) {
+      auto c = protocol::Compare(a[i], b.prefix[i]);
+      if (c != 0) return c;
+    }
+    // A shorter key that is a prefix of the bound sorts before it.
+    if (a.size() < b.prefix.size()) return std::strong_ordering::less;
+    return b.after ? std::strong_ordering::less : std::strong_ordering::greater;
+  }
+};
+
+// One bound of a range on a single column. REQUIRES: value is not NULL.
+struct ColumnBound {
+  protocol::Value value;
+  bool inclusive = true;
+  bool operator==(const ColumnBound&) const = default;
+};
+
+// The keys whose first prefix.size() columns equal `prefix` and whose
+// column prefix.size() lies within [lower, upper]. With a bound present, a
+// key whose bounded column is NULL is never in the range (NULL satisfies no
+// comparison). With neither bound, every key with the prefix is.
+// REQUIRES: bounds only when prefix.size() < the key's width.
+struct KeyRange {
+  std::vector<protocol::Value> prefix;
+  std::optional<ColumnBound> lower;
+  std::optional<ColumnBound> upper;
+  bool operator==(const KeyRange&) const = default;
+};
+
+// True when the range can hold no key at all (lower above upper).
+inline bool KeyRangeIsEmpty(const KeyRange& range) {
+  if (!range.lower || !range.upper) return false;
+  auto c = protocol::Compare(range.lower->value, range.upper->value);
+  return c > 0 || (c == 0 && !(range.lower->inclusive && range.upper->inclusive));
+}
+
+// Walks the entries of `tree` (a BPlusTree<Key, V, KeyCompare>) in `range`
+// in ascending key order, calling visit(iterator) for each; a visit that
+// returns false stops the walk. Returns false when stopped by `visit`.
+template <typename Tree, typename Visit>
+bool ScanKeyRange(const Tree& tree, const KeyRange& range, Visit&& visit) {
+  if (KeyRangeIsEmpty(range)) return true;
+  const size_t k = range.prefix.size();
+  Key start = range.prefix;
+  bool after = false;
+  if (range.lower) {
+    start.push_back(range.lower->value);
+    after = !range.lower->inclusive;
+  } else if (range.upper) {
+    start.resize(start.size() + 1);  // a NULL: skip NULLs in the bounded column
+    after = true;
+  }
+  for (auto it = tree.LowerBound(KeyBound{start, after}); it.Valid(); it.Next()) {
+    const Key& key = it.key();
+    if (key.size() < k) return true;
+    for (size_t i = 0; i < k; ++i) {
+      if (protocol::Compare(key[i], range.prefix[i]) != 0) return true;
+    }
+    if (range.upper && k < key.size()) {
+      auto c = protocol::Compare(key[k], range.upper->value);
+      if (c > 0 || (c == 0 && !range.upper->inclusive)) return true;
+    }
+    if (!visit(it)) return false;
+  }
+  return true;
+}
+
+}  // namespace kopf::cerebrum

@@ -1,0 +1,54 @@
+// KopfdProcess: a kopfd child process with a fresh, private data directory,
+// for kopf-slt's spawn mode (one server per .test file).
+//
+// Start() makes a temporary directory, runs
+//   KOPFD --port 0 --data DIR/data --no-sync
+// with stdout and stderr going to DIR/kopfd.out and DIR/kopfd.log, and
+// waits for the "kopfd listening on HOST:PORT" line. --no-sync because a
+// conformance run never needs its writes to survive a crash. The
+// destructor kills the server and removes the directory.
+//
+// Thread-safety: Interrupt() may be called from any thread (it only sends
+// SIGKILL); everything else from the owning thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <sys/types.h>
+
+#include "protocol/status.h"
+
+namespace kopf::slt {
+
+class KopfdProcess {
+ public:
+  // Starts `kopfd_path` and waits up to `startup_timeout` until it listens.
+  // Fails with kIoError (and the tail of the server's log) when it cannot
+  // be started or exits or stays silent.
+  static protocol::Result<std::unique_ptr<KopfdProcess>> Start(
+      const std::string& kopfd_path, std::chrono::milliseconds startup_timeout);
+  ~KopfdProcess();
+  KopfdProcess(const KopfdProcess&) = delete;
+  KopfdProcess& operator=(const KopfdProcess&) = delete;
+
+  uint16_t port() const { return port_; }
+  // Sends SIGKILL without waiting; safe from any thread.
+  void Interrupt() const;
+  // The last lines the server wrote to its log, for error messages.
+  std::string LogTail() const;
+
+ private:
+  KopfdProcess() = default;
+  // Kills the server (if running), reaps it and removes the directory.
+  void Stop();
+
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::filesystem::path dir_;
+};
+
+}  // namespace kopf::slt
