@@ -175,9 +175,8 @@ Status Database::CreateIndex(IndexSchema index, bool if_not_exists) {
   }
   if (index.descending.empty()) index.descending.assign(index.columns.size(), false);
   if (index.descending.size() != index.columns.size()) {
-    return Status::Internal(fmt::format("index \"{}\": {} sort orders for {} columns",
-                                        index.name, index.descending.size(),
-                                        index.columns.size()));
+    return Status::Internal(fmt::format("index \"{}\": {} sort orders for {} columns", index.name,
+                                        index.descending.size(), index.columns.size()));
   }
   KOPF_RETURN_IF_ERROR(table->AddIndex(index));
   std::unique_lock catalog(catalog_mutex_);
@@ -195,8 +194,8 @@ Status Database::DropIndex(std::string_view name, bool if_exists) {
   }
   std::shared_ptr<Table> table = FindTable(index->table);
   if (!table) {
-    return Status::Internal(fmt::format("index \"{}\" belongs to the missing table \"{}\"",
-                                        name, index->table));
+    return Status::Internal(
+        fmt::format("index \"{}\" belongs to the missing table \"{}\"", name, index->table));
   }
   KOPF_RETURN_IF_ERROR(table->RemoveIndex(name));
   std::unique_lock catalog(catalog_mutex_);

@@ -70,8 +70,8 @@ std::string SecondaryIndex::KeyText(std::span<const Value> values) {
 }
 
 Status SecondaryIndex::DuplicateError(std::span<const Value> values) const {
-  return Status::DuplicateKey(fmt::format("duplicate key {} violates unique index \"{}\"",
-                                          KeyText(values), schema_.name));
+  return Status::DuplicateKey(
+      fmt::format("duplicate key {} violates unique index \"{}\"", KeyText(values), schema_.name));
 }
 
 Status SecondaryIndex::BuildFromEntries(std::vector<Key> entries) {
@@ -135,9 +135,8 @@ Status SecondaryIndex::TEST_CheckInvariants() const {
   for (auto it = tree_.Begin(); it.Valid(); it.Next()) {
     size_t shared = prev == nullptr ? 0 : SharedPrefix(*prev, it.key(), w);
     if (schema_.unique && shared == w && !HasNull(std::span(it.key()).first(w))) {
-      return Status::Internal(
-          fmt::format("unique index \"{}\" holds {} twice", schema_.name,
-                      KeyText(std::span(it.key()).first(w))));
+      return Status::Internal(fmt::format("unique index \"{}\" holds {} twice", schema_.name,
+                                          KeyText(std::span(it.key()).first(w))));
     }
     for (size_t l = shared; l < w; ++l) ++distinct[l];
     prev = &it.key();

@@ -50,10 +50,10 @@ namespace kopf::cerebrum {
 // The definition of an index, as CREATE INDEX gives it and indexes.csv
 // keeps it.
 struct IndexSchema {
-  std::string name;                // unique within the database
-  std::string table;               // the indexed table
-  std::vector<size_t> columns;     // column positions in the table, in index order
-  std::vector<bool> descending;    // one per column (empty: all ascending)
+  std::string name;              // unique within the database
+  std::string table;             // the indexed table
+  std::vector<size_t> columns;   // column positions in the table, in index order
+  std::vector<bool> descending;  // one per column (empty: all ascending)
   bool unique = false;
   bool operator==(const IndexSchema&) const = default;
 };

@@ -166,7 +166,7 @@ class Table {
   // refreshed after every change while the exclusive lock is still held.
   std::atomic<uint64_t> row_count_{0};
   mutable std::mutex stats_mutex_;
-  TableStatistics stats_;                   // GUARDED_BY(stats_mutex_)
+  TableStatistics stats_;  // GUARDED_BY(stats_mutex_)
 };
 
 }  // namespace kopf::cerebrum

@@ -99,9 +99,9 @@ Status Table::LoadIndexes() {
       auto index = std::make_unique<SecondaryIndex>(std::move(definition));
       Status built = index->Build(rows_);
       if (!built.ok()) {
-        return Status::Corruption(fmt::format(
-            "{}: {}; remove the index's lines from the file to start without it", path.string(),
-            built.message()));
+        return Status::Corruption(
+            fmt::format("{}: {}; remove the index's lines from the file to start without it",
+                        path.string(), built.message()));
       }
       indexes_.push_back(std::move(index));
     }

@@ -22,9 +22,9 @@ Result<BoundStatement> BindCreateIndex(ast::CreateIndex& stmt, const cerebrum::D
   for (const ast::IndexColumn& column : stmt.columns) {
     auto position = schema.FindColumn(column.column);
     if (!position) {
-      return Status::UndefinedColumn(fmt::format("column \"{}\" of table \"{}\" does not exist",
-                                                 column.column, schema.name),
-                                     column.position);
+      return Status::UndefinedColumn(
+          fmt::format("column \"{}\" of table \"{}\" does not exist", column.column, schema.name),
+          column.position);
     }
     for (size_t existing : out.index.columns) {
       if (existing == *position) {

@@ -35,9 +35,8 @@ void ScanRows(const cerebrum::Table& table, const AccessPath& path, Visit&& visi
     case AccessPath::Kind::kFullScan: full_scan(); return;
     case AccessPath::Kind::kKeyRange:
       for (const cerebrum::KeyRange& range : path.Ranges()) {
-        bool more = cerebrum::ScanKeyRange(rows, range, [&](const cerebrum::RowTree::ConstIterator& it) {
-          return visit(it.key(), it.value());
-        });
+        bool more = cerebrum::ScanKeyRange(
+            rows, range, [&](const auto& it) { return visit(it.key(), it.value()); });
         if (!more) return;
       }
       return;

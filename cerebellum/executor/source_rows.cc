@@ -10,6 +10,8 @@
 #include <functional>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/executor/query_runner.h"
 #include "cerebellum/executor/scan.h"
@@ -23,6 +25,17 @@ using protocol::Type;
 using protocol::Value;
 
 namespace {
+
+// The most values (rows x slots) a join may hold at once. A cross product
+// past it fails with kInvalidValue instead of exhausting memory: 16 Mi
+// values are roughly 1 GiB.
+constexpr size_t kMaxJoinValues = size_t{16} << 20;
+
+Status TooLarge(size_t rows, size_t width) {
+  return Status::InvalidValue(fmt::format(
+      "the join produces more than {} rows of {} columns; add join conditions or LIMIT the tables",
+      rows, width));
+}
 
 // A hash consistent with Compare() equality: 1, 1.0 and TRUE hash alike.
 size_t HashValue(const Value& v) {
@@ -228,6 +241,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
           result.push_back(std::move(out));
         }
         if (!matched) result.push_back(left);  // the right slots stay NULL
+        if (result.size() * q.width > kMaxJoinValues) return TooLarge(result.size(), q.width);
       }
     } else if (!keys.empty()) {
       // Hash join: build on the new table, probe with the joined rows.
@@ -259,6 +273,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
           Row out = merge(left, right[it->second]);
           if (passes(out, false, joined)) result.push_back(std::move(out));
         }
+        if (result.size() * q.width > kMaxJoinValues) return TooLarge(result.size(), q.width);
       }
     } else {
       for (const Row& left : current) {
@@ -267,6 +282,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
           if (passes(out, false, joined)) result.push_back(std::move(out));
         }
         KOPF_RETURN_IF_ERROR(ev.status());
+        if (result.size() * q.width > kMaxJoinValues) return TooLarge(result.size(), q.width);
       }
     }
     KOPF_RETURN_IF_ERROR(ev.status());

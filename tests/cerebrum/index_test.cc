@@ -2,11 +2,13 @@
 // every commit (checked against a brute-force filter), unique indexes,
 // persistence of the definitions, statistics, prefix and range lookups.
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -198,8 +200,11 @@ TEST_SUITE("cerebrum/index") {
         Row row = R(next_id, RandomA(rng), RandomB(rng), RandomC(rng));
         if (op < 5 || live.empty()) {
           // Inserts (in a keyed table, now and then an existing key).
-          if (keyed && !live.empty() && rng() % 20 == 0) row[0] = live[rng() % live.size()][0];
-          else ++next_id;
+          if (keyed && !live.empty() && rng() % 20 == 0) {
+            row[0] = live[rng() % live.size()][0];
+          } else {
+            ++next_id;
+          }
           batch.push_back(Insert(std::move(row)));
           continue;
         }
@@ -254,7 +259,8 @@ TEST_SUITE("cerebrum/index") {
         distinct_ab.insert({it.value()[1], it.value()[2]});
       }
     }
-    CHECK(stats.indexes[1].distinct == std::vector<uint64_t>{distinct_a.size(), distinct_ab.size()});
+    CHECK(stats.indexes[1].distinct ==
+          std::vector<uint64_t>{distinct_a.size(), distinct_ab.size()});
 
     // After reopening, the rebuilt indexes answer the same.
     std::vector<std::pair<KeyRange, std::vector<Key>>> answers;
@@ -373,7 +379,8 @@ TEST_SUITE("cerebrum/index") {
     CHECK(found->unique);
     CHECK(db->IndexesOf("t").size() == 2);
     auto t = db->FindTable("t");
-    CHECK(Lookup(*t, "by a, b", KeyRange{{Int(1)}, {}, {}}) == std::vector<Key>{{Int(2)}, {Int(1)}});
+    CHECK(Lookup(*t, "by a, b", KeyRange{{Int(1)}, {}, {}}) ==
+          std::vector<Key>{{Int(2)}, {Int(1)}});
     // The rebuilt unique index is enforced.
     CHECK(Commit(*t, {Insert(R(3, Int(1), Text("a")))}).code() == ErrorCode::kDuplicateKey);
     // A dropped index stays dropped.
@@ -483,6 +490,38 @@ TEST_SUITE("cerebrum/index") {
     CHECK(stats.row_count == 3);
     CHECK(stats.indexes[0].distinct == std::vector<uint64_t>{2, 2});
     CheckIndexes(*t);
+  }
+
+  TEST_CASE("creating and dropping indexes while other threads write loses no entry") {
+    testing::TempDir tmp;
+    auto db = OpenDb(tmp.path(), /*sync=*/false);
+    REQUIRE(db->CreateTable(TSchema()).ok());
+    auto t = db->FindTable("t");
+    constexpr int kWriters = 3, kCommits = 300;
+    std::vector<std::thread> writers;
+    std::atomic<int> failures{0};
+    for (int w = 0; w < kWriters; ++w) {
+      writers.emplace_back([&, w] {
+        for (int i = 0; i < kCommits; ++i) {
+          int64_t id = w * 100000 + i;
+          std::vector<Change> batch{Insert(R(id, Int(id % 7), Text("v")))};
+          if (i % 3 == 2) batch.push_back(Delete({Int(id - 1)}));
+          if (!Commit(*t, std::move(batch)).ok()) ++failures;
+          (void)t->Statistics();  // what a planner reads, racing the writers
+        }
+      });
+    }
+    for (int round = 0; round < 20; ++round) {
+      REQUIRE(db->CreateIndex(Index("i", {1, 2})).ok());
+      CheckIndexes(*t);
+      REQUIRE(db->DropIndex("i").ok());
+    }
+    REQUIRE(db->CreateIndex(Index("i", {1, 2})).ok());
+    for (auto& w : writers) w.join();
+    CHECK(failures == 0);
+    CheckIndexes(*t);
+    CHECK(t->Statistics().indexes[0].entries == kWriters * (kCommits - kCommits / 3));
+    CHECK(t->Statistics().indexes[0].distinct[0] == 7);
   }
 
   TEST_CASE("a damaged index file stops start-up naming the file and line") {
