@@ -1,5 +1,6 @@
 #include "cerebrum/table.h"
 
+#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
@@ -48,6 +49,20 @@ std::string KeyText(const Key& key) {
     out += key[i].ToString();
   }
   return out + ")";
+}
+
+// The smallest and greatest non-NULL value of the first key column of
+// `tree`, when that column is numeric.
+template <typename Tree>
+std::optional<ValueRange> NumericRange(const Tree& tree, Type type) {
+  if (type != Type::kInteger && type != Type::kDouble) return std::nullopt;
+  const Value kNull;
+  auto first = tree.LowerBound(KeyBound{std::span(&kNull, 1), /*after=*/true});
+  auto last = tree.Last();
+  if (!first.Valid() || !last.Valid() || last.key()[0].is_null()) return std::nullopt;
+  double min = first.key()[0].numeric(), max = last.key()[0].numeric();
+  if (!std::isfinite(min) || !std::isfinite(max)) return std::nullopt;
+  return ValueRange{min, max};
 }
 
 }  // namespace
@@ -284,11 +299,16 @@ void Table::PublishStatistics(bool index_list_changed) {
       stats_.indexes.push_back(std::move(s));
     }
   }
-  // In place: no allocation per commit.
+  // In place: no allocation per commit, a seek or two per tree.
+  if (schema_.has_primary_key()) {
+    stats_.first_key_column = NumericRange(rows_, schema_.columns[schema_.primary_key[0]].type);
+  }
   for (size_t i = 0; i < indexes_.size(); ++i) {
     IndexStatistics& s = stats_.indexes[i];
-    s.entries = indexes_[i]->size();
-    for (size_t c = 0; c < s.distinct.size(); ++c) s.distinct[c] = indexes_[i]->distinct(c + 1);
+    const SecondaryIndex& index = *indexes_[i];
+    s.entries = index.size();
+    for (size_t c = 0; c < s.distinct.size(); ++c) s.distinct[c] = index.distinct(c + 1);
+    s.first_column = NumericRange(index.tree(), schema_.columns[s.schema.columns[0]].type);
   }
 }
 

@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -52,17 +53,27 @@ struct Change {
   protocol::Row row; // kInsert, kUpdate: the full new image
 };
 
+// The range of a numeric column's non-NULL values, for estimating how much
+// of a key range a condition covers. Absent when the column is not numeric,
+// holds no finite value, or (for the primary key) the table is empty.
+struct ValueRange {
+  double min = 0;
+  double max = 0;
+};
+
 // What the planner may know about a table without locking it: a snapshot
 // taken by Statistics(), exact at the moment it was taken.
 struct IndexStatistics {
   IndexSchema schema;
-  uint64_t id = 0;                 // SecondaryIndex::id()
-  uint64_t entries = 0;            // = rows of the table
-  std::vector<uint64_t> distinct;  // distinct[i]: values of the first i+1 columns
+  uint64_t id = 0;                         // SecondaryIndex::id()
+  uint64_t entries = 0;                    // = rows of the table
+  std::vector<uint64_t> distinct;          // distinct[i]: values of the first i+1 columns
+  std::optional<ValueRange> first_column;  // of the first index column
 };
 struct TableStatistics {
   uint64_t row_count = 0;
-  std::vector<IndexStatistics> indexes;  // in creation order
+  std::optional<ValueRange> first_key_column;  // of the first primary key column
+  std::vector<IndexStatistics> indexes;        // in creation order
 };
 
 class Table {

@@ -179,9 +179,14 @@ describeStatement
 //
 // Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL /
 // NOT NULL; comparison; [NOT] LIKE, [NOT] IN, [NOT] BETWEEN; then `arith`:
-// ||; << >> & |; + -; * / %; unary + - ~. (The bitwise operators parse only
-// so that the builder can answer kNotSupported at them.) ANTLR gives earlier alternatives of a left-recursive rule
-// higher precedence, and binary operators associate to the left.
+// ||; << >> & |; + -; * / %; unary + - ~. ANTLR gives earlier alternatives of
+// a left-recursive rule higher precedence, and binary operators associate to
+// the left. The bitwise operators and BLOB literals (x'0A') parse only so
+// that the builder can answer kNotSupported at them.
+//
+// Subqueries: (SELECT ..) as a value, EXISTS (SELECT ..), x IN (SELECT ..),
+// and SQLite's x IN table. A parenthesis followed by SELECT is a subquery;
+// SELECT is reserved, so one token of lookahead tells it from (expr).
 //
 // BETWEEN's bounds and LIKE's pattern are `arith`, as in PostgreSQL, so the
 // AND of `x BETWEEN 1 AND 2 AND y` is never taken as part of a bound.

@@ -153,6 +153,12 @@ struct ColumnDef {
   int32_t position = -1;
 };
 
+// UNIQUE (a, b), or UNIQUE on one column.
+struct UniqueKey {
+  std::vector<std::string> columns;
+  int32_t position = -1;
+};
+
 struct CreateTable {
   std::string table;
   int32_t table_position = -1;
@@ -161,6 +167,8 @@ struct CreateTable {
   // Table-level PRIMARY KEY (a, b); empty when absent.
   std::vector<std::string> primary_key;
   int32_t primary_key_position = -1;
+  // UNIQUE constraints, column- or table-level; each becomes a unique index.
+  std::vector<UniqueKey> unique_keys;
 };
 
 struct DropTable {

@@ -76,6 +76,26 @@ Result<BoundStatement> BindCreateTable(ast::CreateTable& stmt, const cerebrum::D
       schema.columns[*index].not_null = true;
     }
   }
+  // UNIQUE constraints become unique indexes named <table>_<columns>_key.
+  for (const ast::UniqueKey& key : stmt.unique_keys) {
+    cerebrum::IndexSchema index;
+    index.table = schema.name;
+    index.unique = true;
+    index.name = schema.name;
+    for (const std::string& name : key.columns) {
+      auto column = schema.FindColumn(name);
+      if (!column) {
+        return Status::UndefinedColumn(
+            fmt::format("column \"{}\" named in UNIQUE does not exist", name), key.position);
+      }
+      index.columns.push_back(*column);
+      index.descending.push_back(false);
+      index.name += "_" + name;
+    }
+    index.name += "_key";
+    for (int n = 2; db.FindIndex(index.name); ++n) index.name += std::to_string(n);
+    out.unique_indexes.push_back(std::move(index));
+  }
   return BoundStatement(std::move(out));
 }
 

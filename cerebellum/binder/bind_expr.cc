@@ -18,6 +18,9 @@ namespace {
 
 bool IsNumeric(Type t) { return t == Type::kInteger || t == Type::kDouble; }
 bool IsNumericOrNull(Type t) { return IsNumeric(t) || t == Type::kNull; }
+// Arithmetic takes booleans as the integers 0 and 1, as SQLite (which has no
+// booleans) does.
+bool IsArithmetic(Type t) { return IsNumericOrNull(t) || t == Type::kBoolean; }
 bool IsConditionType(Type t) { return t == Type::kBoolean || IsNumericOrNull(t); }
 
 BoundExprPtr Make(BoundExpr::Node node, Type type, int32_t position) {
@@ -67,14 +70,15 @@ Status CannotCompare(Type a, Type b, int32_t position) {
                               position);
 }
 
-// The common type of CASE branches or COALESCE arguments.
+// The common type of CASE branches or COALESCE arguments: numbers widen to
+// DOUBLE; other mixes are reported as TEXT while each value keeps its own
+// type, as in SQLite.
 Result<Type> UnifyTypes(Type acc, Type next, int32_t position) {
+  (void)position;
   if (acc == Type::kNull) return next;
   if (next == Type::kNull || next == acc) return acc;
   if (IsNumeric(acc) && IsNumeric(next)) return Type::kDouble;
-  return Status::TypeMismatch(fmt::format("branches of types {} and {} cannot be mixed",
-                                          protocol::TypeName(acc), protocol::TypeName(next)),
-                              position);
+  return Type::kText;
 }
 
 class Binder {
@@ -153,13 +157,17 @@ class Binder {
               fmt::format("argument of NOT must be BOOLEAN, not {}", protocol::TypeName(t)), pos);
         }
         return Make(bound::Unary{n.op, std::move(operand)}, Type::kBoolean, pos);
-      case ast::UnaryOp::kNegate:
       case ast::UnaryOp::kPlus:
-        if (!IsNumericOrNull(t)) {
+        // Unary plus is the identity on every type, as in SQLite.
+        if (t == Type::kText) return operand;
+        [[fallthrough]];
+      case ast::UnaryOp::kNegate:
+        if (!IsArithmetic(t)) {
           return Status::TypeMismatch(
               fmt::format("unary operator needs a number, not {}", protocol::TypeName(t)), pos);
         }
-        return Make(bound::Unary{n.op, std::move(operand)}, t, pos);
+        return Make(bound::Unary{n.op, std::move(operand)},
+                    t == Type::kBoolean ? Type::kInteger : t, pos);
     }
     return Status::Internal("unknown unary operator");
   }
@@ -175,7 +183,7 @@ class Binder {
       case ast::BinaryOp::kMultiply:
       case ast::BinaryOp::kDivide:
       case ast::BinaryOp::kModulo:
-        if (!IsNumericOrNull(l) || !IsNumericOrNull(r)) {
+        if (!IsArithmetic(l) || !IsArithmetic(r)) {
           return Status::TypeMismatch(
               fmt::format("operator {} needs numbers, not {} and {}", OpText(n.op),
                           protocol::TypeName(l), protocol::TypeName(r)),
@@ -183,7 +191,7 @@ class Binder {
         }
         if (l == Type::kDouble || r == Type::kDouble) {
           result = Type::kDouble;
-        } else if (l == Type::kInteger || r == Type::kInteger) {
+        } else if (l != Type::kNull || r != Type::kNull) {
           result = Type::kInteger;
         } else {
           result = Type::kNull;
@@ -432,8 +440,9 @@ class Binder {
       }
       agg.arg = std::move(arg).value();
       Type t = agg.arg->type;
+      // Text is read as a number (its numeric prefix, else 0), as in SQLite.
       auto numeric_arg = [&]() -> Status {
-        if (!IsNumericOrNull(t) && t != Type::kBoolean) {
+        if (!IsNumericOrNull(t) && t != Type::kBoolean && t != Type::kText) {
           return Status::TypeMismatch(
               fmt::format("{}() needs a number, not {}", n.name, protocol::TypeName(t)),
               n.args[0]->position);
@@ -446,7 +455,7 @@ class Binder {
       } else if (n.name == "sum") {
         KOPF_RETURN_IF_ERROR(numeric_arg());
         agg.function = F::kSum;
-        agg.type = t == Type::kDouble ? Type::kDouble : Type::kInteger;
+        agg.type = (t == Type::kDouble || t == Type::kText) ? Type::kDouble : Type::kInteger;
       } else if (n.name == "total") {
         KOPF_RETURN_IF_ERROR(numeric_arg());
         agg.function = F::kTotal;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "cerebellum/binder/bind_expr.h"
@@ -26,14 +28,17 @@ Result<BoundStatement> BindUpdate(ast::Update& stmt, const cerebrum::Database& d
                                                  a.column, schema.name),
                                      a.position);
     }
-    if (assigned[*index]) {
-      return Status::DuplicateColumn(
-          fmt::format("multiple assignments to the same column \"{}\"", a.column), a.position);
-    }
     assigned[*index] = true;
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr value, BindExpr(*a.value, context));
     KOPF_ASSIGN_OR_RETURN(value,
                           CoerceToColumn(std::move(value), schema.columns[*index], a.value->position));
+    // A column assigned twice takes the rightmost value, as in SQLite.
+    auto earlier = std::find_if(out.assignments.begin(), out.assignments.end(),
+                                [&](const auto& p) { return p.first == *index; });
+    if (earlier != out.assignments.end()) {
+      earlier->second = std::move(value);
+      continue;
+    }
     out.assignments.emplace_back(*index, std::move(value));
   }
   if (stmt.where) {

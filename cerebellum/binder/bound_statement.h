@@ -30,6 +30,7 @@ namespace kopf::cerebellum {
 struct BoundCreateTable {
   cerebrum::TableSchema schema;
   bool if_not_exists = false;
+  std::vector<cerebrum::IndexSchema> unique_indexes;  // from UNIQUE constraints
 };
 
 struct BoundDropTable {

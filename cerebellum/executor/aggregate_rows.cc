@@ -13,6 +13,7 @@
 // group, even over no rows. The extended row of a group is a representative
 // source row (the last one, or the one holding the value of a lone min() or
 // max(), as SQLite does for bare columns) followed by the aggregate values.
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -101,7 +102,12 @@ Result<std::vector<Row>> AggregateRows(const BoundSelect& q, std::vector<Row> ro
         case F::kSum:
         case F::kTotal:
         case F::kAvg:
-          if (v.type() == Type::kDouble) {
+          if (v.type() == Type::kText) {
+            // SQLite reads text as its numeric prefix (0 when none); the sum
+            // is then a DOUBLE.
+            acc.all_integers = false;
+            acc.double_sum += std::strtod(v.as_text().c_str(), nullptr);
+          } else if (v.type() == Type::kDouble) {
             acc.all_integers = false;
             acc.double_sum += v.as_double();
           } else {

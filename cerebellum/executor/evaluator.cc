@@ -181,6 +181,13 @@ Value Evaluator::Arithmetic(ast::BinaryOp op, const Value& a, const Value& b,
   }
 }
 
+Value Evaluator::Widen(const Value& v, Type type) {
+  if (type == Type::kDouble && v.type() == Type::kInteger) {
+    return Value::Double(static_cast<double>(v.as_integer()));
+  }
+  return v;
+}
+
 Value Evaluator::CastTo(const Value& v, Type type) {
   if (v.is_null() || v.type() == type) return v;
   switch (type) {
@@ -238,9 +245,11 @@ Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
       if (v.is_null()) return v;
       switch (n.op) {
         case ast::UnaryOp::kNot: return Value::Boolean(!*Truth(v));
-        case ast::UnaryOp::kPlus: return v;
+        case ast::UnaryOp::kPlus:
+          return v.type() == Type::kBoolean ? Value::Integer(v.as_boolean()) : v;
         case ast::UnaryOp::kNegate:
           if (v.type() == Type::kDouble) return Value::Double(-v.as_double());
+          if (v.type() == Type::kBoolean) return Value::Integer(-int64_t{v.as_boolean()});
           if (v.as_integer() == INT64_MIN) {
             return ev.Fail(Status::InvalidValue("integer out of range", expr.position));
           }
@@ -336,9 +345,9 @@ Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
         bool hit = n.operand ? (!subject.is_null() && !w.is_null() &&
                                 protocol::Compare(subject, w) == 0)
                              : Truth(w).value_or(false);
-        if (hit) return ev.CastTo(ev.Evaluate(*then, row), expr.type);
+        if (hit) return ev.Widen(ev.Evaluate(*then, row), expr.type);
       }
-      if (n.else_result) return ev.CastTo(ev.Evaluate(*n.else_result, row), expr.type);
+      if (n.else_result) return ev.Widen(ev.Evaluate(*n.else_result, row), expr.type);
       return Value();
     }
     Value operator()(const bound::Cast& n) {
@@ -356,7 +365,7 @@ Value Evaluator::CallFunction(const bound::Function& fn, const BoundExpr& expr, 
   if (fn.function == ScalarFunction::kCoalesce || fn.function == ScalarFunction::kIfNull) {
     for (const auto& a : fn.args) {
       Value v = Evaluate(*a, row);
-      if (!v.is_null()) return CastTo(v, expr.type);
+      if (!v.is_null()) return Widen(v, expr.type);
     }
     return Value();
   }

@@ -37,6 +37,8 @@ class Evaluator {
   protocol::Value Arithmetic(ast::BinaryOp op, const protocol::Value& a,
                              const protocol::Value& b, const BoundExpr& expr);
   protocol::Value CastTo(const protocol::Value& v, protocol::Type type);
+  // INTEGER to DOUBLE where the static type is DOUBLE; anything else as is.
+  protocol::Value Widen(const protocol::Value& v, protocol::Type type);
   protocol::Value CallFunction(const bound::Function& fn, const BoundExpr& expr,
                                const protocol::Row& row);
   protocol::Value OuterColumn(const bound::Column& column);

@@ -13,8 +13,19 @@ Result<StatementResult> ExecuteCreateTable(BoundCreateTable& s, cerebrum::Databa
   protocol::Status status = db.CreateTable(s.schema);
   // IF NOT EXISTS is checked again here: another client may have created
   // the table since binding.
-  if (!status.ok() && !(s.if_not_exists && status.code() == ErrorCode::kDuplicateTable)) {
+  if (!status.ok()) {
+    if (s.if_not_exists && status.code() == ErrorCode::kDuplicateTable) return result;
     return status;
+  }
+  // UNIQUE constraints. The table is new and empty, so these cannot fail on
+  // data; if one fails anyway (disk), the table goes too rather than stay
+  // without its constraint.
+  for (const cerebrum::IndexSchema& index : s.unique_indexes) {
+    protocol::Status created = db.CreateIndex(index);
+    if (!created.ok()) {
+      (void)db.DropTable(s.schema.name);
+      return created;
+    }
   }
   return result;
 }

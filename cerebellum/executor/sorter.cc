@@ -5,8 +5,8 @@
 //      NULL) in every row, or DOUBLE (or NULL) in every row: LSD radix sort
 //      on that key, then a comparison sort of each run of equal first keys
 //      on the remaining keys.
-//   3. Otherwise a comparison sort: binary insertion sort up to
-//      kInsertionSortMaxRows rows, a merge sort above.
+//   3. Otherwise a comparison sort: insertion sort up to
+//      kInsertionSortMaxRows rows, a top-down merge sort above.
 //
 // All of them work on small (key pointer, index) items, never on the rows,
 // and all are stable. The thresholds come from benchmarks/sort_bench.cc.
@@ -22,7 +22,6 @@
 #include <cassert>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 namespace kopf::cerebellum {
 
@@ -32,19 +31,36 @@ using protocol::Value;
 
 namespace {
 
-// Measured with sort_bench (random data, 1 INTEGER / INTEGER+TEXT / TEXT
-// keys; see the report in sort_bench.cc for the figures):
-// - Binary insertion sort beats the merge sort (and std::stable_sort) only
-//   on tiny inputs: TODO thresholds.
-constexpr size_t kInsertionSortMaxRows = 32;
-// - The merge sort first sorts runs of this many rows by insertion.
-constexpr size_t kMergeRunRows = 32;
-// - Radix sort on an INTEGER first key beats every comparison sort from
-//   TODO rows on.
-constexpr size_t kRadixSortMinRows = 1000;
-// - TopK uses the bounded heap while k <= n / kTopKFullSortRatio; above, a
-//   full sort and truncation is faster.
-constexpr size_t kTopKFullSortRatio = 1;
+// The thresholds, from benchmarks/sort_bench.cc: CPU time, best of 3, on
+// random data with one INTEGER key, INTEGER+TEXT keys, one TEXT key or one
+// DOUBLE key, on a shared 2-core machine (so +-10% is noise).
+//
+// Insertion sort ties every other sort at 8 rows (0.11-0.13 us) and loses
+// from 16 on (TEXT at 16: 0.52 us against 0.39 for the merge sort), so it
+// only handles up to 8 rows, alone or as the merge sort's leaves.
+constexpr size_t kInsertionSortMaxRows = 8;
+constexpr size_t kMergeRunRows = 8;
+// The merge sort ties std::stable_sort from 16 to 10,000 rows (TEXT at 1,000:
+// 60.7 against 59.0 us; at 10,000: 1.58 against 1.57 ms) and beats it above,
+// being top-down (TEXT at 1e6: 0.59 s against 0.85 s; INTEGER+TEXT at 1e5:
+// 28.5 against 32.2 ms). std::sort (made stable by an index tie-break) is
+// never clearly faster than either.
+//
+// Radix sort loses below about 128 rows (INTEGER at 100: 2.38 against 2.17 us
+// for std::stable_sort) and wins on all three radix-friendly sets from 192
+// rows (INTEGER 3.6 against 4.8 us, INTEGER+TEXT 6.2 against 6.6, DOUBLE 4.0
+// against 7.8), by 2.3x at 1,000 and 4x to 6x from 10,000 rows (INTEGER at
+// 1e6: 46 ms against 291 ms for the merge sort and 380 ms for std::sort).
+// The design's 10,000-row threshold would give up a 4x win in between.
+constexpr size_t kRadixSortMinRows = 192;
+// TopKOrder keeps a bounded heap while k is small next to n, and otherwise
+// sorts everything and cuts. At 1e6 rows the heap beats a radix full sort
+// (36 ms) up to k = 10,000 (24 ms) but not at 30,000 (40 ms), and beats a
+// merge full sort of TEXT (500 ms) up to k = 100,000 (286 ms) but not at
+// 250,000. So: the heap while k <= n / 64 whatever the key, never when
+// k > n / 8, and in between only when the first key is not radix-sortable.
+constexpr size_t kTopKHeapRatioRadix = 64;
+constexpr size_t kTopKHeapRatioComparison = 8;
 
 // One row to sort: its key values and its input position.
 struct Item {
@@ -103,55 +119,49 @@ class KeyCompare {
 
 // ---- Comparison sorts -----------------------------------------------------
 
-// Binary insertion sort: O(n log n) comparisons (the expensive part here)
-// and O(n^2) moves of 16-byte items. Inserting after equal items keeps it
-// stable.
+// Insertion sort: shifts each item left past the items greater than it, so
+// equal items keep their order.
 void InsertionSort(std::span<Item> items, const KeyCompare& cmp) {
   for (size_t i = 1; i < items.size(); ++i) {
-    Item x = items[i];
-    if (!cmp.Less(x, items[i - 1])) continue;  // already in place
-    auto pos = std::upper_bound(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(i), x,
-                                [&](const Item& a, const Item& b) { return cmp.Less(a, b); });
-    std::move_backward(pos, items.begin() + static_cast<std::ptrdiff_t>(i),
-                       items.begin() + static_cast<std::ptrdiff_t>(i + 1));
-    *pos = x;
+    const Item x = items[i];
+    size_t j = i;
+    for (; j > 0 && cmp.Less(x, items[j - 1]); --j) items[j] = items[j - 1];
+    items[j] = x;
   }
 }
 
-// Merges the sorted [a, a_end) and [b, b_end) into out; takes from the left
-// on ties, which keeps the sort stable.
-void Merge(const Item* a, const Item* a_end, const Item* b, const Item* b_end, Item* out,
-           const KeyCompare& cmp) {
-  while (a != a_end && b != b_end) *out++ = cmp.Less(*b, *a) ? *b++ : *a++;
-  out = std::copy(a, a_end, out);
-  std::copy(b, b_end, out);
+// Sorts items[0, n) stably: top-down, so that the rows under comparison in
+// the lower levels fit in the cache (a bottom-up pass sweeps every row's
+// keys each time, and measured 30% slower than std::stable_sort at 1e5
+// rows). Runs of up to kMergeRunRows rows are sorted by insertion. Only the
+// left half moves out to `buffer` (n / 2 items) and is merged back.
+void MergeSortRange(Item* items, size_t n, Item* buffer, const KeyCompare& cmp) {
+  if (n <= kMergeRunRows) {
+    InsertionSort(std::span<Item>(items, n), cmp);
+    return;
+  }
+  const size_t half = n / 2;
+  MergeSortRange(items, half, buffer, cmp);
+  MergeSortRange(items + half, n - half, buffer, cmp);
+  if (!cmp.Less(items[half], items[half - 1])) return;  // already in order
+  std::copy(items, items + half, buffer);
+  const Item* left = buffer;
+  const Item* left_end = buffer + half;
+  Item* right = items + half;
+  Item* const right_end = items + n;
+  Item* out = items;
+  // `out` never passes `right`; taking from the left on ties keeps the sort
+  // stable. What is left of the right half is already in place.
+  while (left != left_end && right != right_end) {
+    *out++ = cmp.Less(*right, *left) ? *right++ : *left++;
+  }
+  std::copy(left, left_end, out);
 }
 
-// Bottom-up merge sort: insertion-sorted runs of kMergeRunRows, then passes
-// that merge pairs of runs back and forth between `items` and `buffer`
-// (which the caller reuses across calls).
+// Merge sort with a buffer the caller reuses across calls.
 void MergeSort(std::span<Item> items, std::vector<Item>& buffer, const KeyCompare& cmp) {
-  const size_t n = items.size();
-  for (size_t lo = 0; lo < n; lo += kMergeRunRows) {
-    InsertionSort(items.subspan(lo, std::min(kMergeRunRows, n - lo)), cmp);
-  }
-  if (n <= kMergeRunRows) return;
-  if (buffer.size() < n) buffer.resize(n);
-  Item* src = items.data();
-  Item* dst = buffer.data();
-  for (size_t width = kMergeRunRows; width < n; width *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * width) {
-      size_t mid = std::min(lo + width, n), hi = std::min(lo + 2 * width, n);
-      if (mid == hi || !cmp.Less(src[mid], src[mid - 1])) {
-        // One run, or two already in order (common on presorted input).
-        std::copy(src + lo, src + hi, dst + lo);
-      } else {
-        Merge(src + lo, src + mid, src + mid, src + hi, dst + lo, cmp);
-      }
-    }
-    std::swap(src, dst);
-  }
-  if (src != items.data()) std::copy(src, src + n, items.data());
+  if (buffer.size() < items.size() / 2) buffer.resize(items.size() / 2);
+  MergeSortRange(items.data(), items.size(), buffer.data(), cmp);
 }
 
 void ComparisonSort(SortAlgorithm algorithm, std::span<Item> items, std::vector<Item>& buffer,
@@ -166,8 +176,12 @@ void ComparisonSort(SortAlgorithm algorithm, std::span<Item> items, std::vector<
         MergeSort(items, buffer, cmp);
       }
       return;
-    case SortAlgorithm::kInsertion: InsertionSort(items, cmp); return;
-    case SortAlgorithm::kMerge: MergeSort(items, buffer, cmp); return;
+    case SortAlgorithm::kInsertion:
+      InsertionSort(items, cmp);
+      return;
+    case SortAlgorithm::kMerge:
+      MergeSort(items, buffer, cmp);
+      return;
     case SortAlgorithm::kStdSort:
       std::sort(items.begin(), items.end(),
                 [&](const Item& a, const Item& b) { return cmp.Before(a, b); });
@@ -252,8 +266,7 @@ void RadixSort(std::vector<KeyedIndex>& items) {
   if (src != items.data()) std::copy(src, src + n, items.data());
 }
 
-std::vector<size_t> RadixSortedOrder(RadixKind kind, SortAlgorithm run_algorithm,
-                                     std::span<const Row* const> key_rows,
+std::vector<size_t> RadixSortedOrder(RadixKind kind, std::span<const Row* const> key_rows,
                                      std::span<const SortKey> keys) {
   // 1. Split off the NULL first keys (kept in input order) and map the rest
   //    to their unsigned images, inverted for DESC.
@@ -267,8 +280,8 @@ std::vector<size_t> RadixSortedOrder(RadixKind kind, SortAlgorithm run_algorithm
       nulls.push_back(i);
       continue;
     }
-    uint64_t image = kind == RadixKind::kInteger ? RadixImage(v.as_integer())
-                                                 : RadixImage(v.as_double());
+    uint64_t image =
+        kind == RadixKind::kInteger ? RadixImage(v.as_integer()) : RadixImage(v.as_double());
     keyed.push_back({first.descending ? ~image : image, i});
   }
   // 2. Radix sort the images.
@@ -291,7 +304,7 @@ std::vector<size_t> RadixSortedOrder(RadixKind kind, SortAlgorithm run_algorithm
       size_t i = index_of(*it);
       run.push_back(Item{key_rows[i]->data(), i});
     }
-    ComparisonSort(run_algorithm, run, buffer, rest);
+    ComparisonSort(SortAlgorithm::kAuto, run, buffer, rest);
     for (const Item& item : run) order.push_back(item.index);
   };
   auto null_index = [](size_t i) { return i; };
@@ -342,7 +355,7 @@ std::vector<size_t> SortedOrderWith(SortAlgorithm algorithm, std::span<const Row
                          (algorithm == SortAlgorithm::kAuto && n >= kRadixSortMinRows);
   if (try_radix) {
     if (RadixKind kind = RadixKindOf(key_rows); kind != RadixKind::kNone) {
-      return RadixSortedOrder(kind, SortAlgorithm::kAuto, key_rows, keys);
+      return RadixSortedOrder(kind, key_rows, keys);
     }
   }
   std::vector<Item> items = MakeItems(key_rows, keys.size());
@@ -358,11 +371,16 @@ std::vector<size_t> SortedOrder(std::span<const Row* const> key_rows,
   return SortedOrderWith(SortAlgorithm::kAuto, key_rows, keys);
 }
 
-std::vector<size_t> TopKOrder(std::span<const Row* const> key_rows,
-                              std::span<const SortKey> keys, size_t k) {
+std::vector<size_t> TopKOrder(std::span<const Row* const> key_rows, std::span<const SortKey> keys,
+                              size_t k) {
   const size_t n = key_rows.size();
   if (k == 0) return {};
-  if (k >= n || k > n / kTopKFullSortRatio || keys.empty()) {
+  // The radix check reads every row, so it runs only when its answer counts.
+  bool use_heap = k < n && !keys.empty() && k <= n / kTopKHeapRatioComparison;
+  if (use_heap && k > n / kTopKHeapRatioRadix) {
+    use_heap = n < kRadixSortMinRows || RadixKindOf(key_rows) == RadixKind::kNone;
+  }
+  if (!use_heap) {
     std::vector<size_t> order = SortedOrder(key_rows, keys);
     order.resize(std::min(k, n));
     return order;

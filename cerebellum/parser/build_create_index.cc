@@ -8,8 +8,7 @@
 
 namespace kopf::cerebellum::parser {
 
-protocol::Result<ast::CreateIndex> Builder::BuildCreateIndex(
-    P::CreateIndexStatementContext* ctx) {
+protocol::Result<ast::CreateIndex> Builder::BuildCreateIndex(P::CreateIndexStatementContext* ctx) {
   ast::CreateIndex create;
   create.name = Identifier(ctx->name);
   create.name_position = Position(ctx->name);

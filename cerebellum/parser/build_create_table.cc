@@ -2,7 +2,8 @@
 //
 // Checked here, because they are about how the statement is written:
 // at most one PRIMARY KEY (column- or table-level), no NULL next to NOT NULL,
-// at most one DEFAULT per column. UNIQUE parses but is kNotSupported.
+// at most one DEFAULT per column. UNIQUE, on a column or a list of them,
+// becomes an entry of unique_keys.
 // Left to the binder: duplicate column names, key columns that do not exist,
 // the DEFAULT's type, and that key columns are implicitly NOT NULL.
 #include <string>
@@ -25,10 +26,6 @@ using P = kopf_generated::KopfParser;
 Status MultiplePrimaryKeys(const Builder& b, const antlr4::Token* at, const std::string& table) {
   return b.ErrorAt(ErrorCode::kSyntaxError, at,
                    fmt::format("multiple primary keys for table \"{}\" are not allowed", table));
-}
-
-Status UniqueNotSupported(const Builder& b, const antlr4::Token* at) {
-  return b.ErrorAt(ErrorCode::kNotSupported, at, "UNIQUE constraints are not supported yet");
 }
 
 }  // namespace
@@ -75,7 +72,8 @@ Result<ast::CreateTable> Builder::BuildCreateTable(P::CreateTableStatementContex
             break;
           }
           default:  // K_UNIQUE
-            return UniqueNotSupported(*this, at);
+            create.unique_keys.push_back({{column.name}, Position(at)});
+            break;
         }
         if (null_seen != nullptr && not_null_seen != nullptr) {
           return ErrorAt(
@@ -89,8 +87,15 @@ Result<ast::CreateTable> Builder::BuildCreateTable(P::CreateTableStatementContex
 
     P::TableConstraintContext* constraint = element->tableConstraint();
     const antlr4::Token* at = constraint->getStart();
+    if (auto* unique = dynamic_cast<P::TableUniqueContext*>(constraint)) {
+      ast::UniqueKey key;
+      key.position = Position(at);
+      for (P::IdentifierContext* column : unique->columns) key.columns.push_back(Identifier(column));
+      create.unique_keys.push_back(std::move(key));
+      continue;
+    }
     auto* key = dynamic_cast<P::TablePrimaryKeyContext*>(constraint);
-    if (key == nullptr) return UniqueNotSupported(*this, at);
+    if (key == nullptr) return Status::Internal("parser: unknown table constraint");
     if (has_primary_key) return MultiplePrimaryKeys(*this, at, create.table);
     has_primary_key = true;
     create.primary_key_position = Position(at);

@@ -142,8 +142,8 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
     ast::ExprPtr operand = Sub(ctx->operand);
     if (!operand) return {};
     ast::SelectPtr query = Subquery(ctx->query);
-    return Return(ctx, ast::InSubquery{std::move(operand), std::move(query),
-                                       ctx->negated != nullptr});
+    return Return(ctx,
+                  ast::InSubquery{std::move(operand), std::move(query), ctx->negated != nullptr});
   }
 
   antlrcpp::Any visitInTableExpr(P::InTableExprContext* ctx) override {
@@ -159,8 +159,8 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
     from.table.table = b_.Identifier(ctx->table);
     from.table.position = query->position;
     query->from.push_back(std::move(from));
-    return Return(ctx, ast::InSubquery{std::move(operand), std::move(query),
-                                       ctx->negated != nullptr});
+    return Return(ctx,
+                  ast::InSubquery{std::move(operand), std::move(query), ctx->negated != nullptr});
   }
 
   antlrcpp::Any visitLikeExpr(P::LikeExprContext* ctx) override {

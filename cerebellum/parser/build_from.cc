@@ -37,15 +37,17 @@ ast::ExprPtr And(ast::ExprPtr a, ast::ExprPtr b) {
 }  // namespace
 
 // Appends `ref` to `items`, joined to everything before it by `join` on
-// `on` (null for kCross). A parenthesised join (a ⋈ b ⋈ ..) is spliced in
-// flat, which is exact when it is joined by a cross or inner join: its own
-// ON conditions see only its own tables, so
-//   L × (a ⋈c b) = (L × a) ⋈c b  and  L ⋈d (a ⋈c b) = (L × a) ⋈(c AND d) b,
-// the latter also when an earlier join inside is a LEFT one, as long as the
-// last one is not. The other shapes are kNotSupported.
-protocol::Status Builder::AppendFromItem(std::vector<ast::FromItem>& items,
-                                         P::TableRefContext* ref, ast::JoinKind join,
-                                         ast::ExprPtr on) {
+// `on` (null for kCross). A parenthesised join is spliced in flat. That is
+// exact when the group is joined by a cross or inner join, because the ON
+// conditions inside the group see only the group's own tables:
+//   L, (a JOIN b ON c)         = L, a JOIN b ON c
+//   L JOIN (a JOIN b ON c) ON d = L, a JOIN b ON c AND d
+// The second also holds when an earlier join inside the group is a LEFT
+// JOIN, as long as the group's last one is not (d must filter the finished
+// group, and on an inner join it does). A group on the right of a LEFT JOIN
+// cannot be flattened and is kNotSupported.
+protocol::Status Builder::AppendFromItem(std::vector<ast::FromItem>& items, P::TableRefContext* ref,
+                                         ast::JoinKind join, ast::ExprPtr on) {
   if (auto* named = dynamic_cast<P::NamedTableContext*>(ref)) {
     ast::FromItem item;
     item.table.table = Identifier(named->table);

@@ -58,12 +58,9 @@ class Builder {
   // One SELECT of a compound, without ORDER BY or LIMIT (build_select.cc).
   protocol::Result<ast::Select> BuildSelectCore(P::SelectCoreContext* ctx);
   // The FROM list (build_from.cc). Fails with kNotSupported, at the
-  // offending token, for NATURAL JOIN, JOIN ... USING and FROM (SELECT ...).
+  // offending token, for NATURAL JOIN, JOIN ... USING, FROM (SELECT ...) and
+  // a parenthesised join that cannot be flattened.
   protocol::Result<std::vector<ast::FromItem>> BuildFrom(P::FromClauseContext* ctx);
-  // Appends one table of the FROM list, or the flattened items of a
-  // parenthesised join, joined to the items before it (build_from.cc).
-  protocol::Status AppendFromItem(std::vector<ast::FromItem>& items, P::TableRefContext* ref,
-                                  ast::JoinKind join, ast::ExprPtr on);
 
   // Fails with kSyntaxError past kMaxExpressionDepth, kInvalidValue for a
   // numeric literal out of DOUBLE's range.
@@ -92,6 +89,11 @@ class Builder {
   int& expression_depth() { return expression_depth_; }
 
  private:
+  // Appends one table of the FROM list, or the flattened items of a
+  // parenthesised join, joined to the items before it (build_from.cc).
+  protocol::Status AppendFromItem(std::vector<ast::FromItem>& items, P::TableRefContext* ref,
+                                  ast::JoinKind join, ast::ExprPtr on);
+
   const SourceText& text_;
   int expression_depth_ = 0;
 };

@@ -313,7 +313,30 @@ struct KeyInfo {
   bool is_primary = false;
   bool unique = false;
   const cerebrum::IndexStatistics* stats = nullptr;  // indexes only
+  std::optional<cerebrum::ValueRange> first_range;   // of the first key column
+  bool first_is_integer = false;
 };
+
+// The share of a numeric first key column's values between the path's
+// bounds, assuming them spread evenly between the column's least and
+// greatest value. Nothing when that cannot be judged.
+std::optional<double> RangeFraction(const AccessPath& path, const KeyInfo& key) {
+  if (!path.prefix.empty() || !key.first_range || (!path.lower && !path.upper)) return std::nullopt;
+  auto numeric = [](const Value& v) {
+    return v.type() == Type::kInteger || v.type() == Type::kDouble;
+  };
+  if ((path.lower && !numeric(*path.lower)) || (path.upper && !numeric(*path.upper))) {
+    return std::nullopt;
+  }
+  const double min = key.first_range->min, max = key.first_range->max;
+  double lo = path.lower ? std::max(path.lower->numeric(), min) : min;
+  double hi = path.upper ? std::min(path.upper->numeric(), max) : max;
+  if (!(hi >= lo)) return 0.0;  // also NaN bounds
+  // Integers: both ends count (a BETWEEN 5 AND 5 holds one value).
+  double extra = key.first_is_integer ? 1.0 : 0.0;
+  if (max - min + extra <= 0) return 1.0;
+  return std::clamp((hi - lo + extra) / (max - min + extra), 0.0, 1.0);
+}
 
 // The path over `key` the terms allow, or nothing when they fix no column.
 std::optional<AccessPath> PathOver(const KeyInfo& key, const Terms& terms, uint64_t rows,
@@ -348,13 +371,15 @@ std::optional<AccessPath> PathOver(const KeyInfo& key, const Terms& terms, uint6
   const size_t fixed = path.prefix.size() + (path.in_values.empty() ? 0 : 1);
   const double points = path.in_values.empty() ? 1.0 : static_cast<double>(path.in_values.size());
   double bound_factor = 1.0;
-  if (path.lower && path.upper) {
+  if (auto fraction = RangeFraction(path, key)) {
+    bound_factor = *fraction;
+  } else if (path.lower && path.upper) {
     bound_factor = kTwoBoundSelectivity;
   } else if (path.lower || path.upper) {
     bound_factor = kOneBoundSelectivity;
   }
-  const bool one_per_point = (key.is_primary || key.unique) && fixed == key.columns.size() &&
-                             !null_in_prefix;
+  const bool one_per_point =
+      (key.is_primary || key.unique) && fixed == key.columns.size() && !null_in_prefix;
   auto estimate = [&](double n, bool trust_stats) {
     if (one_per_point) return std::min(points, n);
     double selectivity = 1.0;
@@ -415,13 +440,24 @@ AccessPath Choose(const cerebrum::TableSchema& schema, const cerebrum::TableStat
       best = std::move(*candidate);
     }
   };
+  auto is_integer = [&](size_t column) { return schema.columns[column].type == Type::kInteger; };
   if (schema.has_primary_key()) {
-    KeyInfo key{schema.primary_key, /*is_primary=*/true, /*unique=*/true, nullptr};
+    KeyInfo key;
+    key.columns = schema.primary_key;
+    key.is_primary = true;
+    key.unique = true;
+    if (have_stats) key.first_range = stats->first_key_column;
+    key.first_is_integer = is_integer(schema.primary_key[0]);
     consider(PathOver(key, terms, rows, have_stats), key.columns);
   }
   if (have_stats) {
     for (const cerebrum::IndexStatistics& index : stats->indexes) {
-      KeyInfo key{index.schema.columns, /*is_primary=*/false, index.schema.unique, &index};
+      KeyInfo key;
+      key.columns = index.schema.columns;
+      key.unique = index.schema.unique;
+      key.stats = &index;
+      key.first_range = index.first_column;
+      key.first_is_integer = is_integer(index.schema.columns[0]);
       auto candidate = PathOver(key, terms, rows, have_stats);
       if (candidate) {
         candidate->index = index.schema.name;

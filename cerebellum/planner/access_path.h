@@ -18,8 +18,10 @@
 // NULL). See Ranges().
 //
 // Choosing: every candidate gets an estimated row count from the table's
-// statistics (row count; per index the distinct values of each prefix) and
-// a cost (a seek per range, a unit per row read, two per row reached
+// statistics (row count; per index the distinct values of each prefix; the
+// least and greatest value of a numeric first key column, so a range on it
+// is estimated by interpolation; System R's default selectivities for what
+// the statistics do not cover) and a cost (a seek per range, a unit per row read, two per row reached
 // through an index, which needs a second lookup). The cheapest wins, ties
 // going to the primary key, then a unique index, then any index, then the
 // full scan. Without statistics (the TableSchema overload) the table is

@@ -356,13 +356,13 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(ParseError("CREATE TABLE t (a)").position() == 17);
   }
 
-  TEST_CASE("answers UNIQUE with kNotSupported at its position") {
-    auto s = ParseError("CREATE TABLE t (a INT UNIQUE)");
-    CHECK(s.code() == ErrorCode::kNotSupported);
-    CHECK(s.position() == 22);
-    s = ParseError("CREATE TABLE t (a INT, UNIQUE (a))");
-    CHECK(s.code() == ErrorCode::kNotSupported);
-    CHECK(s.position() == 23);
+  TEST_CASE("parses column and table UNIQUE constraints into unique keys") {
+    auto create = ParseAs<ast::CreateTable>("CREATE TABLE t (a INT UNIQUE, b INT, UNIQUE (a, B))");
+    REQUIRE(create.unique_keys.size() == 2);
+    CHECK(create.unique_keys[0].columns == std::vector<std::string>{"a"});
+    CHECK(create.unique_keys[0].position == 22);
+    CHECK(create.unique_keys[1].columns == std::vector<std::string>{"a", "b"});
+    CHECK(create.unique_keys[1].position == 37);
   }
 
   TEST_CASE("parses DROP TABLE") {
@@ -505,8 +505,8 @@ TEST_SUITE("cerebellum/parser") {
         {"d", "", 64, ast::JoinKind::kLeft, "(= d.k 1)", 69},
         {"e", "", 88, ast::JoinKind::kCross, "null", -1},
         {"f", "", 101, ast::JoinKind::kInner, "true", 106},
-        {"g", "", 121, ast::JoinKind::kLeft, "true", 111},  // no ON: joins on TRUE
-        {"h", "", 128, ast::JoinKind::kCross, "null", -1},  // JOIN without ON
+        {"g", "", 121, ast::JoinKind::kLeft, "true", 111},        // no ON: joins on TRUE
+        {"h", "", 128, ast::JoinKind::kCross, "null", -1},        // JOIN without ON
         {"i", "", 141, ast::JoinKind::kInner, "(> i.v 0)", 146},  // CROSS JOIN with ON
     };
     for (size_t i = 0; i < std::size(expected); ++i) {
@@ -539,9 +539,9 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(select.from[1].table.position == 39);
 
     // ON of the inner join and of the join to the group end up on its last table.
-    select = ParseAs<ast::Select>("SELECT 1 FROM a JOIN (b JOIN c ON b.x = c.x) ON a.y = c.y, ((d))");
-    CHECK(SelectSexp(select) ==
-          "(SELECT 1 FROM a, b JOIN c ON (AND (= b.x c.x) (= a.y c.y)), d)");
+    select =
+        ParseAs<ast::Select>("SELECT 1 FROM a JOIN (b JOIN c ON b.x = c.x) ON a.y = c.y, ((d))");
+    CHECK(SelectSexp(select) == "(SELECT 1 FROM a, b JOIN c ON (AND (= b.x c.x) (= a.y c.y)), d)");
     CHECK(select.from[1].table.position == 22);
     CHECK(select.from[2].on->position == 34);
     CHECK(select.from[3].table.position == 61);
@@ -580,7 +580,7 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(ParseError("SELECT * FROM a JOIN b USING ()").code() == ErrorCode::kSyntaxError);
   }
 
-  TEST_CASE("parses compound SELECTs left to right with the trailing ORDER BY and LIMIT on the first") {
+  TEST_CASE("parses compound SELECTs with the final ORDER BY and LIMIT on the first SELECT") {
     auto select = ParseAs<ast::Select>(
         "SELECT a FROM t UNION SELECT b FROM u UNION ALL SELECT c FROM v INTERSECT SELECT 1 "
         "EXCEPT SELECT 2 ORDER BY 1 DESC LIMIT 3 OFFSET 1");
@@ -792,7 +792,8 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(ExprSexp("NOT x NOT NULL AND y") == "(AND (NOT (NOTNULL x)) y)");
     CHECK(ExprSexp("CAST ( - 3 AS INTEGER ) / NULLIF ( a, 0 )") ==
           "(/ (CAST -3 INTEGER) (nullif a 0))");
-    CHECK(ExprSexp("COALESCE ( NULL, 1 ) <> 2 != 3 == 4") == "(= (<> (<> (coalesce NULL 1) 2) 3) 4)");
+    CHECK(ExprSexp("COALESCE ( NULL, 1 ) <> 2 != 3 == 4") ==
+          "(= (<> (<> (coalesce NULL 1) 2) 3) 4)");
     CHECK(ExprSexp("col0 NOT BETWEEN 1 AND 2 OR col1 NOT IN (1, NULL)") ==
           "(OR (NOT BETWEEN col0 1 2) (NOT IN col1 1 NULL))");
     auto select = ParseAs<ast::Select>(

@@ -66,24 +66,35 @@ Value RandomValue(Column column, std::mt19937_64& rng, int null_percent) {
   };
   if (pick(0, 99) < null_percent) return Value::Null();
   switch (column) {
-    case Column::kSmallInt: return Value::Integer(pick(-20, 20));  // many duplicates
+    case Column::kSmallInt:
+      return Value::Integer(pick(-20, 20));  // many duplicates
     case Column::kWideInt: {
       switch (pick(0, 5)) {
-        case 0: return Value::Integer(kMin);
-        case 1: return Value::Integer(kMax);
-        case 2: return Value::Integer(pick(-3, 3));
-        default: return Value::Integer(static_cast<int64_t>(rng()));
+        case 0:
+          return Value::Integer(kMin);
+        case 1:
+          return Value::Integer(kMax);
+        case 2:
+          return Value::Integer(pick(-3, 3));
+        default:
+          return Value::Integer(static_cast<int64_t>(rng()));
       }
     }
     case Column::kDouble: {
       switch (pick(0, 7)) {
-        case 0: return Value::Double(std::numeric_limits<double>::quiet_NaN());
-        case 1: return Value::Double(-0.0);
-        case 2: return Value::Double(0.0);
-        case 3: return Value::Double(pick(0, 1) ? INFINITY : -INFINITY);
-        case 4: return Value::Double(static_cast<double>(pick(-5, 5)));
-        default: return Value::Double(std::ldexp(static_cast<double>(pick(-1000, 1000)),
-                                                 static_cast<int>(pick(-60, 60))));
+        case 0:
+          return Value::Double(std::numeric_limits<double>::quiet_NaN());
+        case 1:
+          return Value::Double(-0.0);
+        case 2:
+          return Value::Double(0.0);
+        case 3:
+          return Value::Double(pick(0, 1) ? INFINITY : -INFINITY);
+        case 4:
+          return Value::Double(static_cast<double>(pick(-5, 5)));
+        default:
+          return Value::Double(
+              std::ldexp(static_cast<double>(pick(-1000, 1000)), static_cast<int>(pick(-60, 60))));
       }
     }
     case Column::kIntOrDouble:
@@ -97,9 +108,12 @@ Value RandomValue(Column column, std::mt19937_64& rng, int null_percent) {
     }
     case Column::kAnything:
       switch (pick(0, 3)) {
-        case 0: return Value::Boolean(pick(0, 1) != 0);
-        case 1: return RandomValue(Column::kText, rng, 0);
-        default: return RandomValue(Column::kIntOrDouble, rng, 0);
+        case 0:
+          return Value::Boolean(pick(0, 1) != 0);
+        case 1:
+          return RandomValue(Column::kText, rng, 0);
+        default:
+          return RandomValue(Column::kIntOrDouble, rng, 0);
       }
   }
   return Value::Null();
@@ -249,16 +263,24 @@ TEST_SUITE("cerebellum/sorter") {
   // ---- Top-k ----------------------------------------------------------------------
 
   TEST_CASE("TopKOrder equals the full sort cut to k") {
-    for (size_t n : {size_t{0}, size_t{1}, size_t{2}, size_t{999}, size_t{10001}, size_t{50000}}) {
-      std::vector<Row> rows = RandomRows(n, {Column::kSmallInt, Column::kText}, 10, n);
-      auto pointers = Pointers(rows);
-      for (const std::vector<SortKey>& keys : KeySettings(2)) {
-        std::vector<size_t> full = OracleOrder(rows, keys);
-        for (size_t k : {size_t{0}, size_t{1}, size_t{7}, n / 3, n / 2 + 1, n - 1, n, n + 5}) {
-          if (k > n + 5) continue;  // n - 1 wrapped around for n = 0
-          INFO("rows=", n, " k=", k);
-          std::vector<size_t> expected(full.begin(), full.begin() + std::min(k, n));
-          CHECK((TopKOrder(pointers, keys, k) == expected));
+    // An INTEGER first key (the full sort would be a radix sort) and a TEXT
+    // one (a merge sort) switch from the heap to the full sort at different k.
+    const std::vector<std::vector<Column>> column_sets = {{Column::kSmallInt, Column::kText},
+                                                          {Column::kText, Column::kSmallInt}};
+    for (const std::vector<Column>& columns : column_sets) {
+      for (size_t n :
+           {size_t{0}, size_t{1}, size_t{2}, size_t{999}, size_t{10001}, size_t{50000}}) {
+        std::vector<Row> rows = RandomRows(n, columns, 10, n);
+        auto pointers = Pointers(rows);
+        for (const std::vector<SortKey>& keys : KeySettings(2)) {
+          std::vector<size_t> full = OracleOrder(rows, keys);
+          for (size_t k : {size_t{0}, size_t{1}, size_t{7}, n / 100, n / 10, n / 3, n / 2 + 1,
+                           n - 1, n, n + 5}) {
+            if (k > n + 5) continue;  // n - 1 wrapped around for n = 0
+            INFO("rows=", n, " k=", k);
+            std::vector<size_t> expected(full.begin(), full.begin() + std::min(k, n));
+            CHECK((TopKOrder(pointers, keys, k) == expected));
+          }
         }
       }
     }

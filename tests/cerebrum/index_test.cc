@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -470,7 +471,37 @@ TEST_SUITE("cerebrum/index") {
     CHECK(ids({}) == V{10, 1, 2, 3, 11, 4, 5, 6, 7, 8, 9});
   }
 
-  TEST_CASE("statistics count rows and distinct values of every index prefix") {
+  TEST_CASE("building an index orders NaN, signed zeros, long texts and NULLs as lookups do") {
+    testing::TempDir tmp;
+    auto db = OpenDb(tmp.path());
+    REQUIRE(db->CreateTable(TSchema()).ok());
+    auto t = db->FindTable("t");
+    const double kNaN = std::numeric_limits<double>::quiet_NaN();
+    const double kInf = std::numeric_limits<double>::infinity();
+    std::vector<double> doubles = {3.5, -0.0, kNaN, -kInf, 1e300, -2.25, kInf, 0.0, -1e-300, kNaN};
+    std::vector<std::string> texts = {"abcdefgh", "abcdefghb", "abcdefgha", "", "\xff", "abcdefg",
+                                      "b", "abcdefgh", "\x7f", "A"};
+    std::vector<Change> rows;
+    for (size_t i = 0; i < doubles.size(); ++i) {
+      rows.push_back(Insert(R(static_cast<int64_t>(i), Int(-static_cast<int64_t>(i) * 1000000007),
+                              Text(texts[i]), Value::Double(doubles[i]))));
+    }
+    rows.push_back(Insert(R(100, Value(), Value(), Value())));
+    REQUIRE(Commit(*t, std::move(rows)).ok());
+    REQUIRE(db->CreateIndex(Index("by_a", {1})).ok());
+    REQUIRE(db->CreateIndex(Index("by_b", {2})).ok());
+    REQUIRE(db->CreateIndex(Index("by_c", {3})).ok());
+    CheckIndexes(*t);  // tree order and distinct counts against a recount
+    CHECK(t->Statistics().indexes[2].distinct[0] == 9);  // NaN twice, -0.0 = 0.0, NULL once
+    CHECK(Lookup(*t, "by_c", KeyRange{{Value::Double(0.0)}, {}, {}}) ==
+          std::vector<Key>{{Int(1)}, {Int(7)}});
+    CHECK(Lookup(*t, "by_b", KeyRange{{Text("abcdefgh")}, {}, {}}) ==
+          std::vector<Key>{{Int(0)}, {Int(7)}});
+    auto dup = db->CreateIndex(Index("u_c", {3}, /*unique=*/true));
+    CHECK(dup.code() == ErrorCode::kDuplicateKey);
+  }
+
+  TEST_CASE("statistics count rows, distinct values of every index prefix and numeric ranges") {
     testing::TempDir tmp;
     auto db = OpenDb(tmp.path());
     REQUIRE(db->CreateTable(TSchema()).ok());
@@ -485,10 +516,18 @@ TEST_SUITE("cerebrum/index") {
     CHECK(stats.indexes[0].schema.name == "ab");
     CHECK(stats.indexes[0].entries == 4);
     CHECK(stats.indexes[0].distinct == std::vector<uint64_t>{3, 4});
+    REQUIRE(stats.indexes[0].first_column);  // NULLs left out
+    CHECK(stats.indexes[0].first_column->min == 1);
+    CHECK(stats.indexes[0].first_column->max == 2);
+    REQUIRE(stats.first_key_column);
+    CHECK(stats.first_key_column->max == 4);
     REQUIRE(Commit(*t, {Delete({Int(3)}), Update({Int(2)}, R(2, Int(1), Text("x")))}).ok());
     stats = t->Statistics();
     CHECK(stats.row_count == 3);
     CHECK(stats.indexes[0].distinct == std::vector<uint64_t>{2, 2});
+    CHECK(stats.indexes[0].first_column->max == 1);
+    REQUIRE(Commit(*t, {Delete({Int(1)}), Delete({Int(2)})}).ok());
+    CHECK_FALSE(t->Statistics().indexes[0].first_column);  // only NULL is left
     CheckIndexes(*t);
   }
 
