@@ -422,7 +422,7 @@ class Binder {
       agg.function = F::kCountStar;
       agg.type = Type::kInteger;
     } else {
-      size_t max_args = n.name == "group_concat" ? 2 : 1;
+      size_t max_args = n.name == "group_concat" && !n.distinct ? 2 : 1;
       if (n.args.empty() || n.args.size() > max_args) {
         return Status::SyntaxError(
             fmt::format("wrong number of arguments to function {}()", n.name), pos);
@@ -606,6 +606,15 @@ Result<BoundExprPtr> CoerceToColumn(BoundExprPtr expr, const cerebrum::ColumnSch
   if (from == Type::kInteger && column.type == Type::kDouble) {
     int32_t pos = expr->position;
     return Make(bound::Cast{std::move(expr)}, Type::kDouble, pos);
+  }
+  if (from == Type::kDouble && column.type == Type::kInteger) {
+    // SQLite's INTEGER affinity: 4.0 is stored as 4. A value with a
+    // fraction cannot be stored in a typed INTEGER column: an error then.
+    int32_t pos = expr->position;
+    std::vector<BoundExprPtr> args;
+    args.push_back(std::move(expr));
+    return Make(bound::Function{ScalarFunction::kExactInteger, std::move(args)}, Type::kInteger,
+                pos);
   }
   return Status::TypeMismatch(fmt::format("column \"{}\" is of type {} but the expression is {}",
                                           column.name, protocol::TypeName(column.type),

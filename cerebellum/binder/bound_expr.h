@@ -28,6 +28,7 @@ struct BoundSelect;
 enum class ScalarFunction {
   kAbs, kLength, kLower, kUpper, kCoalesce, kNullIf, kRound, kSubstr, kTrim, kLtrim, kRtrim,
   kIfNull, kTypeOf,
+  kExactInteger,  // internal: DOUBLE to INTEGER when integral, else an error
 };
 
 namespace bound {

@@ -454,6 +454,16 @@ Value Evaluator::CallFunction(const bound::Function& fn, const BoundExpr& expr, 
       double scale = std::pow(10.0, static_cast<double>(digits));
       return Value::Double(std::round(x * scale) / scale);
     }
+    case ScalarFunction::kExactInteger: {
+      double d = args[0].numeric();
+      if (d != std::trunc(d) || !(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+        return Fail(Status::TypeMismatch(
+            fmt::format("{} is not an integer and cannot be stored in an INTEGER column",
+                        args[0].ToString()),
+            expr.position));
+      }
+      return Value::Integer(static_cast<int64_t>(d));
+    }
     case ScalarFunction::kCoalesce:
     case ScalarFunction::kIfNull:
     case ScalarFunction::kNullIf:

@@ -4,6 +4,7 @@
 
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/executor/query_runner.h"
+#include "cerebellum/executor/sorter.h"
 
 namespace kopf::cerebellum {
 
@@ -102,37 +103,25 @@ Result<std::vector<Row>> RunQuery(const BoundSelect& q, ExecContext& context) {
   }
 
   if (ordered) {
-    auto less = [&](const OutputRow& a, const OutputRow& b) {
+    // Every ORDER BY value goes into sort_keys, in ORDER BY order, so the
+    // sorter sees one key row per output row (see sorter.h for how it picks
+    // radix, merge or insertion sort, and the top-k heap for LIMIT).
+    std::vector<SortKey> keys;
+    for (const BoundOrderItem& item : q.order_by) keys.push_back({item.descending, item.nulls_first});
+    for (OutputRow& row : rows) {
+      protocol::Row all;
+      all.reserve(q.order_by.size());
       size_t key = 0;
       for (const BoundOrderItem& item : q.order_by) {
-        const Value& x = item.output_column ? a.values[*item.output_column] : a.sort_keys[key];
-        const Value& y = item.output_column ? b.values[*item.output_column] : b.sort_keys[key];
-        if (!item.output_column) ++key;
-        if (x.is_null() != y.is_null()) return x.is_null() == item.nulls_first;
-        auto c = protocol::Compare(x, y);
-        if (c != 0) return item.descending ? c > 0 : c < 0;
+        all.push_back(item.output_column ? row.values[*item.output_column]
+                                         : std::move(row.sort_keys[key++]));
       }
-      return false;
-    };
+      row.sort_keys = std::move(all);
+    }
     if (q.limit && q.offset + *q.limit < rows.size()) {
-      // Only the first offset+limit rows matter: a partial sort, stable by
-      // breaking ties on the original order.
-      std::vector<size_t> order(rows.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      auto k = static_cast<std::ptrdiff_t>(q.offset + *q.limit);
-      std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](size_t a, size_t b) {
-        if (less(rows[a], rows[b])) return true;
-        if (less(rows[b], rows[a])) return false;
-        return a < b;
-      });
-      std::vector<OutputRow> top;
-      top.reserve(static_cast<size_t>(k));
-      for (std::ptrdiff_t i = 0; i < k; ++i) {
-        top.push_back(std::move(rows[order[static_cast<size_t>(i)]]));
-      }
-      rows = std::move(top);
+      TopK(rows, keys, q.offset + *q.limit, &OutputRow::sort_keys);
     } else {
-      std::stable_sort(rows.begin(), rows.end(), less);
+      SortRows(rows, keys, &OutputRow::sort_keys);
     }
   }
 

@@ -12,9 +12,7 @@ std::string Plural(size_t n, std::string_view what) {
   return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
 }
 
-std::string Access(const cerebrum::Table& table, const AccessPath& access) {
-  return access.Describe(table.schema().primary_key.size());
-}
+std::string Access(const cerebrum::Table&, const AccessPath& access) { return access.Describe(); }
 
 void DescribeSelect(const BoundSelect& q, int depth, std::vector<std::string>* out) {
   auto line = [&](int d, const std::string& text) {

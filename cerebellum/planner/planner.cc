@@ -97,7 +97,7 @@ void PlanSelect(BoundSelect* s) {
   }
   for (BoundFromTable& f : s->from) {
     BoundExprPtr local = AndAll(f.filters, f.offset);
-    f.access = ChooseAccessPath(f.table->schema(), local.get());
+    f.access = ChooseAccessPath(*f.table, local.get());
   }
   for (auto& part : s->compound) PlanSelect(part.select.get());
 }
@@ -109,10 +109,10 @@ void Plan(BoundStatement* statement) {
       if (s.select) PlanSelect(s.select.get());
     }
     void operator()(BoundUpdate& s) const {
-      s.access = ChooseAccessPath(s.table->schema(), s.where.get());
+      s.access = ChooseAccessPath(*s.table, s.where.get());
     }
     void operator()(BoundDelete& s) const {
-      s.access = ChooseAccessPath(s.table->schema(), s.where.get());
+      s.access = ChooseAccessPath(*s.table, s.where.get());
     }
     void operator()(BoundCreateTable&) const {}
     void operator()(BoundDropTable&) const {}
