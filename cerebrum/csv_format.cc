@@ -233,4 +233,41 @@ bool RecordIsComplete(std::string_view record) {
   return !scanner.in_quoted_field();
 }
 
+Status ForEachCsvRecord(std::string_view contents, std::string_view header, size_t width,
+                        const std::filesystem::path& path,
+                        const std::function<Status(std::vector<CsvField>& fields)>& visit) {
+  size_t line_no = 0;  // first line of the current record
+  size_t lines = 0;    // lines consumed so far
+  size_t start = 0;
+  auto bad = [&](std::string_view why) {
+    return Status::Corruption(fmt::format("{} line {}: {}", path.string(), line_no, why));
+  };
+  std::vector<CsvField> fields;
+  while (start < contents.size()) {
+    // A record spans lines while its quotes are open.
+    line_no = lines + 1;
+    size_t end = start;
+    std::string_view record;
+    while (true) {
+      end = contents.find('\n', end);
+      if (end == std::string_view::npos) return bad("incomplete line");
+      ++lines;
+      record = contents.substr(start, end - start);
+      if (RecordIsComplete(record)) break;
+      ++end;
+    }
+    start = end + 1;
+    if (line_no == 1) {
+      if (record != header) return bad("unexpected header");
+      continue;
+    }
+    Status split = SplitCsvRecord(record, &fields);
+    if (!split.ok()) return bad(split.message());
+    if (fields.size() != width) return bad(fmt::format("expected {} fields", width));
+    Status visited = visit(fields);
+    if (!visited.ok()) return bad(visited.message());
+  }
+  return Status::Ok();
+}
+
 }  // namespace kopf::cerebrum

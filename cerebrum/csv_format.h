@@ -29,6 +29,8 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,5 +106,15 @@ class CsvQuoteScanner {
 // True if `record` does not end inside an open quoted field, i.e. appending
 // "\n" would end it rather than continue a quoted value.
 bool RecordIsComplete(std::string_view record);
+
+// Reads a small CSV file held whole in memory (schema.csv, indexes.csv):
+// checks that its first record is `header`, then calls `visit` with the
+// fields of every later record, which must number `width`. Any problem,
+// including a non-OK Status from `visit`, comes back as kCorruption
+// "<path> line N: <what>" naming the record's first line.
+protocol::Status ForEachCsvRecord(
+    std::string_view contents, std::string_view header, size_t width,
+    const std::filesystem::path& path,
+    const std::function<protocol::Status(std::vector<CsvField>& fields)>& visit);
 
 }  // namespace kopf::cerebrum

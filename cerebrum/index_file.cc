@@ -38,38 +38,14 @@ Result<std::vector<IndexSchema>> DecodeIndexFile(const std::string& contents,
                                                  const std::filesystem::path& path) {
   std::vector<IndexSchema> indexes;
   std::set<std::string, std::less<>> finished;  // names whose records have ended
-  size_t line_no = 0;
-  size_t start = 0;
-  auto bad = [&](const std::string& why) {
-    return Status::Corruption(fmt::format("{} line {}: {}", path.string(), line_no, why));
-  };
   auto parse_bool = [](const CsvField& f) -> std::optional<bool> {
     if (f.quoted) return std::nullopt;
     if (f.text == "true") return true;
     if (f.text == "false") return false;
     return std::nullopt;
   };
-  std::vector<CsvField> fields;
-  while (start < contents.size()) {
-    // A record may span lines when a name holds a newline.
-    size_t end = start;
-    std::string_view record;
-    while (true) {
-      end = contents.find('\n', end);
-      if (end == std::string::npos) return bad("incomplete line");
-      record = std::string_view(contents).substr(start, end - start);
-      if (RecordIsComplete(record)) break;
-      ++end;
-    }
-    ++line_no;
-    start = end + 1;
-    if (line_no == 1) {
-      if (record != kHeader) return bad("unexpected header");
-      continue;
-    }
-    Status split = SplitCsvRecord(record, &fields);
-    if (!split.ok()) return bad(split.message());
-    if (fields.size() != 4) return bad("expected 4 fields");
+  auto bad = [](std::string why) { return Status::InvalidValue(std::move(why)); };
+  Status read = ForEachCsvRecord(contents, kHeader, 4, path, [&](std::vector<CsvField>& fields) {
     const std::string& name = fields[0].text;
     if (name.empty()) return bad("empty index name");
     auto unique = parse_bool(fields[1]);
@@ -93,7 +69,9 @@ Result<std::vector<IndexSchema>> DecodeIndexFile(const std::string& contents,
     }
     indexes.back().columns.push_back(*column);
     indexes.back().descending.push_back(*descending);
-  }
+    return Status::Ok();
+  });
+  KOPF_RETURN_IF_ERROR(read);
   return indexes;
 }
 

@@ -1,6 +1,7 @@
 #include "cerebrum/schema_file.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include <fmt/format.h>
 
@@ -47,51 +48,31 @@ Result<TableSchema> DecodeSchemaFile(const std::string& contents, const std::str
   TableSchema schema;
   schema.name = table_name;
   std::vector<std::pair<size_t, size_t>> key_parts;  // (position in key, column)
-  size_t line_no = 0;
-  size_t start = 0;
-  auto bad = [&](const std::string& why) {
-    return Status::Corruption(fmt::format("{} line {}: {}", path.string(), line_no, why));
-  };
-  std::vector<CsvField> fields;
-  while (start < contents.size()) {
-    // Records may span lines when a name holds a newline.
-    size_t end = start;
-    std::string_view record;
-    while (true) {
-      end = contents.find('\n', end);
-      if (end == std::string::npos) return bad("incomplete line");
-      record = std::string_view(contents).substr(start, end - start);
-      if (RecordIsComplete(record)) break;
-      ++end;
-    }
-    ++line_no;
-    start = end + 1;
-    if (line_no == 1) {
-      if (record != kHeader) return bad("unexpected header");
-      continue;
-    }
-    Status split = SplitCsvRecord(record, &fields);
-    if (!split.ok()) return bad(split.message());
-    if (fields.size() != 6) return bad("expected 6 fields");
+  Status read = ForEachCsvRecord(contents, kHeader, 6, path, [&](std::vector<CsvField>& fields) {
     ColumnSchema column;
     column.name = fields[0].text;
     auto type = protocol::TypeFromName(fields[1].text);
-    if (!type || *type == Type::kNull) return bad("unknown type " + fields[1].text);
+    if (!type || *type == Type::kNull) return Status::InvalidValue("unknown type " + fields[1].text);
     column.type = *type;
     column.declared_type = fields[2].text;
     column.not_null = fields[3].text == "true";
     size_t pk_position = 0;
-    try {
-      pk_position = std::stoul(fields[4].text);
-    } catch (const std::exception&) {
-      return bad("bad primary_key position");
+    auto [end, ec] = std::from_chars(fields[4].text.data(),
+                                     fields[4].text.data() + fields[4].text.size(), pk_position);
+    if (ec != std::errc() || end != fields[4].text.data() + fields[4].text.size()) {
+      return Status::InvalidValue("bad primary_key position");
     }
     if (pk_position > 0) key_parts.emplace_back(pk_position, schema.columns.size());
     auto default_value = ParseCsvValue(fields[5], column.type);
-    if (!default_value.ok()) return bad(default_value.status().message());
+    if (!default_value.ok()) return default_value.status();
     if (!default_value->is_null()) column.default_value = *default_value;
     schema.columns.push_back(std::move(column));
-  }
+    return Status::Ok();
+  });
+  KOPF_RETURN_IF_ERROR(read);
+  auto bad = [&](std::string_view why) {
+    return Status::Corruption(fmt::format("{}: {}", path.string(), why));
+  };
   if (schema.columns.empty()) return bad("no columns");
   std::sort(key_parts.begin(), key_parts.end());
   for (size_t k = 0; k < key_parts.size(); ++k) {
