@@ -489,100 +489,10 @@ class Binder {
 
 }  // namespace
 
-bool IsConstant(const BoundExpr& expr) {
-  struct Visitor {
-    bool operator()(const bound::Constant&) const { return true; }
-    bool operator()(const bound::Column&) const { return false; }
-    bool operator()(const bound::Unary& n) const { return IsConstant(*n.operand); }
-    bool operator()(const bound::Binary& n) const {
-      return IsConstant(*n.left) && IsConstant(*n.right);
-    }
-    bool operator()(const bound::IsNull& n) const { return IsConstant(*n.operand); }
-    bool operator()(const bound::Between& n) const {
-      return IsConstant(*n.operand) && IsConstant(*n.low) && IsConstant(*n.high);
-    }
-    bool operator()(const bound::InList& n) const {
-      if (!IsConstant(*n.operand)) return false;
-      for (const auto& i : n.items) {
-        if (!IsConstant(*i)) return false;
-      }
-      return true;
-    }
-    bool operator()(const bound::Like& n) const {
-      return IsConstant(*n.operand) && IsConstant(*n.pattern);
-    }
-    bool operator()(const bound::Case& n) const {
-      if (n.operand && !IsConstant(*n.operand)) return false;
-      if (n.else_result && !IsConstant(*n.else_result)) return false;
-      for (const auto& [w, t] : n.whens) {
-        if (!IsConstant(*w) || !IsConstant(*t)) return false;
-      }
-      return true;
-    }
-    bool operator()(const bound::Cast& n) const { return IsConstant(*n.operand); }
-    bool operator()(const bound::Function& n) const {
-      for (const auto& a : n.args) {
-        if (!IsConstant(*a)) return false;
-      }
-      return true;
-    }
-    bool operator()(const bound::Subquery&) const { return false; }
-  };
-  return std::visit(Visitor{}, expr.node);
-}
-
 bool IsAggregateName(std::string_view name, size_t argument_count) {
   if (name == "min" || name == "max") return argument_count == 1;
   return name == "count" || name == "sum" || name == "avg" || name == "total" ||
          name == "group_concat";
-}
-
-bool CollectColumns(const BoundExpr& expr, std::vector<size_t>* out) {
-  bool ok = true;
-  auto walk = [&](const BoundExpr& e, auto&& self) -> void {
-    std::visit(
-        [&](const auto& n) {
-          using T = std::decay_t<decltype(n)>;
-          if constexpr (std::is_same_v<T, bound::Column>) {
-            if (n.depth == 0) out->push_back(n.index);
-            else ok = false;  // an outer reference: not this row's column
-          } else if constexpr (std::is_same_v<T, bound::Constant>) {
-          } else if constexpr (std::is_same_v<T, bound::Unary>) {
-            self(*n.operand, self);
-          } else if constexpr (std::is_same_v<T, bound::Binary>) {
-            self(*n.left, self);
-            self(*n.right, self);
-          } else if constexpr (std::is_same_v<T, bound::IsNull>) {
-            self(*n.operand, self);
-          } else if constexpr (std::is_same_v<T, bound::Between>) {
-            self(*n.operand, self);
-            self(*n.low, self);
-            self(*n.high, self);
-          } else if constexpr (std::is_same_v<T, bound::InList>) {
-            self(*n.operand, self);
-            for (const auto& i : n.items) self(*i, self);
-          } else if constexpr (std::is_same_v<T, bound::Like>) {
-            self(*n.operand, self);
-            self(*n.pattern, self);
-          } else if constexpr (std::is_same_v<T, bound::Case>) {
-            if (n.operand) self(*n.operand, self);
-            for (const auto& [w, t] : n.whens) {
-              self(*w, self);
-              self(*t, self);
-            }
-            if (n.else_result) self(*n.else_result, self);
-          } else if constexpr (std::is_same_v<T, bound::Cast>) {
-            self(*n.operand, self);
-          } else if constexpr (std::is_same_v<T, bound::Function>) {
-            for (const auto& a : n.args) self(*a, self);
-          } else if constexpr (std::is_same_v<T, bound::Subquery>) {
-            ok = false;
-          }
-        },
-        e.node);
-  };
-  walk(expr, walk);
-  return ok;
 }
 
 Result<BoundExprPtr> BindExpr(const ast::Expr& expr, BindContext& context) {
