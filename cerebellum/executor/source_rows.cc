@@ -1,9 +1,12 @@
-// SourceRows: the FROM clause. Each table is scanned along its access path
-// and pre-filtered by the conditions pushed down to it. Tables are then
-// joined one at a time into combined rows:
+// SourceRows: the FROM clause. Tables are joined one at a time into
+// combined rows; each is scanned along its access path and pre-filtered by
+// the conditions pushed down to it when it joins, unless it is probed:
 //   - with inner and cross joins only, the order is chosen greedily: start
-//     from the smallest filtered table, then prefer a table tied to the
-//     joined ones by an equality (hash join), smallest first;
+//     from the table expected to give the fewest rows, then prefer a table
+//     tied to the joined ones by an equality, smallest first;
+//   - an equality whose column on the new table leads its primary key or an
+//     index, with few joined rows, is an index nested loop: each joined row
+//     looks its matches up; other equalities are hash joins;
 //   - a LEFT JOIN keeps the written order and pads unmatched rows with NULL.
 // A residual condition is applied as soon as every table it reads is joined.
 #include <algorithm>
@@ -35,6 +38,36 @@ Status TooLarge(size_t rows, size_t width) {
   return Status::InvalidValue(fmt::format(
       "the join produces more than {} rows of {} columns; add join conditions or LIMIT the tables",
       rows, width));
+}
+
+// An index nested loop is chosen when the table is expected to give more
+// than this many times as many rows as there are probes.
+constexpr uint64_t kProbeFactor = 4;
+
+// The access path that looks up one value of `column` through the primary
+// key or an index it leads, planned once with a stand-in value; a full scan
+// when no key or index starts with the column.
+AccessPath ProbePath(const cerebrum::Table& table, size_t column) {
+  const auto& schema = table.schema();
+  Type type = schema.columns[column].type;
+  Value stand_in = type == Type::kText      ? Value::Text("")
+                   : type == Type::kDouble  ? Value::Double(0)
+                   : type == Type::kBoolean ? Value::Boolean(false)
+                                            : Value::Integer(0);
+  BoundExpr equal;
+  equal.type = Type::kBoolean;
+  auto left = std::make_unique<BoundExpr>();
+  left->node = bound::Column{column, 0};
+  left->type = type;
+  auto right = std::make_unique<BoundExpr>();
+  right->node = bound::Constant{stand_in};
+  right->type = type;
+  equal.node = bound::Binary{ast::BinaryOp::kEqual, std::move(left), std::move(right)};
+  AccessPath path = ChooseAccessPath(table, &equal);
+  if (path.prefix.size() != 1 || !path.in_values.empty() || path.lower || path.upper) {
+    return AccessPath{};
+  }
+  return path;
 }
 
 // A hash consistent with Compare() equality: 1, 1.0 and TRUE hash alike.
@@ -147,23 +180,32 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
     return rows;
   }
 
-  // 1. Scan and pre-filter every table.
-  std::vector<std::vector<Row>> scanned(q.from.size());
-  for (size_t i = 0; i < q.from.size(); ++i) {
+  // 1. Tables are scanned (along their access path, pre-filtered) only when
+  //    they join: a table reached through an index nested-loop join is
+  //    never scanned whole.
+  std::vector<std::optional<std::vector<Row>>> scanned(q.from.size());
+  auto scan = [&](size_t i) -> Result<std::vector<Row>*> {
+    if (scanned[i]) return &*scanned[i];
     const BoundFromTable& f = q.from[i];
-    const size_t n = f.table->schema().columns.size();
+    std::vector<Row> rows;
     ScanRows(*f.table, f.access, [&](const cerebrum::Key&, const Row& row) {
       Row full(q.width);
       std::copy(row.begin(), row.end(), full.begin() + static_cast<std::ptrdiff_t>(f.offset));
       for (const BoundExprPtr& filter : f.filters) {
         if (!ev.IsTrue(*filter, full)) return ev.status().ok();
       }
-      scanned[i].push_back(std::move(full));
-      (void)n;
+      rows.push_back(std::move(full));
       return ev.status().ok();
     });
     KOPF_RETURN_IF_ERROR(ev.status());
-  }
+    scanned[i] = std::move(rows);
+    return &*scanned[i];
+  };
+  // Rows a table is expected to give: exact once scanned, else the
+  // planner's estimate for its access path.
+  auto size_of = [&](size_t i) -> uint64_t {
+    return scanned[i] ? scanned[i]->size() : q.from[i].access.estimated_rows;
+  };
 
   // 2. Join order.
   const bool has_left = std::any_of(q.from.begin(), q.from.end(),
@@ -175,12 +217,13 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
   } else {
     size_t first = 0;
     for (size_t i = 1; i < q.from.size(); ++i) {
-      if (scanned[i].size() < scanned[first].size()) first = i;
+      if (size_of(i) < size_of(first)) first = i;
     }
     order.push_back(first);
   }
 
-  std::vector<Row> current = std::move(scanned[order[0]]);
+  KOPF_ASSIGN_OR_RETURN(std::vector<Row>* first_rows, scan(order[0]));
+  std::vector<Row> current = std::move(*first_rows);
   joined[order[0]] = true;
   {
     std::vector<Row> kept;
@@ -208,7 +251,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
           if (!c.applied && AsJoinKey(q, *c.expr, joined, t)) tied = true;
         }
         if (!best || (tied && !best_tied) ||
-            (tied == best_tied && scanned[t].size() < scanned[*best].size())) {
+            (tied == best_tied && size_of(t) < size_of(*best))) {
           best = t;
           best_tied = tied;
         }
@@ -221,7 +264,27 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
       if (c.applied) continue;
       if (auto key = AsJoinKey(q, *c.expr, joined, next)) keys.push_back(*key);
     }
-    std::vector<Row>& right = scanned[next];
+    // Index nested loop: when a join key on this table is a bare column
+    // that leads its primary key or an index, and few rows probe it, look
+    // each probe up instead of scanning the table.
+    std::optional<AccessPath> probe_path;
+    const BoundExpr* probe_value = nullptr;
+    if (f.join != ast::JoinKind::kLeft && !scanned[next]) {
+      for (const JoinKey& k : keys) {
+        const auto* column = std::get_if<bound::Column>(&k.table_side->node);
+        if (column == nullptr || column->depth != 0) continue;
+        if (current.size() * kProbeFactor >= f.access.estimated_rows) break;
+        AccessPath path = ProbePath(*f.table, column->index - offset);
+        if (path.kind == AccessPath::Kind::kFullScan) continue;
+        probe_path = std::move(path);
+        probe_value = k.joined_side;
+        break;
+      }
+    }
+    std::vector<Row>* right = nullptr;
+    if (!probe_path) {
+      KOPF_ASSIGN_OR_RETURN(right, scan(next));
+    }
     std::vector<Row> result;
     auto merge = [&](const Row& left, const Row& r) {
       Row out = left;
@@ -231,10 +294,28 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
       return out;
     };
     joined[next] = true;
-    if (f.join == ast::JoinKind::kLeft) {
+    if (probe_path) {
+      for (const Row& left : current) {
+        Value v = ev.Evaluate(*probe_value, left);
+        if (v.is_null()) continue;
+        AccessPath path = *probe_path;
+        path.prefix = {std::move(v)};
+        ScanRows(*f.table, path, [&](const cerebrum::Key&, const Row& row) {
+          Row out = left;
+          std::copy(row.begin(), row.end(), out.begin() + static_cast<std::ptrdiff_t>(offset));
+          for (const BoundExprPtr& filter : f.filters) {
+            if (!ev.IsTrue(*filter, out)) return ev.status().ok();
+          }
+          if (passes(out, false, joined)) result.push_back(std::move(out));
+          return ev.status().ok();
+        });
+        KOPF_RETURN_IF_ERROR(ev.status());
+        if (result.size() * q.width > kMaxJoinValues) return TooLarge(result.size(), q.width);
+      }
+    } else if (f.join == ast::JoinKind::kLeft) {
       for (const Row& left : current) {
         bool matched = false;
-        for (const Row& r : right) {
+        for (const Row& r : *right) {
           Row out = merge(left, r);
           if (f.on && !ev.IsTrue(*f.on, out)) continue;
           matched = true;
@@ -246,12 +327,12 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
     } else if (!keys.empty()) {
       // Hash join: build on the new table, probe with the joined rows.
       std::unordered_multimap<size_t, size_t> table;
-      table.reserve(right.size());
-      for (size_t i = 0; i < right.size(); ++i) {
+      table.reserve(right->size());
+      for (size_t i = 0; i < right->size(); ++i) {
         size_t h = 0;
         bool null_key = false;
         for (const JoinKey& k : keys) {
-          Value v = ev.Evaluate(*k.table_side, right[i]);
+          Value v = ev.Evaluate(*k.table_side, (*right)[i]);
           null_key = null_key || v.is_null();
           h = h * 1000003u ^ HashValue(v);
         }
@@ -270,14 +351,14 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
         if (null_key) continue;
         auto [lo, hi] = table.equal_range(h);
         for (auto it = lo; it != hi; ++it) {
-          Row out = merge(left, right[it->second]);
+          Row out = merge(left, (*right)[it->second]);
           if (passes(out, false, joined)) result.push_back(std::move(out));
         }
         if (result.size() * q.width > kMaxJoinValues) return TooLarge(result.size(), q.width);
       }
     } else {
       for (const Row& left : current) {
-        for (const Row& r : right) {
+        for (const Row& r : *right) {
           Row out = merge(left, r);
           if (passes(out, false, joined)) result.push_back(std::move(out));
         }
@@ -295,7 +376,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
     }
     mark_applied(false, joined);
     current = std::move(result);
-    std::vector<Row>().swap(right);
+    if (right) std::vector<Row>().swap(*right);
   }
 
   // 3. Whatever could not be placed (subqueries, outer references).
