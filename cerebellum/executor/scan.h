@@ -17,6 +17,9 @@
 
 #include "cerebellum/planner/access_path.h"
 #include "cerebrum/key_range.h"
+#include <functional>
+#include <set>
+
 #include "cerebrum/secondary_index.h"
 #include "cerebrum/table.h"
 
@@ -33,6 +36,27 @@ void ScanRows(const cerebrum::Table& table, const AccessPath& path, Visit&& visi
   switch (path.kind) {
     case AccessPath::Kind::kEmpty: return;
     case AccessPath::Kind::kFullScan: full_scan(); return;
+    case AccessPath::Kind::kUnion: {
+      // Each alternative in turn; a row several of them reach is visited
+      // once. (A std::function, so the recursion instantiates one template.)
+      auto less = [](const cerebrum::Key& a, const cerebrum::Key& b) {
+        return cerebrum::KeyCompare()(a, b) < 0;
+      };
+      std::set<cerebrum::Key, decltype(less)> seen(less);
+      bool stopped = false;
+      std::function<bool(const cerebrum::Key&, const protocol::Row&)> once =
+          [&](const cerebrum::Key& key, const protocol::Row& row) {
+            if (!seen.insert(key).second) return true;
+            if (visit(key, row)) return true;
+            stopped = true;
+            return false;
+          };
+      for (const AccessPath& alternative : path.union_of) {
+        ScanRows(table, alternative, once);
+        if (stopped) return;
+      }
+      return;
+    }
     case AccessPath::Kind::kKeyRange:
       for (const cerebrum::KeyRange& range : path.Ranges()) {
         bool more = cerebrum::ScanKeyRange(

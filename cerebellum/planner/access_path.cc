@@ -408,6 +408,7 @@ int Rank(const AccessPath& path) {
     case AccessPath::Kind::kEmpty: return 0;
     case AccessPath::Kind::kKeyRange: return 1;
     case AccessPath::Kind::kIndexRange: return path.index_unique ? 2 : 3;
+    case AccessPath::Kind::kUnion: return 3;
     case AccessPath::Kind::kFullScan: return 4;
   }
   return 4;
@@ -467,6 +468,55 @@ AccessPath Choose(const cerebrum::TableSchema& schema, const cerebrum::TableStat
       consider(std::move(candidate), key.columns);
     }
   }
+  // An OR among the conditions: a union of one lookup per alternative pays
+  // when every alternative has a path and their costs add up to less.
+  std::vector<const BoundExpr*> conjuncts;
+  std::vector<const BoundExpr*> pending = {where};
+  while (!pending.empty()) {
+    const BoundExpr* e = pending.back();
+    pending.pop_back();
+    const auto* b = std::get_if<bound::Binary>(&e->node);
+    if (b != nullptr && b->op == ast::BinaryOp::kAnd) {
+      pending.push_back(b->left.get());
+      pending.push_back(b->right.get());
+    } else if (b != nullptr && b->op == ast::BinaryOp::kOr) {
+      conjuncts.push_back(e);
+    }
+  }
+  for (const BoundExpr* disjunction : conjuncts) {
+    std::vector<const BoundExpr*> alternatives;
+    std::vector<const BoundExpr*> split = {disjunction};
+    while (!split.empty()) {
+      const BoundExpr* e = split.back();
+      split.pop_back();
+      const auto* b = std::get_if<bound::Binary>(&e->node);
+      if (b != nullptr && b->op == ast::BinaryOp::kOr) {
+        split.push_back(b->right.get());
+        split.push_back(b->left.get());
+      } else {
+        alternatives.push_back(e);
+      }
+    }
+    AccessPath either;
+    either.kind = AccessPath::Kind::kUnion;
+    either.table = schema.name;
+    bool usable = true;
+    for (const BoundExpr* alternative : alternatives) {
+      AccessPath path = Choose(schema, stats, alternative);
+      if (path.kind == AccessPath::Kind::kFullScan || path.kind == AccessPath::Kind::kUnion) {
+        usable = false;
+        break;
+      }
+      if (path.kind == AccessPath::Kind::kEmpty) continue;
+      either.cost += path.cost;
+      either.estimated_rows += path.estimated_rows;
+      either.union_of.push_back(std::move(path));
+    }
+    if (!usable) continue;
+    either.estimated_rows = std::min(either.estimated_rows, rows);
+    if (either.union_of.empty()) either.kind = AccessPath::Kind::kEmpty;
+    if (either.cost < best.cost) best = std::move(either);
+  }
   return best;
 }
 
@@ -515,6 +565,12 @@ std::string AccessPath::Describe() const {
   switch (kind) {
     case Kind::kFullScan: return fmt::format("full scan of {}, {}", table, Rows(estimated_rows));
     case Kind::kEmpty: return fmt::format("no rows from {} (the condition is never true)", table);
+    case Kind::kUnion: {
+      std::vector<std::string> parts;
+      for (const AccessPath& p : union_of) parts.push_back(p.Describe());
+      return fmt::format("union of {} lookups on {}: {}; ~{} rows in all", union_of.size(), table,
+                         fmt::join(parts, " | "), estimated_rows);
+    }
     case Kind::kKeyRange:
     case Kind::kIndexRange: break;
   }

@@ -54,7 +54,7 @@ class Table;
 namespace kopf::cerebellum {
 
 struct AccessPath {
-  enum class Kind { kFullScan, kKeyRange, kIndexRange, kEmpty };
+  enum class Kind { kFullScan, kKeyRange, kIndexRange, kUnion, kEmpty };
   Kind kind = Kind::kFullScan;
 
   // kIndexRange: the index, by name and by id (an index of the same name
@@ -71,6 +71,10 @@ struct AccessPath {
   std::optional<protocol::Value> upper;  // on key column prefix.size()
   bool lower_inclusive = true;
   bool upper_inclusive = true;
+
+  // kUnion: an OR of conditions, each reached through its own path; a row
+  // reached by several is visited once.
+  std::vector<AccessPath> union_of;
 
   // For Describe() and the planner's choices.
   std::string table;
@@ -93,6 +97,7 @@ struct AccessPath {
   //   primary key range on t (id >= 10), ~100 rows
   //   index lookup on t using i_a (a IN (1, 2)), ~6 rows
   //   index range on t using i_ab (a = 1 AND b > 'x'), ~30 rows
+  //   union of 2 lookups on t: index lookup ... | primary key lookup ..., ~4 rows
   //   no rows from t (the condition is never true)
   std::string Describe() const;
   // The same; the argument is ignored (kept for older callers).
