@@ -1,33 +1,14 @@
-// DELETE: under the table's exclusive lock, find the rows and commit their
-// tombstones as one change.
-#include "cerebellum/executor/evaluator.h"
+// DELETE: find the rows and commit their tombstones as one change.
+#include "cerebellum/executor/change_rows.h"
 #include "cerebellum/executor/executor.h"
-#include "cerebellum/executor/exec_context.h"
-#include "cerebellum/executor/scan.h"
-#include "cerebellum/executor/statement_locks.h"
-#include "cerebrum/database.h"
 
 namespace kopf::cerebellum {
 
-using protocol::Result;
-using protocol::Row;
-
-Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db) {
-  StatementLocks locks(s.reads, s.table.get());
-  ExecContext context(&db);
-  std::vector<cerebrum::Change> changes;
-  Evaluator evaluator(&context);
-  ScanRows(*s.table, s.access, [&](const cerebrum::Key& key, const Row& row) {
-    if (s.where && !evaluator.IsTrue(*s.where, row)) return evaluator.status().ok();
-    changes.push_back({cerebrum::Change::Kind::kDelete, key, {}});
-    return true;
-  });
-  KOPF_RETURN_IF_ERROR(evaluator.status());
-  KOPF_ASSIGN_OR_RETURN(uint64_t count, s.table->Commit(locks.TakeExclusive(), std::move(changes)));
-  StatementResult result;
-  result.tag = "DELETE";
-  result.count = count;
-  return result;
+protocol::Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db) {
+  return ChangeMatchingRows(db, *s.table, s.reads, s.access, s.where.get(), "DELETE",
+                            [](Evaluator&, const cerebrum::Key& key, const protocol::Row&) {
+                              return cerebrum::Change{cerebrum::Change::Kind::kDelete, key, {}};
+                            });
 }
 
 }  // namespace kopf::cerebellum
