@@ -51,30 +51,17 @@ std::string_view OpText(ast::BinaryOp op) {
   return "?";
 }
 
-// Two types that may be compared with each other. Numbers and text may be:
-// as in SQLite, a numeric column compared with text converts the text when
-// it reads as a number, and otherwise every number sorts before every text.
-bool Comparable(Type a, Type b) {
-  (void)a;
-  (void)b;
-  return true;
-}
-
+// Any two types may be compared, as in SQLite: a numeric column compared
+// with text reads the text as a number when it is one (see bound::Binary's
+// affinity), and otherwise every number sorts before every text.
 bool IsNumericColumn(const BoundExpr& e) {
   return std::holds_alternative<bound::Column>(e.node) && IsNumeric(e.type);
-}
-
-Status CannotCompare(Type a, Type b, int32_t position) {
-  return Status::TypeMismatch(fmt::format("cannot compare {} with {}", protocol::TypeName(a),
-                                          protocol::TypeName(b)),
-                              position);
 }
 
 // The common type of CASE branches or COALESCE arguments: numbers widen to
 // DOUBLE; other mixes are reported as TEXT while each value keeps its own
 // type, as in SQLite.
-Result<Type> UnifyTypes(Type acc, Type next, int32_t position) {
-  (void)position;
+Type UnifyTypes(Type acc, Type next) {
   if (acc == Type::kNull) return next;
   if (next == Type::kNull || next == acc) return acc;
   if (IsNumeric(acc) && IsNumeric(next)) return Type::kDouble;
@@ -206,7 +193,6 @@ class Binder {
       case ast::BinaryOp::kLessEqual:
       case ast::BinaryOp::kGreater:
       case ast::BinaryOp::kGreaterEqual: {
-        if (!Comparable(l, r)) return CannotCompare(l, r, pos);
         // SQLite's numeric affinity: a numeric column against text.
         bound::Binary node{n.op, std::move(left), std::move(right)};
         if (IsNumericColumn(*node.left) && r == Type::kText) node.affinity = 2;
@@ -235,10 +221,6 @@ class Binder {
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr low, Bind(*n.low));
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr high, Bind(*n.high));
-    if (!Comparable(operand->type, low->type)) return CannotCompare(operand->type, low->type, pos);
-    if (!Comparable(operand->type, high->type)) {
-      return CannotCompare(operand->type, high->type, pos);
-    }
     return Make(bound::Between{std::move(operand), std::move(low), std::move(high), n.negated},
                 Type::kBoolean, pos);
   }
@@ -248,9 +230,6 @@ class Binder {
     std::vector<BoundExprPtr> items;
     for (const ast::ExprPtr& item : n.items) {
       KOPF_ASSIGN_OR_RETURN(BoundExprPtr b, Bind(*item));
-      if (!Comparable(operand->type, b->type)) {
-        return CannotCompare(operand->type, b->type, item->position);
-      }
       items.push_back(std::move(b));
     }
     return Make(bound::InList{std::move(operand), std::move(items), n.negated}, Type::kBoolean,
@@ -279,23 +258,19 @@ class Binder {
     std::vector<std::pair<BoundExprPtr, BoundExprPtr>> whens;
     for (const auto& [when, then] : n.whens) {
       KOPF_ASSIGN_OR_RETURN(BoundExprPtr w, Bind(*when));
-      if (operand) {
-        if (!Comparable(operand->type, w->type)) {
-          return CannotCompare(operand->type, w->type, w->position);
-        }
-      } else if (!IsConditionType(w->type)) {
+      if (!operand && !IsConditionType(w->type)) {
         return Status::TypeMismatch(
             fmt::format("WHEN condition must be BOOLEAN, not {}", protocol::TypeName(w->type)),
             w->position);
       }
       KOPF_ASSIGN_OR_RETURN(BoundExprPtr t, Bind(*then));
-      KOPF_ASSIGN_OR_RETURN(result, UnifyTypes(result, t->type, t->position));
+      result = UnifyTypes(result, t->type);
       whens.emplace_back(std::move(w), std::move(t));
     }
     BoundExprPtr else_result;
     if (n.else_result) {
       KOPF_ASSIGN_OR_RETURN(else_result, Bind(*n.else_result));
-      KOPF_ASSIGN_OR_RETURN(result, UnifyTypes(result, else_result->type, else_result->position));
+      result = UnifyTypes(result, else_result->type);
     }
     return Make(bound::Case{std::move(operand), std::move(whens), std::move(else_result)}, result,
                 pos);
@@ -387,13 +362,10 @@ class Binder {
            : n.name == "ifnull" ? ScalarFunction::kIfNull
                                 : ScalarFunction::kNullIf;
       if (fn == ScalarFunction::kNullIf) {
-        if (!Comparable(args[0]->type, args[1]->type)) {
-          return CannotCompare(args[0]->type, args[1]->type, pos);
-        }
         type = args[0]->type;
       } else {
         for (const BoundExprPtr& a : args) {
-          KOPF_ASSIGN_OR_RETURN(type, UnifyTypes(type, a->type, a->position));
+          type = UnifyTypes(type, a->type);
         }
       }
     } else if (n.name == "typeof") {
