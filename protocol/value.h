@@ -80,6 +80,23 @@ std::strong_ordering Compare(const Value& a, const Value& b);
 // A row: one Value per column, in the table's column order.
 using Row = std::vector<Value>;
 
+// Compare() as a strict weak ordering, for std::set, std::map and sorting.
+struct ValueLess {
+  bool operator()(const Value& a, const Value& b) const { return Compare(a, b) < 0; }
+};
+
+// Rows ordered column by column with Compare(); a shorter row that is a
+// prefix of a longer one comes first.
+struct RowLess {
+  bool operator()(const Row& a, const Row& b) const {
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+      auto c = Compare(a[i], b[i]);
+      if (c != 0) return c < 0;
+    }
+    return a.size() < b.size();
+  }
+};
+
 // The name and type of one result column.
 struct ColumnInfo {
   std::string name;

@@ -24,25 +24,13 @@ namespace kopf::cerebellum {
 
 using protocol::Result;
 using protocol::Row;
+using protocol::RowLess;
 using protocol::Status;
 using protocol::Type;
 using protocol::Value;
+using protocol::ValueLess;
 
 namespace {
-
-struct ValueLess {
-  bool operator()(const Value& a, const Value& b) const { return protocol::Compare(a, b) < 0; }
-};
-
-struct RowLess {
-  bool operator()(const Row& a, const Row& b) const {
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-      auto c = protocol::Compare(a[i], b[i]);
-      if (c != 0) return c < 0;
-    }
-    return a.size() < b.size();
-  }
-};
 
 struct Accumulator {
   int64_t count = 0;

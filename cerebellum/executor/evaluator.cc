@@ -94,9 +94,8 @@ Value Evaluator::Subquery(const bound::Subquery& node, const BoundExpr& expr, co
     case bound::Subquery::Kind::kIn: {
       if (rows.rows.empty()) return Value::Boolean(node.negated);
       if (operand.is_null()) return Value();
-      bool found = std::binary_search(
-          rows.sorted.begin(), rows.sorted.end(), operand,
-          [](const Value& a, const Value& b) { return protocol::Compare(a, b) < 0; });
+      bool found =
+          std::binary_search(rows.sorted.begin(), rows.sorted.end(), operand, protocol::ValueLess());
       if (found) return Value::Boolean(!node.negated);
       if (rows.has_null) return Value();
       return Value::Boolean(node.negated);

@@ -7,7 +7,6 @@
 namespace kopf::cerebellum {
 
 using protocol::Result;
-using protocol::Value;
 
 Result<std::shared_ptr<const SubqueryRows>> ExecContext::RunSubquery(const bound::Subquery& node,
                                                                      const protocol::Row& current) {
@@ -30,8 +29,7 @@ Result<std::shared_ptr<const SubqueryRows>> ExecContext::RunSubquery(const bound
         result->sorted.push_back(row[0]);
       }
     }
-    std::sort(result->sorted.begin(), result->sorted.end(),
-              [](const Value& a, const Value& b) { return protocol::Compare(a, b) < 0; });
+    std::sort(result->sorted.begin(), result->sorted.end(), protocol::ValueLess());
   }
   if (!node.correlated) cache_[query] = result;
   return std::shared_ptr<const SubqueryRows>(result);

@@ -10,6 +10,7 @@ namespace kopf::cerebellum {
 
 using protocol::Result;
 using protocol::Row;
+using protocol::RowLess;
 using protocol::Value;
 
 namespace {
@@ -17,16 +18,6 @@ namespace {
 struct OutputRow {
   Row values;
   Row sort_keys;  // one per ORDER BY item that is an expression
-};
-
-struct RowLess {
-  bool operator()(const Row& a, const Row& b) const {
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-      auto c = protocol::Compare(a[i], b[i]);
-      if (c != 0) return c < 0;
-    }
-    return a.size() < b.size();
-  }
 };
 
 // The rows of one SELECT core: projected, with their sort keys.
