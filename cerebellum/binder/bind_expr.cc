@@ -232,8 +232,9 @@ class Binder {
       KOPF_ASSIGN_OR_RETURN(BoundExprPtr b, Bind(*item));
       items.push_back(std::move(b));
     }
-    return Make(bound::InList{std::move(operand), std::move(items), n.negated}, Type::kBoolean,
-                pos);
+    bool numeric_affinity = IsNumericColumn(*operand);
+    return Make(bound::InList{std::move(operand), std::move(items), n.negated, numeric_affinity},
+                Type::kBoolean, pos);
   }
 
   Result<BoundExprPtr> BindNode(const ast::Like& n, int32_t pos) {

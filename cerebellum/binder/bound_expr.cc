@@ -33,7 +33,8 @@ BoundExprPtr Copy(const BoundExpr& e, size_t offset) {
         } else if constexpr (std::is_same_v<T, bound::InList>) {
           std::vector<BoundExprPtr> items;
           for (const auto& i : n.items) items.push_back(Copy(*i, offset));
-          return bound::InList{Copy(*n.operand, offset), std::move(items), n.negated};
+          return bound::InList{Copy(*n.operand, offset), std::move(items), n.negated,
+                               n.numeric_affinity};
         } else if constexpr (std::is_same_v<T, bound::Like>) {
           return bound::Like{Copy(*n.operand, offset), Copy(*n.pattern, offset), n.negated};
         } else if constexpr (std::is_same_v<T, bound::Case>) {

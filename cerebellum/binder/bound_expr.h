@@ -70,6 +70,9 @@ struct InList {
   BoundExprPtr operand;
   std::vector<BoundExprPtr> items;
   bool negated;
+  // SQLite's numeric affinity: the operand is a numeric column, so text
+  // items that read as numbers are compared as numbers.
+  bool numeric_affinity = false;
 };
 struct Like {
   BoundExprPtr operand;

@@ -315,12 +315,10 @@ Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
       if (n.items.empty()) return Value::Boolean(n.negated);
       Value v = ev.Evaluate(*n.operand, row);
       if (v.is_null()) return Value();
-      bool numeric_column = std::holds_alternative<bound::Column>(n.operand->node) &&
-                            (n.operand->type == Type::kInteger || n.operand->type == Type::kDouble);
       bool saw_null = false;
       for (const auto& item : n.items) {
         Value x = ev.Evaluate(*item, row);
-        if (numeric_column) x = ApplyNumericAffinity(x);
+        if (n.numeric_affinity) x = ApplyNumericAffinity(x);
         if (x.is_null()) {
           saw_null = true;
         } else if (protocol::Compare(v, x) == 0) {
