@@ -339,8 +339,7 @@ std::optional<double> RangeFraction(const AccessPath& path, const KeyInfo& key) 
 }
 
 // The path over `key` the terms allow, or nothing when they fix no column.
-std::optional<AccessPath> PathOver(const KeyInfo& key, const Terms& terms, uint64_t rows,
-                                   bool have_stats) {
+std::optional<AccessPath> PathOver(const KeyInfo& key, const Terms& terms, uint64_t rows) {
   AccessPath path;
   bool null_in_prefix = false;
   for (size_t column : key.columns) {
@@ -393,8 +392,8 @@ std::optional<AccessPath> PathOver(const KeyInfo& key, const Terms& terms, uint6
     }
     return std::min(n, points * n * selectivity * bound_factor);
   };
-  const bool small = !have_stats || rows < kSmallTable;
-  double shown = estimate(static_cast<double>(rows), have_stats);
+  const bool small = rows < kSmallTable;
+  double shown = estimate(static_cast<double>(rows), true);
   path.estimated_rows = static_cast<uint64_t>(std::llround(shown));
   if (rows > 0 && path.estimated_rows == 0) path.estimated_rows = 1;
   double planned = estimate(static_cast<double>(std::max(rows, kSmallTable)), !small);
@@ -414,10 +413,9 @@ int Rank(const AccessPath& path) {
   return 4;
 }
 
-AccessPath Choose(const cerebrum::TableSchema& schema, const cerebrum::TableStatistics* stats,
+AccessPath Choose(const cerebrum::TableSchema& schema, const cerebrum::TableStatistics& stats,
                   const BoundExpr* where) {
-  const bool have_stats = stats != nullptr;
-  const uint64_t rows = have_stats ? stats->row_count : kAssumedRows;
+  const uint64_t rows = stats.row_count;
   AccessPath best;
   best.table = schema.name;
   best.kind = AccessPath::Kind::kFullScan;
@@ -447,26 +445,24 @@ AccessPath Choose(const cerebrum::TableSchema& schema, const cerebrum::TableStat
     key.columns = schema.primary_key;
     key.is_primary = true;
     key.unique = true;
-    if (have_stats) key.first_range = stats->first_key_column;
+    key.first_range = stats.first_key_column;
     key.first_is_integer = is_integer(schema.primary_key[0]);
-    consider(PathOver(key, terms, rows, have_stats), key.columns);
+    consider(PathOver(key, terms, rows), key.columns);
   }
-  if (have_stats) {
-    for (const cerebrum::IndexStatistics& index : stats->indexes) {
-      KeyInfo key;
-      key.columns = index.schema.columns;
-      key.unique = index.schema.unique;
-      key.stats = &index;
-      key.first_range = index.first_column;
-      key.first_is_integer = is_integer(index.schema.columns[0]);
-      auto candidate = PathOver(key, terms, rows, have_stats);
-      if (candidate) {
-        candidate->index = index.schema.name;
-        candidate->index_id = index.id;
-        candidate->index_unique = index.schema.unique;
-      }
-      consider(std::move(candidate), key.columns);
+  for (const cerebrum::IndexStatistics& index : stats.indexes) {
+    KeyInfo key;
+    key.columns = index.schema.columns;
+    key.unique = index.schema.unique;
+    key.stats = &index;
+    key.first_range = index.first_column;
+    key.first_is_integer = is_integer(index.schema.columns[0]);
+    auto candidate = PathOver(key, terms, rows);
+    if (candidate) {
+      candidate->index = index.schema.name;
+      candidate->index_id = index.id;
+      candidate->index_unique = index.schema.unique;
     }
+    consider(std::move(candidate), key.columns);
   }
   // An OR among the conditions: a union of one lookup per alternative pays
   // when every alternative has a path and their costs add up to less.
@@ -604,11 +600,7 @@ std::string AccessPath::Describe() const {
 
 AccessPath ChooseAccessPath(const cerebrum::Table& table, const BoundExpr* where) {
   cerebrum::TableStatistics stats = table.Statistics();
-  return Choose(table.schema(), &stats, where);
-}
-
-AccessPath ChooseAccessPath(const cerebrum::TableSchema& schema, const BoundExpr* where) {
-  return Choose(schema, nullptr, where);
+  return Choose(table.schema(), stats, where);
 }
 
 }  // namespace kopf::cerebellum

@@ -24,8 +24,7 @@
 // the statistics do not cover) and a cost (a seek per range, a unit per row read, two per row reached
 // through an index, which needs a second lookup). The cheapest wins, ties
 // going to the primary key, then a unique index, then any index, then the
-// full scan. Without statistics (the TableSchema overload) the table is
-// assumed to hold kAssumedRows rows and only the primary key is used.
+// full scan.
 //
 // The paths are conservative: the executor applies the whole WHERE clause
 // to every row a path yields, so a path only has to make sure no matching
@@ -100,19 +99,12 @@ struct AccessPath {
   //   union of 2 lookups on t: index lookup ... | primary key lookup ..., ~4 rows
   //   no rows from t (the condition is never true)
   std::string Describe() const;
-  // The same; the argument is ignored (kept for older callers).
-  std::string Describe(size_t /*key_columns*/) const { return Describe(); }
 };
-
-// The row count assumed when no statistics are at hand.
-inline constexpr uint64_t kAssumedRows = 1000;
 
 // Picks the cheapest path for `where` (may be null) over `table`: primary
 // key, secondary indexes or a full scan. `where` reads columns of this
 // table only, by their position in it (depth-0 columns).
 AccessPath ChooseAccessPath(const cerebrum::Table& table, const BoundExpr* where);
 
-// The same from the schema alone: the primary key or a full scan.
-AccessPath ChooseAccessPath(const cerebrum::TableSchema& schema, const BoundExpr* where);
 
 }  // namespace kopf::cerebellum

@@ -12,8 +12,6 @@ std::string Plural(size_t n, std::string_view what) {
   return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
 }
 
-std::string Access(const cerebrum::Table&, const AccessPath& access) { return access.Describe(); }
-
 void DescribeSelect(const BoundSelect& q, int depth, std::vector<std::string>* out) {
   auto line = [&](int d, const std::string& text) {
     out->push_back(std::string(static_cast<size_t>(d) * 2, ' ') + text);
@@ -51,7 +49,7 @@ void DescribeSelect(const BoundSelect& q, int depth, std::vector<std::string>* o
     ++d;
   }
   for (const auto& f : q.from) {
-    std::string text = fmt::format("{}: {}", f.qualifier, Access(*f.table, f.access));
+    std::string text = fmt::format("{}: {}", f.qualifier, f.access.Describe());
     if (!f.filters.empty()) text += fmt::format(", {}", Plural(f.filters.size(), "filter"));
     if (f.join == ast::JoinKind::kLeft) text += ", LEFT JOIN";
     line(d, text);
@@ -71,11 +69,11 @@ std::vector<std::string> ExplainPlan(const BoundStatement& statement) {
     }
     void operator()(const BoundUpdate& s) const {
       out->push_back(fmt::format("Update {}", s.table->schema().name));
-      out->push_back("  " + Access(*s.table, s.access));
+      out->push_back("  " + s.access.Describe());
     }
     void operator()(const BoundDelete& s) const {
       out->push_back(fmt::format("Delete from {}", s.table->schema().name));
-      out->push_back("  " + Access(*s.table, s.access));
+      out->push_back("  " + s.access.Describe());
     }
     void operator()(const BoundCreateTable&) const { out->push_back("Create table"); }
     void operator()(const BoundDropTable&) const { out->push_back("Drop table"); }
