@@ -145,6 +145,20 @@ class ClientImpl final : public Client {
   uint32_t client_id() const override { return client_id_; }
   const std::string& server_version() const override { return server_version_; }
 
+  // Hands the socket over after the handshake (client_internal.h). The
+  // server says nothing between WELCOME and the first request, so no
+  // bytes can be left behind in the decoder.
+  Result<client_internal::ReleasedConnection> Release() {
+    if (decoder_.buffered_bytes() != 0) {
+      return Fail(Status::ProtocolViolation("server sent bytes after WELCOME unasked"));
+    }
+    boost::system::error_code ec;
+    int fd = socket_.release(ec);
+    if (ec) return Fail(Status::IoError("cannot take over the socket: " + ec.message()));
+    broken_ = Status::InvalidValue("the connection was handed over");  // no GOODBYE on destruction
+    return client_internal::ReleasedConnection{fd, client_id_, server_version_};
+  }
+
  private:
   // Marks the connection dead; every later call returns `status`.
   Status Fail(Status status) {
@@ -238,6 +252,18 @@ class ClientImpl final : public Client {
 };
 
 }  // namespace
+
+namespace client_internal {
+
+Result<ReleasedConnection> ConnectAndRelease(const std::string& host, uint16_t port,
+                                             const ClientOptions& options) {
+  ClientImpl client(options);
+  KOPF_RETURN_IF_ERROR(client.Open(host, port));
+  KOPF_RETURN_IF_ERROR(client.Handshake());
+  return client.Release();
+}
+
+}  // namespace client_internal
 
 Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, uint16_t port,
                                                 const ClientOptions& options) {

@@ -1,7 +1,8 @@
 // Client: a blocking connection to a kopf server, for the shell, tests and
 // simple programs.
 //
-// Connect() performs the handshake (HELLO -> WELCOME). Query() sends one
+// Connect() performs the handshake (HELLO -> WELCOME). For many requests in
+// flight driven by an event loop, see async_client.h. Query() sends one
 // statement and waits for its whole answer. For pipelining, Send() queues a
 // request and returns its payload id without waiting, and Receive() returns
 // the next complete response, whichever request it belongs to; responses may
@@ -17,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/client_row.h"
 #include "protocol/status.h"
 #include "protocol/value.h"
 
@@ -28,6 +30,9 @@ struct QueryResult {
   std::vector<Row> rows;
   std::string tag;     // command tag: "SELECT", "INSERT", "CREATE TABLE", ...
   uint64_t count = 0;  // rows returned (SELECT) or affected (writes)
+
+  // Typed access to row `i` (see client_row.h). REQUIRES: i < rows.size().
+  RowRef row(size_t i) const { return RowRef(columns, rows[i]); }
 };
 
 // One response as received by the pipelining API.

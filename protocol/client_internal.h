@@ -9,12 +9,17 @@
 // the client asks for them, so Query() can wait for its own answer while
 // answers to earlier Send()s pile up for Receive().
 //
+// ConnectAndRelease lets the asynchronous client (async_client.cc) reuse the
+// blocking client's connect and handshake, so the handshake lives in one
+// place.
+//
 // Thread-safety: none; owned by one Client.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
 #include <unordered_set>
 
 #include "protocol/client.h"
@@ -53,5 +58,17 @@ class ResponseAssembler {
   bool described_ = false;                    // partial_ had a ROW_DESCRIPTION
   std::deque<Response> finished_;             // in order of arrival
 };
+
+// A connected socket whose handshake is done, no longer owned by a Client.
+struct ReleasedConnection {
+  int fd = -1;  // the caller owns it; it is in non-blocking mode
+  uint32_t client_id = 0;
+  std::string server_version;
+};
+
+// Connects and completes the handshake exactly as Client::Connect does, then
+// gives up the socket. Fails as Client::Connect fails.
+Result<ReleasedConnection> ConnectAndRelease(const std::string& host, uint16_t port,
+                                             const ClientOptions& options);
 
 }  // namespace kopf::protocol::client_internal

@@ -1,0 +1,201 @@
+// The asynchronous client: one read loop, one write at a time, a table of
+// requests in flight keyed by payload id.
+//
+// 1. Connect() runs the blocking client's connect and handshake, then moves
+//    the socket onto the caller's executor and starts the read loop.
+// 2. AsyncQuery() encodes a QUERY frame, records its handler under the new
+//    payload id and appends the frame to `queued`; if no write is under
+//    way, `queued` becomes the next write. Frames queued meanwhile go out
+//    together, so a burst of queries costs few system calls.
+// 3. The read loop feeds bytes to the frame decoder and each frame to the
+//    ResponseAssembler (client_internal.h), which enforces the response
+//    grammar; each finished response completes the handler of its payload
+//    id, in whatever order the server answered.
+// 4. Anything that ends the connection completes every request in flight
+//    with the same Status, and every later request with it too.
+#include "protocol/async_client.h"
+
+#include <array>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include <boost/asio.hpp>
+#include <sys/socket.h>
+
+#include "protocol/client_internal.h"
+#include "protocol/frame_decoder.h"
+#include "protocol/frame_encoder.h"
+#include "protocol/message.h"
+
+namespace kopf::protocol {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using client_internal::ResponseAssembler;
+
+struct AsyncClient::State : std::enable_shared_from_this<State> {
+  State(const Executor& executor, const ClientOptions& options)
+      : socket(executor), decoder(options.max_frame_bytes) {}
+
+  tcp::socket socket;
+  FrameDecoder decoder;
+  std::optional<ResponseAssembler> assembler;
+  // Sorted, so a failure completes the requests in the order they were sent.
+  std::map<uint64_t, std::function<void(Response)>> pending;
+  std::string queued;   // frames waiting for the next write
+  std::string writing;  // the frames of the write under way
+  bool write_busy = false;
+  bool closing = false;  // Close() was called: GOODBYE is queued or sent
+  Status broken;         // non-OK once no request can be sent
+  uint32_t client_id = 0;
+  uint64_t last_payload_id = 0;
+  std::string server_version;
+  std::array<uint8_t, 64 * 1024> read_buffer;
+
+  void Queue(const Envelope& envelope) {
+    EncodeFrame(envelope, &queued);
+    Flush();
+  }
+
+  void Flush() {
+    if (write_busy || queued.empty() || !broken.ok()) return;
+    write_busy = true;
+    writing.swap(queued);
+    queued.clear();
+    asio::async_write(socket, asio::buffer(writing),
+                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                        self->write_busy = false;
+                        if (ec) {
+                          self->Fail(Status::ProtocolViolation(
+                              "connection to the server lost: cannot send: " + ec.message()));
+                          return;
+                        }
+                        self->Flush();
+                      });
+  }
+
+  void Read() {
+    socket.async_read_some(
+        asio::buffer(read_buffer), [self = shared_from_this()](boost::system::error_code ec,
+                                                               size_t n) {
+          if (ec) {
+            self->Fail(Status::ProtocolViolation(
+                ec == asio::error::eof
+                    ? std::string("connection to the server lost: the server closed it")
+                    : "connection to the server lost: cannot read: " + ec.message()));
+            return;
+          }
+          self->decoder.Append(std::span<const uint8_t>(self->read_buffer.data(), n));
+          if (self->DecodeAll()) self->Read();
+        });
+  }
+
+  // Handles every complete frame received; false once the connection ended.
+  bool DecodeAll() {
+    for (;;) {
+      Result<std::optional<Envelope>> next = decoder.Next();
+      if (!next.ok()) {
+        Fail(Status::ProtocolViolation("server sent a bad frame: " + next.status().message()));
+        return false;
+      }
+      if (!next->has_value()) return true;
+      Envelope& envelope = **next;
+      if (closing && TypeOf(envelope.message) == MessageType::kGoodbye) {
+        // The server's answer to our GOODBYE: every request read was answered.
+        Fail(Status::ProtocolViolation("the connection was closed by Close()"));
+        return false;
+      }
+      Status status = assembler->OnFrame(std::move(envelope));
+      if (!status.ok()) {
+        Fail(std::move(status));
+        return false;
+      }
+      while (std::optional<Response> response = assembler->TakeAny()) {
+        auto it = pending.find(response->payload_id);
+        if (it == pending.end()) continue;  // the assembler checked it was sent
+        std::function<void(Response)> done = std::move(it->second);
+        pending.erase(it);
+        done(std::move(*response));
+        if (!broken.ok()) return false;  // a handler may have ended it
+      }
+    }
+  }
+
+  // Ends the connection: `status` completes every request in flight and
+  // every later one.
+  void Fail(Status status) {
+    if (broken.ok()) broken = std::move(status);
+    boost::system::error_code ec;
+    socket.close(ec);
+    auto failed = std::move(pending);
+    pending.clear();
+    for (auto& [payload_id, done] : failed) done(Response{payload_id, broken, {}});
+  }
+};
+
+Result<std::shared_ptr<AsyncClient>> AsyncClient::Connect(const Executor& executor,
+                                                          const std::string& host, uint16_t port,
+                                                          const ClientOptions& options) {
+  KOPF_ASSIGN_OR_RETURN(client_internal::ReleasedConnection connection,
+                        client_internal::ConnectAndRelease(host, port, options));
+  auto state = std::make_shared<State>(executor, options);
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  ::getsockname(connection.fd, reinterpret_cast<sockaddr*>(&address), &length);
+  boost::system::error_code ec;
+  state->socket.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), connection.fd, ec);
+  if (ec) {
+    ::close(connection.fd);
+    return Status::IoError("cannot take over the socket: " + ec.message());
+  }
+  state->client_id = connection.client_id;
+  state->server_version = std::move(connection.server_version);
+  state->assembler.emplace(state->client_id);
+  state->Read();
+  return std::shared_ptr<AsyncClient>(new AsyncClient(executor, std::move(state)));
+}
+
+AsyncClient::AsyncClient(Executor executor, std::shared_ptr<State> state)
+    : executor_(std::move(executor)), state_(std::move(state)) {}
+
+AsyncClient::~AsyncClient() { Close(); }
+
+void AsyncClient::StartQuery(std::string sql, std::function<void(Response)> done) {
+  State& s = *state_;
+  Status refused = s.broken;
+  if (refused.ok() && s.closing) refused = Status::InvalidValue("the client was closed");
+  constexpr size_t kMaxSql = std::numeric_limits<uint32_t>::max() - kHeaderBytes - 4;
+  if (refused.ok() && sql.size() > kMaxSql) {
+    refused = Status::InvalidValue("statement of " + std::to_string(sql.size()) +
+                                   " bytes is too large for a frame");
+  }
+  if (refused.ok() && !IsValidUtf8(sql)) {
+    refused = Status::InvalidValue("statement is not valid UTF-8");
+  }
+  if (!refused.ok()) {
+    // Never complete from inside the initiating call (Asio's rule): post.
+    asio::post(executor_, [done = std::move(done), refused]() mutable {
+      done(Response{0, refused, {}});
+    });
+    return;
+  }
+  uint64_t payload_id = ++s.last_payload_id;
+  s.assembler->Expect(payload_id);
+  s.pending.emplace(payload_id, std::move(done));
+  s.Queue(Envelope{s.client_id, payload_id, protocol::Query{std::move(sql)}});
+}
+
+void AsyncClient::Close() {
+  State& s = *state_;
+  if (s.closing || !s.broken.ok()) return;
+  s.closing = true;
+  s.Queue(Envelope{s.client_id, 0, Goodbye{}});
+}
+
+size_t AsyncClient::in_flight() const { return state_->pending.size(); }
+uint64_t AsyncClient::last_payload_id() const { return state_->last_payload_id; }
+uint32_t AsyncClient::client_id() const { return state_->client_id; }
+const std::string& AsyncClient::server_version() const { return state_->server_version; }
+
+}  // namespace kopf::protocol
