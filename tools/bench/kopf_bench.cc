@@ -1,117 +1,300 @@
-// kopf-bench: a first load generator. One connection, one statement at a
-// time: N single-row INSERTs into a fresh table, then N point SELECTs by
-// primary key in random order. Prints throughput and latency percentiles.
+// kopf-bench: a load generator for kopfd in the spirit of redis-benchmark
+// and pgbench.
 //
-//   kopf-bench [-h HOST] [-p PORT] [-n ROWS] [--table NAME]
-//
-// It creates (and at the end drops) its own table, so it can run against a
-// server holding other data.
-#include <algorithm>
+// 1. Parse the flags; with --spawn, start a private kopfd (tools/slt's
+//    KopfdProcess: a fresh temporary data directory, --no-sync).
+// 2. Load kv(id INT PRIMARY KEY, name TEXT, age INT, city TEXT) with ids
+//    1..--rows (1000 rows per INSERT), unless --no-load.
+// 3. For each workload and each connections x pipeline configuration, run
+//    --runs times (RunLoad) and print one Markdown table row: the median of
+//    the runs' ops/s and latency percentiles.
+// 4. Exit 0, or 1 when any request failed, 2 when the server cannot be
+//    reached or started.
+#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <random>
+#include <cstdlib>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
+#include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "protocol/client.h"
+#include "protocol/connection_string.h"
+#include "tools/bench/load_runner.h"
+#include "tools/bench/workload.h"
+#include "tools/slt/kopfd_process.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using kopf::bench::RunFigures;
+using kopf::bench::WorkloadSpec;
 
-struct Args {
-  std::string host = "127.0.0.1";
-  uint16_t port = 5433;
-  int rows = 100000;
-  std::string table = "kopf_bench";
+constexpr std::string_view kUsage =
+    "kopf-bench measures kopfd's throughput and latency.\n"
+    "\n"
+    "Usage:\n"
+    "  kopf-bench [OPTION]... [kopf://HOST:PORT]\n"
+    "\n"
+    "Options:\n"
+    "  -h HOST               server address (default 127.0.0.1; also $KOPF_URL)\n"
+    "  -p PORT               server port (default 5433)\n"
+    "      --spawn[=KOPFD]   start a private kopfd (default: the one beside kopf-bench)\n"
+    "                        on a fresh temporary data directory, with --no-sync\n"
+    "  -c N                  connections (default 1)\n"
+    "  -P N                  requests in flight per connection (default 1)\n"
+    "      --configs LIST    several CxP pairs instead of -c/-P, e.g. 1x1,8x1,8x16\n"
+    "  -T SECONDS            duration of each run (default 5)\n"
+    "  -n N                  requests per run instead of a duration\n"
+    "  -w LIST               workloads, comma-separated (default all): select, range,\n"
+    "                        insert, update, mixed70, mixed50, mixed30 (mixedNN: NN% reads)\n"
+    "      --rows N          rows preloaded into kv (default 100000)\n"
+    "      --no-load         use the kv table already there (ids 1..--rows)\n"
+    "      --runs N          repeat each run N times and print medians (default 1)\n"
+    "      --help            show this help\n";
+
+struct Config {
+  int connections = 1;
+  int depth = 1;
 };
 
-void Report(const char* name, std::vector<double>& micros, double seconds) {
-  std::sort(micros.begin(), micros.end());
-  auto pct = [&](double p) {
-    return micros[std::min(micros.size() - 1, static_cast<size_t>(p * micros.size()))];
-  };
-  fmt::print("{:<28} {:>9} ops  {:>10.0f} ops/s  p50 {:>7.1f} us  p99 {:>7.1f} us  p99.9 {:>7.1f} us\n",
-             name, micros.size(), micros.size() / seconds, pct(0.50), pct(0.99), pct(0.999));
+struct Flags {
+  kopf::protocol::ConnectionString where;
+  std::optional<std::string> spawn;  // kopfd path; "" = beside kopf-bench
+  std::vector<Config> configs;
+  std::vector<WorkloadSpec> workloads = kopf::bench::AllWorkloads();
+  kopf::bench::RunLimit limit;
+  int64_t rows = 100000;
+  bool load = true;
+  int runs = 1;
+};
+
+std::optional<int64_t> ParseNumber(std::string_view text, int64_t min, int64_t max) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
+    return std::nullopt;
+  }
+  return value;
 }
 
-bool Run(kopf::protocol::Client& client, const std::string& sql, std::vector<double>* micros) {
-  auto start = Clock::now();
-  auto r = client.Query(sql);
-  auto end = Clock::now();
-  if (!r.ok()) {
-    fmt::print(stderr, "kopf-bench: {}: {}\n", sql, r.status().ToString());
-    return false;
+std::vector<std::string_view> Split(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    size_t end = text.find(sep, start);
+    parts.push_back(text.substr(start, end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
   }
-  if (micros) micros->push_back(std::chrono::duration<double, std::micro>(end - start).count());
-  return true;
+}
+
+int UsageError(const std::string& message) {
+  fmt::print(stderr, "kopf-bench: {}\nTry \"kopf-bench --help\" for more information.\n", message);
+  return 2;
+}
+
+// The flags, or the exit status when the program should stop now.
+std::variant<Flags, int> ParseFlags(int argc, char** argv) {
+  enum { kSpawn = 256, kConfigs, kRows, kNoLoad, kRuns, kHelp };
+  static const option kOptions[] = {
+      {"spawn", optional_argument, nullptr, kSpawn}, {"configs", required_argument, nullptr, kConfigs},
+      {"rows", required_argument, nullptr, kRows},   {"no-load", no_argument, nullptr, kNoLoad},
+      {"runs", required_argument, nullptr, kRuns},   {"help", no_argument, nullptr, kHelp},
+      {nullptr, 0, nullptr, 0}};
+  Flags flags;
+  if (const char* url = std::getenv("KOPF_URL"); url != nullptr && *url != '\0') {
+    auto parsed = kopf::protocol::ParseConnectionString(url);
+    if (!parsed.ok()) return UsageError("$KOPF_URL: " + parsed.status().message());
+    flags.where = *parsed;
+  }
+  Config single;
+  opterr = 0;
+  int opt = 0;
+  while ((opt = getopt_long(argc, argv, "h:p:c:P:T:n:w:", kOptions, nullptr)) != -1) {
+    std::string_view arg = optarg != nullptr ? optarg : "";
+    auto number = [&](int64_t min, int64_t max) -> std::optional<int64_t> {
+      return ParseNumber(arg, min, max);
+    };
+    switch (opt) {
+      case 'h': flags.where.host = arg; break;
+      case 'p': {
+        auto port = number(1, 65535);
+        if (!port) return UsageError(fmt::format("invalid port \"{}\"", arg));
+        flags.where.port = static_cast<uint16_t>(*port);
+        break;
+      }
+      case 'c': case 'P': {
+        auto n = number(1, 10000);
+        if (!n) return UsageError(fmt::format("-{} needs a number from 1 to 10000, got \"{}\"",
+                                              static_cast<char>(opt), arg));
+        (opt == 'c' ? single.connections : single.depth) = static_cast<int>(*n);
+        break;
+      }
+      case 'T': {
+        double seconds = 0;
+        auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), seconds);
+        if (ec != std::errc() || end != arg.data() + arg.size() || !(seconds > 0)) {
+          return UsageError(fmt::format("-T needs a positive number of seconds, got \"{}\"", arg));
+        }
+        flags.limit.duration = std::chrono::duration<double>(seconds);
+        break;
+      }
+      case 'n': {
+        auto n = number(1, int64_t{1} << 40);
+        if (!n) return UsageError(fmt::format("-n needs a positive count, got \"{}\"", arg));
+        flags.limit.requests = static_cast<uint64_t>(*n);
+        break;
+      }
+      case 'w':
+        flags.workloads.clear();
+        for (std::string_view name : Split(arg, ',')) {
+          auto spec = kopf::bench::ParseWorkload(name);
+          if (!spec) return UsageError(fmt::format("unknown workload \"{}\"", name));
+          flags.workloads.push_back(*spec);
+        }
+        break;
+      case kSpawn: flags.spawn = std::string(arg); break;
+      case kConfigs:
+        for (std::string_view pair : Split(arg, ',')) {
+          auto parts = Split(pair, 'x');
+          auto c = parts.size() == 2 ? ParseNumber(parts[0], 1, 10000) : std::nullopt;
+          auto p = parts.size() == 2 ? ParseNumber(parts[1], 1, 10000) : std::nullopt;
+          if (!c || !p) return UsageError(fmt::format("--configs: \"{}\" is not CxP", pair));
+          flags.configs.push_back({static_cast<int>(*c), static_cast<int>(*p)});
+        }
+        break;
+      case kRows: {
+        auto n = number(100, int64_t{1} << 40);
+        if (!n) return UsageError(fmt::format("--rows needs a count of at least 100, got \"{}\"", arg));
+        flags.rows = *n;
+        break;
+      }
+      case kNoLoad: flags.load = false; break;
+      case kRuns: {
+        auto n = number(1, 1000);
+        if (!n) return UsageError(fmt::format("--runs needs a number from 1 to 1000, got \"{}\"", arg));
+        flags.runs = static_cast<int>(*n);
+        break;
+      }
+      case kHelp: fmt::print("{}", kUsage); return 0;
+      default:
+        return UsageError(optopt != 0 ? fmt::format("invalid option or missing value: -{}",
+                                                    static_cast<char>(optopt))
+                                      : fmt::format("invalid option \"{}\"", argv[optind - 1]));
+    }
+  }
+  if (optind + 1 == argc) {
+    auto parsed = kopf::protocol::ParseConnectionString(argv[optind]);
+    if (!parsed.ok()) return UsageError(parsed.status().message());
+    flags.where = *parsed;
+  } else if (optind < argc) {
+    return UsageError(fmt::format("unexpected argument \"{}\"", argv[optind + 1]));
+  }
+  if (flags.configs.empty()) flags.configs.push_back(single);
+  return flags;
+}
+
+// The kopfd beside this program (build/bin/kopfd next to build/bin/kopf-bench).
+std::string SiblingKopfd() {
+  char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return "kopfd";
+  std::string self(path, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/') + 1) + "kopfd";
+}
+
+// Creates kv and loads ids 1..rows.
+kopf::protocol::Status Load(kopf::protocol::Client& client, int64_t rows) {
+  KOPF_RETURN_IF_ERROR(client.Query("DROP TABLE IF EXISTS kv").status());
+  KOPF_RETURN_IF_ERROR(
+      client.Query("CREATE TABLE kv (id INT PRIMARY KEY, name TEXT, age INT, city TEXT)").status());
+  for (const std::string& sql : kopf::bench::LoadStatements(rows, 1000)) {
+    KOPF_RETURN_IF_ERROR(client.Query(sql).status());
+  }
+  return kopf::protocol::Status::Ok();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Args args;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        fmt::print(stderr, "kopf-bench: {} needs a value\n", a);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "-h") args.host = value();
-    else if (a == "-p") args.port = static_cast<uint16_t>(std::stoi(value()));
-    else if (a == "-n") args.rows = std::stoi(value());
-    else if (a == "--table") args.table = value();
-    else {
-      fmt::print(stderr, "usage: kopf-bench [-h HOST] [-p PORT] [-n ROWS] [--table NAME]\n");
+  auto parsed = ParseFlags(argc, argv);
+  if (const int* status = std::get_if<int>(&parsed)) return *status;
+  Flags& flags = std::get<Flags>(parsed);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<kopf::slt::KopfdProcess> server;
+  kopf::bench::Target target{flags.where.host, flags.where.port};
+  if (flags.spawn) {
+    std::string path = flags.spawn->empty() ? SiblingKopfd() : *flags.spawn;
+    auto started = kopf::slt::KopfdProcess::Start(path, std::chrono::seconds(30));
+    if (!started.ok()) {
+      fmt::print(stderr, "kopf-bench: cannot start {}: {}\n", path, started.status().ToString());
       return 2;
     }
+    server = std::move(*started);
+    target = {"127.0.0.1", server->port()};
   }
-  auto connected = kopf::protocol::Client::Connect(args.host, args.port);
-  if (!connected.ok()) {
-    fmt::print(stderr, "kopf-bench: {}\n", connected.status().ToString());
+
+  auto client = kopf::protocol::Client::Connect(target.host, target.port);
+  if (!client.ok()) {
+    fmt::print(stderr, "kopf-bench: {}\n", client.status().ToString());
     return 2;
   }
-  auto& client = **connected;
-  Run(client, fmt::format("DROP TABLE IF EXISTS {}", args.table), nullptr);
-  if (!Run(client,
-           fmt::format("CREATE TABLE {} (id INT PRIMARY KEY, name TEXT, score DOUBLE, ok BOOLEAN)",
-                       args.table),
-           nullptr)) {
-    return 1;
-  }
-
-  std::vector<double> micros;
-  micros.reserve(args.rows);
-  auto start = Clock::now();
-  for (int i = 0; i < args.rows; ++i) {
-    if (!Run(client,
-             fmt::format("INSERT INTO {} VALUES ({}, 'name-{}', {}.5, TRUE)", args.table, i, i, i),
-             &micros)) {
+  if (flags.load) {
+    auto start = std::chrono::steady_clock::now();
+    kopf::protocol::Status loaded = Load(**client, flags.rows);
+    if (!loaded.ok()) {
+      fmt::print(stderr, "kopf-bench: loading kv failed: {}\n", loaded.ToString());
       return 1;
     }
+    fmt::print("loaded {} rows into kv in {:.1f} s\n", flags.rows,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  Report("insert (1 row, durable)", micros,
-         std::chrono::duration<double>(Clock::now() - start).count());
+  std::string limit = flags.limit.requests > 0
+                          ? fmt::format("{} requests", flags.limit.requests)
+                          : fmt::format("{:g} s", flags.limit.duration.count());
+  fmt::print("{} at {}:{}{}, kv with {} rows; {} per run, {}\n\n", (*client)->server_version(),
+             target.host, target.port, server ? " (spawned, --no-sync)" : "", flags.rows, limit,
+             flags.runs == 1 ? std::string("1 run") : fmt::format("median of {} runs", flags.runs));
+  fmt::print("| workload | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs |\n");
+  fmt::print("|---|---:|---:|---:|---:|---:|---:|\n");
+  std::fflush(stdout);
 
-  std::vector<int> keys(args.rows);
-  for (int i = 0; i < args.rows; ++i) keys[i] = i;
-  std::shuffle(keys.begin(), keys.end(), std::mt19937(42));
-  micros.clear();
-  start = Clock::now();
-  for (int k : keys) {
-    if (!Run(client, fmt::format("SELECT id, name, score, ok FROM {} WHERE id = {}", args.table, k),
-             &micros)) {
-      return 1;
+  int64_t next_insert_id = kopf::bench::kFirstInsertId;
+  uint64_t seed = 1;
+  bool any_errors = false;
+  for (const WorkloadSpec& spec : flags.workloads) {
+    for (const Config& config : flags.configs) {
+      std::vector<RunFigures> runs;
+      for (int r = 0; r < flags.runs; ++r) {
+        auto figures = kopf::bench::RunLoad(target, spec, flags.rows, config.connections,
+                                            config.depth, flags.limit, &next_insert_id, seed);
+        seed += 1000;
+        if (!figures.ok()) {
+          fmt::print(stderr, "kopf-bench: {}\n", figures.status().ToString());
+          return 2;
+        }
+        runs.push_back(std::move(*figures));
+      }
+      RunFigures m = kopf::bench::Median(runs);
+      fmt::print("| {} | {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} |\n", spec.name,
+                 config.connections, config.depth, m.ops_per_second, m.p50_us, m.p99_us,
+                 m.p999_us);
+      if (m.errors > 0) {
+        any_errors = true;
+        fmt::print(stderr, "kopf-bench: {}: {} requests failed, the first with: {}\n", spec.name,
+                   m.errors, m.first_error);
+      }
+      std::fflush(stdout);
     }
   }
-  Report("select by primary key", micros,
-         std::chrono::duration<double>(Clock::now() - start).count());
-  Run(client, fmt::format("DROP TABLE {}", args.table), nullptr);
-  return 0;
+  return any_errors ? 1 : 0;
 }

@@ -1,0 +1,130 @@
+#include "tools/bench/load_runner.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+
+#include "protocol/async_client.h"
+
+namespace kopf::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
+  return sorted[i];
+}
+
+// The state of one run, shared by every connection's callbacks (all on the
+// run's one thread).
+struct Run {
+  Clock::time_point start;
+  Clock::time_point deadline;
+  uint64_t max_requests = 0;  // 0: until the deadline
+  uint64_t sent = 0;
+  std::vector<double> latencies_us;
+  uint64_t errors = 0;
+  std::string first_error;
+
+  bool Done(Clock::time_point now) const {
+    return max_requests > 0 ? sent >= max_requests : now >= deadline;
+  }
+};
+
+// One connection with its workload; keeps its pipeline full until the run
+// is done.
+struct Connection {
+  std::shared_ptr<protocol::AsyncClient> client;
+  std::unique_ptr<Workload> workload;
+  int in_flight = 0;
+
+  void SendNext(Run& run) {
+    ++run.sent;
+    ++in_flight;
+    Clock::time_point sent_at = Clock::now();
+    client->AsyncQuery(workload->NextRequest(), [this, &run, sent_at](protocol::Response r) {
+      Clock::time_point now = Clock::now();
+      --in_flight;
+      if (r.status.ok()) {
+        run.latencies_us.push_back(std::chrono::duration<double, std::micro>(now - sent_at).count());
+      } else if (run.errors++ == 0) {
+        run.first_error = r.status.ToString();
+      }
+      if (!run.Done(now) && r.status.code() != protocol::ErrorCode::kProtocolViolation) {
+        SendNext(run);
+      } else if (in_flight == 0) {
+        client->Close();
+      }
+    });
+  }
+};
+
+}  // namespace
+
+protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& spec, int64_t rows,
+                                     int connections, int depth, const RunLimit& limit,
+                                     int64_t* next_insert_id, uint64_t seed) {
+  boost::asio::io_context io;
+  protocol::ClientOptions options;
+  options.client_name = "kopf-bench";
+  std::vector<std::unique_ptr<Connection>> conns;
+  for (int i = 0; i < connections; ++i) {
+    KOPF_ASSIGN_OR_RETURN(auto client, protocol::AsyncClient::Connect(
+                                           io.get_executor(), target.host, target.port, options));
+    auto conn = std::make_unique<Connection>();
+    conn->client = std::move(client);
+    conn->workload = std::make_unique<Workload>(spec, rows, next_insert_id, seed + i);
+    conns.push_back(std::move(conn));
+  }
+
+  Run run;
+  run.max_requests = limit.requests;
+  run.start = Clock::now();
+  run.deadline = run.start + std::chrono::duration_cast<Clock::duration>(limit.duration);
+  for (auto& conn : conns) {
+    for (int k = 0; k < depth && !run.Done(run.start); ++k) conn->SendNext(run);
+    if (conn->in_flight == 0) conn->client->Close();
+  }
+  io.run();
+  double seconds = std::chrono::duration<double>(Clock::now() - run.start).count();
+
+  RunFigures f;
+  std::sort(run.latencies_us.begin(), run.latencies_us.end());
+  f.ops = run.latencies_us.size();
+  f.seconds = seconds;
+  f.ops_per_second = seconds > 0 ? static_cast<double>(f.ops) / seconds : 0;
+  f.p50_us = Percentile(run.latencies_us, 0.50);
+  f.p99_us = Percentile(run.latencies_us, 0.99);
+  f.p999_us = Percentile(run.latencies_us, 0.999);
+  f.errors = run.errors;
+  f.first_error = std::move(run.first_error);
+  return f;
+}
+
+RunFigures Median(const std::vector<RunFigures>& runs) {
+  auto median = [&runs](double RunFigures::*field) {
+    std::vector<double> v;
+    for (const RunFigures& r : runs) v.push_back(r.*field);
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  RunFigures m;
+  for (const RunFigures& r : runs) {
+    m.ops += r.ops;
+    m.errors += r.errors;
+    if (m.first_error.empty()) m.first_error = r.first_error;
+  }
+  m.seconds = median(&RunFigures::seconds);
+  m.ops_per_second = median(&RunFigures::ops_per_second);
+  m.p50_us = median(&RunFigures::p50_us);
+  m.p99_us = median(&RunFigures::p99_us);
+  m.p999_us = median(&RunFigures::p999_us);
+  return m;
+}
+
+}  // namespace kopf::bench

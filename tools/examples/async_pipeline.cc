@@ -1,0 +1,143 @@
+// kopf-example-async: many requests in flight on one connection.
+//
+//   kopf-example-async [-n REQUESTS] [kopf://host:port]   (default 10000; $KOPF_URL, else kopf://)
+//
+// 1. Creates example_kv with 1000 known rows (id, 'name-<id>').
+// 2. Sends REQUESTS point reads at once, without waiting, on one connection:
+//    request i reads id i % 1000.
+// 3. Checks every reply against the request it answers (the server may
+//    answer independent reads in any order; the client matches replies by
+//    payload id) and counts the replies that arrived before the reply to an
+//    earlier request.
+// 4. Prints "N replies, all matched, K out of order" and exits 0, or names
+//    the first mismatch and exits 1 (2 when the connection fails).
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+
+#include "protocol/async_client.h"
+#include "protocol/connection_string.h"
+
+namespace kp = kopf::protocol;
+
+namespace {
+
+constexpr int kRows = 1000;
+
+struct Tally {
+  int replies = 0;
+  int mismatches = 0;
+  int out_of_order = 0;
+  uint64_t highest_answered = 0;  // payload id
+};
+
+// Checks one point read's reply: one row, id == want, name == "name-<want>".
+std::string Check(const kp::Response& r, int64_t want) {
+  if (!r.status.ok()) return r.status.ToString();
+  if (r.result.rows.size() != 1) return std::to_string(r.result.rows.size()) + " rows";
+  kp::RowRef row = r.result.row(0);
+  kp::Result<int64_t> id = row.get<int64_t>("id");
+  kp::Result<std::string> name = row.get<std::string>("name");
+  if (!id.ok()) return id.status().ToString();
+  if (!name.ok()) return name.status().ToString();
+  if (*id != want || *name != "name-" + std::to_string(want)) {
+    return "got (" + std::to_string(*id) + ", " + *name + ")";
+  }
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int requests = 10000;
+  const char* env = std::getenv("KOPF_URL");
+  std::string url = env != nullptr ? env : "kopf://";
+  int urls = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+      requests = std::atoi(argv[++i]);
+    } else {
+      url = argv[i];
+      ++urls;
+    }
+  }
+  kp::Result<kp::ConnectionString> where = kp::ParseConnectionString(url);
+  if (!where.ok() || requests <= 0 || urls > 1) {
+    std::fprintf(stderr, "usage: kopf-example-async [-n REQUESTS] [kopf://host:port]\n%s\n",
+                 where.ok() ? "" : where.status().ToString().c_str());
+    return 2;
+  }
+
+  boost::asio::io_context io;
+  auto connected = kp::AsyncClient::Connect(io.get_executor(), where->host, where->port);
+  if (!connected.ok()) {
+    std::fprintf(stderr, "%s\n", connected.status().ToString().c_str());
+    return 2;
+  }
+  std::shared_ptr<kp::AsyncClient> client = *connected;
+
+  std::string insert = "INSERT INTO example_kv VALUES ";
+  for (int id = 0; id < kRows; ++id) {
+    insert += (id > 0 ? ", (" : "(") + std::to_string(id) + ", 'name-" + std::to_string(id) + "')";
+  }
+  bool setup_failed = false;
+  auto setup = [&](const kp::Response& r) {
+    if (!r.status.ok()) {
+      std::fprintf(stderr, "setup failed: %s\n", r.status.ToString().c_str());
+      setup_failed = true;
+    }
+  };
+
+  // The reads go out once the INSERT is acknowledged: a request is only
+  // promised the writes whose answers had arrived before it was sent.
+  Tally tally;
+  auto send_reads = [&] {
+    for (int i = 0; i < requests; ++i) {
+      int64_t want = i % kRows;
+      client->AsyncQuery(
+          "SELECT id, name FROM example_kv WHERE id = " + std::to_string(want),
+          [&, want](kp::Response r) {
+            ++tally.replies;
+            if (r.payload_id < tally.highest_answered) ++tally.out_of_order;
+            tally.highest_answered = std::max(tally.highest_answered, r.payload_id);
+            std::string problem = Check(r, want);
+            if (!problem.empty() && tally.mismatches++ == 0) {
+              std::fprintf(stderr, "reply %llu to \"id = %lld\": %s\n",
+                           static_cast<unsigned long long>(r.payload_id),
+                           static_cast<long long>(want), problem.c_str());
+            }
+            if (tally.replies < requests) return;
+            client->AsyncQuery("DROP TABLE example_kv", [&](kp::Response r) {
+              setup(r);
+              client->Close();  // graceful: the server answers what it read, then closes
+            });
+          });
+    }
+  };
+  client->AsyncQuery("DROP TABLE IF EXISTS example_kv", setup);
+  client->AsyncQuery("CREATE TABLE example_kv (id INT PRIMARY KEY, name TEXT)", setup);
+  client->AsyncQuery(insert, [&](kp::Response r) {
+    setup(r);
+    if (setup_failed) {
+      client->Close();
+    } else {
+      send_reads();
+    }
+  });
+  io.run();
+
+  if (setup_failed) return 1;
+  if (tally.replies != requests || tally.mismatches != 0) {
+    std::printf("%d of %d replies, %d did not match their request\n", tally.replies, requests,
+                tally.mismatches);
+    return 1;
+  }
+  std::printf("%d replies, all matched, %d out of order\n", tally.replies, tally.out_of_order);
+  return 0;
+}
