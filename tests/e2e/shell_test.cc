@@ -1,9 +1,14 @@
 // The kopf shell against the real server: -c, -f, standard input, --csv,
-// error reporting and exit codes.
+// --json, error reporting and exit codes, connection flags, meta-commands,
+// \async, and on a pseudo-terminal completion, the pager and colour.
 #include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
+#include "tests/support/pty_process.h"
 #include "tests/support/test_support.h"
 
 namespace kopf {
@@ -73,6 +78,121 @@ TEST_SUITE("e2e/shell") {
     auto r = RunProcess({BinaryPath("kopf"), "-p", port, "-c", "SELECT 1"});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("127.0.0.1") != std::string::npos);
+  }
+
+  TEST_CASE("\\async sends statements at once and prints each reply with its payload id") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    std::string port = std::to_string(server->port());
+    auto r = RunProcess({BinaryPath("kopf"), "-p", port},
+                        "CREATE TABLE t (id INT PRIMARY KEY);\n"
+                        "INSERT INTO t VALUES (1), (2);\n"
+                        "\\async SELECT count(*) AS n FROM t; SELECT nope FROM t; SELECT 7 AS seven\n"
+                        "\\async SELECT 8 AS eight\n");
+    CHECK(r.exit_code == 1);  // the second statement failed
+    CHECK(r.out.find("Sent 3 statements as payloads 1..3.\n") != std::string::npos);
+    CHECK(r.out.find("-- payload 1 (statement 1): SELECT count(*) AS n FROM t;\n n\n---\n 2\n") !=
+          std::string::npos);
+    CHECK(r.out.find("-- payload 2 (statement 2): SELECT nope FROM t;\n") != std::string::npos);
+    CHECK(r.err.find("column \"nope\" does not exist") != std::string::npos);
+    CHECK(r.out.find("-- payload 3 (statement 3): SELECT 7 AS seven\n") != std::string::npos);
+    // The second connection stays open: payload ids go on counting.
+    CHECK(r.out.find("Sent 1 statement as payloads 4..4.\n-- payload 4 (statement 1)") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("the address comes from KOPF_URL, a connection string, then -h -p -U") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    std::string port = std::to_string(server->port());
+    std::string url = "kopf://ann@127.0.0.1:" + port;
+    std::string info = "at 127.0.0.1:" + port + " as user \"ann\"";
+    auto from_env = RunProcess({"/usr/bin/env", "KOPF_URL=" + url, BinaryPath("kopf"), "-c", "\\conninfo"});
+    CHECK(from_env.exit_code == 0);
+    CHECK(from_env.out.find(info) != std::string::npos);
+    auto from_arg = RunProcess({BinaryPath("kopf"), "-c", "\\conninfo", url});
+    CHECK(from_arg.out.find(info) != std::string::npos);
+    auto from_d = RunProcess({BinaryPath("kopf"), "-d", url, "-U", "bob", "-c", "\\conninfo"});
+    CHECK(from_d.out.find("as user \"bob\"") != std::string::npos);
+    // -p beats KOPF_URL's port, wherever it stands.
+    auto override = RunProcess({"/usr/bin/env", "KOPF_URL=kopf://127.0.0.1:1", BinaryPath("kopf"),
+                                "-p", port, "-c", "SELECT 1 AS one"});
+    CHECK(override.exit_code == 0);
+    auto bad = RunProcess({BinaryPath("kopf"), "kopf://[::1"});
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("bad connection string: '[' of an IPv6 address is not closed") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("--json, \\x, \\pset, \\o FILE and \\i FILE against the server") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    std::string port = std::to_string(server->port());
+    auto included = dir.path() / "more.sql";
+    auto captured = dir.path() / "out.txt";
+    std::ofstream(included) << "INSERT INTO t VALUES (2, NULL);\n";
+    auto r = RunProcess({BinaryPath("kopf"), "-p", port, "-q"},
+                        "CREATE TABLE t (id INT PRIMARY KEY, s TEXT);\n"
+                        "INSERT INTO t VALUES (1, 'a\"b');\n"
+                        "\\i " + included.string() + "\n"
+                        "\\o " + captured.string() + "\n"
+                        "SELECT id, s FROM t ORDER BY id;\n"
+                        "\\o\n"
+                        "\\x\n"
+                        "SELECT id, s FROM t WHERE id = 1;\n"
+                        "\\pset format json\n"
+                        "SELECT id, s FROM t ORDER BY id;\n");
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == "");
+    std::ifstream in(captured);
+    std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(file == " id |  s\n----+-----\n  1 | a\"b\n  2 |\n(2 rows)\n\n");
+    CHECK(r.out.find(" id |") == std::string::npos);  // the table went to the file only
+    CHECK(r.out.find("Expanded display is on.\n-[ RECORD 1 ]-\nid | 1\ns  | a\"b\n") !=
+          std::string::npos);
+    CHECK(r.out.find("[{\"id\":1,\"s\":\"a\\\"b\"},{\"id\":2,\"s\":null}]\n") != std::string::npos);
+    auto json = RunProcess({BinaryPath("kopf"), "-p", port, "--json", "-c", "SELECT count(*) AS n FROM t"});
+    CHECK(json.out == "[{\"n\":2}]\n");
+  }
+
+  TEST_CASE("\\di says the server cannot list indexes") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    auto r = RunProcess({BinaryPath("kopf"), "-p", std::to_string(server->port()), "-c", "\\di"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("no SHOW INDEXES") != std::string::npos);
+  }
+
+  TEST_CASE("on a terminal: Tab completes a table name, long results page, errors are red") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    std::string port = std::to_string(server->port());
+    std::string insert = "INSERT INTO pets VALUES (1, 'Rex')";
+    for (int id = 2; id <= 40; ++id) insert += ", (" + std::to_string(id) + ", 'p')";
+    auto setup = RunProcess({BinaryPath("kopf"), "-p", port, "-c",
+                             "CREATE TABLE pets (id INT PRIMARY KEY, name TEXT); " + insert});
+    REQUIRE(setup.exit_code == 0);
+    std::vector<std::string> env = {"HOME=" + dir.path().string(), "TERM=xterm",
+                                    "PATH=/usr/bin:/bin", "PAGER=sed s/^/paged:/"};
+    auto shell = testing::PtyProcess::Start({BinaryPath("kopf"), "-p", port}, env);
+    REQUIRE(shell->WaitFor("kopf=> "));
+    shell->Type("SELECT name FROM pe\t WHERE id = 1;\r");
+    CHECK(shell->WaitFor("Rex"));
+    CHECK(shell->WaitFor("(1 row)"));
+    CHECK(shell->screen().find("paged:") == std::string::npos);  // it fits the screen
+    // 40 rows do not fit 24 lines: they go through $PAGER.
+    shell->Type("SELECT * FROM pets;\r");
+    CHECK(shell->WaitFor("paged:(40 rows)"));
+    shell->Type("SELEC 1;\r");
+    CHECK(shell->WaitFor("\x1b[1;31mERROR:\x1b[0m"));
+    shell->Type("\\q\r");
+    CHECK(shell->Wait() == 0);
+
+    env.push_back("NO_COLOR=1");
+    auto plain = testing::PtyProcess::Start({BinaryPath("kopf"), "-p", port, "-c", "SELEC 1"}, env);
+    CHECK(plain->Wait() == 1);
+    CHECK(plain->screen().find("ERROR:") != std::string::npos);
+    CHECK(plain->screen().find("\x1b[1;31m") == std::string::npos);
   }
 }
 

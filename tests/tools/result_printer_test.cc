@@ -1,5 +1,6 @@
 #include "tools/kopf/result_printer.h"
 
+#include <limits>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -174,6 +175,46 @@ TEST_SUITE("tools/result_printer") {
     QueryResult result = Rows({{"n", Type::kInteger}}, {{Value::Integer(1)}});
     CHECK(FormatResult(result, OutputFormat::kAligned) == " n\n---\n 1\n(1 row)\n\n");
     CHECK(FormatResult(result, OutputFormat::kCsv) == "n\n1\n");
+  }
+
+  TEST_CASE("expanded output prints one record per row, names padded, NULL blank") {
+    QueryResult result = Rows({{"id", Type::kInteger}, {"long_name", Type::kText}},
+                              {{Value::Integer(1), Value::Text("a\nb")},
+                               {Value::Integer(2), Value::Null()}});
+    CHECK(FormatResult(result, OutputFormat::kAligned, true) ==
+          "-[ RECORD 1 ]-\n"
+          "id        | 1\n"
+          "long_name | a+\n"
+          "          | b\n"
+          "-[ RECORD 2 ]-\n"
+          "id        | 2\n"
+          "long_name |\n"
+          "\n");
+    CHECK(FormatExpanded(Rows({{"id", Type::kInteger}}, {})) == "(0 rows)\n\n");
+  }
+
+  TEST_CASE("JSON output: typed values, escapes, NULL, non-finite doubles and command tags") {
+    QueryResult result =
+        Rows({{"id", Type::kInteger},
+              {"s", Type::kText},
+              {"d", Type::kDouble},
+              {"b", Type::kBoolean}},
+             {{Value::Integer(-3), Value::Text("q\"\\\n\x01"), Value::Double(1.5), Value::Boolean(true)},
+              {Value::Null(), Value::Text(""), Value::Double(std::numeric_limits<double>::infinity()),
+               Value::Null()}});
+    CHECK(FormatResult(result, OutputFormat::kJson) ==
+          "[{\"id\":-3,\"s\":\"q\\\"\\\\\\n\\u0001\",\"d\":1.5,\"b\":true},"
+          "{\"id\":null,\"s\":\"\",\"d\":\"Infinity\",\"b\":null}]\n");
+    CHECK(FormatResult(Command("INSERT", 2), OutputFormat::kJson) ==
+          "{\"command\":\"INSERT\",\"count\":2}\n");
+    CHECK(FormatJson(Rows({{"x", Type::kInteger}}, {})) == "[]\n");
+  }
+
+  TEST_CASE("format names round-trip") {
+    for (OutputFormat f : {OutputFormat::kAligned, OutputFormat::kCsv, OutputFormat::kJson}) {
+      CHECK(FormatFromName(FormatName(f)) == f);
+    }
+    CHECK(FormatFromName("html") == std::nullopt);
   }
 }
 

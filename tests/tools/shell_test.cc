@@ -180,8 +180,6 @@ TEST_SUITE("tools/shell") {
 
   TEST_CASE("\\conninfo and \\? print to out") {
     Fixture f;
-    f.options.host = "127.0.0.1";
-    f.options.port = 5433;
     Shell shell = f.MakeShell();
     CHECK(shell.RunMetaCommand("\\conninfo") == Outcome::kOk);
     CHECK(f.out.str() == "You are connected to kopfd 9.9.9 at 127.0.0.1:5433 as client 7.\n");

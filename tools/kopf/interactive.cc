@@ -38,6 +38,8 @@ class InterruptGuard {
 
 Outcome RunInteractive(Shell& shell, LineEditor& editor) {
   InterruptGuard guard;
+  editor.SetCompletion(
+      [&shell](std::string_view before_cursor) { return shell.completer().Complete(before_cursor); });
   StatementSplitter splitter;
   std::string line;
   while (true) {

@@ -1,9 +1,11 @@
 #include "tools/kopf/line_editor.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
+#include <vector>
 
 #include <histedit.h>
 #include <pwd.h>
@@ -17,6 +19,7 @@ struct LineEditor::Impl {
   History* history = nullptr;
   std::string history_path;
   std::string prompt;  // what PromptCallback shows; set by ReadLine
+  LineEditor::CompletionFunction complete;
 };
 
 namespace {
@@ -29,7 +32,62 @@ char* PromptCallback(EditLine* editline) {
   return static_cast<LineEditor::Impl*>(data)->prompt.data();
 }
 
+LineEditor::Impl* ImplOf(EditLine* editline) {
+  void* data = nullptr;
+  el_get(editline, EL_CLIENTDATA, &data);
+  return static_cast<LineEditor::Impl*>(data);
+}
+
+// The longest prefix all candidates share, compared without case.
+size_t CommonPrefix(const std::vector<std::string>& candidates) {
+  size_t n = candidates[0].size();
+  for (const std::string& c : candidates) {
+    size_t i = 0;
+    while (i < n && i < c.size() &&
+           std::tolower(static_cast<unsigned char>(c[i])) ==
+               std::tolower(static_cast<unsigned char>(candidates[0][i]))) {
+      ++i;
+    }
+    n = i;
+  }
+  return n;
+}
+
+// Bound to Tab: completes the word before the cursor (see the header).
+unsigned char CompleteCallback(EditLine* editline, int) {
+  LineEditor::Impl* impl = ImplOf(editline);
+  if (!impl->complete) return CC_REFRESH_BEEP;
+  const LineInfo* line = el_line(editline);
+  std::string_view before(line->buffer, static_cast<size_t>(line->cursor - line->buffer));
+  Completion completion = impl->complete(before);
+  const std::vector<std::string>& candidates = completion.candidates;
+  if (candidates.empty()) return CC_REFRESH_BEEP;
+  auto replace_word = [&](const std::string& text) {
+    el_deletestr(editline, static_cast<int>(completion.word_length));
+    el_insertstr(editline, text.c_str());
+  };
+  if (candidates.size() == 1) {
+    replace_word(candidates[0] + " ");
+    return CC_REFRESH;
+  }
+  size_t common = CommonPrefix(candidates);
+  if (common > completion.word_length) {
+    replace_word(candidates[0].substr(0, common));
+    return CC_REFRESH;
+  }
+  std::string list = "\n";
+  for (const std::string& c : candidates) list += c + "  ";
+  list += "\n";
+  std::fputs(list.c_str(), stdout);
+  std::fflush(stdout);
+  return CC_REDISPLAY;
+}
+
 }  // namespace
+
+void LineEditor::SetCompletion(CompletionFunction complete) {
+  impl_->complete = std::move(complete);
+}
 
 LineEditor::LineEditor(const std::string& program, std::string history_path)
     : impl_(std::make_unique<Impl>()) {
@@ -50,6 +108,8 @@ LineEditor::LineEditor(const std::string& program, std::string history_path)
   // Let libedit restore the terminal when a signal arrives mid-edit.
   el_set(impl_->editline, EL_SIGNAL, 1);
   el_set(impl_->editline, EL_HIST, history, impl_->history);
+  el_set(impl_->editline, EL_ADDFN, "kopf-complete", "complete a word", &CompleteCallback);
+  el_set(impl_->editline, EL_BIND, "^I", "kopf-complete", nullptr);
   el_source(impl_->editline, nullptr);  // the user's ~/.editrc, if any
 }
 

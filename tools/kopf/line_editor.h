@@ -3,6 +3,11 @@
 // This is the only file pair that includes libedit; libedit is BSD-licensed,
 // whereas GNU readline would make the binary GPL.
 //
+// Tab runs the completion function, if one is set: a single candidate
+// replaces the word before the cursor (plus a blank), several extend it to
+// their longest common prefix, or are listed below the line when that adds
+// nothing.
+//
 // History is loaded from `history_path` when the editor is created and
 // saved back (mode 0600, at most kHistorySize lines) by the destructor and
 // by Save(). An empty path disables the file.
@@ -10,9 +15,12 @@
 // Thread-safety: none. Use only while stdin is a terminal; one per process.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "tools/kopf/completer.h"
 
 namespace kopf::shell {
 
@@ -41,6 +49,10 @@ class LineEditor {
 
   // Writes the history file now.
   void Save();
+
+  // Sets what Tab offers for the text before the cursor.
+  using CompletionFunction = std::function<Completion(std::string_view before_cursor)>;
+  void SetCompletion(CompletionFunction complete);
 
   // Opaque; public only so the libedit callbacks in the .cc can name it.
   struct Impl;

@@ -1,6 +1,7 @@
 #include "tools/kopf/result_printer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +14,7 @@ namespace kopf::shell {
 namespace {
 
 using protocol::QueryResult;
+using protocol::Row;
 using protocol::Type;
 using protocol::Value;
 
@@ -184,6 +186,110 @@ std::string FormatCsv(const QueryResult& result) {
   return out;
 }
 
+std::string FormatExpanded(const QueryResult& result) {
+  if (result.rows.empty()) return "(0 rows)\n\n";
+  size_t ncols = result.columns.size();
+  std::vector<Cell> names;
+  int name_width = 0;
+  for (const auto& column : result.columns) {
+    names.push_back(MakeCell(column.name));
+    for (const auto& line : names.back()) name_width = std::max(name_width, line.width);
+  }
+  std::string out;
+  for (size_t r = 0; r < result.rows.size(); ++r) {
+    out += fmt::format("-[ RECORD {} ]-\n", r + 1);
+    for (size_t c = 0; c < ncols; ++c) {
+      const Row& row = result.rows[r];
+      Cell value = MakeCell(c < row.size() ? CellText(row[c]) : std::string());
+      for (size_t k = 0; k < value.size(); ++k) {
+        std::string line;
+        AppendAligned(line, k < names[c].size() ? names[c][k] : CellLine{}, name_width,
+                      Align::kLeft);
+        line += " | " + value[k].text + (k + 1 < value.size() ? "+" : "");
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line + '\n';
+      }
+    }
+  }
+  return out + '\n';
+}
+
+std::string FormatJson(const QueryResult& result) {
+  auto string = [](std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+      auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (u < 0x20) {
+        out += fmt::format("\\u{:04x}", u);
+      } else {
+        out += c;
+      }
+    }
+    return out + '"';
+  };
+  if (result.columns.empty()) {
+    return fmt::format("{{\"command\":{},\"count\":{}}}\n", string(result.tag), result.count);
+  }
+  std::string out = "[";
+  for (size_t r = 0; r < result.rows.size(); ++r) {
+    out += r > 0 ? ",{" : "{";
+    for (size_t c = 0; c < result.columns.size(); ++c) {
+      if (c > 0) out += ',';
+      out += string(result.columns[c].name) + ':';
+      const Value& v = result.rows[r][c];
+      switch (v.type()) {
+        case Type::kNull:
+          out += "null";
+          break;
+        case Type::kInteger:
+        case Type::kBoolean:
+          out += v.ToString();
+          break;
+        case Type::kDouble: {
+          double d = v.as_double();
+          out += std::isnan(d)   ? "\"NaN\""
+                 : std::isinf(d) ? (d > 0 ? "\"Infinity\"" : "\"-Infinity\"")
+                                 : v.ToString();
+          break;
+        }
+        case Type::kText:
+          out += string(v.as_text());
+          break;
+      }
+    }
+    out += '}';
+  }
+  return out + "]\n";
+}
+
+std::string_view FormatName(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::kAligned:
+      return "aligned";
+    case OutputFormat::kCsv:
+      return "csv";
+    case OutputFormat::kJson:
+      return "json";
+  }
+  return {};
+}
+
+std::optional<OutputFormat> FormatFromName(std::string_view name) {
+  for (OutputFormat f : {OutputFormat::kAligned, OutputFormat::kCsv, OutputFormat::kJson}) {
+    if (FormatName(f) == name) return f;
+  }
+  return std::nullopt;
+}
+
 std::string FormatCommandTag(const QueryResult& result) {
   const std::string& tag = result.tag;
   if (tag == "INSERT" || tag == "UPDATE" || tag == "DELETE") {
@@ -192,16 +298,19 @@ std::string FormatCommandTag(const QueryResult& result) {
   return tag;
 }
 
-std::string FormatResult(const QueryResult& result, OutputFormat format) {
+std::string FormatResult(const QueryResult& result, OutputFormat format, bool expanded) {
+  if (format == OutputFormat::kJson) return FormatJson(result);
   if (result.columns.empty()) {
     std::string tag = FormatCommandTag(result);
     return tag.empty() ? tag : tag + '\n';
   }
   switch (format) {
     case OutputFormat::kAligned:
-      return FormatAligned(result);
+      return expanded ? FormatExpanded(result) : FormatAligned(result);
     case OutputFormat::kCsv:
       return FormatCsv(result);
+    case OutputFormat::kJson:
+      return FormatJson(result);
   }
   return {};
 }

@@ -22,24 +22,48 @@
 // unquoted field and the empty string is "" so the two stay distinct. Lines
 // end in '\n' (as psql writes them) rather than RFC 4180's CRLF. No footer.
 //
+// Expanded (\x, like psql's): one block per row, a "-[ RECORD n ]-" header
+// line, then "name | value" per column with names padded to one width;
+// "(0 rows)" for an empty result.
+//
+// JSON (--json): one JSON array per result, one object per row with the
+// column names as keys, on one line: [{"id":1,"name":"Rex"}]. INTEGER and
+// finite DOUBLE values are JSON numbers, booleans true/false, NULL null, text a
+// string (escaped per RFC 8259); NaN and infinities, which JSON lacks, are
+// the strings "NaN", "Infinity", "-Infinity". A result without columns is
+// {"command":"INSERT","count":3}.
+//
 // A result without columns (INSERT, CREATE TABLE, ...) prints its command
-// tag in both formats: "INSERT 3", "UPDATE 2", "DELETE 0" carry the count,
+// tag in the aligned and CSV formats: "INSERT 3", "UPDATE 2", "DELETE 0" carry the count,
 // other tags print alone ("CREATE TABLE").
 //
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "protocol/client.h"
 
 namespace kopf::shell {
 
-enum class OutputFormat { kAligned, kCsv };
+enum class OutputFormat { kAligned, kCsv, kJson };
+
+// "aligned", "csv", "json", and back.
+std::string_view FormatName(OutputFormat format);
+std::optional<OutputFormat> FormatFromName(std::string_view name);
 
 // The complete output for one result, ending in '\n' (empty only for a
-// columnless result with an empty tag).
-std::string FormatResult(const protocol::QueryResult& result, OutputFormat format);
+// columnless result with an empty tag). `expanded` applies to kAligned.
+std::string FormatResult(const protocol::QueryResult& result, OutputFormat format,
+                         bool expanded = false);
+
+// Rows as expanded records (\x).
+std::string FormatExpanded(const protocol::QueryResult& result);
+
+// The JSON text for a result, with its newline.
+std::string FormatJson(const protocol::QueryResult& result);
 
 // The psql-style table for a result with columns.
 std::string FormatAligned(const protocol::QueryResult& result);

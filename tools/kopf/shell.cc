@@ -1,17 +1,21 @@
 #include "tools/kopf/shell.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <istream>
 #include <optional>
 #include <ostream>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "tools/kopf/error_printer.h"
 #include "tools/kopf/meta_command.h"
+#include "tools/kopf/pager.h"
 
 namespace kopf::shell {
 
@@ -26,14 +30,34 @@ constexpr std::string_view kHelp =
     "  \\d                 list tables (runs SHOW TABLES)\n"
     "  \\d NAME            describe a table (runs DESCRIBE NAME)\n"
     "  \\dt                same as \\d\n"
+    "  \\di                list indexes (the server offers no way yet)\n"
     "  \\conninfo          show where this session is connected\n"
     "\n"
-    "Settings\n"
+    "Input and output\n"
+    "  \\i FILE            run the statements in FILE\n"
+    "  \\o [FILE]          send results to FILE, or back to the screen\n"
+    "  \\async SQL; SQL    send the statements at once on a second connection and\n"
+    "                     print each reply as it lands, with its payload id\n"
+    "\n"
+    "Formatting\n"
+    "  \\x [on|off]        toggle (or set) expanded rows: one line per column\n"
+    "  \\pset format NAME  print results as aligned, csv or json\n"
     "  \\timing [on|off]   toggle (or set) printing each statement's round-trip time\n"
     "\n"
     "SQL statements end with ';' and may span several lines. A meta-command\n"
     "starts where a statement could (at the start of a line or after a ';')\n"
-    "and runs to the end of the line.\n";
+    "and runs to the end of the line. Tab completes keywords, tables and columns.\n";
+
+// Red, bold "ERROR:" for a terminal.
+constexpr std::string_view kErrorWord = "ERROR:";
+constexpr std::string_view kRedBold = "\x1b[1;31m";
+constexpr std::string_view kReset = "\x1b[0m";
+
+// Statements after which the completer's table and column names may be stale.
+bool ChangesSchema(const protocol::QueryResult& result) {
+  return result.tag.rfind("CREATE", 0) == 0 || result.tag.rfind("DROP", 0) == 0 ||
+         result.tag.rfind("ALTER", 0) == 0;
+}
 
 // The client reports a broken connection as a protocol violation: after
 // one the connection is closed, so nothing further can run.
@@ -52,7 +76,40 @@ std::optional<bool> ParseOnOff(std::string_view word) {
 std::string_view MetaCommandHelp() { return kHelp; }
 
 Shell::Shell(protocol::Client& client, ShellOptions options, std::ostream& out, std::ostream& err)
-    : client_(client), options_(std::move(options)), out_(out), err_(err) {}
+    : client_(client),
+      options_(std::move(options)),
+      terminal_out_(out),
+      out_(&out),
+      err_(err),
+      completer_([&client](std::string_view sql) { return client.Query(sql); }) {}
+
+Shell::~Shell() = default;
+
+void Shell::Emit(const std::string& text) {
+  if (out_ == &terminal_out_ && !options_.pager.empty()) {
+    int rows = TerminalRows();
+    if (rows > 0 && std::count(text.begin(), text.end(), '\n') >= rows) {
+      out_->flush();
+      if (ShowInPager(text, options_.pager)) return;
+    }
+  }
+  *out_ << text;
+}
+
+void Shell::ReportError(const protocol::Status& status, std::string_view sql, int line) {
+  out_->flush();
+  if (line > 0 && status.has_position()) {
+    // Report the script line the error points at, not where the statement began.
+    size_t end = std::min(static_cast<size_t>(status.position()), sql.size());
+    line += static_cast<int>(std::count(sql.begin(), sql.begin() + end, '\n'));
+  }
+  std::string report = FormatError(status, sql);
+  if (options_.color && report.rfind(kErrorWord, 0) == 0) {
+    report = std::string(kRedBold) + std::string(kErrorWord) + std::string(kReset) +
+             report.substr(kErrorWord.size());
+  }
+  err_ << SourcePrefix(line) << report;
+}
 
 Outcome Shell::Note(Outcome outcome) {
   if (outcome == Outcome::kFailed || outcome == Outcome::kConnectionLost) any_failed_ = true;
@@ -86,16 +143,12 @@ Outcome Shell::RunQuery(std::string_view sql, int line) {
   Outcome outcome = Outcome::kOk;
   if (result.ok()) {
     bool is_command = result->columns.empty();
-    if (!(is_command && options_.quiet)) out_ << FormatResult(*result, options_.format);
-  } else {
-    out_.flush();
-    const protocol::Status& status = result.status();
-    if (line > 0 && status.has_position()) {
-      // Report the script line the error points at, not where the statement began.
-      size_t end = std::min(static_cast<size_t>(status.position()), sql.size());
-      line += static_cast<int>(std::count(sql.begin(), sql.begin() + end, '\n'));
+    if (ChangesSchema(*result)) completer_.Invalidate();
+    if (!(is_command && options_.quiet)) {
+      Emit(FormatResult(*result, options_.format, options_.expanded));
     }
-    err_ << SourcePrefix(line) << FormatError(status, sql);
+  } else {
+    ReportError(result.status(), sql, line);
     outcome = Outcome::kFailed;
     if (IsConnectionLost(result.status())) {
       err_ << "kopf: the connection to the server was lost\n";
@@ -103,13 +156,13 @@ Outcome Shell::RunQuery(std::string_view sql, int line) {
     }
     err_.flush();
   }
-  if (options_.timing) out_ << fmt::format("Time: {:.3f} ms\n", elapsed.count());
-  out_.flush();
+  if (options_.timing) *out_ << fmt::format("Time: {:.3f} ms\n", elapsed.count());
+  out_->flush();
   return outcome;
 }
 
 Outcome Shell::Fail(std::string_view message, int line) {
-  out_.flush();
+  out_->flush();
   err_ << SourcePrefix(line) << message << '\n';
   err_.flush();
   return Outcome::kFailed;
@@ -130,40 +183,178 @@ Outcome Shell::RunMeta(std::string_view text, int line) {
     if (nargs > 0) return extra();
     return Outcome::kQuit;
   }
-  if (name == "?") {
-    out_ << kHelp;
-    out_.flush();
-    return Outcome::kOk;
-  }
-  if (name == "d" || name == "dt") {
-    if (nargs > 1) return extra();
-    if (nargs == 0) return RunQuery("SHOW TABLES", line);
-    return RunQuery("DESCRIBE " + command.args[0], line);
-  }
-  if (name == "timing") {
+  auto toggle = [&](bool& setting, std::string_view label) {
     if (nargs > 1) return extra();
     if (nargs == 1) {
       std::optional<bool> value = ParseOnOff(command.args[0]);
       if (!value) {
-        return Fail(fmt::format("\\timing: expected on or off, got \"{}\"", command.args[0]), line);
+        return Fail(fmt::format("\\{}: expected on or off, got \"{}\"", name, command.args[0]),
+                    line);
       }
-      options_.timing = *value;
+      setting = *value;
     } else {
-      options_.timing = !options_.timing;
+      setting = !setting;
     }
-    out_ << "Timing is " << (options_.timing ? "on" : "off") << ".\n";
-    out_.flush();
+    *out_ << label << (setting ? " is on.\n" : " is off.\n");
+    out_->flush();
+    return Outcome::kOk;
+  };
+
+  if (name == "?") {
+    if (nargs > 0) return extra();
+    Emit(std::string(kHelp));
+    out_->flush();
     return Outcome::kOk;
   }
+  if (name == "d" || name == "dt") return RunDescribe(command, line);
+  if (name == "di") {
+    if (nargs > 0) return extra();
+    return Fail("\\di: the server has no way to list indexes yet (no SHOW INDEXES, and "
+                "DESCRIBE shows only columns)",
+                line);
+  }
+  if (name == "timing") return toggle(options_.timing, "Timing");
+  if (name == "x") return toggle(options_.expanded, "Expanded display");
+  if (name == "pset") return RunPset(command, line);
+  if (name == "o" || name == "out") return RunOutputTo(command, line);
+  if (name == "i" || name == "include") return RunInclude(command, line);
+  if (name == "async") return RunAsync(text, line);
   if (name == "conninfo") {
     if (nargs > 0) return extra();
-    out_ << fmt::format("You are connected to {} at {}:{} as client {}.\n",
-                        client_.server_version(), options_.host, options_.port,
-                        client_.client_id());
-    out_.flush();
+    const protocol::ConnectionString& c = options_.connection;
+    std::string user = c.user.empty() ? "" : fmt::format(" as user \"{}\"", c.user);
+    *out_ << fmt::format("You are connected to {} at {}{} as client {}.\n",
+                         client_.server_version(), c.Address(), user, client_.client_id());
+    out_->flush();
     return Outcome::kOk;
   }
   return Fail(fmt::format("invalid command \\{}\nTry \\? for help.", name), line);
+}
+
+Outcome Shell::RunDescribe(const MetaCommand& command, int line) {
+  if (command.args.size() > 1) {
+    return Fail(fmt::format("\\{}: extra argument \"{}\"; nothing was run", command.name,
+                            command.args.back()),
+                line);
+  }
+  if (command.args.empty()) return RunQuery("SHOW TABLES", line);
+  return RunQuery("DESCRIBE " + command.args[0], line);
+}
+
+Outcome Shell::RunPset(const MetaCommand& command, int line) {
+  const auto& args = command.args;
+  if (args.empty()) {
+    *out_ << fmt::format("format is {}; expanded is {}.\n", FormatName(options_.format),
+                         options_.expanded ? "on" : "off");
+    out_->flush();
+    return Outcome::kOk;
+  }
+  if (args[0] != "format" || args.size() != 2) {
+    return Fail("\\pset: expected \"\\pset format aligned|csv|json\"", line);
+  }
+  std::optional<OutputFormat> format = FormatFromName(args[1]);
+  if (!format) {
+    return Fail(fmt::format("\\pset: unknown format \"{}\"; use aligned, csv or json", args[1]),
+                line);
+  }
+  options_.format = *format;
+  *out_ << fmt::format("Output format is {}.\n", args[1]);
+  out_->flush();
+  return Outcome::kOk;
+}
+
+Outcome Shell::RunOutputTo(const MetaCommand& command, int line) {
+  if (command.args.size() > 1) {
+    return Fail(fmt::format("\\o: extra argument \"{}\"; output unchanged", command.args.back()),
+                line);
+  }
+  out_->flush();
+  if (command.args.empty()) {
+    file_out_.reset();
+    out_ = &terminal_out_;
+    return Outcome::kOk;
+  }
+  auto file = std::make_unique<std::ofstream>(command.args[0], std::ios::out | std::ios::trunc);
+  if (!*file) {
+    return Fail(fmt::format("\\o: cannot open \"{}\": {}", command.args[0],
+                            std::strerror(errno)),
+                line);
+  }
+  file_out_ = std::move(file);
+  out_ = file_out_.get();
+  return Outcome::kOk;
+}
+
+Outcome Shell::RunInclude(const MetaCommand& command, int line) {
+  if (command.args.size() != 1) return Fail("\\i: expected one file name", line);
+  const std::string& path = command.args[0];
+  if (include_depth_ >= kMaxIncludeDepth) {
+    return Fail(fmt::format("\\i: \"{}\" nests more than {} files deep; not run", path,
+                            kMaxIncludeDepth),
+                line);
+  }
+  std::ifstream file(path);
+  if (!file) return Fail(fmt::format("\\i: cannot open \"{}\": {}", path, std::strerror(errno)), line);
+  std::string outer = source_name_;
+  ++include_depth_;
+  source_name_ = path;
+  Outcome outcome = RunLines(file);
+  source_name_ = outer;
+  --include_depth_;
+  // \q inside the file ends that file only, as in psql.
+  return outcome == Outcome::kQuit ? Outcome::kOk : outcome;
+}
+
+Outcome Shell::RunAsync(std::string_view text, int line) {
+  // The statements are the rest of the line after "\async".
+  size_t at = text.find("async");
+  StatementSplitter splitter;
+  splitter.AddLine(text.substr(at + 5));
+  std::vector<std::string> statements;
+  while (std::optional<InputItem> item = splitter.Next()) {
+    if (item->kind == InputItem::Kind::kMetaCommand) {
+      return Fail("\\async: only SQL statements can be sent, not meta-commands", line);
+    }
+    statements.push_back(item->text);
+  }
+  if (std::optional<InputItem> rest = splitter.TakeRemainder()) {
+    if (rest->kind == InputItem::Kind::kMetaCommand) {
+      return Fail("\\async: only SQL statements can be sent, not meta-commands", line);
+    }
+    statements.push_back(rest->text);
+  }
+  if (statements.empty()) return Fail("\\async: expected statements, as in \\async SELECT 1; SELECT 2", line);
+
+  if (!async_) {
+    async_ = std::make_unique<AsyncSession>(options_.connection.host, options_.connection.port);
+  }
+  bool failed = false;
+  protocol::Status status = async_->Run(
+      statements,
+      [&](uint64_t first) {
+        *out_ << fmt::format("Sent {} statement{} as payloads {}..{}.\n", statements.size(),
+                             statements.size() == 1 ? "" : "s", first,
+                             first + statements.size() - 1);
+        out_->flush();
+      },
+      [&](size_t index, const protocol::Response& response) {
+        *out_ << fmt::format("-- payload {} (statement {}): {}\n", response.payload_id, index + 1,
+                             statements[index]);
+        if (response.status.ok()) {
+          if (ChangesSchema(response.result)) completer_.Invalidate();
+          *out_ << FormatResult(response.result, options_.format, options_.expanded);
+        } else {
+          ReportError(response.status, statements[index], 0);
+          failed = true;
+        }
+        out_->flush();
+        err_.flush();
+      });
+  if (!status.ok()) {
+    async_.reset();
+    return Fail("\\async: could not open the second connection: " + status.message(), line);
+  }
+  return failed ? Outcome::kFailed : Outcome::kOk;
 }
 
 Outcome Shell::Drain(StatementSplitter& splitter) {

@@ -7,19 +7,27 @@
 // go to `out`, errors (psql-style, see error_printer.h) to `err`, with `out`
 // flushed first so the two interleave in order on a terminal.
 //
-// Meta-commands: \q quit, \? help, \d (SHOW TABLES), \d NAME (DESCRIBE
-// NAME), \dt (same as \d), \timing [on|off], \conninfo. An unknown or
-// malformed meta-command counts as a failed item.
+// Meta-commands (\? lists them): \q, \?, \d [NAME], \dt, \di, \timing,
+// \x, \pset format, \o [FILE], \i FILE, \conninfo and \async STATEMENTS
+// (sent at once on a second, asynchronous connection; replies print as they
+// land, with their payload ids). An unknown or malformed meta-command
+// counts as a failed item.
 //
 // Thread-safety: none; the Client it borrows is single-threaded too.
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "protocol/client.h"
+#include "protocol/connection_string.h"
+#include "tools/kopf/async_session.h"
+#include "tools/kopf/completer.h"
+#include "tools/kopf/meta_command.h"
 #include "tools/kopf/result_printer.h"
 #include "tools/kopf/statement_splitter.h"
 
@@ -31,9 +39,15 @@ struct ShellOptions {
   bool timing = false;
   // Suppress command tags ("INSERT 1"); rows and errors still print.
   bool quiet = false;
-  // Where the client is connected, for \conninfo only.
-  std::string host;
-  uint16_t port = 0;
+  // Rows as records, one "name | value" line per column (\x).
+  bool expanded = false;
+  // Where the client is connected: for \conninfo, and where \async connects.
+  protocol::ConnectionString connection;
+  // Send results taller than the terminal through this command (pager.h);
+  // empty: never. main.cc sets it only when stdout is a terminal.
+  std::string pager;
+  // Colour error reports (main.cc: only on a terminal, and not with NO_COLOR).
+  bool color = false;
 };
 
 // What running one item (or a whole script) came to.
@@ -74,7 +88,26 @@ class Shell {
   bool any_failed() const { return any_failed_; }
   const ShellOptions& options() const { return options_; }
 
+  // Tab completion over this shell's connection (the interactive loop hands
+  // it to the line editor).
+  Completer& completer() { return completer_; }
+
+  ~Shell();
+
  private:
+  // How deep \i may nest before it is refused (a file including itself).
+  static constexpr int kMaxIncludeDepth = 16;
+
+  Outcome RunDescribe(const MetaCommand& command, int line);
+  Outcome RunOutputTo(const MetaCommand& command, int line);
+  Outcome RunInclude(const MetaCommand& command, int line);
+  Outcome RunPset(const MetaCommand& command, int line);
+  Outcome RunAsync(std::string_view text, int line);
+  // Prints a result (or any text) to the current output, through the pager
+  // when that is the terminal and the text is taller than it.
+  void Emit(const std::string& text);
+  // The error report for a failed statement, coloured when asked.
+  void ReportError(const protocol::Status& status, std::string_view sql, int line);
   Outcome Note(Outcome outcome);
   Outcome RunQuery(std::string_view sql, int line);
   Outcome RunMeta(std::string_view text, int line);
@@ -85,8 +118,13 @@ class Shell {
 
   protocol::Client& client_;
   ShellOptions options_;
-  std::ostream& out_;
+  std::ostream& terminal_out_;  // the `out` given to the constructor
+  std::ostream* out_;           // where results go: terminal_out_ or the \o file
+  std::unique_ptr<std::ofstream> file_out_;
   std::ostream& err_;
+  Completer completer_;
+  std::unique_ptr<AsyncSession> async_;  // opened by the first \async
+  int include_depth_ = 0;
   bool any_failed_ = false;
   std::string source_name_;  // the script being run by RunScript, if named
 };
