@@ -193,6 +193,15 @@ TEST_SUITE("e2e/shell") {
     CHECK(plain->Wait() == 1);
     CHECK(plain->screen().find("ERROR:") != std::string::npos);
     CHECK(plain->screen().find("\x1b[1;31m") == std::string::npos);
+
+    // -W asks on the terminal and does not echo the password.
+    auto password = testing::PtyProcess::Start(
+        {BinaryPath("kopf"), "-p", port, "-U", "ann", "-W", "-c", "\\conninfo"}, env);
+    REQUIRE(password->WaitFor("Password for ann: "));
+    password->Type("s3cret\r");
+    CHECK(password->Wait() == 0);
+    CHECK(password->screen().find("as user \"ann\"") != std::string::npos);
+    CHECK(password->screen().find("s3cret") == std::string::npos);
   }
 }
 

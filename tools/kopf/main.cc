@@ -108,23 +108,31 @@ int UsageError(const std::string& message) {
   return kExitFailed;
 }
 
-// Reads a password from the terminal without echoing it.
+// Reads a password without echoing it, from the controlling terminal as
+// psql does (so a script on stdin stays intact), else from stdin.
 std::string ReadPassword(const std::string& prompt) {
-  int fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
-  std::cerr << prompt << std::flush;
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  FILE* in = tty != nullptr ? tty : stdin;
+  FILE* out = tty != nullptr ? tty : stderr;
   termios saved{};
-  bool hidden = fd >= 0 && tcgetattr(fd, &saved) == 0;
+  bool hidden = isatty(fileno(in)) && tcgetattr(fileno(in), &saved) == 0;
   if (hidden) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(fd, TCSAFLUSH, &quiet);
+    tcsetattr(fileno(in), TCSAFLUSH, &quiet);
   }
+  // Echo is off before the prompt shows, so nothing typed after it echoes.
+  std::fputs(prompt.c_str(), out);
+  std::fflush(out);
   std::string password;
-  std::getline(std::cin, password);
-  if (hidden) {
-    tcsetattr(fd, TCSAFLUSH, &saved);
-    std::cerr << '\n';
+  for (int c = std::fgetc(in); c != EOF && c != '\n'; c = std::fgetc(in)) {
+    password += static_cast<char>(c);
   }
+  if (hidden) {
+    tcsetattr(fileno(in), TCSANOW, &saved);
+    std::fputs("\n", out);
+  }
+  if (tty != nullptr) std::fclose(tty);
   return password;
 }
 
