@@ -29,6 +29,8 @@
 // Thread-safety: use one AsyncClient from one thread at a time: the thread
 // running its executor (or any thread before that starts). Handlers run on
 // that executor. The client keeps itself alive while I/O is pending.
+// REQUIRES: the executor's execution context (the io_context) outlives the
+// client, whose destructor calls Close().
 #pragma once
 
 #include <cstdint>
