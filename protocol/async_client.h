@@ -21,6 +21,11 @@
 // GOODBYE after everything queued, the server still answers every request
 // it read, and the socket closes once the server's GOODBYE arrives.
 //
+// Left out: timeouts and cancelling a request (the protocol has no cancel
+// message; Close() or destroying the io_context are the ways out), and an
+// asynchronous Connect (the handshake stays the blocking client's, in one
+// place).
+//
 // Prepared statements will slot in beside AsyncQuery as
 // AsyncPrepare(sql, token) -> void(Result<Statement>) and
 // AsyncExecute(statement, params, token) -> void(Response), riding the same
