@@ -45,7 +45,7 @@ TEST_SUITE("protocol/frame_encoder") {
                1,  0, 0, 0,                                                     // major 1, minor 0
                1,  0, 0, 0}) +
         "k";
-    CHECK(Encode(Envelope{0, 0, Hello{1, 0, "k"}}) == expected);
+    CHECK(Encode(Envelope{0, 0, Hello{1, 0, "k", "", ""}}) == expected);
   }
 
   TEST_CASE("a WELCOME frame carries the client id, versions and server version") {

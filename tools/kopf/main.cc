@@ -28,6 +28,7 @@
 #include "tools/kopf/interactive.h"
 #include "tools/kopf/line_editor.h"
 #include "tools/kopf/shell.h"
+#include "tools/kopf/user_command.h"
 
 namespace {
 
@@ -176,6 +177,12 @@ Outcome RunInputs(kopf::shell::Shell& shell, const std::vector<Input>& inputs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `kopf user ...` edits the users file offline (tools/kopf/user_command.h).
+  if (argc >= 2 && std::string_view(argv[1]) == "user") {
+    return kopf::shell::RunUserCommand(std::vector<std::string>(argv + 2, argv + argc),
+                                       {&std::cin, isatty(STDIN_FILENO) == 1}, std::cout,
+                                       std::cerr);
+  }
   auto parsed = ParseFlags(argc, argv);
   if (const int* status = std::get_if<int>(&parsed)) return *status;
   const Flags& flags = std::get<Flags>(parsed);
