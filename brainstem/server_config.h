@@ -12,6 +12,7 @@
 //   --max-queued-bytes N  67108864     >= 1048576 (responses buffered per client)
 //   --no-sync                          skip fsync per commit
 //   --users FILE          DATA/users.csv  users and roles; none = no authentication
+//   --handshake-timeout-ms N  10000   0..3600000; 0 = none
 //   --help
 //
 // Thread-safety: plain values and pure functions.

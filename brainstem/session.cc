@@ -34,6 +34,7 @@ Session::Session(tcp::socket socket, std::shared_ptr<SessionContext> context)
       context_(std::move(context)),
       reader_wake_(socket_.get_executor()),
       writer_wake_(socket_.get_executor()),
+      handshake_deadline_(socket_.get_executor()),
       decoder_(context_->options.max_frame_bytes) {
   boost::system::error_code ec;
   tcp::endpoint peer = socket_.remote_endpoint(ec);
@@ -55,6 +56,18 @@ void Session::Start() {
       self->Close("internal error");
     }
   };
+  if (context_->options.handshake_timeout.count() > 0) {
+    // On the strand: the timer is the session's state like any other.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->closed_) return;
+      self->handshake_deadline_.expires_after(self->context_->options.handshake_timeout);
+      self->handshake_deadline_.async_wait([self](boost::system::error_code ec) {
+        if (ec || self->client_id_ != 0) return;  // cancelled, or WELCOME went out
+        self->Close(fmt::format("no complete handshake within {} ms",
+                                self->context_->options.handshake_timeout.count()));
+      });
+    });
+  }
   asio::co_spawn(socket_.get_executor(), ReadLoop(shared_from_this()), on_exit);
   asio::co_spawn(socket_.get_executor(), WriteLoop(shared_from_this()), on_exit);
 }
@@ -279,6 +292,7 @@ bool Session::HandleAuthResponse(const Envelope& envelope) {
 }
 
 void Session::Welcome(protocol::Role role) {
+  handshake_deadline_.cancel();
   role_ = role;
   do {
     client_id_ = context_->next_client_id.fetch_add(1);
@@ -424,6 +438,7 @@ void Session::Close(const std::string& reason) {
   socket_.close(ec);
   reader_wake_.cancel();
   writer_wake_.cancel();
+  handshake_deadline_.cancel();
   queue_.clear();
   queued_bytes_ = 0;
   if (client_id_ != 0) context_->engine->ForgetClient(client_id_);

@@ -22,6 +22,8 @@
 //          closes once the ERROR is written;
 //        - on an I/O error or a client that stops reading (see
 //          Options::max_queued_bytes): closed at once.
+//      A connection that has not received WELCOME within
+//      Options::handshake_timeout is closed at once.
 //      Closing calls Engine::ForgetClient. Completions that arrive after
 //      the close are dropped; each holds a shared_ptr to the session and a
 //      tracked-work executor, so neither the session nor the io_context
@@ -108,6 +110,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<SessionContext> context_;
   boost::asio::steady_timer reader_wake_;
   boost::asio::steady_timer writer_wake_;
+  boost::asio::steady_timer handshake_deadline_;
   protocol::FrameDecoder decoder_;
   std::string peer_;
   uint32_t client_id_ = 0;  // 0 until the handshake

@@ -85,6 +85,18 @@ protocol::AuthChallenge Challenge(RawConnection& raw, protocol::scram::ScramClie
   return *challenge;
 }
 
+// Reads the ERROR that ends a handshake, checks its code and that the
+// server then closes; returns its message.
+std::string ExpectErrorAndClose(RawConnection& raw, ErrorCode code) {
+  auto reply = raw.Receive();
+  REQUIRE(reply.has_value());
+  auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
+  REQUIRE_MESSAGE(error != nullptr, protocol::Describe(*reply));
+  CHECK(error->code == code);
+  CHECK(raw.WaitClosed());
+  return error->message;
+}
+
 TEST_SUITE("e2e/auth") {
   TEST_CASE("kopf user adds, lists, changes and removes users, refusing bad requests") {
     TempDir dir;
@@ -153,12 +165,8 @@ TEST_SUITE("e2e/auth") {
       auto response = scram->OnServerFirst(challenge.data);
       REQUIRE(response.ok());
       REQUIRE(raw.Send({0, 0, protocol::AuthResponse{*response}}));
-      auto reply = raw.Receive();
-      REQUIRE(reply.has_value());
-      auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
-      REQUIRE(error != nullptr);
-      CHECK(error->code == ErrorCode::kAuthenticationFailed);
-      CHECK(raw.WaitClosed());
+      CHECK(ExpectErrorAndClose(raw, ErrorCode::kAuthenticationFailed) ==
+            "authentication failed for user \"" + user + "\"");
       // "r=<nonce>,s=<salt>,i=<n>": the salt and iteration count.
       return challenge.data.substr(challenge.data.find(",s="));
     };
@@ -231,13 +239,8 @@ TEST_SUITE("e2e/auth") {
       REQUIRE(scram.ok());
       Challenge(raw, *scram, "root");
       REQUIRE(raw.Send({0, 0, protocol::Query{"SELECT 1"}}));  // not AUTH_RESPONSE
-      auto reply = raw.Receive();
-      REQUIRE(reply.has_value());
-      auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
-      REQUIRE(error != nullptr);
-      CHECK(error->code == ErrorCode::kProtocolViolation);
-      CHECK(error->message.find("expected AUTH_RESPONSE") != std::string::npos);
-      CHECK(raw.WaitClosed());
+      CHECK(ExpectErrorAndClose(raw, ErrorCode::kProtocolViolation)
+                .find("expected AUTH_RESPONSE") != std::string::npos);
     }
     {
       RawConnection raw(server->port());
@@ -245,12 +248,8 @@ TEST_SUITE("e2e/auth") {
       REQUIRE(scram.ok());
       Challenge(raw, *scram, "root");
       REQUIRE(raw.Send({0, 0, protocol::AuthResponse{"c=biws,r=forged,p=AAAA"}}));
-      auto reply = raw.Receive();
-      REQUIRE(reply.has_value());
-      auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
-      REQUIRE(error != nullptr);
-      CHECK(error->code == ErrorCode::kProtocolViolation);
-      CHECK(raw.WaitClosed());
+      CHECK(ExpectErrorAndClose(raw, ErrorCode::kProtocolViolation)
+                .find("not this exchange's nonce") != std::string::npos);
     }
     {
       RawConnection raw(server->port());  // HELLO whose SCRAM message names someone else
@@ -260,13 +259,29 @@ TEST_SUITE("e2e/auth") {
       hello.user = "reader";
       hello.scram_first = scram->client_first();
       REQUIRE(raw.Send({0, 0, hello}));
-      auto reply = raw.Receive();
-      REQUIRE(reply.has_value());
-      CHECK(std::get_if<protocol::ErrorMessage>(&reply->message) != nullptr);
-      CHECK(raw.WaitClosed());
+      CHECK(ExpectErrorAndClose(raw, ErrorCode::kProtocolViolation)
+                .find("its SCRAM client-first-message names \"root\"") != std::string::npos);
     }
     CHECK(root->Query("SELECT 1").ok());
     CHECK(MustLogin(*server, "reader", "reader-pw")->Query("SELECT 1").ok());
+  }
+
+  TEST_CASE("a client that stalls mid-handshake is closed after the handshake timeout") {
+    Fixture f;
+    auto server = ServerProcess::Start(f.data, {"--handshake-timeout-ms", "300"});
+    auto root = MustLogin(*server, "root", "root-pw");
+    RawConnection silent(server->port());  // sends nothing at all
+    RawConnection stalled(server->port());
+    auto scram = protocol::scram::ScramClient::Start("root", "root-pw");
+    REQUIRE(scram.ok());
+    Challenge(stalled, *scram, "root");  // and never answers it
+    CHECK(silent.WaitClosed());
+    CHECK(stalled.WaitClosed());
+    // The login that completed in time outlives the timeout.
+    CHECK(root->Query("CREATE TABLE t (id INT PRIMARY KEY)").ok());
+    std::ifstream log(server->log_path());
+    std::string text((std::istreambuf_iterator<char>(log)), {});
+    CHECK(text.find("no complete handshake within 300 ms") != std::string::npos);
   }
 
   TEST_CASE("a running server sees users added, re-passworded and removed") {
