@@ -111,11 +111,11 @@ std::string ReadHidden(std::istream& in, std::ostream& prompt_out, std::string_v
   if (restore) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
   std::string line;
   std::getline(in, line);
-  if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  if (restore) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   prompt_out << "\n";
   return line;
 }
