@@ -158,6 +158,9 @@ Status WriteUsersFile(const std::filesystem::path& path, const UserTable& users)
   // 2. fsync it, so the rename never exposes a file whose data is not on disk.
   // 3. rename over the old file: readers see the old or the new, never a mix.
   // 4. fsync the directory, so the rename itself survives a crash.
+  // cerebrum/file_util.h does the same for storage files; this copy exists
+  // because protocol/ may not depend on cerebrum/ (kopf user links only
+  // protocol/), and because password hashes need mode 0600 from the start.
   std::filesystem::path temp = path;
   temp += ".tmp." + std::to_string(::getpid());
   std::string data = FormatUsersFile(users);

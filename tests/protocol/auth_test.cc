@@ -39,6 +39,16 @@ ScramServer VectorServer() {
   return ScramServer(*first, VectorCredentials(), std::string(kServerNonce));
 }
 
+// Runs the exchange up to the proof, which the server must refuse just as
+// it refuses a wrong password.
+void CheckRefusedAtProof(ScramClient client, ScramServer& server) {
+  auto client_final = client.OnServerFirst(server.server_first());
+  REQUIRE(client_final.ok());
+  auto result = server.OnClientFinal(*client_final);
+  CHECK(result.status().code() == ErrorCode::kAuthenticationFailed);
+  CHECK(result.status().message() == "authentication failed for user \"user\"");
+}
+
 TEST_SUITE("protocol/auth") {
   TEST_CASE("the client side reproduces RFC 7677's example exchange") {
     ScramClient client = VectorClient();
@@ -58,13 +68,8 @@ TEST_SUITE("protocol/auth") {
   }
 
   TEST_CASE("a wrong password fails at the proof with AuthenticationFailed") {
-    ScramClient client = VectorClient("pencil2");
     ScramServer server = VectorServer();
-    auto client_final = client.OnServerFirst(server.server_first());
-    REQUIRE(client_final.ok());
-    auto result = server.OnClientFinal(*client_final);
-    CHECK(result.status().code() == ErrorCode::kAuthenticationFailed);
-    CHECK(result.status().message() == "authentication failed for user \"user\"");
+    CheckRefusedAtProof(VectorClient("pencil2"), server);
   }
 
   TEST_CASE("decoy credentials fail like a wrong password and are stable per name") {
@@ -74,12 +79,7 @@ TEST_SUITE("protocol/auth") {
     auto first = ParseClientFirst(kClientFirst);
     REQUIRE(first.ok());
     ScramServer server(*first, DecoyCredentials("secret", "user"), std::string(kServerNonce));
-    ScramClient client = VectorClient();
-    auto client_final = client.OnServerFirst(server.server_first());
-    REQUIRE(client_final.ok());
-    auto result = server.OnClientFinal(*client_final);
-    CHECK(result.status().code() == ErrorCode::kAuthenticationFailed);
-    CHECK(result.status().message() == "authentication failed for user \"user\"");
+    CheckRefusedAtProof(VectorClient(), server);
   }
 
   TEST_CASE("the client refuses a server that cannot prove it knows the password") {
