@@ -7,9 +7,9 @@
 //     challenge and checking the proof, a few HMACs on the session's strand.
 //     It stays in microseconds, so a flood of logins costs the server far
 //     less than it costs the clients.
-#include <benchmark/benchmark.h>
-
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "protocol/auth.h"
 
@@ -19,8 +19,8 @@ using namespace kopf::protocol::scram;
 
 void BM_ClientDeriveKeys4096(benchmark::State& state) {
   for (auto _ : state) {
-    auto c = DeriveCredentials("correct horse battery staple", "0123456789abcdef",
-                               kDefaultIterations);
+    auto c =
+        DeriveCredentials("correct horse battery staple", "0123456789abcdef", kDefaultIterations);
     benchmark::DoNotOptimize(c);
   }
 }

@@ -1,13 +1,12 @@
 #include "brainstem/auth.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstring>
 #include <utility>  // before Asio: its C++20 coroutine support needs it
 
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include "brainstem/log.h"
 
@@ -38,8 +37,8 @@ Result<std::unique_ptr<Authenticator>> Authenticator::Open(std::filesystem::path
   std::unique_ptr<Authenticator> auth(new Authenticator(std::move(path), std::move(secret)));
   struct stat st {};
   if (!StatFile(auth->path_, &st)) {
-    return Status::IoError(
-        fmt::format("cannot read the users file {}: {}", auth->path_.string(), std::strerror(errno)));
+    return Status::IoError(fmt::format("cannot read the users file {}: {}", auth->path_.string(),
+                                       std::strerror(errno)));
   }
   KOPF_ASSIGN_OR_RETURN(auth->users_, protocol::ReadUsersFile(auth->path_));
   auth->loaded_ = {st.st_dev, st.st_ino, st.st_size, st.st_mtim};
@@ -51,8 +50,8 @@ void Authenticator::ReloadIfChanged() {
   if (!StatFile(path_, &st)) {
     std::string error = std::strerror(errno);
     if (error != last_error_) {
-      Log("cannot read the users file {}: {}; the users read before stay in force",
-          path_.string(), error);
+      Log("cannot read the users file {}: {}; the users read before stay in force", path_.string(),
+          error);
       last_error_ = error;
     }
     return;

@@ -23,6 +23,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+
 #include <sys/types.h>
 
 #include "protocol/auth.h"

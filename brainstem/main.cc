@@ -68,8 +68,7 @@ int Run(const kopf::brainstem::ServerConfig& config) {
   kopf::cerebellum::Engine engine(database->get(), config.engine);
 
   asio::io_context io(config.server.io_threads);
-  kopf::brainstem::Server server(io, &engine, config.server, "kopfd " KOPF_VERSION,
-                                *authenticator);
+  kopf::brainstem::Server server(io, &engine, config.server, "kopfd " KOPF_VERSION, *authenticator);
   if (kopf::protocol::Status listening = server.Listen(); !listening.ok()) {
     Log("{}", listening.ToString());
     engine.Shutdown();

@@ -247,15 +247,13 @@ bool Session::HandleHello(const Envelope& envelope) {
   user_ = hello.user;
   user_known_ = account.known;
   role_ = account.role;
-  scram_ = std::make_unique<protocol::scram::ScramServer>(std::move(first).value(),
-                                                          std::move(account.credentials),
-                                                          std::move(nonce).value());
+  scram_ = std::make_unique<protocol::scram::ScramServer>(
+      std::move(first).value(), std::move(account.credentials), std::move(nonce).value());
   std::string frame;
-  protocol::EncodeFrame(
-      Envelope{0, 0,
-               protocol::AuthChallenge{std::string(protocol::scram::kMechanism),
-                                       scram_->server_first()}},
-      &frame);
+  protocol::EncodeFrame(Envelope{0, 0,
+                                 protocol::AuthChallenge{std::string(protocol::scram::kMechanism),
+                                                         scram_->server_first()}},
+                        &frame);
   Enqueue(std::move(frame));
   return true;
 }
@@ -300,8 +298,8 @@ void Session::Welcome(protocol::Role role) {
   if (user_.empty()) {
     Log("client {} connected from {} as \"{}\"", client_id_, peer_, client_name_);
   } else {
-    Log("client {} connected from {} as \"{}\", user \"{}\" ({})", client_id_, peer_,
-        client_name_, user_, protocol::RoleName(role_));
+    Log("client {} connected from {} as \"{}\", user \"{}\" ({})", client_id_, peer_, client_name_,
+        user_, protocol::RoleName(role_));
   }
   std::string frame;
   protocol::EncodeFrame(

@@ -117,7 +117,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Set between AUTH_CHALLENGE and AUTH_RESPONSE.
   std::unique_ptr<protocol::scram::ScramServer> scram_;
   std::string client_name_;  // from HELLO, for the log
-  std::string user_;  // the user the connection logs in as; empty without authentication
+  std::string user_;         // the user the connection logs in as; empty without authentication
   bool user_known_ = false;
   protocol::Role role_ = protocol::Role::kAdmin;  // after the handshake: the user's role
   uint64_t last_payload_id_ = 0;

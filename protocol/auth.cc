@@ -60,9 +60,8 @@ Result<std::vector<Attribute>> SplitAttributes(std::string_view message, std::st
   size_t start = 0;
   for (;;) {
     size_t comma = message.find(',', start);
-    std::string_view part = message.substr(start, comma == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : comma - start);
+    std::string_view part = message.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (part.size() < 2 || part[1] != '=' || !std::isalpha(static_cast<unsigned char>(part[0]))) {
       return Status::ProtocolViolation(std::string(what) + ": malformed attribute \"" +
                                        std::string(part) + "\"");
@@ -279,8 +278,8 @@ Result<std::string> ScramClient::OnServerFirst(std::string_view server_first) {
     if (!r->ok()) return Fail(r->status());
   }
   if (!nonce->starts_with(nonce_) || nonce->size() == nonce_.size() || !IsPrintable(*nonce)) {
-    return Fail(Status::ProtocolViolation(
-        "SCRAM: the server's nonce does not extend the client's nonce"));
+    return Fail(
+        Status::ProtocolViolation("SCRAM: the server's nonce does not extend the client's nonce"));
   }
   std::optional<std::string> salt = Base64Decode(*salt_text);
   if (!salt || salt->empty()) {
@@ -293,9 +292,9 @@ Result<std::string> ScramClient::OnServerFirst(std::string_view server_first) {
     return Fail(Status::ProtocolViolation("SCRAM: the iteration count is not a number"));
   }
   if (iterations < kMinIterations || iterations > kMaxIterations) {
-    return Fail(Status::ProtocolViolation(
-        "SCRAM: iteration count " + std::to_string(iterations) + " is outside " +
-        std::to_string(kMinIterations) + ".." + std::to_string(kMaxIterations)));
+    return Fail(Status::ProtocolViolation("SCRAM: iteration count " + std::to_string(iterations) +
+                                          " is outside " + std::to_string(kMinIterations) + ".." +
+                                          std::to_string(kMaxIterations)));
   }
 
   // SaltedPassword, ClientKey, StoredKey; ClientProof = ClientKey XOR
@@ -314,8 +313,8 @@ Result<std::string> ScramClient::OnServerFirst(std::string_view server_first) {
   Key server_key = Hmac(salted, "Server Key");
   OPENSSL_cleanse(salted.data(), salted.size());
 
-  std::string without_proof = "c=" + Base64Encode(std::string_view("n,,")) + ",r=" +
-                              std::string(*nonce);
+  std::string without_proof =
+      "c=" + Base64Encode(std::string_view("n,,")) + ",r=" + std::string(*nonce);
   auth_message_ = client_first_bare_ + "," + std::string(server_first) + "," + without_proof;
   Key proof = Xor(client_key, Hmac(stored_key, auth_message_));
   server_signature_ = Hmac(server_key, auth_message_);
@@ -333,8 +332,8 @@ Status ScramClient::OnServerFinal(std::string_view server_final) {
   auto attributes = SplitAttributes(server_final, kWhat);
   if (!attributes.ok()) return Fail(attributes.status());
   if ((*attributes)[0].name == 'e') {
-    return Fail(Status::AuthenticationFailed("the server refused: " +
-                                             std::string((*attributes)[0].value)));
+    return Fail(
+        Status::AuthenticationFailed("the server refused: " + std::string((*attributes)[0].value)));
   }
   auto verifier = Expect(*attributes, 0, 'v', kWhat);
   if (!verifier.ok()) return Fail(verifier.status());
@@ -407,8 +406,9 @@ Result<std::string> ScramServer::OnClientFinal(std::string_view client_final) {
   KOPF_ASSIGN_OR_RETURN(std::string_view binding, Expect(attributes, 0, 'c', kWhat));
   KOPF_ASSIGN_OR_RETURN(std::string_view nonce, Expect(attributes, 1, 'r', kWhat));
   if (binding != Base64Encode(client_first_.gs2_header)) {
-    return Status::ProtocolViolation("SCRAM: the channel binding (c=) does not repeat the GS2 "
-                                     "header of the client-first-message");
+    return Status::ProtocolViolation(
+        "SCRAM: the channel binding (c=) does not repeat the GS2 "
+        "header of the client-first-message");
   }
   if (nonce != nonce_) {
     return Status::ProtocolViolation("SCRAM: the nonce (r=) is not this exchange's nonce");
@@ -422,8 +422,8 @@ Result<std::string> ScramServer::OnClientFinal(std::string_view client_final) {
       client_first_.bare + "," + server_first_ + "," + std::string(without_proof);
   Key client_key = Xor(proof, Hmac(credentials_.stored_key, auth_message));
   if (!ConstantTimeEqual(Sha256(client_key), credentials_.stored_key)) {
-    return Status::AuthenticationFailed("authentication failed for user \"" +
-                                        client_first_.user + "\"");
+    return Status::AuthenticationFailed("authentication failed for user \"" + client_first_.user +
+                                        "\"");
   }
   return "v=" + Base64Encode(Hmac(credentials_.server_key, auth_message));
 }

@@ -140,8 +140,8 @@ class ScramClient {
 
 // A parsed client-first-message.
 struct ClientFirst {
-  std::string user;   // the n= attribute, '=2C' and '=3D' decoded
-  std::string nonce;  // the r= attribute
+  std::string user;        // the n= attribute, '=2C' and '=3D' decoded
+  std::string nonce;       // the r= attribute
   std::string gs2_header;  // "n,," or "y,,"
   std::string bare;        // client-first-message-bare, for the AuthMessage
 };

@@ -1,15 +1,15 @@
 #include "protocol/users_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace kopf::protocol {
 
@@ -42,8 +42,7 @@ Result<scram::Key> ParseKey(std::string_view text, std::string_view field, const
   return *key;
 }
 
-Result<std::pair<std::string, UserRecord>> ParseLine(std::string_view line,
-                                                     const std::string& at) {
+Result<std::pair<std::string, UserRecord>> ParseLine(std::string_view line, const std::string& at) {
   std::vector<std::string_view> f = SplitFields(line);
   if (f.size() != kFieldCount) {
     return Status::Corruption(at + "expected " + std::to_string(kFieldCount) + " fields, found " +
@@ -64,8 +63,8 @@ Result<std::pair<std::string, UserRecord>> ParseLine(std::string_view line,
   record.credentials.salt = std::move(*salt);
   uint32_t iterations = 0;
   auto [end, ec] = std::from_chars(f[3].data(), f[3].data() + f[3].size(), iterations);
-  if (ec != std::errc() || end != f[3].data() + f[3].size() ||
-      iterations < scram::kMinIterations || iterations > scram::kMaxIterations) {
+  if (ec != std::errc() || end != f[3].data() + f[3].size() || iterations < scram::kMinIterations ||
+      iterations > scram::kMaxIterations) {
     return Status::Corruption(at + "iterations \"" + std::string(f[3]) + "\" is not a number in " +
                               std::to_string(scram::kMinIterations) + ".." +
                               std::to_string(scram::kMaxIterations));

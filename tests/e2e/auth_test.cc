@@ -2,13 +2,14 @@
 // `kopf user` command, SCRAM logins through the client library and raw
 // frames, role checks on every kind of statement, and the users file
 // changing under a running server.
+#include "protocol/auth.h"
+
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <doctest/doctest.h>
 
-#include "protocol/auth.h"
 #include "protocol/client.h"
 #include "protocol/message.h"
 #include "protocol/users_file.h"
@@ -205,8 +206,8 @@ TEST_SUITE("e2e/auth") {
     auto denied = reader->Query("INSERT INTO t VALUES (3, 'x')");
     CHECK(denied.status().message() ==
           "permission denied: INSERT needs the read-write role, this user is read-only");
-    for (const char* ddl : {"CREATE TABLE u (id INT PRIMARY KEY)", "DROP TABLE t",
-                            "CREATE INDEX i ON t (v)"}) {
+    for (const char* ddl :
+         {"CREATE TABLE u (id INT PRIMARY KEY)", "DROP TABLE t", "CREATE INDEX i ON t (v)"}) {
       INFO(ddl);
       auto r = writer->Query(ddl);
       CHECK(r.status().code() == ErrorCode::kPermissionDenied);
@@ -239,8 +240,9 @@ TEST_SUITE("e2e/auth") {
       REQUIRE(scram.ok());
       Challenge(raw, *scram, "root");
       REQUIRE(raw.Send({0, 0, protocol::Query{"SELECT 1"}}));  // not AUTH_RESPONSE
-      CHECK(ExpectErrorAndClose(raw, ErrorCode::kProtocolViolation)
-                .find("expected AUTH_RESPONSE") != std::string::npos);
+      CHECK(
+          ExpectErrorAndClose(raw, ErrorCode::kProtocolViolation).find("expected AUTH_RESPONSE") !=
+          std::string::npos);
     }
     {
       RawConnection raw(server->port());
@@ -306,8 +308,8 @@ TEST_SUITE("e2e/auth") {
 
   TEST_CASE("without a users file kopfd refuses to listen beyond loopback") {
     TempDir dir;
-    auto r = RunProcess({testing::BinaryPath("kopfd"), "--port", "0", "--host", "0.0.0.0",
-                         "--data", (dir.path() / "data").string()});
+    auto r = RunProcess({testing::BinaryPath("kopfd"), "--port", "0", "--host", "0.0.0.0", "--data",
+                         (dir.path() / "data").string()});
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("--host 0.0.0.0 is not a loopback address, and there is no users file") !=
           std::string::npos);

@@ -102,10 +102,10 @@ TEST_SUITE("protocol/auth") {
         {"", "malformed attribute"},
         {"garbage", "malformed attribute"},
         {"s=W22ZaJ0SNY7soEsUEjb6gQ==,r=" + nonce + "x,i=4096", "\"r=\" attribute at position 1"},
-        {"r=" + nonce + good_tail, "does not extend"},           // no server part
-        {"r=someoneelse" + good_tail, "does not extend"},        // not our nonce
-        {"r=" + nonce + "x,s=@@@@,i=4096", "salt"},              // not base64
-        {"r=" + nonce + "x,s=,i=4096", "salt"},                  // empty salt
+        {"r=" + nonce + good_tail, "does not extend"},     // no server part
+        {"r=someoneelse" + good_tail, "does not extend"},  // not our nonce
+        {"r=" + nonce + "x,s=@@@@,i=4096", "salt"},        // not base64
+        {"r=" + nonce + "x,s=,i=4096", "salt"},            // empty salt
         {"r=" + nonce + "x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=abc", "not a number"},
         {"r=" + nonce + "x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1", "outside"},  // weakened
         {"r=" + nonce + "x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=20000000", "outside"},
@@ -132,7 +132,9 @@ TEST_SUITE("protocol/auth") {
           {"n,,n=us=er,r=abc", "bad user name"},
           {"n,,n=,r=abc", "bad user name"},
           {"n,,n=user,r=", "not printable"},
-          {"n,,n=user,r=a\x01" "b", "not printable"},
+          {"n,,n=user,r=a\x01"
+           "b",
+           "not printable"},
       };
       for (auto [message, expect] : cases) {
         INFO(message);

@@ -137,8 +137,8 @@ TEST_SUITE("protocol/client") {
       CHECK(h.user == "alice");
       auto first = scram::ParseClientFirst(h.scram_first);
       REQUIRE(first.ok());
-      s.Write({0, 0, AuthChallenge{"SCRAM-SHA-256",
-                                   "r=" + first->nonce + "impostor,s=c2FsdA==,i=4096"}});
+      s.Write({0, 0,
+               AuthChallenge{"SCRAM-SHA-256", "r=" + first->nonce + "impostor,s=c2FsdA==,i=4096"}});
       Envelope response = s.Read();
       CHECK(std::holds_alternative<AuthResponse>(response.message));
       s.Write({0, 0, AuthOk{"v=" + scram::Base64Encode(std::string(32, 'x'))}});

@@ -59,12 +59,14 @@ TEST_SUITE("protocol/frame_encoder") {
 
   TEST_CASE("the AUTH frames carry their strings") {
     CHECK(Encode(Envelope{0, 0, AuthChallenge{"M", "sf"}}) ==
-          Bytes({27, 0, 0, 0, 1, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}) + "M" +
-              Bytes({2, 0, 0, 0}) + "sf");
+          Bytes({27, 0, 0, 0, 1, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}) +
+              "M" + Bytes({2, 0, 0, 0}) + "sf");
     CHECK(Encode(Envelope{0, 0, AuthResponse{"cf"}}) ==
-          Bytes({22, 0, 0, 0, 1, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0}) + "cf");
+          Bytes({22, 0, 0, 0, 1, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0}) +
+              "cf");
     CHECK(Encode(Envelope{0, 0, AuthOk{"v=x"}}) ==
-          Bytes({23, 0, 0, 0, 1, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0}) + "v=x");
+          Bytes({23, 0, 0, 0, 1, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0}) +
+              "v=x");
   }
 
   TEST_CASE("a WELCOME frame carries the client id, versions and server version") {

@@ -2,13 +2,12 @@
 // the atomic replace, and a case-by-case list of damaged files.
 #include "protocol/users_file.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include "tests/support/test_support.h"
 
@@ -87,8 +86,8 @@ TEST_SUITE("protocol/users_file") {
       size_t start = 0;
       for (;;) {
         size_t comma = line.find(',', start);
-        std::string part = line.substr(start, comma == std::string::npos ? std::string::npos
-                                                                          : comma - start);
+        std::string part =
+            line.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         out += field == index ? std::string(value) : part;
         if (comma == std::string::npos) break;
         out += ',';

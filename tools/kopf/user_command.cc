@@ -1,14 +1,13 @@
 #include "tools/kopf/user_command.h"
 
-#include <termios.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string_view>
 
 #include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "protocol/auth.h"
 #include "protocol/users_file.h"
@@ -79,9 +78,11 @@ Result<Command> Parse(const std::vector<std::string>& args) {
     }
   }
   if (data && users) return Status::InvalidValue("give --data or --users, not both");
-  c.file = users ? *users : (data ? *data : std::filesystem::path("./data")) /
-                                std::string(protocol::kDefaultUsersFileName);
-  if (positional.empty()) return Status::InvalidValue("missing the command (add, passwd, remove, list)");
+  c.file = users ? *users
+                 : (data ? *data : std::filesystem::path("./data")) /
+                       std::string(protocol::kDefaultUsersFileName);
+  if (positional.empty())
+    return Status::InvalidValue("missing the command (add, passwd, remove, list)");
   c.verb = positional[0];
   bool takes_name = c.verb == "add" || c.verb == "passwd" || c.verb == "remove";
   if (!takes_name && c.verb != "list") {
@@ -137,7 +138,8 @@ Result<std::string> ReadPassword(const Command& c, PasswordSource source, std::o
 }
 
 Result<protocol::scram::Credentials> NewCredentials(const std::string& password) {
-  KOPF_ASSIGN_OR_RETURN(std::string salt, protocol::scram::RandomBytes(protocol::scram::kSaltBytes));
+  KOPF_ASSIGN_OR_RETURN(std::string salt,
+                        protocol::scram::RandomBytes(protocol::scram::kSaltBytes));
   return protocol::scram::DeriveCredentials(password, salt, protocol::scram::kDefaultIterations);
 }
 
@@ -162,8 +164,8 @@ Status Run(const Command& c, PasswordSource source, std::ostream& out, std::ostr
         fmt::format("user \"{}\" already exists (change it with kopf user passwd)", c.name));
   }
   if (c.verb != "add" && it == users.end()) {
-    return Status::InvalidValue(fmt::format("there is no user \"{}\" in {}", c.name,
-                                            c.file.string()));
+    return Status::InvalidValue(
+        fmt::format("there is no user \"{}\" in {}", c.name, c.file.string()));
   }
   std::string done;
   if (c.verb == "remove") {
@@ -191,8 +193,8 @@ Status Run(const Command& c, PasswordSource source, std::ostream& out, std::ostr
 
 }  // namespace
 
-int RunUserCommand(const std::vector<std::string>& args, PasswordSource password,
-                   std::ostream& out, std::ostream& err) {
+int RunUserCommand(const std::vector<std::string>& args, PasswordSource password, std::ostream& out,
+                   std::ostream& err) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "help")) {
     out << kUsage;
     return kExitOk;

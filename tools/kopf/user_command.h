@@ -30,7 +30,7 @@ struct PasswordSource {
 // Runs `kopf user` with the arguments after "user" and returns the exit
 // status: 0 on success, 1 when the command failed (the reason goes to
 // `err`), 2 on a usage error.
-int RunUserCommand(const std::vector<std::string>& args, PasswordSource password,
-                   std::ostream& out, std::ostream& err);
+int RunUserCommand(const std::vector<std::string>& args, PasswordSource password, std::ostream& out,
+                   std::ostream& err);
 
 }  // namespace kopf::shell
