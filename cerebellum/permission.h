@@ -6,7 +6,12 @@
 //   admin       CREATE/DROP TABLE, CREATE/DROP INDEX
 //
 // A new statement kind breaks the build here (std::visit without a case)
-// until it is given a role.
+// until it is given a role: COPY into a table belongs with INSERT
+// (read-write), COMPACT and BACKUP with the admin statements.
+//
+// The check runs after binding, so a statement naming a missing table
+// fails with UndefinedTable whatever the role (any role may list the
+// tables anyway), and nothing is planned or run for a refused one.
 //
 // Thread-safety: pure functions.
 #pragma once
