@@ -10,6 +10,7 @@
 #include "brainstem/log.h"
 #include "brainstem/response_encoder.h"
 #include "cerebellum/engine.h"
+#include "protocol/users_file.h"
 #include "protocol/frame_encoder.h"
 
 namespace kopf::brainstem {
@@ -224,6 +225,14 @@ bool Session::HandleHello(const Envelope& envelope) {
                      "this server requires a user name and password (protocol 1.1 HELLO "
                      "with a user and a SCRAM-SHA-256 client-first-message)"),
                  0, "no user name given");
+    return false;
+  }
+  if (!protocol::ValidateUserName(hello.user).ok()) {
+    // No such user can exist, so saying so reveals nothing; and the name,
+    // which may be megabytes long, goes neither into the log nor back.
+    EndWithError(protocol::Status::AuthenticationFailed(
+                     "authentication failed: a user name is 1 to 64 letters, digits and _ . @ -"),
+                 0, "invalid user name");
     return false;
   }
   protocol::Result<protocol::scram::ClientFirst> first =

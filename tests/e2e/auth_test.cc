@@ -264,6 +264,18 @@ TEST_SUITE("e2e/auth") {
       CHECK(ExpectErrorAndClose(raw, ErrorCode::kProtocolViolation)
                 .find("its SCRAM client-first-message names \"root\"") != std::string::npos);
     }
+    {
+      RawConnection raw(server->port());  // a user name no users file can hold
+      std::string huge(100000, 'x');
+      auto scram = protocol::scram::ScramClient::Start(huge, "x");
+      REQUIRE(scram.ok());
+      protocol::Hello hello;
+      hello.user = huge;
+      hello.scram_first = scram->client_first();
+      REQUIRE(raw.Send({0, 0, hello}));
+      CHECK(ExpectErrorAndClose(raw, ErrorCode::kAuthenticationFailed) ==
+            "authentication failed: a user name is 1 to 64 letters, digits and _ . @ -");
+    }
     CHECK(root->Query("SELECT 1").ok());
     CHECK(MustLogin(*server, "reader", "reader-pw")->Query("SELECT 1").ok());
   }
