@@ -318,7 +318,7 @@ TEST_SUITE("e2e/auth") {
     CHECK(MustLogin(*server, "root", "root-pw")->Query("SELECT 1").ok());
   }
 
-  TEST_CASE("without a users file kopfd refuses to listen beyond loopback") {
+  TEST_CASE("kopfd refuses to start beyond loopback without users, or with a bad users file") {
     TempDir dir;
     auto r = RunProcess({testing::BinaryPath("kopfd"), "--port", "0", "--host", "0.0.0.0", "--data",
                          (dir.path() / "data").string()});
@@ -330,6 +330,12 @@ TEST_SUITE("e2e/auth") {
                                (dir.path() / "data").string()});
     CHECK(missing.exit_code == 1);
     CHECK(missing.err.find("absent.csv") != std::string::npos);
+    std::filesystem::create_directories(dir.path() / "data");
+    { std::ofstream(dir.path() / "data" / "users.csv") << "name,password\nroot,hunter2\n"; }
+    auto damaged = RunProcess({testing::BinaryPath("kopfd"), "--port", "0", "--data",
+                               (dir.path() / "data").string()});
+    CHECK(damaged.exit_code == 1);
+    CHECK(damaged.err.find("users.csv:1: the header must be") != std::string::npos);
   }
 
   TEST_CASE("with a users file kopfd listens on any address and clients log in") {
