@@ -1,7 +1,8 @@
 // kopfd: the composition root. It is the only place that reads
 // configuration and the only place that knows every layer:
 //   1. parse the command line into one validated ServerConfig;
-//   2. open the cerebrum (recovers every table from its segments);
+//   2. open the cerebrum (recovers every table from its segments), then the
+//      users file if there is one; without it, refuse a non-loopback host;
 //   3. start the cerebellum's workers;
 //   4. start the brainstem's listener and print "kopfd listening on ...";
 //   5. run the event loop until SIGINT/SIGTERM, then stop gracefully:
@@ -18,6 +19,7 @@
 #include <boost/asio.hpp>
 #include <fmt/format.h>
 
+#include "brainstem/auth.h"
 #include "brainstem/log.h"
 #include "brainstem/server.h"
 #include "brainstem/server_config.h"
@@ -32,7 +34,31 @@ using kopf::brainstem::Log;
 constexpr int kExitUsage = 2;
 constexpr int kExitFailure = 1;
 
+// The authenticator for `config`, or null when authentication is off (no
+// --users and no DATA/users.csv). Fails when the file given cannot be read,
+// or when a server without one would listen beyond loopback.
+kopf::protocol::Result<std::shared_ptr<kopf::brainstem::Authenticator>> OpenAuthenticator(
+    const kopf::brainstem::ServerConfig& config) {
+  std::filesystem::path path = config.users_file;
+  if (path.empty()) {
+    std::filesystem::path in_data = config.storage.data_dir / kopf::protocol::kDefaultUsersFileName;
+    std::error_code ec;
+    if (std::filesystem::exists(in_data, ec)) path = in_data;
+  }
+  if (path.empty()) {
+    KOPF_RETURN_IF_ERROR(kopf::brainstem::CheckUnauthenticatedHost(config.server.host));
+    return std::shared_ptr<kopf::brainstem::Authenticator>();
+  }
+  KOPF_ASSIGN_OR_RETURN(auto auth, kopf::brainstem::Authenticator::Open(path));
+  return std::shared_ptr<kopf::brainstem::Authenticator>(std::move(auth));
+}
+
 int Run(const kopf::brainstem::ServerConfig& config) {
+  auto authenticator = OpenAuthenticator(config);
+  if (!authenticator.ok()) {
+    Log("{}", authenticator.status().message());
+    return kExitFailure;
+  }
   auto database = kopf::cerebrum::Database::Open(config.storage);
   if (!database.ok()) {
     Log("cannot open the data directory {}: {}", config.storage.data_dir.string(),
@@ -42,7 +68,7 @@ int Run(const kopf::brainstem::ServerConfig& config) {
   kopf::cerebellum::Engine engine(database->get(), config.engine);
 
   asio::io_context io(config.server.io_threads);
-  kopf::brainstem::Server server(io, &engine, config.server, "kopfd " KOPF_VERSION);
+  kopf::brainstem::Server server(io, &engine, config.server, "kopfd " KOPF_VERSION, *authenticator);
   if (kopf::protocol::Status listening = server.Listen(); !listening.ok()) {
     Log("{}", listening.ToString());
     engine.Shutdown();
@@ -51,9 +77,11 @@ int Run(const kopf::brainstem::ServerConfig& config) {
   // Tests and scripts wait for exactly this line.
   std::printf("kopfd listening on %s\n", server.address().c_str());
   std::fflush(stdout);
-  Log("kopfd {} listening on {} (data {}, {} workers{})", KOPF_VERSION, server.address(),
+  Log("kopfd {} listening on {} (data {}, {} workers{}, {})", KOPF_VERSION, server.address(),
       config.storage.data_dir.string(), config.engine.worker_threads,
-      config.storage.sync ? "" : ", no fsync");
+      config.storage.sync ? "" : ", no fsync",
+      *authenticator ? "users from " + (*authenticator)->path().string()
+                     : std::string("no users file: authentication off, every client is admin"));
 
   // Signals are handled on their own strand, so the second-signal wait and
   // the cancel after a graceful stop never race with multiple I/O threads.

@@ -37,6 +37,11 @@ struct Options {
   // At shutdown, how long connections get to finish their in-flight
   // requests before they are closed regardless.
   std::chrono::milliseconds shutdown_grace{10000};
+  // Time from accepting a connection to sending its WELCOME. A client that
+  // has not finished HELLO (and the SCRAM exchange) by then is closed, so
+  // half-open logins cannot pile up. Long enough for a slow network and the
+  // client's PBKDF2; 0 disables it.
+  std::chrono::milliseconds handshake_timeout{10000};
 };
 
 }  // namespace kopf::brainstem

@@ -35,7 +35,7 @@ void LogIfThrown(std::exception_ptr e) {
 }  // namespace
 
 Server::Server(asio::io_context& io, cerebellum::Engine* engine, Options options,
-               std::string server_version)
+               std::string server_version, std::shared_ptr<Authenticator> authenticator)
     : io_(io),
       strand_(asio::make_strand(io)),
       acceptor_(strand_),
@@ -43,6 +43,7 @@ Server::Server(asio::io_context& io, cerebellum::Engine* engine, Options options
   context_->engine = engine;
   context_->options = std::move(options);
   context_->server_version = std::move(server_version);
+  context_->authenticator = std::move(authenticator);
 }
 
 Server::~Server() = default;

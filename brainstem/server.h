@@ -31,15 +31,17 @@ class Engine;
 
 namespace kopf::brainstem {
 
+class Authenticator;
 class Session;
 struct SessionContext;
 
 class Server {
  public:
   // REQUIRES: `io` and `engine` outlive the server, and io.run() has
-  // returned (or never ran) before either is destroyed.
+  // returned (or never ran) before either is destroyed. A null
+  // `authenticator` turns authentication off: every client is admin.
   Server(boost::asio::io_context& io, cerebellum::Engine* engine, Options options,
-         std::string server_version);
+         std::string server_version, std::shared_ptr<Authenticator> authenticator = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -51,6 +51,14 @@ Options:
                           (default 67108864)
   --no-sync               do not fsync commits: faster, but a crash may lose
                           acknowledged writes
+  --users FILE            users, roles and password hashes (made with
+                          "kopf user add"); default DATA/users.csv if it
+                          exists. Without one, authentication is off, every
+                          client is admin, and --host must be a loopback address
+  --handshake-timeout-ms N
+                          close a connection that has not completed the
+                          handshake (login included) after N ms, 0..3600000,
+                          0 for never (default 10000)
   --help                  show this text
 )";
 }
@@ -93,6 +101,14 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
       KOPF_ASSIGN_OR_RETURN(std::string v, value());
       if (v.empty()) return Status::InvalidValue("--data: empty path");
       config.storage.data_dir = v;
+    } else if (flag == "--users") {
+      KOPF_ASSIGN_OR_RETURN(std::string v, value());
+      if (v.empty()) return Status::InvalidValue("--users: empty path");
+      config.users_file = v;
+    } else if (flag == "--handshake-timeout-ms") {
+      KOPF_ASSIGN_OR_RETURN(std::string v, value());
+      KOPF_ASSIGN_OR_RETURN(uint32_t ms, ParseNumber<uint32_t>(flag, v, 0, 3'600'000));
+      config.server.handshake_timeout = std::chrono::milliseconds(ms);
     } else if (flag == "--workers") {
       KOPF_ASSIGN_OR_RETURN(std::string v, value());
       KOPF_ASSIGN_OR_RETURN(config.engine.worker_threads, ParseNumber<int>(flag, v, 1, 1024));

@@ -11,6 +11,8 @@
 //   --max-frame-bytes N   16777216     64..1073741824
 //   --max-queued-bytes N  67108864     >= 1048576 (responses buffered per client)
 //   --no-sync                          skip fsync per commit
+//   --users FILE          DATA/users.csv  users and roles; none = no authentication
+//   --handshake-timeout-ms N  10000   0..3600000; 0 = none
 //   --help
 //
 // Thread-safety: plain values and pure functions.
@@ -32,6 +34,9 @@ struct ServerConfig {
   Options server;              // listener and session limits
   cerebellum::Options engine;  // worker pool
   cerebrum::Options storage;   // data directory, durability
+  // The users file (brainstem/auth.h). Empty: DATA/users.csv when it
+  // exists, else authentication is off and only loopback hosts are allowed.
+  std::filesystem::path users_file;
 };
 
 struct CommandLine {

@@ -6,9 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "brainstem/auth.h"
 #include "brainstem/log.h"
 #include "brainstem/response_encoder.h"
 #include "cerebellum/engine.h"
+#include "protocol/users_file.h"
 #include "protocol/frame_encoder.h"
 
 namespace kopf::brainstem {
@@ -33,6 +35,7 @@ Session::Session(tcp::socket socket, std::shared_ptr<SessionContext> context)
       context_(std::move(context)),
       reader_wake_(socket_.get_executor()),
       writer_wake_(socket_.get_executor()),
+      handshake_deadline_(socket_.get_executor()),
       decoder_(context_->options.max_frame_bytes) {
   boost::system::error_code ec;
   tcp::endpoint peer = socket_.remote_endpoint(ec);
@@ -54,6 +57,18 @@ void Session::Start() {
       self->Close("internal error");
     }
   };
+  if (context_->options.handshake_timeout.count() > 0) {
+    // On the strand: the timer is the session's state like any other.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->closed_) return;
+      self->handshake_deadline_.expires_after(self->context_->options.handshake_timeout);
+      self->handshake_deadline_.async_wait([self](boost::system::error_code ec) {
+        if (ec || self->client_id_ != 0) return;  // cancelled, or WELCOME went out
+        self->Close(fmt::format("no complete handshake within {} ms",
+                                self->context_->options.handshake_timeout.count()));
+      });
+    });
+  }
   asio::co_spawn(socket_.get_executor(), ReadLoop(shared_from_this()), on_exit);
   asio::co_spawn(socket_.get_executor(), WriteLoop(shared_from_this()), on_exit);
 }
@@ -133,6 +148,15 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
 
 bool Session::Handle(Envelope envelope) {
   MessageType type = protocol::TypeOf(envelope.message);
+  if (client_id_ == 0 && scram_ != nullptr) {
+    if (type != MessageType::kAuthResponse) {
+      Violation(fmt::format("expected AUTH_RESPONSE after AUTH_CHALLENGE, got {}",
+                            protocol::MessageTypeName(type)),
+                0);
+      return false;
+    }
+    return HandleAuthResponse(envelope);
+  }
   if (client_id_ == 0) {
     if (type != MessageType::kHello) {
       Violation(
@@ -168,6 +192,9 @@ bool Session::Handle(Envelope envelope) {
     case MessageType::kRowBatch:
     case MessageType::kComplete:
     case MessageType::kError:
+    case MessageType::kAuthChallenge:
+    case MessageType::kAuthResponse:
+    case MessageType::kAuthOk:
       break;
   }
   Violation(fmt::format("a client may not send {} here", protocol::MessageTypeName(type)),
@@ -187,11 +214,102 @@ bool Session::HandleHello(const Envelope& envelope) {
               0);
     return false;
   }
+  client_name_ = hello.client_name;
+  Authenticator* auth = context_->authenticator.get();
+  if (auth == nullptr) {
+    Welcome(protocol::Role::kAdmin);  // authentication is off (see brainstem/auth.h)
+    return true;
+  }
+  if (hello.user.empty()) {
+    EndWithError(protocol::Status::AuthenticationFailed(
+                     "this server requires a user name and password (protocol 1.1 HELLO "
+                     "with a user and a SCRAM-SHA-256 client-first-message)"),
+                 0, "no user name given");
+    return false;
+  }
+  if (!protocol::ValidateUserName(hello.user).ok()) {
+    // No such user can exist, so saying so reveals nothing; and the name,
+    // which may be megabytes long, goes neither into the log nor back.
+    EndWithError(protocol::Status::AuthenticationFailed(
+                     "authentication failed: a user name is 1 to 64 letters, digits and _ . @ -"),
+                 0, "invalid user name");
+    return false;
+  }
+  protocol::Result<protocol::scram::ClientFirst> first =
+      protocol::scram::ParseClientFirst(hello.scram_first);
+  if (!first.ok()) {
+    Violation(first.status().message(), 0);
+    return false;
+  }
+  if (first->user != hello.user) {
+    Violation(fmt::format("HELLO names user \"{}\" but its SCRAM client-first-message names \"{}\"",
+                          hello.user, first->user),
+              0);
+    return false;
+  }
+  protocol::Result<std::string> nonce = protocol::scram::NewNonce();
+  if (!nonce.ok()) {
+    EndWithError(nonce.status(), 0, nonce.status().message());
+    return false;
+  }
+  Authenticator::Account account = auth->Find(hello.user);
+  user_ = hello.user;
+  user_known_ = account.known;
+  role_ = account.role;
+  scram_ = std::make_unique<protocol::scram::ScramServer>(
+      std::move(first).value(), std::move(account.credentials), std::move(nonce).value());
+  std::string frame;
+  protocol::EncodeFrame(Envelope{0, 0,
+                                 protocol::AuthChallenge{std::string(protocol::scram::kMechanism),
+                                                         scram_->server_first()}},
+                        &frame);
+  Enqueue(std::move(frame));
+  return true;
+}
+
+bool Session::HandleAuthResponse(const Envelope& envelope) {
+  if (envelope.client_id != 0 || envelope.payload_id != 0) {
+    Violation("AUTH_RESPONSE must carry client_id 0 and payload_id 0", 0);
+    return false;
+  }
+  const auto& response = std::get<protocol::AuthResponse>(envelope.message);
+  protocol::Result<std::string> server_final = scram_->OnClientFinal(response.data);
+  scram_.reset();
+  // An unknown user fails here exactly as a wrong password does: same
+  // code, same message, same work done (decoy credentials).
+  if (server_final.ok() && !user_known_) {
+    server_final = protocol::Status::AuthenticationFailed(
+        fmt::format("authentication failed for user \"{}\"", user_));
+  }
+  if (!server_final.ok()) {
+    if (server_final.status().code() != protocol::ErrorCode::kAuthenticationFailed) {
+      Violation(server_final.status().message(), 0);
+      return false;
+    }
+    EndWithError(server_final.status(), 0,
+                 fmt::format("authentication failed for user \"{}\" ({})", user_,
+                             user_known_ ? "wrong password" : "no such user"));
+    return false;
+  }
+  std::string frame;
+  protocol::EncodeFrame(Envelope{0, 0, protocol::AuthOk{std::move(server_final).value()}}, &frame);
+  Enqueue(std::move(frame));
+  Welcome(role_);
+  return true;
+}
+
+void Session::Welcome(protocol::Role role) {
+  handshake_deadline_.cancel();
+  role_ = role;
   do {
     client_id_ = context_->next_client_id.fetch_add(1);
   } while (client_id_ == 0);  // 0 means "no id yet"; skipped after 2^32 connections
-  Log("client {} connected from {} as \"{}\" (protocol {}.{})", client_id_, peer_,
-      hello.client_name, hello.major, hello.minor);
+  if (user_.empty()) {
+    Log("client {} connected from {} as \"{}\"", client_id_, peer_, client_name_);
+  } else {
+    Log("client {} connected from {} as \"{}\", user \"{}\" ({})", client_id_, peer_, client_name_,
+        user_, protocol::RoleName(role_));
+  }
   std::string frame;
   protocol::EncodeFrame(
       Envelope{client_id_, 0,
@@ -199,7 +317,6 @@ bool Session::HandleHello(const Envelope& envelope) {
                                  context_->server_version}},
       &frame);
   Enqueue(std::move(frame));
-  return true;
 }
 
 void Session::Submit(uint64_t payload_id, std::string sql) {
@@ -208,7 +325,7 @@ void Session::Submit(uint64_t payload_id, std::string sql) {
   // the engine still owes this session an answer (graceful shutdown).
   auto work = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
   uint32_t client_id = client_id_;
-  context_->engine->Submit(cerebellum::Request{client_id, payload_id, std::move(sql)},
+  context_->engine->Submit(cerebellum::Request{client_id, payload_id, std::move(sql), role_},
                            [self = shared_from_this(), work, client_id,
                             payload_id](protocol::Result<cerebellum::StatementResult> result) {
                              if (!result.ok()) {
@@ -294,13 +411,17 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
 void Session::Violation(const std::string& what, uint64_t payload_id) {
   if (closed_ || ending_ == Ending::kAfterError) return;
   Log("{} broke the protocol: {}", Name(), what);
+  EndWithError(protocol::Status::ProtocolViolation(what), payload_id, "protocol violation");
+}
+
+void Session::EndWithError(const protocol::Status& status, uint64_t payload_id,
+                           std::string reason) {
+  if (closed_ || ending_ == Ending::kAfterError) return;
   std::string frame;
-  protocol::EncodeFrame(
-      Envelope{client_id_, payload_id,
-               protocol::ToErrorMessage(protocol::Status::ProtocolViolation(what))},
-      &frame);
+  protocol::EncodeFrame(Envelope{client_id_, payload_id, protocol::ToErrorMessage(status)},
+                        &frame);
   ending_ = Ending::kAfterError;
-  ending_reason_ = "protocol violation";
+  ending_reason_ = std::move(reason);
   // Not through Enqueue: the error must go out even past the queue limit.
   queued_bytes_ += frame.size();
   queue_.push_back(std::move(frame));
@@ -324,6 +445,7 @@ void Session::Close(const std::string& reason) {
   socket_.close(ec);
   reader_wake_.cancel();
   writer_wake_.cancel();
+  handshake_deadline_.cancel();
   queue_.clear();
   queued_bytes_ = 0;
   if (client_id_ != 0) context_->engine->ForgetClient(client_id_);

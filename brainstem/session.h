@@ -3,8 +3,11 @@
 // The life of a connection:
 //   1. The server accepts the socket on its own strand and calls Start(),
 //      which spawns two coroutines on that strand: a reader and a writer.
-//   2. The reader decodes frames. The first must be HELLO; the session
-//      assigns the next client id and queues a WELCOME. Each QUERY goes to
+//   2. The reader decodes frames. The first must be HELLO. With
+//      authentication on, the session answers AUTH_CHALLENGE, checks the
+//      AUTH_RESPONSE (SCRAM, brainstem/auth.h) and queues AUTH_OK, or an
+//      ERROR and closes. Then it assigns the next client id and queues a
+//      WELCOME; the user's role goes with every request. Each QUERY goes to
 //      Engine::Submit; its completion (on a worker thread) encodes the whole
 //      response there and posts the bytes back to the strand.
 //   3. The writer drains the outgoing queue. Responses are queued whole, so
@@ -19,6 +22,8 @@
 //          closes once the ERROR is written;
 //        - on an I/O error or a client that stops reading (see
 //          Options::max_queued_bytes): closed at once.
+//      A connection that has not received WELCOME within
+//      Options::handshake_timeout is closed at once.
 //      Closing calls Engine::ForgetClient. Completions that arrive after
 //      the close are dropped; each holds a shared_ptr to the session and a
 //      tracked-work executor, so neither the session nor the io_context
@@ -39,8 +44,10 @@
 #include <boost/asio.hpp>
 
 #include "brainstem/options.h"
+#include "protocol/auth.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/message.h"
+#include "protocol/role.h"
 #include "protocol/status.h"
 
 namespace kopf::cerebellum {
@@ -49,12 +56,16 @@ class Engine;
 
 namespace kopf::brainstem {
 
+class Authenticator;
+
 // What the sessions of one server share. Held by shared_ptr by the server
 // and by every session.
 struct SessionContext {
   cerebellum::Engine* engine = nullptr;  // outlives every session's I/O
   Options options;
   std::string server_version;
+  // Null when authentication is off: every connection is then admin.
+  std::shared_ptr<Authenticator> authenticator;
   std::atomic<uint32_t> next_client_id{1};
   std::atomic<size_t> open_sessions{0};  // sessions not yet closed
 };
@@ -82,10 +93,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // Acts on one frame; false when reading must stop.
   bool Handle(protocol::Envelope envelope);
   bool HandleHello(const protocol::Envelope& envelope);
+  bool HandleAuthResponse(const protocol::Envelope& envelope);
+  void Welcome(protocol::Role role);
   void Submit(uint64_t payload_id, std::string sql);
   void OnResponse(std::string bytes);
   void Enqueue(std::string bytes);
   void Violation(const std::string& what, uint64_t payload_id);
+  // Queues an ERROR carrying `status` and closes once it is written.
+  void EndWithError(const protocol::Status& status, uint64_t payload_id, std::string reason);
   void Finish(Ending ending, std::string reason);
   void Close(const std::string& reason);
   void Wake(boost::asio::steady_timer& timer);
@@ -95,9 +110,16 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<SessionContext> context_;
   boost::asio::steady_timer reader_wake_;
   boost::asio::steady_timer writer_wake_;
+  boost::asio::steady_timer handshake_deadline_;
   protocol::FrameDecoder decoder_;
   std::string peer_;
   uint32_t client_id_ = 0;  // 0 until the handshake
+  // Set between AUTH_CHALLENGE and AUTH_RESPONSE.
+  std::unique_ptr<protocol::scram::ScramServer> scram_;
+  std::string client_name_;  // from HELLO, for the log
+  std::string user_;         // the user the connection logs in as; empty without authentication
+  bool user_known_ = false;
+  protocol::Role role_ = protocol::Role::kAdmin;  // after the handshake: the user's role
   uint64_t last_payload_id_ = 0;
   size_t in_flight_ = 0;           // submitted, completion not yet back on the strand
   std::deque<std::string> queue_;  // whole responses waiting for the writer

@@ -2,7 +2,8 @@
 //   1. Submit() classifies the SQL as read or write by its first keyword
 //      (cheap, no parse) and queues it in the client's lane (job_queue.h).
 //   2. A worker pops it when the client's ordering allows and runs the
-//      pipeline: ParseStatement -> Bind -> Plan -> Execute.
+//      pipeline: ParseStatement -> Bind -> CheckPermission (the user's role
+//      against the bound statement's kind) -> Plan -> Execute.
 //   3. The result or error goes to the completion callback, on the worker.
 // A worker catches anything thrown by a bug and answers kInternal, so one
 // statement cannot take the server down.
@@ -16,6 +17,7 @@
 #include "cerebellum/executor/executor.h"
 #include "cerebellum/job_queue.h"
 #include "cerebellum/parser/parser.h"
+#include "cerebellum/permission.h"
 #include "cerebellum/planner/explain.h"
 #include "cerebellum/planner/planner.h"
 #include "cerebrum/database.h"
@@ -72,22 +74,26 @@ class Engine::Impl {
     job.client_id = request.client_id;
     job.is_write = !IsReadOnly(request.sql);
     auto shared_done = std::make_shared<Completion>(std::move(done));
-    job.run = [this, sql = std::move(request.sql), shared_done] { (*shared_done)(Run(sql)); };
+    job.run = [this, sql = std::move(request.sql), role = request.role, shared_done] {
+      (*shared_done)(Run(sql, role));
+    };
     if (!queue_.Push(job)) {
       (*shared_done)(Status::Busy("the server is overloaded: too many queued requests"));
     }
   }
 
-  Result<StatementResult> Run(std::string_view sql) {
+  Result<StatementResult> Run(std::string_view sql, protocol::Role role) {
     try {
       KOPF_ASSIGN_OR_RETURN(ast::Statement statement, ParseStatement(sql));
       if (auto* explain = std::get_if<ast::Explain>(&statement)) {
         KOPF_ASSIGN_OR_RETURN(BoundStatement inner, Bind(explain->target->statement, *db_));
         Plan(&inner);
         BoundStatement bound = BoundExplain{ExplainPlan(inner)};
+        KOPF_RETURN_IF_ERROR(CheckPermission(bound, role));
         return Execute(bound, *db_);
       }
       KOPF_ASSIGN_OR_RETURN(BoundStatement bound, Bind(statement, *db_));
+      KOPF_RETURN_IF_ERROR(CheckPermission(bound, role));
       Plan(&bound);
       return Execute(bound, *db_);
     } catch (const std::exception& e) {
@@ -130,7 +136,9 @@ void Engine::Submit(Request request, Completion done) {
   impl_->Submit(std::move(request), std::move(done));
 }
 
-Result<StatementResult> Engine::ExecuteNow(std::string_view sql) { return impl_->Run(sql); }
+Result<StatementResult> Engine::ExecuteNow(std::string_view sql, protocol::Role role) {
+  return impl_->Run(sql, role);
+}
 
 void Engine::ForgetClient(uint32_t client_id) { impl_->ForgetClient(client_id); }
 

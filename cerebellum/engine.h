@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cerebellum/statement_result.h"
+#include "protocol/role.h"
 #include "protocol/status.h"
 
 namespace kopf::cerebrum {
@@ -42,6 +43,9 @@ struct Request {
   uint32_t client_id = 0;
   uint64_t payload_id = 0;
   std::string sql;
+  // The role of the user who sent it; the statement fails with
+  // kPermissionDenied, before it runs, when it needs more (permission.h).
+  protocol::Role role = protocol::Role::kAdmin;
 };
 
 using Completion = std::function<void(protocol::Result<StatementResult>)>;
@@ -58,7 +62,8 @@ class Engine {
   void Submit(Request request, Completion done);
 
   // Runs one statement on the calling thread (tests, tools).
-  protocol::Result<StatementResult> ExecuteNow(std::string_view sql);
+  protocol::Result<StatementResult> ExecuteNow(std::string_view sql,
+                                               protocol::Role role = protocol::Role::kAdmin);
 
   // Drops the ordering state of a client that disconnected. Its queued
   // requests still run and complete (a write the client sent is not lost).

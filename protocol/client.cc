@@ -21,6 +21,7 @@
 #include <boost/asio.hpp>
 #include <poll.h>
 
+#include "protocol/auth.h"
 #include "protocol/client_internal.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/frame_encoder.h"
@@ -78,11 +79,20 @@ class ClientImpl final : public Client {
     if (!IsValidUtf8(options_.client_name)) {
       return Status::InvalidValue("client name is not valid UTF-8");
     }
+    Hello hello{kProtocolMajor, kProtocolMinor, options_.client_name, "", ""};
+    std::optional<scram::ScramClient> scram;
+    if (!options_.user.empty()) {
+      KOPF_ASSIGN_OR_RETURN(scram, scram::ScramClient::Start(options_.user, options_.password));
+      hello.user = options_.user;
+      hello.scram_first = scram->client_first();
+    }
     std::string frame;
-    EncodeFrame(Envelope{0, 0, Hello{kProtocolMajor, kProtocolMinor, options_.client_name}},
-                &frame);
+    EncodeFrame(Envelope{0, 0, std::move(hello)}, &frame);
     KOPF_RETURN_IF_ERROR(WriteAll(frame));
     KOPF_ASSIGN_OR_RETURN(Envelope reply, NextFrame());
+    if (auto* challenge = std::get_if<AuthChallenge>(&reply.message)) {
+      KOPF_ASSIGN_OR_RETURN(reply, Authenticate(scram, *challenge));
+    }
     if (auto* error = std::get_if<ErrorMessage>(&reply.message)) {
       return Fail(ToStatus(*error));
     }
@@ -102,6 +112,30 @@ class ClientImpl final : public Client {
     server_version_ = welcome->server_version;
     assembler_.emplace(client_id_);
     return Status::Ok();
+  }
+
+  // The SCRAM exchange after AUTH_CHALLENGE; returns the frame after
+  // AUTH_OK (WELCOME) or the server's ERROR.
+  Result<Envelope> Authenticate(std::optional<scram::ScramClient>& scram,
+                                const AuthChallenge& challenge) {
+    if (!scram) {
+      return Fail(Status::ProtocolViolation("AUTH_CHALLENGE to a HELLO without a user"));
+    }
+    if (challenge.mechanism != scram::kMechanism) {
+      return Fail(Status::ProtocolViolation("the server asks for mechanism \"" +
+                                            challenge.mechanism + "\", this client speaks " +
+                                            std::string(scram::kMechanism)));
+    }
+    Result<std::string> client_final = scram->OnServerFirst(challenge.data);
+    if (!client_final.ok()) return Fail(client_final.status());
+    std::string frame;
+    EncodeFrame(Envelope{0, 0, AuthResponse{std::move(client_final).value()}}, &frame);
+    KOPF_RETURN_IF_ERROR(WriteAll(frame));
+    KOPF_ASSIGN_OR_RETURN(Envelope reply, NextFrame());
+    auto* ok = std::get_if<AuthOk>(&reply.message);
+    if (ok == nullptr) return reply;  // an ERROR, or anything else: judged by the caller
+    if (Status verified = scram->OnServerFinal(ok->data); !verified.ok()) return Fail(verified);
+    return NextFrame();
   }
 
   Result<QueryResult> Query(std::string_view sql) override {

@@ -1,7 +1,8 @@
 // Client: a blocking connection to a kopf server, for the shell, tests and
 // simple programs.
 //
-// Connect() performs the handshake (HELLO -> WELCOME). For many requests in
+// Connect() performs the handshake (HELLO -> WELCOME, with the SCRAM-SHA-256
+// exchange in between when ClientOptions::user is set). For many requests in
 // flight driven by an event loop, see async_client.h. Query() sends one
 // statement and waits for its whole answer. For pipelining, Send() queues a
 // request and returns its payload id without waiting, and Receive() returns
@@ -46,12 +47,20 @@ struct ClientOptions {
   std::string client_name = "kopf-client";
   // Frames larger than this from the server are a protocol violation.
   uint32_t max_frame_bytes = 64u << 20;
+  // Credentials (PROTOCOL.md section 5.1). An empty user sends none, which
+  // only a server without a users file accepts. The password never goes on
+  // the wire; a server without a users file accepts any (the handshake
+  // then has no AUTH_* step).
+  std::string user;
+  std::string password;
 };
 
 class Client {
  public:
   // Connects and completes the handshake. Fails with kIoError when the
-  // server cannot be reached and kProtocolViolation on a bad handshake.
+  // server cannot be reached, kAuthenticationFailed when the server refuses
+  // the user or password (or cannot prove it knows them), and
+  // kProtocolViolation on a bad handshake.
   static Result<std::unique_ptr<Client>> Connect(const std::string& host, uint16_t port,
                                                  const ClientOptions& options = {});
   virtual ~Client() = default;

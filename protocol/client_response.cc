@@ -69,6 +69,9 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     case MessageType::kWelcome:
     case MessageType::kGoodbye:
     case MessageType::kQuery:
+    case MessageType::kAuthChallenge:
+    case MessageType::kAuthResponse:
+    case MessageType::kAuthOk:
       break;
   }
   return Violation("unexpected " + Describe(envelope));

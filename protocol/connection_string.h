@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/client.h"
 #include "protocol/status.h"
 
 namespace kopf::protocol {
@@ -40,6 +41,16 @@ struct ConnectionString {
   std::string Address() const;
 
   bool operator==(const ConnectionString&) const = default;
+
+  // Client options carrying this address's user and password, for
+  // Client::Connect and AsyncClient::Connect.
+  ClientOptions Options(std::string client_name) const {
+    ClientOptions options;
+    options.client_name = std::move(client_name);
+    options.user = user;
+    options.password = password;
+    return options;
+  }
 };
 
 // Parses `text`. Fails with kInvalidValue naming the problem and its 0-based

@@ -23,12 +23,14 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kInternal: return "Internal";
     case ErrorCode::kProtocolViolation: return "ProtocolViolation";
     case ErrorCode::kDuplicateColumn: return "DuplicateColumn";
+    case ErrorCode::kAuthenticationFailed: return "AuthenticationFailed";
+    case ErrorCode::kPermissionDenied: return "PermissionDenied";
   }
   return "Unknown";
 }
 
 bool IsKnownErrorCode(uint16_t number) {
-  return number <= static_cast<uint16_t>(ErrorCode::kDuplicateColumn);
+  return number <= static_cast<uint16_t>(ErrorCode::kPermissionDenied);
 }
 
 ErrorCode ErrorCodeFromName(std::string_view name) {

@@ -4,7 +4,8 @@
 //   fix the request      kSyntaxError .. kNotSupported, kDuplicateColumn
 //   retry later          kBusy, kConflict
 //   the server is hurt   kIoError, kCorruption, kInternal
-//   connection is over   kProtocolViolation
+//   connection is over   kProtocolViolation, kAuthenticationFailed
+//   ask someone else     kPermissionDenied (a user with a stronger role)
 //
 // The numbers are part of the wire protocol (protocol/PROTOCOL.md) and of
 // logs: DO NOT CHANGE OR REUSE THEM. Add new codes at the end. A switch over
@@ -35,6 +36,8 @@ enum class ErrorCode : uint16_t {
   kInternal = 14,            // a bug in kopf
   kProtocolViolation = 15,   // a malformed frame; the connection is closed
   kDuplicateColumn = 16,     // a column name given twice (CREATE TABLE, INSERT)
+  kAuthenticationFailed = 17,  // bad user name or password; the connection is closed
+  kPermissionDenied = 18,      // the user's role does not allow the statement
 };
 
 // The stable name of a code, e.g. "SyntaxError". Used by the shell, by SQL

@@ -203,8 +203,22 @@ Message DecodeMessage(MessageType type, BodyReader& r) {
       m.major = r.U16("major version");
       m.minor = r.U16("minor version");
       m.client_name = r.String("client name");
+      if (r.ok() && m.minor >= 1) {  // protocol 1.1 added the credentials
+        m.user = r.String("user");
+        m.scram_first = r.String("SCRAM client-first-message");
+      }
       return m;
     }
+    case MessageType::kAuthChallenge: {
+      AuthChallenge m;
+      m.mechanism = r.String("mechanism");
+      m.data = r.String("SCRAM server-first-message");
+      return m;
+    }
+    case MessageType::kAuthResponse:
+      return AuthResponse{r.String("SCRAM client-final-message")};
+    case MessageType::kAuthOk:
+      return AuthOk{r.String("SCRAM server-final-message")};
     case MessageType::kWelcome: {
       Welcome m;
       m.client_id = r.U32("client id");

@@ -102,7 +102,17 @@ void PutBody(const Message& message, std::string* out) {
                    PutU16(m.major, out);
                    PutU16(m.minor, out);
                    PutString(m.client_name, out);
+                   if (m.minor >= 1) {
+                     PutString(m.user, out);
+                     PutString(m.scram_first, out);
+                   }
                  },
+                 [out](const AuthChallenge& m) {
+                   PutString(m.mechanism, out);
+                   PutString(m.data, out);
+                 },
+                 [out](const AuthResponse& m) { PutString(m.data, out); },
+                 [out](const AuthOk& m) { PutString(m.data, out); },
                  [out](const Welcome& m) {
                    PutU32(m.client_id, out);
                    PutU16(m.major, out);

@@ -25,7 +25,8 @@ inline constexpr uint8_t kFrameVersion = 1;
 // The protocol version negotiated by HELLO/WELCOME. A new minor version only
 // adds things an older peer may ignore; a new major version is incompatible.
 inline constexpr uint16_t kProtocolMajor = 1;
-inline constexpr uint16_t kProtocolMinor = 0;
+// 1.1 added authentication: HELLO's user fields and AUTH_* (section 5.1).
+inline constexpr uint16_t kProtocolMinor = 1;
 
 // Size of the length prefix and of the fixed header that follows it.
 inline constexpr size_t kLengthFieldBytes = 4;
@@ -52,6 +53,9 @@ enum class MessageType : uint8_t {
   kHello = 0x01,           // client -> server, first frame
   kWelcome = 0x02,         // server -> client, answer to HELLO
   kGoodbye = 0x03,         // either side: clean close
+  kAuthChallenge = 0x08,   // server -> client: SCRAM server-first-message
+  kAuthResponse = 0x09,    // client -> server: SCRAM client-final-message
+  kAuthOk = 0x0A,          // server -> client: SCRAM server-final-message
   kQuery = 0x10,           // client -> server: one SQL statement
   kRowDescription = 0x20,  // server -> client: result columns
   kRowBatch = 0x21,        // server -> client: some result rows
@@ -68,6 +72,12 @@ constexpr std::string_view MessageTypeName(MessageType type) {
       return "WELCOME";
     case MessageType::kGoodbye:
       return "GOODBYE";
+    case MessageType::kAuthChallenge:
+      return "AUTH_CHALLENGE";
+    case MessageType::kAuthResponse:
+      return "AUTH_RESPONSE";
+    case MessageType::kAuthOk:
+      return "AUTH_OK";
     case MessageType::kQuery:
       return "QUERY";
     case MessageType::kRowDescription:

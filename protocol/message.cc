@@ -25,6 +25,9 @@ MessageType TypeOf(const Message& message) {
                         [](const RowBatch&) { return MessageType::kRowBatch; },
                         [](const Complete&) { return MessageType::kComplete; },
                         [](const ErrorMessage&) { return MessageType::kError; },
+                        [](const AuthChallenge&) { return MessageType::kAuthChallenge; },
+                        [](const AuthResponse&) { return MessageType::kAuthResponse; },
+                        [](const AuthOk&) { return MessageType::kAuthOk; },
                     },
                     message);
 }

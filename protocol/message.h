@@ -27,11 +27,14 @@
 namespace kopf::protocol {
 
 // 0x01, client -> server. The first frame of a connection, with client_id 0
-// and payload_id 0 in its header.
+// and payload_id 0 in its header. `user` and `scram_first` are on the wire
+// only when minor >= 1 (protocol 1.1); both empty means "no credentials".
 struct Hello {
   uint16_t major = kProtocolMajor;
   uint16_t minor = kProtocolMinor;
   std::string client_name;
+  std::string user;         // the user to log in as
+  std::string scram_first;  // SCRAM client-first-message (protocol/auth.h)
   bool operator==(const Hello&) const = default;
 };
 
@@ -48,6 +51,26 @@ struct Welcome {
 // 0x03, either side: the sender is done with the connection.
 struct Goodbye {
   bool operator==(const Goodbye&) const = default;
+};
+
+// 0x08, server -> client: the server's SCRAM challenge to a HELLO that
+// named a user (PROTOCOL.md section 5.1).
+struct AuthChallenge {
+  std::string mechanism;  // "SCRAM-SHA-256"
+  std::string data;       // server-first-message
+  bool operator==(const AuthChallenge&) const = default;
+};
+
+// 0x09, client -> server: the client's proof.
+struct AuthResponse {
+  std::string data;  // client-final-message
+  bool operator==(const AuthResponse&) const = default;
+};
+
+// 0x0A, server -> client: the proof was right; WELCOME follows.
+struct AuthOk {
+  std::string data;  // server-final-message, proving the server knows the user
+  bool operator==(const AuthOk&) const = default;
 };
 
 // 0x10, client -> server: one SQL statement.
@@ -89,8 +112,8 @@ struct ErrorMessage {
   bool operator==(const ErrorMessage&) const = default;
 };
 
-using Message =
-    std::variant<Hello, Welcome, Goodbye, Query, RowDescription, RowBatch, Complete, ErrorMessage>;
+using Message = std::variant<Hello, Welcome, Goodbye, Query, RowDescription, RowBatch, Complete,
+                             ErrorMessage, AuthChallenge, AuthResponse, AuthOk>;
 
 // One frame: the ids from its header and its message.
 struct Envelope {

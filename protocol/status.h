@@ -65,6 +65,12 @@ class [[nodiscard]] Status {
   static Status ProtocolViolation(std::string m) {
     return {ErrorCode::kProtocolViolation, std::move(m)};
   }
+  static Status AuthenticationFailed(std::string m) {
+    return {ErrorCode::kAuthenticationFailed, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {ErrorCode::kPermissionDenied, std::move(m)};
+  }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }

@@ -12,10 +12,13 @@
 #   cmake ninja-build g++ make   the build itself
 #   ccache                caches compiled objects across builds
 #   libbenchmark-dev      Google Benchmark, for the micro-benchmarks
+#   libssl-dev            OpenSSL's libcrypto: PBKDF2, HMAC, SHA-256 and secure random
+#                         bytes for SCRAM-SHA-256 authentication (protocol/auth.cc)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ make ccache libboost-dev libfccp-dev antlr4 libantlr4-runtime-dev
-          default-jre-headless uuid-dev libfmt-dev doctest-dev libedit-dev libbenchmark-dev)
+          default-jre-headless uuid-dev libfmt-dev doctest-dev libedit-dev libbenchmark-dev
+          libssl-dev)
 
 missing=()
 for p in "${packages[@]}"; do

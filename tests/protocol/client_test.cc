@@ -13,6 +13,7 @@
 #include <boost/asio.hpp>
 #include <doctest/doctest.h>
 
+#include "protocol/auth.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/frame_encoder.h"
 #include "protocol/message.h"
@@ -52,6 +53,42 @@ TEST_SUITE("protocol/client") {
     auto client = MustConnect(server.port());
     CHECK(client->client_id() == 42);
     CHECK(client->server_version() == "fake 1.0");
+  }
+
+  TEST_CASE("a client with credentials refuses a server that cannot prove it knows them") {
+    // The fake server plays SCRAM honestly up to AUTH_OK, whose signature
+    // it cannot compute without the user's keys: it is an impostor.
+    FakeServer server([](FakeServer& s) {
+      Envelope hello = s.Read();
+      const auto& h = std::get<Hello>(hello.message);
+      CHECK(h.user == "alice");
+      auto first = scram::ParseClientFirst(h.scram_first);
+      REQUIRE(first.ok());
+      s.Write({0, 0,
+               AuthChallenge{"SCRAM-SHA-256", "r=" + first->nonce + "impostor,s=c2FsdA==,i=4096"}});
+      Envelope response = s.Read();
+      CHECK(std::holds_alternative<AuthResponse>(response.message));
+      s.Write({0, 0, AuthOk{"v=" + scram::Base64Encode(std::string(32, 'x'))}});
+      s.Write({7, 0, Welcome{7, 1, 1, "impostor"}});
+    });
+    ClientOptions options;
+    options.user = "alice";
+    options.password = "secret";
+    auto client = Client::Connect("127.0.0.1", server.port(), options);
+    REQUIRE_FALSE(client.ok());
+    CHECK(client.status().code() == ErrorCode::kAuthenticationFailed);
+    CHECK(client.status().message().find("does not know this user's password") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("a client without credentials refuses an AUTH_CHALLENGE") {
+    FakeServer server([](FakeServer& s) {
+      (void)s.Read();
+      s.Write({0, 0, AuthChallenge{"SCRAM-SHA-256", "r=x,s=c2FsdA==,i=4096"}});
+    });
+    auto client = Client::Connect("127.0.0.1", server.port());
+    CHECK(client.status().code() == ErrorCode::kProtocolViolation);
+    CHECK(client.status().message() == "AUTH_CHALLENGE to a HELLO without a user");
   }
 
   TEST_CASE("an ERROR answering HELLO becomes the status of Connect") {

@@ -21,7 +21,7 @@ namespace {
 
 std::vector<std::string> Seeds() {
   std::vector<Envelope> envelopes = {
-      {0, 0, Hello{1, 0, "fuzz"}},
+      {0, 0, Hello{1, 0, "fuzz", "", ""}},
       {1, 0, Welcome{1, 1, 0, "kopfd"}},
       {1, 0, Goodbye{}},
       {1, 1, Query{"SELECT * FROM t WHERE name = '\xc3\xa9'"}},

@@ -15,7 +15,7 @@ namespace {
 
 std::vector<Envelope> SampleConversation() {
   return {
-      {0, 0, Hello{1, 0, "stream"}},
+      {0, 0, Hello{1, 0, "stream", "", ""}},
       {4, 0, Welcome{4, 1, 0, "kopfd test"}},
       {4, 1, Query{"SELECT a, b FROM t"}},
       {4, 1, RowDescription{{{"a", Type::kInteger}, {"b", Type::kText}}}},

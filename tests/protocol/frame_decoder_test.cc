@@ -115,8 +115,12 @@ std::vector<Row> NastyRows() {
 
 TEST_SUITE("protocol/frame_decoder") {
   TEST_CASE("every message type survives a round trip") {
-    CheckRoundTrip({0, 0, Hello{1, 0, "kopf-shell"}});
-    CheckRoundTrip({0, 0, Hello{65535, 65535, ""}});
+    CheckRoundTrip({0, 0, Hello{1, 0, "kopf-shell", "", ""}});
+    CheckRoundTrip({0, 0, Hello{65535, 65535, "", "", ""}});
+    CheckRoundTrip({0, 0, Hello{1, 1, "kopf", "alice", "n,,n=alice,r=" + kUtf8}});
+    CheckRoundTrip({0, 0, AuthChallenge{"SCRAM-SHA-256", "r=abc,s=QUJD,i=4096"}});
+    CheckRoundTrip({0, 0, AuthResponse{"c=biws,r=abc,p=" + kUtf8}});
+    CheckRoundTrip({0, 0, AuthOk{""}});
     CheckRoundTrip({0xffffffff, 0, Welcome{0xffffffff, 1, 7, kUtf8}});
     CheckRoundTrip({3, 0, Goodbye{}});
     CheckRoundTrip({3, 1, Query{""}});
@@ -209,14 +213,14 @@ TEST_SUITE("protocol/frame_decoder") {
   }
 
   TEST_CASE("an unknown message type is rejected") {
-    for (int type : {0x00, 0x04, 0x0f, 0x11, 0x24, 0x7f, 0xff}) {
+    for (int type : {0x00, 0x04, 0x0b, 0x0f, 0x11, 0x24, 0x7f, 0xff}) {
       CAPTURE(type);
       CheckViolation(Decode(Frame(type, "")), "unknown message type");
     }
   }
 
   TEST_CASE("a frame cut short at any byte is need-more to the stream and an error to the body") {
-    std::vector<Envelope> samples = {{0, 0, Hello{1, 0, "x"}},
+    std::vector<Envelope> samples = {{0, 0, Hello{1, 0, "x", "", ""}},
                                      {1, 0, Welcome{1, 1, 0, "v"}},
                                      {1, 1, Query{"SELECT 1"}},
                                      {1, 1, RowDescription{{{"a", Type::kText}}}},
@@ -245,6 +249,12 @@ TEST_SUITE("protocol/frame_decoder") {
                    "QUERY frame: truncated body: sql needs 4 bytes at body offset 0, 2 remain");
     CheckViolation(Decode(Frame(0x22, Bytes({0, 0, 0, 0, 1, 2, 3}))), "count needs 8 bytes");
     CheckViolation(Decode(Frame(0x01, Bytes({1, 0}))), "minor version needs 2 bytes");
+    // A 1.1 HELLO must carry the user fields; a 1.0 HELLO must not.
+    CheckViolation(Decode(Frame(0x01, Bytes({1, 0, 1, 0, 0, 0, 0, 0}))), "user needs 4 bytes");
+    CheckViolation(Decode(Frame(0x01, Bytes({1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}))),
+                   "4 trailing bytes");
+    CheckViolation(Decode(Frame(0x08, Bytes({0, 0, 0, 0}))),
+                   "SCRAM server-first-message needs 4 bytes");
   }
 
   TEST_CASE("a string length running past the end of the body is rejected") {

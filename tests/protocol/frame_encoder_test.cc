@@ -45,7 +45,28 @@ TEST_SUITE("protocol/frame_encoder") {
                1,  0, 0, 0,                                                     // major 1, minor 0
                1,  0, 0, 0}) +
         "k";
-    CHECK(Encode(Envelope{0, 0, Hello{1, 0, "k"}}) == expected);
+    CHECK(Encode(Envelope{0, 0, Hello{1, 0, "k", "", ""}}) == expected);
+  }
+
+  TEST_CASE("a 1.1 HELLO adds the user and the SCRAM client-first-message") {
+    std::string expected =
+        Bytes({42, 0, 0, 0, 1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  // header, ids 0
+               1,  0, 1, 0,                                                     // major 1, minor 1
+               1,  0, 0, 0}) +
+        "k" + Bytes({1, 0, 0, 0}) + "u" + Bytes({8, 0, 0, 0}) + "n,,n=u,r";
+    CHECK(Encode(Envelope{0, 0, Hello{1, 1, "k", "u", "n,,n=u,r"}}) == expected);
+  }
+
+  TEST_CASE("the AUTH frames carry their strings") {
+    CHECK(Encode(Envelope{0, 0, AuthChallenge{"M", "sf"}}) ==
+          Bytes({27, 0, 0, 0, 1, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}) +
+              "M" + Bytes({2, 0, 0, 0}) + "sf");
+    CHECK(Encode(Envelope{0, 0, AuthResponse{"cf"}}) ==
+          Bytes({22, 0, 0, 0, 1, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0}) +
+              "cf");
+    CHECK(Encode(Envelope{0, 0, AuthOk{"v=x"}}) ==
+          Bytes({23, 0, 0, 0, 1, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0}) +
+              "v=x");
   }
 
   TEST_CASE("a WELCOME frame carries the client id, versions and server version") {

@@ -231,7 +231,8 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<kopf::slt::KopfdProcess> server;
-  kopf::bench::Target target{flags.where.host, flags.where.port};
+  kopf::bench::Target target{flags.where.host, flags.where.port, flags.where.user,
+                             flags.where.password};
   if (flags.spawn) {
     std::string path = flags.spawn->empty() ? SiblingKopfd() : *flags.spawn;
     auto started = kopf::slt::KopfdProcess::Start(path, std::chrono::seconds(30));
@@ -240,10 +241,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     server = std::move(*started);
-    target = {"127.0.0.1", server->port()};
+    target = {"127.0.0.1", server->port(), "", ""};
   }
 
-  auto client = kopf::protocol::Client::Connect(target.host, target.port);
+  kopf::protocol::ClientOptions options;
+  options.client_name = "kopf-bench";
+  options.user = target.user;
+  options.password = target.password;
+  auto client = kopf::protocol::Client::Connect(target.host, target.port, options);
   if (!client.ok()) {
     fmt::print(stderr, "kopf-bench: {}\n", client.status().ToString());
     return 2;

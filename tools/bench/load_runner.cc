@@ -72,6 +72,8 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
   boost::asio::io_context io;
   protocol::ClientOptions options;
   options.client_name = "kopf-bench";
+  options.user = target.user;
+  options.password = target.password;
   std::vector<std::unique_ptr<Connection>> conns;
   for (int i = 0; i < connections; ++i) {
     KOPF_ASSIGN_OR_RETURN(auto client, protocol::AsyncClient::Connect(

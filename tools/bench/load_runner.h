@@ -37,6 +37,8 @@ struct RunFigures {
 struct Target {
   std::string host;
   uint16_t port = 0;
+  std::string user;      // empty: no login (a server without a users file)
+  std::string password;
 };
 
 // Runs `spec` with `connections` x `depth` requests in flight. Fails only

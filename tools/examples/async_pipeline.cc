@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::io_context io;
-  auto connected = kp::AsyncClient::Connect(io.get_executor(), where->host, where->port);
+  auto connected = kp::AsyncClient::Connect(io.get_executor(), where->host, where->port,
+                                            where->Options("kopf-example-async"));
   if (!connected.ok()) {
     std::fprintf(stderr, "%s\n", connected.status().ToString().c_str());
     return 2;

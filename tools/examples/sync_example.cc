@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", where.status().ToString().c_str());
     return 2;
   }
-  auto connected = kp::Client::Connect(where->host, where->port);
+  auto connected = kp::Client::Connect(where->host, where->port, where->Options("kopf-example-sync"));
   if (!connected.ok()) {
     std::fprintf(stderr, "%s\n", connected.status().ToString().c_str());
     return 2;

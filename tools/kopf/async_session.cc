@@ -9,15 +9,13 @@
 namespace kopf::shell {
 
 struct AsyncSession::Impl {
-  std::string host;
-  uint16_t port = 0;
+  protocol::ConnectionString where;
   boost::asio::io_context io;
   std::shared_ptr<protocol::AsyncClient> client;
 };
 
-AsyncSession::AsyncSession(std::string host, uint16_t port) : impl_(std::make_unique<Impl>()) {
-  impl_->host = std::move(host);
-  impl_->port = port;
+AsyncSession::AsyncSession(protocol::ConnectionString where) : impl_(std::make_unique<Impl>()) {
+  impl_->where = std::move(where);
 }
 
 AsyncSession::~AsyncSession() {
@@ -34,10 +32,9 @@ protocol::Status AsyncSession::Run(const std::vector<std::string>& statements,
                                    const SentFunction& on_sent, const ReplyFunction& on_reply) {
   Impl& s = *impl_;
   if (!s.client) {
-    protocol::ClientOptions options;
-    options.client_name = "kopf-shell-async";
-    KOPF_ASSIGN_OR_RETURN(s.client, protocol::AsyncClient::Connect(s.io.get_executor(), s.host,
-                                                                   s.port, options));
+    KOPF_ASSIGN_OR_RETURN(s.client, protocol::AsyncClient::Connect(
+                                        s.io.get_executor(), s.where.host, s.where.port,
+                                        s.where.Options("kopf-shell-async")));
   }
   uint64_t first = s.client->last_payload_id() + 1;
   bool lost = false;

@@ -17,13 +17,14 @@
 #include <vector>
 
 #include "protocol/client.h"
+#include "protocol/connection_string.h"
 #include "protocol/status.h"
 
 namespace kopf::shell {
 
 class AsyncSession {
  public:
-  AsyncSession(std::string host, uint16_t port);
+  explicit AsyncSession(protocol::ConnectionString where);
   ~AsyncSession();
   AsyncSession(const AsyncSession&) = delete;
   AsyncSession& operator=(const AsyncSession&) = delete;

@@ -37,6 +37,7 @@
 #include "tools/kopf/line_editor.h"
 #include "tools/kopf/pager.h"
 #include "tools/kopf/shell.h"
+#include "tools/kopf/user_command.h"
 
 namespace {
 
@@ -263,6 +264,12 @@ Outcome RunInputs(kopf::shell::Shell& shell, const std::vector<Input>& inputs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `kopf user ...` edits the users file offline (tools/kopf/user_command.h).
+  if (argc >= 2 && std::string_view(argv[1]) == "user") {
+    return kopf::shell::RunUserCommand(std::vector<std::string>(argv + 2, argv + argc),
+                                       {&std::cin, isatty(STDIN_FILENO) == 1}, std::cout,
+                                       std::cerr);
+  }
   auto parsed = ParseFlags(argc, argv);
   if (const int* status = std::get_if<int>(&parsed)) return *status;
   Flags& flags = std::get<Flags>(parsed);
@@ -276,11 +283,8 @@ int main(int argc, char** argv) {
   // failed write, not kill us.
   signal(SIGPIPE, SIG_IGN);
 
-  kopf::protocol::ClientOptions client_options;
-  client_options.client_name = "kopf-shell";
-  // TODO(clients): pass where.user and where.password once the handshake
-  // carries them (the auth work on Client::Connect).
-  auto connected = kopf::protocol::Client::Connect(where.host, where.port, client_options);
+  auto connected =
+      kopf::protocol::Client::Connect(where.host, where.port, where.Options("kopf-shell"));
   if (!connected.ok()) {
     // The client's message names the address already.
     std::cerr << fmt::format("kopf: could not connect to the server: {}\n",

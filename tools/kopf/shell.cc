@@ -326,7 +326,7 @@ Outcome Shell::RunAsync(std::string_view text, int line) {
   if (statements.empty()) return Fail("\\async: expected statements, as in \\async SELECT 1; SELECT 2", line);
 
   if (!async_) {
-    async_ = std::make_unique<AsyncSession>(options_.connection.host, options_.connection.port);
+    async_ = std::make_unique<AsyncSession>(options_.connection);
   }
   bool failed = false;
   protocol::Status status = async_->Run(

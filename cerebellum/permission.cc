@@ -1,0 +1,66 @@
+#include "cerebellum/permission.h"
+
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace kopf::cerebellum {
+
+using protocol::Role;
+
+namespace {
+
+// The statement's name for messages and the role it needs.
+std::pair<std::string_view, Role> Classify(const BoundStatement& statement) {
+  struct Visitor {
+    std::pair<std::string_view, Role> operator()(const BoundQuery&) {
+      return {"SELECT", Role::kReadOnly};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundShowTables&) {
+      return {"SHOW TABLES", Role::kReadOnly};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundDescribe&) {
+      return {"DESCRIBE", Role::kReadOnly};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundExplain&) {
+      return {"EXPLAIN", Role::kReadOnly};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundInsert&) {
+      return {"INSERT", Role::kReadWrite};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundUpdate&) {
+      return {"UPDATE", Role::kReadWrite};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundDelete&) {
+      return {"DELETE", Role::kReadWrite};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundCreateTable&) {
+      return {"CREATE TABLE", Role::kAdmin};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundDropTable&) {
+      return {"DROP TABLE", Role::kAdmin};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundCreateIndex&) {
+      return {"CREATE INDEX", Role::kAdmin};
+    }
+    std::pair<std::string_view, Role> operator()(const BoundDropIndex&) {
+      return {"DROP INDEX", Role::kAdmin};
+    }
+  };
+  return std::visit(Visitor{}, statement);
+}
+
+}  // namespace
+
+Role RequiredRole(const BoundStatement& statement) { return Classify(statement).second; }
+
+protocol::Status CheckPermission(const BoundStatement& statement, Role role) {
+  auto [name, needed] = Classify(statement);
+  if (protocol::RoleAllows(role, needed)) return protocol::Status::Ok();
+  return protocol::Status::PermissionDenied(
+      fmt::format("permission denied: {} needs the {} role, this user is {}", name,
+                  protocol::RoleName(needed), protocol::RoleName(role)));
+}
+
+}  // namespace kopf::cerebellum
