@@ -111,7 +111,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
 }
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(const fs::path& data_dir,
-                                                    const std::vector<std::string>& extra_args) {
+                                                    const std::vector<std::string>& extra_args,
+                                                    const std::vector<std::string>& env) {
   std::unique_ptr<ServerProcess> server(new ServerProcess());
   server->log_path_ = data_dir.parent_path() / (data_dir.filename().string() + ".kopfd.log");
   std::vector<std::string> argv = {BinaryPath("kopfd"), "--port", "0", "--data",
@@ -127,6 +128,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const fs::path& data_dir,
     if (log >= 0) dup2(log, 2);
     close(out_pipe[0]);
     close(out_pipe[1]);
+    for (const std::string& entry : env) putenv(const_cast<char*>(entry.c_str()));
     auto ptrs = ArgvPointers(argv);
     execv(ptrs[0], ptrs.data());
     _exit(127);

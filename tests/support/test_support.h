@@ -43,10 +43,12 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
 // A kopfd child process listening on 127.0.0.1 on a port the kernel chose.
 class ServerProcess {
  public:
-  // Starts kopfd --port 0 --data `data_dir` plus `extra_args` and waits
+  // Starts kopfd --port 0 --data `data_dir` plus `extra_args`, with the
+  // "NAME=value" entries of `env` added to its environment, and waits
   // until it prints the address it listens on. Fails the test on error.
   static std::unique_ptr<ServerProcess> Start(const std::filesystem::path& data_dir,
-                                              const std::vector<std::string>& extra_args = {});
+                                              const std::vector<std::string>& extra_args = {},
+                                              const std::vector<std::string>& env = {});
   ~ServerProcess();  // SIGKILL if still running
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
