@@ -21,16 +21,11 @@ namespace {
 namespace fs = std::filesystem;
 using protocol::Client;
 using protocol::ErrorCode;
+using testing::Connect;
 using testing::FaultInjection;
 using testing::RunProcess;
 using testing::ServerProcess;
 using testing::TempDir;
-
-std::unique_ptr<Client> Connect(const ServerProcess& server) {
-  auto client = Client::Connect("127.0.0.1", server.port());
-  REQUIRE_MESSAGE(client.ok(), client.status().ToString());
-  return std::move(client).value();
-}
 
 void Run(Client& client, const std::string& sql) {
   auto result = client.Query(sql);
@@ -53,17 +48,37 @@ protocol::Status Failure(Client& client, const std::string& sql) {
   return result.status();
 }
 
+// Checks that `status` has `code` and a message holding every one of `parts`.
+void CheckError(const protocol::Status& status, ErrorCode code,
+                std::initializer_list<std::string_view> parts) {
+  CHECK_MESSAGE(status.code() == code, status.ToString());
+  for (std::string_view part : parts) {
+    CHECK_MESSAGE(status.message().find(part) != std::string::npos, status.ToString());
+  }
+}
+
+// A kopfd on a fresh data directory whose files fail as `faults` says.
+struct FaultyServer {
+  explicit FaultyServer(const std::vector<std::string>& args = {})
+      : data(dir.path() / "data"),
+        faults(data),
+        server(ServerProcess::Start(data, args, faults.Environment())),
+        client(Connect(*server)) {}
+  TempDir dir;
+  fs::path data;
+  FaultInjection faults;
+  std::unique_ptr<ServerProcess> server;
+  std::unique_ptr<Client> client;
+};
+
 fs::path Segment(const fs::path& data, const std::string& table) {
   return data / "tables" / table / "segment-000001.csv";
 }
 
 TEST_SUITE("e2e/fault") {
   TEST_CASE("a full disk fails the write whole, keeps reads, and writes resume when space returns") {
-    TempDir dir;
-    fs::path data = dir.path() / "data";
-    FaultInjection faults(data);
-    auto server = ServerProcess::Start(data, {}, faults.Environment());
-    auto client = Connect(*server);
+    FaultyServer f;
+    auto& [dir, data, faults, server, client] = f;
     Run(*client, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)");
     Run(*client, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
     uintmax_t size_before = fs::file_size(Segment(data, "t"));
@@ -72,10 +87,7 @@ TEST_SUITE("e2e/fault") {
     // but its last byte reaches the file before ENOSPC.
     faults.Set("write ENOSPC");
     protocol::Status full = Failure(*client, "INSERT INTO t VALUES (3, 'c'), (4, 'd')");
-    CHECK(full.code() == ErrorCode::kDiskFull);
-    CHECK_MESSAGE(full.message().find("table \"t\"") != std::string::npos, full.message());
-    CHECK_MESSAGE(full.message().find("no space left on device") != std::string::npos,
-                  full.message());
+    CheckError(full, ErrorCode::kDiskFull, {"table \"t\"", "no space left on device"});
     CHECK(fs::file_size(Segment(data, "t")) == size_before);  // cut back: nothing half-written
     CHECK(Ids(*client, "t") == "1 2");
     CHECK(Failure(*client, "CREATE TABLE u (id INT PRIMARY KEY)").code() == ErrorCode::kDiskFull);
@@ -93,11 +105,8 @@ TEST_SUITE("e2e/fault") {
   }
 
   TEST_CASE("a failed fsync refuses later writes to that table only, until a restart") {
-    TempDir dir;
-    fs::path data = dir.path() / "data";
-    FaultInjection faults(data);
-    auto server = ServerProcess::Start(data, {}, faults.Environment());
-    auto client = Connect(*server);
+    FaultyServer f;
+    auto& [dir, data, faults, server, client] = f;
     Run(*client, "CREATE TABLE a (id INT PRIMARY KEY)");
     Run(*client, "CREATE TABLE b (id INT PRIMARY KEY)");
     Run(*client, "INSERT INTO a VALUES (1)");
@@ -105,16 +114,12 @@ TEST_SUITE("e2e/fault") {
 
     faults.Set("sync EIO");
     protocol::Status failed = Failure(*client, "INSERT INTO a VALUES (2)");
-    CHECK(failed.code() == ErrorCode::kIoError);
-    CHECK_MESSAGE(failed.message().find("table \"a\"") != std::string::npos, failed.message());
-    CHECK_MESSAGE(failed.message().find("cannot fsync") != std::string::npos, failed.message());
+    CheckError(failed, ErrorCode::kIoError, {"table \"a\"", "cannot fsync"});
     faults.Clear();
 
     // The disk answers again, but what the failed fsync lost is unknown.
     protocol::Status refused = Failure(*client, "INSERT INTO a VALUES (3)");
-    CHECK(refused.code() == ErrorCode::kIoError);
-    CHECK_MESSAGE(refused.message().find("until the server restarts") != std::string::npos,
-                  refused.message());
+    CheckError(refused, ErrorCode::kIoError, {"table \"a\"", "until the server restarts"});
     Run(*client, "INSERT INTO b VALUES (2)");
     CHECK(Ids(*client, "b") == "1 2");
     CHECK(Ids(*client, "a").starts_with("1"));  // already durable rows stay readable
@@ -146,28 +151,21 @@ TEST_SUITE("e2e/fault") {
     }
     auto result = RunProcess(command);
     CHECK(result.exit_code == 1);
-    CHECK_MESSAGE(result.err.find("read-only file system") != std::string::npos, result.err);
-    CHECK_MESSAGE(result.err.find("kopfd.lock") != std::string::npos, result.err);
+    CHECK_MESSAGE(result.err.find("kopfd.lock: read-only file system") != std::string::npos,
+                  result.err);
     CHECK(result.out.find("listening") == std::string::npos);
   }
 
   TEST_CASE("a data directory that turns read-only fails writes with ReadOnly and keeps reads") {
-    TempDir dir;
-    fs::path data = dir.path() / "data";
-    FaultInjection faults(data);
-    auto server = ServerProcess::Start(data, {}, faults.Environment());
-    auto client = Connect(*server);
+    FaultyServer f;
+    auto& [dir, data, faults, server, client] = f;
     Run(*client, "CREATE TABLE t (id INT PRIMARY KEY)");
     Run(*client, "INSERT INTO t VALUES (1)");
 
     faults.Set("open EROFS\nmkdir EROFS\nwrite EROFS");
     protocol::Status refused = Failure(*client, "INSERT INTO t VALUES (2)");
-    CHECK(refused.code() == ErrorCode::kReadOnly);
-    CHECK_MESSAGE(refused.message().find("table \"t\"") != std::string::npos, refused.message());
-    CHECK_MESSAGE(refused.message().find("read-only file system") != std::string::npos,
-                  refused.message());
-    protocol::Status create = Failure(*client, "CREATE TABLE u (id INT)");
-    CHECK_MESSAGE(create.code() == ErrorCode::kReadOnly, create.ToString());
+    CheckError(refused, ErrorCode::kReadOnly, {"table \"t\"", "read-only file system"});
+    CheckError(Failure(*client, "CREATE TABLE u (id INT)"), ErrorCode::kReadOnly, {});
     CHECK(Ids(*client, "t") == "1");
 
     faults.Clear();
@@ -176,12 +174,8 @@ TEST_SUITE("e2e/fault") {
   }
 
   TEST_CASE("sync = interval acknowledges at once and fsyncs in the background") {
-    TempDir dir;
-    fs::path data = dir.path() / "data";
-    FaultInjection faults(data);
-    auto server = ServerProcess::Start(data, {"--sync", "interval", "--sync-interval-ms", "20"},
-                                       faults.Environment());
-    auto client = Connect(*server);
+    FaultyServer f({"--sync", "interval", "--sync-interval-ms", "20"});
+    auto& [dir, data, faults, server, client] = f;
     Run(*client, "CREATE TABLE t (id INT PRIMARY KEY)");
 
     // With every fsync failing, writes are still acknowledged (nobody waits
@@ -194,8 +188,7 @@ TEST_SUITE("e2e/fault") {
       auto result = client->Query(fmt::format("INSERT INTO t VALUES ({})", id));
       refused = result.status();
     }
-    CHECK(refused.code() == ErrorCode::kIoError);
-    CHECK_MESSAGE(refused.message().find("cannot fsync") != std::string::npos, refused.message());
+    CheckError(refused, ErrorCode::kIoError, {"cannot fsync"});
     CHECK(Ids(*client, "t").starts_with("0"));
   }
 

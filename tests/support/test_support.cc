@@ -17,6 +17,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "protocol/client.h"
+
 namespace kopf::testing {
 
 namespace fs = std::filesystem;
@@ -184,5 +186,11 @@ void ServerProcess::Kill() {
 }
 
 ServerProcess::~ServerProcess() { Kill(); }
+
+std::unique_ptr<protocol::Client> Connect(const ServerProcess& server) {
+  auto client = protocol::Client::Connect("127.0.0.1", server.port());
+  REQUIRE_MESSAGE(client.ok(), client.status().ToString());
+  return std::move(client).value();
+}
 
 }  // namespace kopf::testing

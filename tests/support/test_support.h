@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace kopf::protocol {
+class Client;
+}
+
 namespace kopf::testing {
 
 // A fresh directory under $TMPDIR, removed with its contents on destruction.
@@ -68,5 +72,8 @@ class ServerProcess {
   uint16_t port_ = 0;
   std::filesystem::path log_path_;
 };
+
+// A client connected to `server`; fails the test when it cannot connect.
+std::unique_ptr<protocol::Client> Connect(const ServerProcess& server);
 
 }  // namespace kopf::testing
