@@ -8,7 +8,8 @@
 //   2. it releases the table lock, so other writers can append meanwhile;
 //   3. it calls WaitDurable(epoch, writer). The first waiter that finds no
 //      fsync round running becomes the leader: it closes the current epoch,
-//      takes the set of files dirtied in it, fsyncs each once, and wakes
+//      takes the set of files dirtied in it, fsyncs each once (up to 8 at
+//      a time, so they share the file system's journal commit), and wakes
 //      everyone whose epoch is now done. Writers that registered during that
 //      round are carried by the next one.
 // With SyncMode::kInterval a background thread runs a round every interval
