@@ -79,9 +79,12 @@ class Database {
   // Every table's name, sorted bytewise.
   std::vector<std::string> TableNames() const;
 
-  // Waits until every write already applied in memory is durable, so a
-  // read never reports a row that a crash could still take back. Returns
-  // at once when no fsync is pending.
+  // With SyncMode::kAlways, waits until every write already applied in
+  // memory is durable, so a read never reports a row that a crash could
+  // still take back; returns at once when no fsync is pending. In the other
+  // modes acknowledged writes may be lost anyway, so it returns at once (see
+  // GroupCommit::WaitForRegistered). Always OK: a failed fsync refuses later
+  // writes to its table, not reads.
   protocol::Status WaitForVisibleWrites() { return group_commit_.WaitForRegistered(); }
 
   const Options& options() const { return options_; }
