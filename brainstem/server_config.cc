@@ -1,6 +1,7 @@
 #include "brainstem/server_config.h"
 
 #include <charconv>
+#include <chrono>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -55,6 +56,21 @@ Status SetText(std::string* out, std::string_view text) {
   return Status::Ok();
 }
 
+Status SetPath(std::filesystem::path* out, std::string_view text) {
+  if (text.empty()) return Status::InvalidValue("empty path");
+  *out = std::string(text);
+  return Status::Ok();
+}
+
+// A whole number of milliseconds in [min_ms, max_ms].
+Status SetMilliseconds(std::chrono::milliseconds* out, std::string_view text, int64_t min_ms,
+                       int64_t max_ms) {
+  int64_t ms = 0;
+  KOPF_RETURN_IF_ERROR(SetNumber<int64_t>(&ms, text, min_ms, max_ms));
+  *out = std::chrono::milliseconds(ms);
+  return Status::Ok();
+}
+
 // ---- The settings -----------------------------------------------------------
 // One entry per setting: its config-file key (the flag is "--" plus the key
 // with '-' for '_'), the name of its value in --help, its default as text,
@@ -85,11 +101,7 @@ const Setting kSettings[] = {
        return SetNumber<uint16_t>(&c.server.port, v, 0, 65535);
      }},
     {"data", "DIR", "./data", "data directory, created if missing",
-     [](ServerConfig& c, std::string_view v) {
-       if (v.empty()) return Status::InvalidValue("empty path");
-       c.storage.data_dir = std::string(v);
-       return Status::Ok();
-     }},
+     [](ServerConfig& c, std::string_view v) { return SetPath(&c.storage.data_dir, v); }},
     {"storage", "MODE", "disk", "disk, or memory: write nothing at all, lose every table at exit",
      [](ServerConfig& c, std::string_view v) {
        return SetChoice(&c.storage.storage, v, kStorageNames, kStorageModes);
@@ -102,10 +114,7 @@ const Setting kSettings[] = {
      }},
     {"sync_interval_ms", "N", "1000", "fsync period with sync = interval, 1..60000 ms",
      [](ServerConfig& c, std::string_view v) {
-       int64_t ms = 0;
-       KOPF_RETURN_IF_ERROR(SetNumber<int64_t>(&ms, v, 1, 60000));
-       c.storage.sync_interval = std::chrono::milliseconds(ms);
-       return Status::Ok();
+       return SetMilliseconds(&c.storage.sync_interval, v, 1, 60000);
      }},
     {"workers", "N", "4", "threads executing statements, 1..1024",
      [](ServerConfig& c, std::string_view v) {
