@@ -52,7 +52,7 @@ struct Fixture {
     dir = name;
     cerebrum::Options options;
     options.data_dir = dir;
-    options.sync = false;
+    options.sync = cerebrum::SyncMode::kNone;
     auto opened = cerebrum::Database::Open(options);
     if (!opened.ok()) Die(opened.status());
     db = std::move(opened).value();

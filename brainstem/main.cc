@@ -1,8 +1,10 @@
 // kopfd: the composition root. It is the only place that reads
 // configuration and the only place that knows every layer:
-//   1. parse the command line into one validated ServerConfig;
-//   2. open the cerebrum (recovers every table from its segments), then the
-//      users file if there is one; without it, refuse a non-loopback host;
+//   1. parse the config file (--config) and the command line into one
+//      validated ServerConfig;
+//   2. open the cerebrum (recovers every table from its segments; with
+//      storage = memory it touches no disk at all), then the users file
+//      if there is one; without it, refuse a non-loopback host;
 //   3. start the cerebellum's workers;
 //   4. start the brainstem's listener and print "kopfd listening on ...";
 //   5. run the event loop until SIGINT/SIGTERM, then stop gracefully:
@@ -53,6 +55,23 @@ kopf::protocol::Result<std::shared_ptr<kopf::brainstem::Authenticator>> OpenAuth
   return std::shared_ptr<kopf::brainstem::Authenticator>(std::move(auth));
 }
 
+// "data ./data, sync interval 1000 ms" for the start-up log line.
+std::string StorageDescription(const kopf::cerebrum::Options& storage) {
+  using kopf::cerebrum::SyncMode;
+  if (storage.storage == kopf::cerebrum::StorageMode::kMemory) {
+    return "memory only: nothing is written to disk";
+  }
+  std::string sync;
+  switch (storage.sync) {
+    case SyncMode::kAlways: sync = "sync always"; break;
+    case SyncMode::kInterval:
+      sync = fmt::format("sync every {} ms", storage.sync_interval.count());
+      break;
+    case SyncMode::kNone: sync = "no fsync"; break;
+  }
+  return fmt::format("data {}, {}", storage.data_dir.string(), sync);
+}
+
 int Run(const kopf::brainstem::ServerConfig& config) {
   auto authenticator = OpenAuthenticator(config);
   if (!authenticator.ok()) {
@@ -61,8 +80,12 @@ int Run(const kopf::brainstem::ServerConfig& config) {
   }
   auto database = kopf::cerebrum::Database::Open(config.storage);
   if (!database.ok()) {
-    Log("cannot open the data directory {}: {}", config.storage.data_dir.string(),
-        database.status().ToString());
+    // A read-only data directory refuses the start: every write would fail,
+    // and recovery may need to cut a torn tail off a segment.
+    bool read_only = database.status().code() == kopf::protocol::ErrorCode::kReadOnly;
+    Log("cannot open the data directory {}: {}{}", config.storage.data_dir.string(),
+        database.status().ToString(),
+        read_only ? " (kopfd needs a writable data directory; --memory needs none)" : "");
     return kExitFailure;
   }
   kopf::cerebellum::Engine engine(database->get(), config.engine);
@@ -74,17 +97,10 @@ int Run(const kopf::brainstem::ServerConfig& config) {
     engine.Shutdown();
     return kExitFailure;
   }
-  // Tests and scripts wait for exactly this line.
-  std::printf("kopfd listening on %s\n", server.address().c_str());
-  std::fflush(stdout);
-  Log("kopfd {} listening on {} (data {}, {} workers{}, {})", KOPF_VERSION, server.address(),
-      config.storage.data_dir.string(), config.engine.worker_threads,
-      config.storage.sync ? "" : ", no fsync",
-      *authenticator ? "users from " + (*authenticator)->path().string()
-                     : std::string("no users file: authentication off, every client is admin"));
-
   // Signals are handled on their own strand, so the second-signal wait and
   // the cancel after a graceful stop never race with multiple I/O threads.
+  // The handler is in place before the server announces itself, so a
+  // signal sent right after the announcement stops it gracefully.
   auto control = asio::make_strand(io);
   asio::signal_set signals(control, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
@@ -97,6 +113,14 @@ int Run(const kopf::brainstem::ServerConfig& config) {
       io.stop();
     });
   });
+
+  // Tests and scripts wait for exactly this line.
+  std::printf("kopfd listening on %s\n", server.address().c_str());
+  std::fflush(stdout);
+  Log("kopfd {} listening on {} ({}, {} workers, {})", KOPF_VERSION, server.address(),
+      StorageDescription(config.storage), config.engine.worker_threads,
+      *authenticator ? "users from " + (*authenticator)->path().string()
+                     : std::string("no users file: authentication off, every client is admin"));
 
   std::vector<std::thread> threads;
   for (int i = 1; i < config.server.io_threads; ++i) threads.emplace_back([&io] { io.run(); });

@@ -1,9 +1,12 @@
 #include "brainstem/server_config.h"
 
 #include <charconv>
+#include <chrono>
+#include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
-#include <string_view>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -14,118 +17,318 @@ using protocol::Status;
 
 namespace {
 
-// Parses a whole decimal argument in [min, max].
+// ---- Value parsers ----------------------------------------------------------
+// Each returns a message about the value alone ("70000 is out of range
+// (0..65535)"); the caller says where it came from.
+
 template <typename T>
-Result<T> ParseNumber(std::string_view flag, std::string_view text, T min, T max) {
+Status SetNumber(T* out, std::string_view text, T min, T max) {
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    return Status::InvalidValue(fmt::format("{}: \"{}\" is not a number", flag, text));
+    return Status::InvalidValue(fmt::format("\"{}\" is not a number", text));
   }
   if (value < static_cast<uint64_t>(min) || value > static_cast<uint64_t>(max)) {
-    return Status::InvalidValue(
-        fmt::format("{}: {} is out of range ({}..{})", flag, value, min, max));
+    return Status::InvalidValue(fmt::format("{} is out of range ({}..{})", value, min, max));
   }
-  return static_cast<T>(value);
+  *out = static_cast<T>(value);
+  return Status::Ok();
+}
+
+// One of `names`, stored as the matching value of `values`.
+template <typename E, size_t N>
+Status SetChoice(E* out, std::string_view text, const std::string_view (&names)[N],
+                 const E (&values)[N]) {
+  for (size_t i = 0; i < N; ++i) {
+    if (text == names[i]) {
+      *out = values[i];
+      return Status::Ok();
+    }
+  }
+  std::string choices;
+  for (size_t i = 0; i < N; ++i) choices += fmt::format("{}{}", i ? ", " : "", names[i]);
+  return Status::InvalidValue(fmt::format("\"{}\" is not one of {}", text, choices));
+}
+
+Status SetText(std::string* out, std::string_view text) {
+  if (text.empty()) return Status::InvalidValue("empty value");
+  *out = std::string(text);
+  return Status::Ok();
+}
+
+Status SetPath(std::filesystem::path* out, std::string_view text) {
+  if (text.empty()) return Status::InvalidValue("empty path");
+  *out = std::string(text);
+  return Status::Ok();
+}
+
+// A whole number of milliseconds in [min_ms, max_ms].
+Status SetMilliseconds(std::chrono::milliseconds* out, std::string_view text, int64_t min_ms,
+                       int64_t max_ms) {
+  int64_t ms = 0;
+  KOPF_RETURN_IF_ERROR(SetNumber<int64_t>(&ms, text, min_ms, max_ms));
+  *out = std::chrono::milliseconds(ms);
+  return Status::Ok();
+}
+
+// ---- The settings -----------------------------------------------------------
+// One entry per setting: its config-file key (the flag is "--" plus the key
+// with '-' for '_'), the name of its value in --help, its default as text,
+// its bounds and meaning in one line, and its parser. The defaults live in
+// each layer's Options; a test checks that kopfd.conf.example shows every
+// key with the default written here.
+
+struct Setting {
+  std::string_view key;
+  std::string_view value_name;
+  std::string_view default_text;
+  std::string_view help;
+  Status (*apply)(ServerConfig& config, std::string_view value);
+};
+
+const std::string_view kSyncNames[] = {"always", "interval", "none"};
+const cerebrum::SyncMode kSyncModes[] = {cerebrum::SyncMode::kAlways,
+                                         cerebrum::SyncMode::kInterval, cerebrum::SyncMode::kNone};
+const std::string_view kStorageNames[] = {"disk", "memory"};
+const cerebrum::StorageMode kStorageModes[] = {cerebrum::StorageMode::kDisk,
+                                               cerebrum::StorageMode::kMemory};
+
+const Setting kSettings[] = {
+    {"host", "ADDR", "127.0.0.1", "address to listen on (an IP address or a host name)",
+     [](ServerConfig& c, std::string_view v) { return SetText(&c.server.host, v); }},
+    {"port", "N", "5433", "TCP port, 0..65535; 0 picks any free port",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<uint16_t>(&c.server.port, v, 0, 65535);
+     }},
+    {"data", "DIR", "./data", "data directory, created if missing",
+     [](ServerConfig& c, std::string_view v) { return SetPath(&c.storage.data_dir, v); }},
+    {"storage", "MODE", "disk", "disk, or memory: write nothing at all, lose every table at exit",
+     [](ServerConfig& c, std::string_view v) {
+       return SetChoice(&c.storage.storage, v, kStorageNames, kStorageModes);
+     }},
+    {"sync", "MODE", "always",
+     "always (fsync before each reply), interval (every sync_interval_ms: a crash may lose "
+     "the last interval's acknowledged writes) or none",
+     [](ServerConfig& c, std::string_view v) {
+       return SetChoice(&c.storage.sync, v, kSyncNames, kSyncModes);
+     }},
+    {"sync_interval_ms", "N", "1000", "fsync period with sync = interval, 1..60000 ms",
+     [](ServerConfig& c, std::string_view v) {
+       return SetMilliseconds(&c.storage.sync_interval, v, 1, 60000);
+     }},
+    {"workers", "N", "4", "threads executing statements, 1..1024",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<int>(&c.engine.worker_threads, v, 1, 1024);
+     }},
+    {"io_threads", "N", "1", "network threads, 1..16",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<int>(&c.server.io_threads, v, 1, 16);
+     }},
+    {"max_frame_bytes", "N", "16777216", "largest frame accepted from a client, 64..1073741824",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<uint32_t>(&c.server.max_frame_bytes, v, 64, uint32_t{1} << 30);
+     }},
+    {"max_queued_bytes", "N", "67108864",
+     "response bytes buffered for a client that does not read before it is disconnected, "
+     ">= 1048576",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<size_t>(&c.server.max_queued_bytes, v, size_t{1} << 20,
+                                std::numeric_limits<size_t>::max());
+     }},
+    {"users", "FILE", "DATA/users.csv",
+     "users, roles and password hashes (made with \"kopf user add\"); DATA/users.csv is read "
+     "when it exists. Without one, authentication is off, every client is admin, and host must "
+     "be a loopback address",
+     [](ServerConfig& c, std::string_view v) { return SetPath(&c.users_file, v); }},
+    {"handshake_timeout_ms", "N", "10000",
+     "close a connection that has not completed the handshake (login included) after N ms, "
+     "0..3600000, 0 for never",
+     [](ServerConfig& c, std::string_view v) {
+       return SetMilliseconds(&c.server.handshake_timeout, v, 0, 3600000);
+     }},
+};
+
+// Flags without a value that stand for a setting.
+struct FlagAlias {
+  std::string_view flag;
+  std::string_view key;
+  std::string_view value;
+};
+const FlagAlias kAliases[] = {
+    {"--no-sync", "sync", "none"},
+    {"--memory", "storage", "memory"},
+};
+
+const Setting* FindSetting(std::string_view key) {
+  for (const Setting& s : kSettings) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+std::string FlagOf(std::string_view key) {
+  std::string flag = "--" + std::string(key);
+  for (char& ch : flag) {
+    if (ch == '_') ch = '-';
+  }
+  return flag;
+}
+
+// The setting a "--flag-name" stands for (underscores are not accepted).
+const Setting* FindFlag(std::string_view flag) {
+  if (!flag.starts_with("--") || flag.find('_') != std::string_view::npos) return nullptr;
+  std::string key(flag.substr(2));
+  for (char& ch : key) {
+    if (ch == '-') ch = '_';
+  }
+  return FindSetting(key);
+}
+
+std::string_view Trim(std::string_view s) {
+  size_t begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string_view::npos) return {};
+  size_t end = s.find_last_not_of(" \t\r");
+  return s.substr(begin, end - begin + 1);
+}
+
+Status ApplyConfigFile(const std::filesystem::path& path, ServerConfig* config) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::InvalidValue(fmt::format("--config: cannot read {}", path.string()));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ApplyConfigText(text.str(), path.string(), config);
 }
 
 }  // namespace
 
+Status ApplyConfigText(std::string_view text, std::string_view file_name, ServerConfig* config) {
+  std::map<std::string, int, std::less<>> first_line;  // key -> line that set it
+  int line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    line = Trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    auto error = [&](std::string message) {
+      return Status::InvalidValue(fmt::format("{}:{}: {}", file_name, line_number, message));
+    };
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) return error("expected \"key = value\"");
+    std::string_view key = Trim(line.substr(0, eq));
+    std::string_view value = Trim(line.substr(eq + 1));
+    const Setting* setting = FindSetting(key);
+    if (setting == nullptr) return error(fmt::format("unknown key \"{}\"", key));
+    if (auto it = first_line.find(key); it != first_line.end()) {
+      return error(fmt::format("duplicate key \"{}\" (first set on line {})", key, it->second));
+    }
+    first_line.emplace(std::string(key), line_number);
+    if (Status s = setting->apply(*config, value); !s.ok()) {
+      return error(fmt::format("{}: {}", key, s.message()));
+    }
+  }
+  return Status::Ok();
+}
+
 std::string Usage() {
-  return R"(Usage: kopfd [OPTIONS]
+  std::string out = R"(Usage: kopfd [OPTIONS]
 
 The kopf SQL server. Prints "kopfd listening on ADDRESS:PORT" on standard
 output once it accepts connections; logs go to standard error. SIGINT or
 SIGTERM stops it gracefully (a second signal stops it at once).
 
-Options:
-  --host ADDR             address to listen on (default 127.0.0.1)
-  --port N                TCP port, 0 for any free port (default 5433)
-  --data DIR              data directory, created if missing (default ./data)
-  --workers N             threads executing statements, 1..1024 (default 4)
-  --io-threads N          network threads, 1..16 (default 1)
-  --max-frame-bytes N     largest frame accepted from a client, 64..1073741824
-                          (default 16777216)
-  --max-queued-bytes N    response bytes buffered for a client that does not
-                          read before it is disconnected, >= 1048576
-                          (default 67108864)
-  --no-sync               do not fsync commits: faster, but a crash may lose
-                          acknowledged writes
-  --users FILE            users, roles and password hashes (made with
-                          "kopf user add"); default DATA/users.csv if it
-                          exists. Without one, authentication is off, every
-                          client is admin, and --host must be a loopback address
-  --handshake-timeout-ms N
-                          close a connection that has not completed the
-                          handshake (login included) after N ms, 0..3600000,
-                          0 for never (default 10000)
-  --help                  show this text
+Options (each also a config-file key: --max-frame-bytes is max_frame_bytes):
 )";
+  // "  --flag VALUE" then the help, wrapped at 78 columns under column 26.
+  auto line = [&](std::string left, std::string_view help) {
+    std::string text = fmt::format("  {:<24}", left);
+    size_t line_start = 0;
+    while (!help.empty()) {
+      size_t space = help.find(' ');
+      std::string_view word = help.substr(0, space);
+      help = space == std::string_view::npos ? std::string_view() : help.substr(space + 1);
+      if (text.size() - line_start > 26 && text.size() - line_start + word.size() > 78) {
+        text += "\n";
+        line_start = text.size();
+        text += std::string(26, ' ');
+      } else if (text.size() - line_start > 26) {
+        text += ' ';
+      }
+      text += word;
+    }
+    out += text + "\n";
+  };
+  line("--config FILE", "read settings from FILE (key = value lines); flags override it");
+  for (const Setting& s : kSettings) {
+    line(fmt::format("{} {}", FlagOf(s.key), s.value_name),
+         fmt::format("default {}; {}", s.default_text, s.help));
+  }
+  for (const FlagAlias& alias : kAliases) {
+    line(std::string(alias.flag), fmt::format("same as {} {}", FlagOf(alias.key), alias.value));
+  }
+  line("--help", "show this text");
+  return out;
 }
 
 Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
   CommandLine cl;
   ServerConfig& config = cl.config;
   config.storage.data_dir = "./data";
+
+  // Split "--flag=value" and find the values of flags that take one.
+  struct Arg {
+    std::string flag;
+    std::optional<std::string> value;
+  };
+  std::vector<Arg> parsed;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
-    std::string flag(arg);
-    std::optional<std::string> inline_value;
+    Arg a{std::string(arg), std::nullopt};
     if (size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-      flag = std::string(arg.substr(0, eq));
-      inline_value = std::string(arg.substr(eq + 1));
+      a.flag = std::string(arg.substr(0, eq));
+      a.value = std::string(arg.substr(eq + 1));
     }
-    auto value = [&]() -> Result<std::string> {
-      if (inline_value) return *inline_value;
-      if (i + 1 >= args.size()) return Status::InvalidValue(flag + ": missing value");
-      return args[++i];
-    };
-    auto boolean_flag = [&]() -> Status {
-      if (inline_value) return Status::InvalidValue(flag + ": takes no value");
-      return Status::Ok();
-    };
-
-    if (flag == "--help" || flag == "-h") {
-      KOPF_RETURN_IF_ERROR(boolean_flag());
-      cl.help = true;
-    } else if (flag == "--no-sync") {
-      KOPF_RETURN_IF_ERROR(boolean_flag());
-      config.storage.sync = false;
-    } else if (flag == "--host") {
-      KOPF_ASSIGN_OR_RETURN(config.server.host, value());
-      if (config.server.host.empty()) return Status::InvalidValue("--host: empty address");
-    } else if (flag == "--port") {
-      KOPF_ASSIGN_OR_RETURN(std::string v, value());
-      KOPF_ASSIGN_OR_RETURN(config.server.port, ParseNumber<uint16_t>(flag, v, 0, 65535));
-    } else if (flag == "--data") {
-      KOPF_ASSIGN_OR_RETURN(std::string v, value());
-      if (v.empty()) return Status::InvalidValue("--data: empty path");
-      config.storage.data_dir = v;
-    } else if (flag == "--users") {
-      KOPF_ASSIGN_OR_RETURN(std::string v, value());
-      if (v.empty()) return Status::InvalidValue("--users: empty path");
-      config.users_file = v;
-    } else if (flag == "--handshake-timeout-ms") {
-      KOPF_ASSIGN_OR_RETURN(std::string v, value());
-      KOPF_ASSIGN_OR_RETURN(uint32_t ms, ParseNumber<uint32_t>(flag, v, 0, 3'600'000));
-      config.server.handshake_timeout = std::chrono::milliseconds(ms);
-    } else if (flag == "--workers") {
-      KOPF_ASSIGN_OR_RETURN(std::string v, value());
-      KOPF_ASSIGN_OR_RETURN(config.engine.worker_threads, ParseNumber<int>(flag, v, 1, 1024));
-    } else if (flag == "--io-threads") {
-      KOPF_ASSIGN_OR_RETURN(std::string v, value());
-      KOPF_ASSIGN_OR_RETURN(config.server.io_threads, ParseNumber<int>(flag, v, 1, 16));
-    } else if (flag == "--max-frame-bytes") {
-      KOPF_ASSIGN_OR_RETURN(std::string v, value());
-      KOPF_ASSIGN_OR_RETURN(config.server.max_frame_bytes,
-                            ParseNumber<uint32_t>(flag, v, 64, uint32_t{1} << 30));
-    } else if (flag == "--max-queued-bytes") {
-      KOPF_ASSIGN_OR_RETURN(std::string v, value());
-      KOPF_ASSIGN_OR_RETURN(
-          config.server.max_queued_bytes,
-          ParseNumber<size_t>(flag, v, size_t{1} << 20, std::numeric_limits<size_t>::max()));
-    } else {
+    bool takes_value = a.flag == "--config" || FindFlag(a.flag) != nullptr;
+    bool is_switch = a.flag == "--help" || a.flag == "-h";
+    for (const FlagAlias& alias : kAliases) is_switch |= a.flag == alias.flag;
+    if (!takes_value && !is_switch) {
       return Status::InvalidValue(fmt::format("unknown option \"{}\"", arg));
+    }
+    if (is_switch && a.value) return Status::InvalidValue(a.flag + ": takes no value");
+    if (takes_value && !a.value) {
+      if (i + 1 >= args.size()) return Status::InvalidValue(a.flag + ": missing value");
+      a.value = args[++i];
+    }
+    parsed.push_back(std::move(a));
+  }
+
+  // The file first, so that flags override it wherever --config stands.
+  for (const Arg& a : parsed) {
+    if (a.flag != "--config") continue;
+    if (!cl.config_file.empty()) return Status::InvalidValue("--config: given twice");
+    if (a.value->empty()) return Status::InvalidValue("--config: empty path");
+    cl.config_file = *a.value;
+    KOPF_RETURN_IF_ERROR(ApplyConfigFile(cl.config_file, &config));
+  }
+  for (const Arg& a : parsed) {
+    if (a.flag == "--help" || a.flag == "-h") {
+      cl.help = true;
+      continue;
+    }
+    const Setting* setting = FindFlag(a.flag);
+    std::string_view value = a.value ? std::string_view(*a.value) : std::string_view();
+    for (const FlagAlias& alias : kAliases) {
+      if (a.flag == alias.flag) {
+        setting = FindSetting(alias.key);
+        value = alias.value;
+      }
+    }
+    if (setting == nullptr) continue;  // --config, done above
+    if (Status s = setting->apply(config, value); !s.ok()) {
+      return Status::InvalidValue(fmt::format("{}: {}", a.flag, s.message()));
     }
   }
   return cl;

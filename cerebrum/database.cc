@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 
@@ -21,9 +22,12 @@ using protocol::Result;
 using protocol::Status;
 
 Database::Database(Options options)
-    : options_(std::move(options)), group_commit_(options_.sync) {}
+    : options_(std::move(options)),
+      group_commit_(in_memory() ? SyncMode::kNone : options_.sync, options_.sync_interval) {}
 
 Database::~Database() {
+  // The last fsync round (interval mode) runs while the folder is still ours.
+  group_commit_.Stop();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -31,11 +35,12 @@ fs::path Database::tables_dir() const { return options_.data_dir / kTablesFolder
 
 Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   std::unique_ptr<Database> db(new Database(options));
+  if (db->in_memory()) return db;  // no folder, no lock, nothing to recover
   std::error_code ec;
   fs::create_directories(db->tables_dir(), ec);
   if (ec) {
-    return Status::IoError(
-        fmt::format("cannot create data directory {}: {}", options.data_dir.string(), ec.message()));
+    errno = ec.value();  // so a read-only or full disk gets its own code
+    return ErrnoStatus("cannot create data directory", options.data_dir);
   }
   fs::path lock_path = options.data_dir / "kopfd.lock";
   db->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -101,6 +106,13 @@ Status Database::CreateTable(TableSchema schema) {
   if (FindTable(schema.name)) {
     return Status::DuplicateTable(fmt::format("table \"{}\" already exists", schema.name));
   }
+  if (in_memory()) {
+    auto table = std::make_shared<Table>(std::move(schema), fs::path(), &group_commit_);
+    table->SetSequence(&sequence_);
+    std::unique_lock catalog(catalog_mutex_);
+    tables_.emplace(table->schema().name, std::move(table));
+    return Status::Ok();
+  }
   // Build the folder under a transient name, then rename it into place:
   // after a crash the table either fully exists or not at all.
   std::string encoded = EncodeFileName(schema.name);
@@ -109,8 +121,8 @@ Status Database::CreateTable(TableSchema schema) {
   std::error_code ec;
   fs::remove_all(staging, ec);
   if (!fs::create_directory(staging, ec) || ec) {
-    return Status::IoError(fmt::format("cannot create {}: {}", staging.string(),
-                                       ec ? ec.message() : "already exists"));
+    errno = ec ? ec.value() : EEXIST;
+    return ErrnoStatus("cannot create", staging);
   }
   Status written = WriteFileAtomically(staging / kSchemaFileName, EncodeSchemaFile(schema));
   if (!written.ok()) {
@@ -136,13 +148,16 @@ Status Database::DropTable(std::string_view name) {
   std::shared_ptr<Table> table = FindTable(name);
   if (!table) return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", name));
   auto lock = table->LockExclusive();  // waits for statements writing to it
-  auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  fs::path doomed = tables_dir() / fmt::format("{}dropped-{}-{}", kTransientPrefix,
-                                               EncodeFileName(name), stamp);
-  if (::rename(table->folder().c_str(), doomed.c_str()) != 0) {
-    return ErrnoStatus("cannot drop", table->folder());
+  fs::path doomed;
+  if (!in_memory()) {
+    auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    doomed = tables_dir() / fmt::format("{}dropped-{}-{}", kTransientPrefix,
+                                        EncodeFileName(name), stamp);
+    if (::rename(table->folder().c_str(), doomed.c_str()) != 0) {
+      return ErrnoStatus("cannot drop", table->folder());
+    }
+    KOPF_RETURN_IF_ERROR(SyncDirectory(tables_dir()));
   }
-  KOPF_RETURN_IF_ERROR(SyncDirectory(tables_dir()));
   table->MarkDropped();
   {
     std::unique_lock catalog(catalog_mutex_);
@@ -150,7 +165,7 @@ Status Database::DropTable(std::string_view name) {
     std::erase_if(indexes_, [&](const auto& entry) { return entry.second.table == name; });
   }
   std::error_code ec;
-  fs::remove_all(doomed, ec);  // best effort: start-up removes leftovers
+  if (!doomed.empty()) fs::remove_all(doomed, ec);  // best effort: start-up removes leftovers
   return Status::Ok();
 }
 

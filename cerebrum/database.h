@@ -12,6 +12,9 @@
 // separate namespace from tables). Their definitions live in each table's
 // folder (indexes.csv) and their entries are rebuilt at start-up.
 //
+// With StorageMode::kMemory none of the above touches the disk: tables and
+// indexes live in memory only and are gone when the Database is destroyed.
+//
 // Thread-safety: all methods may be called from any thread. A Table found
 // with FindTable() stays valid while the caller holds the shared_ptr, even
 // if the table is dropped meanwhile (its writes then fail).
@@ -76,12 +79,17 @@ class Database {
   // Every table's name, sorted bytewise.
   std::vector<std::string> TableNames() const;
 
-  // Waits until every write already applied in memory is durable, so a
-  // read never reports a row that a crash could still take back. Returns
-  // at once when no fsync is pending.
+  // With SyncMode::kAlways, waits until every write already applied in
+  // memory is durable, so a read never reports a row that a crash could
+  // still take back; returns at once when no fsync is pending. In the other
+  // modes acknowledged writes may be lost anyway, so it returns at once (see
+  // GroupCommit::WaitForRegistered). Always OK: a failed fsync refuses later
+  // writes to its table, not reads.
   protocol::Status WaitForVisibleWrites() { return group_commit_.WaitForRegistered(); }
 
   const Options& options() const { return options_; }
+  // StorageMode::kMemory: no folder, no lock file, nothing written.
+  bool in_memory() const { return options_.storage == StorageMode::kMemory; }
   // The highest commit sequence number handed out so far.
   uint64_t last_sequence() const { return sequence_.load(); }
 

@@ -14,7 +14,16 @@ using protocol::Result;
 using protocol::Status;
 
 Status ErrnoStatus(std::string_view what, const std::filesystem::path& path) {
-  return Status::IoError(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+  int err = errno;
+  // A full disk and a read-only file system have codes of their own: the
+  // client's next step differs (retry later; stop writing) from a broken disk.
+  if (err == ENOSPC || err == EDQUOT) {
+    return Status::DiskFull(fmt::format("{} {}: no space left on device", what, path.string()));
+  }
+  if (err == EROFS) {
+    return Status::ReadOnly(fmt::format("{} {}: read-only file system", what, path.string()));
+  }
+  return Status::IoError(fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
 }
 
 Status SyncDirectory(const std::filesystem::path& dir) {

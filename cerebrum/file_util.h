@@ -1,6 +1,7 @@
 // Small POSIX file helpers for the storage layer: durable renames, fsync of
 // folders, atomic whole-file replacement, and file-name-safe encoding of
-// table names. All failures come back as kIoError naming the path and errno.
+// table names. All failures come back as a Status naming the path and errno
+// (see ErrnoStatus).
 //
 // Thread-safety: free functions without shared state.
 #pragma once
@@ -30,7 +31,9 @@ protocol::Result<std::string> ReadWholeFile(const std::filesystem::path& path);
 std::string EncodeFileName(std::string_view name);
 std::string DecodeFileName(std::string_view encoded);
 
-// "<what> <path>: <strerror(errno)>" as kIoError.
+// "<what> <path>: <strerror(errno)>" as kIoError; kDiskFull "...: no space
+// left on device" for ENOSPC and EDQUOT, kReadOnly "...: read-only file
+// system" for EROFS.
 protocol::Status ErrnoStatus(std::string_view what, const std::filesystem::path& path);
 
 }  // namespace kopf::cerebrum

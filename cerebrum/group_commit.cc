@@ -1,6 +1,7 @@
 #include "cerebrum/group_commit.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "cerebrum/segment_writer.h"
 
@@ -8,8 +9,27 @@ namespace kopf::cerebrum {
 
 using protocol::Status;
 
+GroupCommit::GroupCommit(SyncMode mode, std::chrono::milliseconds interval)
+    : mode_(mode), interval_(interval) {
+  if (mode_ == SyncMode::kInterval) interval_thread_ = std::thread([this] { IntervalLoop(); });
+}
+
+GroupCommit::~GroupCommit() { Stop(); }
+
+void GroupCommit::Stop() {
+  std::unique_lock lock(mu_);
+  if (stopping_) return;
+  stopping_ = true;
+  cv_.notify_all();
+  lock.unlock();
+  if (interval_thread_.joinable()) interval_thread_.join();
+  lock.lock();
+  cv_.wait(lock, [&] { return !syncing_; });
+  if (!dirty_.empty()) RunRound(lock);
+}
+
 uint64_t GroupCommit::Register(std::shared_ptr<SegmentWriter> writer) {
-  if (!enabled_) return 0;
+  if (mode_ == SyncMode::kNone) return 0;
   std::lock_guard lock(mu_);
   if (std::find(dirty_.begin(), dirty_.end(), writer) == dirty_.end()) {
     dirty_.push_back(std::move(writer));
@@ -17,55 +37,101 @@ uint64_t GroupCommit::Register(std::shared_ptr<SegmentWriter> writer) {
   return open_epoch_;
 }
 
-Status GroupCommit::WaitDurable(uint64_t epoch) {
-  if (!enabled_) return Status::Ok();
+namespace {
+
+// Files fsync'ed at once by one round. Concurrent fsyncs of files on one
+// file system share its journal commit (ext4, xfs), so a round over many
+// tables costs little more than one over a single table; the cap bounds the
+// threads a round starts when thousands of tables are dirty.
+constexpr size_t kMaxParallelSyncs = 8;
+
+// Sync() of every file, in parallel; the statuses in the files' order.
+std::vector<Status> SyncAll(const std::vector<std::shared_ptr<SegmentWriter>>& files) {
+  std::vector<Status> results(files.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) results[i] = files[i]->Sync();
+  };
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < std::min(files.size(), kMaxParallelSyncs); ++i) helpers.emplace_back(work);
+  work();
+  for (std::thread& helper : helpers) helper.join();
+  return results;
+}
+
+}  // namespace
+
+void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
+  syncing_ = true;
+  uint64_t closing = open_epoch_++;
+  std::vector<std::shared_ptr<SegmentWriter>> files;
+  files.swap(dirty_);
+  // A file that failed before is not fsync'ed again: a success now could
+  // hide pages the failed fsync lost.
+  std::erase_if(files, [&](const auto& file) { return failures_.contains(file.get()); });
+  lock.unlock();
+  std::vector<Status> results = SyncAll(files);
+  std::vector<Failure> failed;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (results[i].ok()) continue;
+    // Always kIoError, even for ENOSPC: the file stays refused until a
+    // restart, so "retry when space returns" would be wrong advice.
+    failed.push_back({files[i], Status::IoError(results[i].message() +
+                                                "; what reached the disk is unknown, so writes "
+                                                "are refused until the server restarts")});
+  }
+  lock.lock();
+  for (Failure& failure : failed) {
+    const SegmentWriter* key = failure.writer.get();
+    failures_.emplace(key, std::move(failure));
+  }
+  syncing_ = false;
+  done_epoch_ = closing;
+  cv_.notify_all();
+}
+
+void GroupCommit::IntervalLoop() {
   std::unique_lock lock(mu_);
-  while (durable_epoch_ < epoch && failure_.ok()) {
+  while (!stopping_) {
+    cv_.wait_for(lock, interval_, [&] { return stopping_; });
+    if (stopping_) break;
+    // Leaders do not exist in this mode, so no round can be running.
+    if (!dirty_.empty()) RunRound(lock);
+  }
+}
+
+void GroupCommit::WaitForRound(std::unique_lock<std::mutex>& lock, uint64_t epoch) {
+  while (done_epoch_ < epoch) {
     if (syncing_) {
       cv_.wait(lock);
-      continue;
-    }
-    // Become the leader for the open epoch.
-    syncing_ = true;
-    uint64_t closing = open_epoch_++;
-    std::vector<std::shared_ptr<SegmentWriter>> files;
-    files.swap(dirty_);
-    lock.unlock();
-    Status status;
-    for (const auto& file : files) {
-      status = file->Sync();
-      if (!status.ok()) break;
-    }
-    lock.lock();
-    syncing_ = false;
-    if (status.ok()) {
-      durable_epoch_ = closing;
     } else {
-      failure_ = Status::IoError(status.message() +
-                                 " (writes are refused until the server restarts)");
+      RunRound(lock);  // become the leader for the open epoch
     }
-    cv_.notify_all();
   }
-  return failure_;
+}
+
+Status GroupCommit::WaitDurable(uint64_t epoch, const SegmentWriter& writer) {
+  if (mode_ == SyncMode::kAlways) {
+    std::unique_lock lock(mu_);
+    WaitForRound(lock, epoch);
+  }
+  return FailureOf(writer);
 }
 
 Status GroupCommit::WaitForRegistered() {
-  if (!enabled_) return Status::Ok();
-  uint64_t target;
-  {
-    std::lock_guard lock(mu_);
-    if (!failure_.ok()) return failure_;
-    // Epochs below open_epoch_ are closed; the open one matters only if it
-    // has files.
-    target = dirty_.empty() ? open_epoch_ - 1 : open_epoch_;
-    if (durable_epoch_ >= target) return Status::Ok();
-  }
-  return WaitDurable(target);
+  if (mode_ != SyncMode::kAlways) return Status::Ok();
+  std::unique_lock lock(mu_);
+  // Epochs below open_epoch_ are closed; the open one matters only if it
+  // has files.
+  WaitForRound(lock, dirty_.empty() ? open_epoch_ - 1 : open_epoch_);
+  return Status::Ok();
 }
 
-Status GroupCommit::failure() const {
+Status GroupCommit::FailureOf(const SegmentWriter& writer) const {
   std::lock_guard lock(mu_);
-  return failure_;
+  auto it = failures_.find(&writer);
+  if (it == failures_.end()) return Status::Ok();
+  return it->second.status;
 }
 
 }  // namespace kopf::cerebrum

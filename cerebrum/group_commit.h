@@ -1,27 +1,44 @@
-// GroupCommit: makes appended commits durable, sharing one round of fsyncs
-// among every commit that arrived while the previous round was running.
+// GroupCommit: makes appended commits durable as the SyncMode asks, sharing
+// one round of fsyncs among every commit that arrived while the previous
+// round was running.
 //
-// How a write uses it:
+// How a write uses it (SyncMode::kAlways):
 //   1. the table appends its lines (write(2)) under its own lock and calls
 //      Register(writer), getting an epoch number;
 //   2. it releases the table lock, so other writers can append meanwhile;
-//   3. it calls WaitDurable(epoch). The first waiter that finds no fsync
-//      round running becomes the leader: it closes the current epoch, takes
-//      the set of files dirtied in it, fsyncs each once, and wakes everyone
-//      whose epoch is now durable. Writers that registered during that round
-//      are carried by the next one.
-// A failed fsync is sticky: the pages may be lost, so every later write is
-// refused with kIoError until the server restarts and recovers from disk.
+//   3. it calls WaitDurable(epoch, writer). The first waiter that finds no
+//      fsync round running becomes the leader: it closes the current epoch,
+//      takes the set of files dirtied in it, fsyncs each once (up to 8 at
+//      a time, so they share the file system's journal commit), and wakes
+//      everyone whose epoch is now done. Writers that registered during that
+//      round are carried by the next one.
+// With SyncMode::kInterval a background thread runs a round every interval
+// and WaitDurable() returns at once; with SyncMode::kNone nothing is
+// registered or fsync'ed. Stop() (or the destructor) runs a last round, so
+// a graceful shutdown loses nothing in any mode.
+//
+// A failed fsync is sticky for its file only. After it, nobody knows which
+// of the file's pages reached the disk, and Linux may have marked the lost
+// pages clean: a later fsync of the same file can succeed without writing
+// them. So the file is never fsync'ed again, every commit waiting on it
+// fails with kIoError (its outcome is unknown: it may or may not survive a
+// restart), and FailureOf() tells the table to refuse later writes until
+// the server restarts and recovers from what is really on disk. Other files
+// carry on: their own fsyncs still tell the truth about them.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
+#include "cerebrum/options.h"
 #include "protocol/status.h"
 
 namespace kopf::cerebrum {
@@ -30,35 +47,62 @@ class SegmentWriter;
 
 class GroupCommit {
  public:
-  // When `enabled` is false nothing is ever fsync'ed and waits return at
-  // once (the --no-sync mode).
-  explicit GroupCommit(bool enabled) : enabled_(enabled) {}
+  // `interval` matters for SyncMode::kInterval only.
+  GroupCommit(SyncMode mode, std::chrono::milliseconds interval);
+  ~GroupCommit();  // Stop()
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
 
   // Notes that `writer` holds appended, unsynced bytes; returns the epoch
-  // whose completion makes them durable. The writer is kept alive until then.
+  // whose round makes them durable. The writer is kept alive until then.
   uint64_t Register(std::shared_ptr<SegmentWriter> writer);
 
-  // Blocks until `epoch` is durable. Fails with kIoError when an fsync
-  // failed (now or earlier).
-  protocol::Status WaitDurable(uint64_t epoch);
+  // kAlways: blocks until the round of `epoch` is done. Then (and at once
+  // in the other modes) returns FailureOf(writer).
+  protocol::Status WaitDurable(uint64_t epoch, const SegmentWriter& writer);
 
-  // Blocks until every epoch registered so far is durable; returns at once
-  // when nothing is pending. Reads call it so that they never report a
-  // write that could still be lost.
+  // kAlways: blocks until every epoch registered so far has had its round;
+  // returns at once when nothing is pending. Reads call it so that they
+  // never report a write that a crash could still take back. Other modes
+  // return at once: there, acknowledged writes themselves may be lost, and
+  // a reader waiting would only slow reads down without making anything it
+  // sees safer than what the writer was told. Always OK: a file whose fsync
+  // failed refuses later writes, but what is already in memory stays
+  // readable (see above).
   protocol::Status WaitForRegistered();
 
-  // The sticky failure, OK while every fsync succeeded.
-  protocol::Status failure() const;
+  // kIoError when an fsync of `writer` failed (naming its file); OK while
+  // every fsync of it succeeded.
+  protocol::Status FailureOf(const SegmentWriter& writer) const;
+
+  // Stops the interval thread and fsyncs what is still pending. Idempotent.
+  void Stop();
 
  private:
-  const bool enabled_;
+  // Closes the open epoch and fsyncs its files. REQUIRES: `lock` holds mu_
+  // and no round is running; it is released during the fsyncs.
+  void RunRound(std::unique_lock<std::mutex>& lock);
+  // Returns once the round of `epoch` is done, leading rounds as needed.
+  // REQUIRES: `lock` holds mu_.
+  void WaitForRound(std::unique_lock<std::mutex>& lock, uint64_t epoch);
+  void IntervalLoop();
+
+  struct Failure {
+    std::shared_ptr<SegmentWriter> writer;  // keeps the address from being reused
+    protocol::Status status;
+  };
+
+  const SyncMode mode_;
+  const std::chrono::milliseconds interval_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t open_epoch_ = 1;    // epoch taking registrations
-  uint64_t durable_epoch_ = 0; // every epoch <= this is durable
-  bool syncing_ = false;       // a leader is running fsyncs
-  std::vector<std::shared_ptr<SegmentWriter>> dirty_;  // files of open_epoch_
-  protocol::Status failure_;
+  uint64_t open_epoch_ = 1;    // GUARDED_BY(mu_): epoch taking registrations
+  uint64_t done_epoch_ = 0;    // GUARDED_BY(mu_): every epoch <= this had its round
+  bool syncing_ = false;       // GUARDED_BY(mu_): a round is running
+  bool stopping_ = false;      // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<SegmentWriter>> dirty_;    // GUARDED_BY(mu_): files of open_epoch_
+  std::map<const SegmentWriter*, Failure> failures_;     // GUARDED_BY(mu_)
+  std::thread interval_thread_;  // kInterval only
 };
 
 }  // namespace kopf::cerebrum

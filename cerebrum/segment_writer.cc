@@ -39,6 +39,15 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(const std::filesystem
 SegmentWriter::~SegmentWriter() { ::close(fd_); }
 
 Status SegmentWriter::Append(std::string_view bytes) {
+  // A failed append whose cut-back failed too left part of a commit past
+  // size_; nothing may follow it, or recovery would find damage in the
+  // middle of the file.
+  if (needs_cut_) {
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+      return ErrnoStatus("cannot cut back a failed append to", path_);
+    }
+    needs_cut_ = false;
+  }
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
@@ -47,11 +56,10 @@ Status SegmentWriter::Append(std::string_view bytes) {
       if (n == 0) errno = ENOSPC;
       Status failure = ErrnoStatus("cannot append to", path_);
       // Cut the partial commit off again so recovery never sees half of it
-      // followed by later commits. If even that fails, recovery still drops
-      // it because its commit line is missing.
-      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-        return ErrnoStatus("cannot cut back a failed append to", path_);
-      }
+      // followed by later commits. If even that fails, the next Append
+      // tries again first, and recovery drops it anyway because its commit
+      // line is missing.
+      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) needs_cut_ = true;
       return failure;
     }
     done += static_cast<size_t>(n);

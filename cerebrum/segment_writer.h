@@ -3,7 +3,9 @@
 // An append is all or nothing as seen by recovery: bytes are written with
 // write(2); if that fails part-way (disk full, I/O error) the file is cut
 // back to its previous length so no partial commit stays behind, and the
-// caller gets kIoError and applies nothing to memory. Sync() makes what was
+// caller gets an error (see ErrnoStatus: kDiskFull, kReadOnly or kIoError)
+// and applies nothing to memory. The writer stays usable: once space
+// returns, the next Append succeeds. Sync() makes what was
 // appended durable (fdatasync).
 //
 // Thread-safety: Append() is called by one thread at a time (the table's
@@ -30,8 +32,8 @@ class SegmentWriter {
   SegmentWriter(const SegmentWriter&) = delete;
   SegmentWriter& operator=(const SegmentWriter&) = delete;
 
-  // Appends `bytes` (complete lines). Fails with kIoError, leaving the file
-  // as it was.
+  // Appends `bytes` (complete lines). Fails with kDiskFull, kReadOnly or
+  // kIoError, leaving the file as it was.
   protocol::Status Append(std::string_view bytes);
   // Flushes appended bytes to stable storage.
   protocol::Status Sync();
@@ -45,6 +47,7 @@ class SegmentWriter {
   std::filesystem::path path_;
   int fd_;
   uint64_t size_;
+  bool needs_cut_ = false;  // bytes of a failed append may remain past size_
 };
 
 }  // namespace kopf::cerebrum

@@ -137,7 +137,7 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
   }
   if (changes.empty()) return uint64_t{0};
-  KOPF_RETURN_IF_ERROR(group_commit_->failure());
+  if (writer_) KOPF_RETURN_IF_ERROR(WithTableName(group_commit_->FailureOf(*writer_)));
   for (const Change& change : changes) {
     if (change.kind != Change::Kind::kDelete) KOPF_RETURN_IF_ERROR(CheckRow(change.row));
   }
@@ -218,8 +218,10 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   }
   AppendLine(seq, kOpCommit, {}, nullptr);
 
-  // 3. Append. Nothing is in memory yet, so a failed write changes nothing.
-  KOPF_RETURN_IF_ERROR(writer_->Append(line_buffer_));
+  // 3. Append (memory-only tables have no writer). Nothing is in memory
+  //    yet, so a failed write (a full disk) changes nothing and the next
+  //    commit may succeed once space returns.
+  if (writer_) KOPF_RETURN_IF_ERROR(WithTableName(writer_->Append(line_buffer_)));
   if (line_buffer_.capacity() > (1u << 20)) std::string().swap(line_buffer_);
 
   // 4. Apply to memory: index entries first (they need the old image).
@@ -242,10 +244,17 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   PublishStatistics(/*index_list_changed=*/false);
 
   // 5. Durability, outside the lock so concurrent writers share the fsync.
-  uint64_t epoch = group_commit_->Register(writer_);
+  if (!writer_) return affected;
+  std::shared_ptr<SegmentWriter> writer = writer_;
+  uint64_t epoch = group_commit_->Register(writer);
   lock.unlock();
-  KOPF_RETURN_IF_ERROR(group_commit_->WaitDurable(epoch));
+  KOPF_RETURN_IF_ERROR(WithTableName(group_commit_->WaitDurable(epoch, *writer)));
   return affected;
+}
+
+Status Table::WithTableName(Status status) const {
+  if (status.ok()) return status;
+  return Status(status.code(), fmt::format("table \"{}\": {}", schema_.name, status.message()));
 }
 
 std::string Table::HeaderLine() const {
@@ -313,6 +322,7 @@ void Table::PublishStatistics(bool index_list_changed) {
 }
 
 Status Table::WriteIndexFile(const std::vector<IndexSchema>& indexes) const {
+  if (in_memory()) return Status::Ok();
   return WriteFileAtomically(folder_ / kIndexFileName, EncodeIndexFile(schema_, indexes));
 }
 

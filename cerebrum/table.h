@@ -81,7 +81,8 @@ class Table {
   using SharedLock = std::shared_lock<std::shared_mutex>;
   using ExclusiveLock = std::unique_lock<std::shared_mutex>;
 
-  // Used by Database when it creates or recovers a table.
+  // Used by Database when it creates or recovers a table. An empty
+  // `folder` makes a memory-only table: nothing is ever written for it.
   Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit);
   ~Table();
   Table(const Table&) = delete;
@@ -89,6 +90,7 @@ class Table {
 
   const TableSchema& schema() const { return schema_; }
   const std::filesystem::path& folder() const { return folder_; }
+  bool in_memory() const { return folder_.empty(); }
 
   SharedLock LockShared() const { return SharedLock(mutex_); }
   ExclusiveLock LockExclusive() { return ExclusiveLock(mutex_); }
@@ -117,7 +119,14 @@ class Table {
   //   kTypeMismatch        a value's type is not its column's
   //   kInvalidValue        a row too long for a segment line, NUL in text
   //   kUndefinedTable      the table was dropped meanwhile
-  //   kIoError             the append or the fsync failed
+  //   kDiskFull            no space for the append; nothing changed, and a
+  //                        later commit succeeds once space returns
+  //   kReadOnly            the file system refused the append
+  //   kIoError             the append failed, or the fsync did: then the
+  //                        commit's outcome is unknown (it is in memory and
+  //                        may or may not survive a restart), and every
+  //                        later commit fails until the server restarts
+  // Every such message starts with `table "NAME": `.
   // Keys are checked for the statement as a whole: an UPDATE that shifts
   // keys (SET id = id + 1) succeeds when the final keys are unique; unique
   // indexes are judged the same way, on the batch's final state.
@@ -151,6 +160,8 @@ class Table {
 
  private:
   protocol::Status CheckRow(const protocol::Row& row) const;
+  // `status` with `table "NAME": ` before its message (OK stays OK).
+  protocol::Status WithTableName(protocol::Status status) const;
   std::string HeaderLine() const;
   protocol::Status RecoverSegment(const std::filesystem::path& path, bool is_last,
                                   uint64_t* max_seq);

@@ -4,6 +4,12 @@
 
 namespace kopf::protocol {
 
+namespace {
+constexpr std::string_view kUnknownName = "Unknown";
+// Every code is below this; the name lookup scans up to it.
+constexpr uint16_t kHighestCode = 255;
+}  // namespace
+
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk: return "Ok";
@@ -25,16 +31,19 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kDuplicateColumn: return "DuplicateColumn";
     case ErrorCode::kAuthenticationFailed: return "AuthenticationFailed";
     case ErrorCode::kPermissionDenied: return "PermissionDenied";
+    case ErrorCode::kDiskFull: return "DiskFull";
+    case ErrorCode::kReadOnly: return "ReadOnly";
   }
-  return "Unknown";
+  return kUnknownName;
 }
 
 bool IsKnownErrorCode(uint16_t number) {
-  return number <= static_cast<uint16_t>(ErrorCode::kPermissionDenied);
+  return ErrorCodeName(static_cast<ErrorCode>(number)) != kUnknownName;
 }
 
 ErrorCode ErrorCodeFromName(std::string_view name) {
-  for (uint16_t n = 0; IsKnownErrorCode(n); ++n) {
+  for (uint16_t n = 0; n <= kHighestCode; ++n) {
+    if (!IsKnownErrorCode(n)) continue;
     auto code = static_cast<ErrorCode>(n);
     if (ErrorCodeName(code) == name) return code;
   }

@@ -3,7 +3,7 @@
 // A code says what the caller should do next, not which module failed:
 //   fix the request      kSyntaxError .. kNotSupported, kDuplicateColumn
 //   retry later          kBusy, kConflict
-//   the server is hurt   kIoError, kCorruption, kInternal
+//   the server is hurt   kIoError, kCorruption, kInternal, kDiskFull, kReadOnly
 //   connection is over   kProtocolViolation, kAuthenticationFailed
 //   ask someone else     kPermissionDenied (a user with a stronger role)
 //
@@ -38,6 +38,9 @@ enum class ErrorCode : uint16_t {
   kDuplicateColumn = 16,     // a column name given twice (CREATE TABLE, INSERT)
   kAuthenticationFailed = 17,  // bad user name or password; the connection is closed
   kPermissionDenied = 18,      // the user's role does not allow the statement
+  // 19 and 20: see the protocol work on prepared statements.
+  kDiskFull = 21,            // no space left on the server's disk: retry when freed
+  kReadOnly = 22,            // the server's data directory cannot be written
 };
 
 // The stable name of a code, e.g. "SyntaxError". Used by the shell, by SQL
@@ -47,7 +50,8 @@ std::string_view ErrorCodeName(ErrorCode code);
 // The code whose ErrorCodeName is `name`, or kOk when there is none.
 ErrorCode ErrorCodeFromName(std::string_view name);
 
-// True for numbers that name a code; used when decoding frames.
+// True for numbers that name a code (not every number up to the last one
+// does); used when decoding frames.
 bool IsKnownErrorCode(uint16_t number);
 
 }  // namespace kopf::protocol

@@ -61,6 +61,8 @@ class [[nodiscard]] Status {
   static Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
   static Status IoError(std::string m) { return {ErrorCode::kIoError, std::move(m)}; }
   static Status Corruption(std::string m) { return {ErrorCode::kCorruption, std::move(m)}; }
+  static Status DiskFull(std::string m) { return {ErrorCode::kDiskFull, std::move(m)}; }
+  static Status ReadOnly(std::string m) { return {ErrorCode::kReadOnly, std::move(m)}; }
   static Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
   static Status ProtocolViolation(std::string m) {
     return {ErrorCode::kProtocolViolation, std::move(m)};

@@ -54,7 +54,7 @@ IndexSchema Index(std::string name, std::vector<size_t> columns, bool unique = f
 std::unique_ptr<Database> OpenDb(const fs::path& dir, bool sync = true) {
   Options options;
   options.data_dir = dir;
-  options.sync = sync;
+  options.sync = sync ? SyncMode::kAlways : SyncMode::kNone;
   auto db = Database::Open(options);
   REQUIRE_MESSAGE(db.ok(), db.status().ToString());
   return std::move(db).value();

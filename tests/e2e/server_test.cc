@@ -22,15 +22,10 @@ namespace {
 using protocol::Client;
 using protocol::ErrorCode;
 using protocol::Value;
+using testing::Connect;
 using testing::RawConnection;
 using testing::ServerProcess;
 using testing::TempDir;
-
-std::unique_ptr<Client> Connect(const ServerProcess& server) {
-  auto client = Client::Connect("127.0.0.1", server.port());
-  REQUIRE_MESSAGE(client.ok(), client.status().ToString());
-  return std::move(client).value();
-}
 
 TEST_SUITE("e2e/server") {
   TEST_CASE("every script in tests/sql passes against the real server, restarts included") {

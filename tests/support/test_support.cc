@@ -17,6 +17,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "protocol/client.h"
+
 namespace kopf::testing {
 
 namespace fs = std::filesystem;
@@ -111,7 +113,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
 }
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(const fs::path& data_dir,
-                                                    const std::vector<std::string>& extra_args) {
+                                                    const std::vector<std::string>& extra_args,
+                                                    const std::vector<std::string>& env) {
   std::unique_ptr<ServerProcess> server(new ServerProcess());
   server->log_path_ = data_dir.parent_path() / (data_dir.filename().string() + ".kopfd.log");
   std::vector<std::string> argv = {BinaryPath("kopfd"), "--port", "0", "--data",
@@ -127,6 +130,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const fs::path& data_dir,
     if (log >= 0) dup2(log, 2);
     close(out_pipe[0]);
     close(out_pipe[1]);
+    for (const std::string& entry : env) putenv(const_cast<char*>(entry.c_str()));
     auto ptrs = ArgvPointers(argv);
     execv(ptrs[0], ptrs.data());
     _exit(127);
@@ -182,5 +186,11 @@ void ServerProcess::Kill() {
 }
 
 ServerProcess::~ServerProcess() { Kill(); }
+
+std::unique_ptr<protocol::Client> Connect(const ServerProcess& server) {
+  auto client = protocol::Client::Connect("127.0.0.1", server.port());
+  REQUIRE_MESSAGE(client.ok(), client.status().ToString());
+  return std::move(client).value();
+}
 
 }  // namespace kopf::testing

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace kopf::protocol {
+class Client;
+}
+
 namespace kopf::testing {
 
 // A fresh directory under $TMPDIR, removed with its contents on destruction.
@@ -43,10 +47,12 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
 // A kopfd child process listening on 127.0.0.1 on a port the kernel chose.
 class ServerProcess {
  public:
-  // Starts kopfd --port 0 --data `data_dir` plus `extra_args` and waits
+  // Starts kopfd --port 0 --data `data_dir` plus `extra_args`, with the
+  // "NAME=value" entries of `env` added to its environment, and waits
   // until it prints the address it listens on. Fails the test on error.
   static std::unique_ptr<ServerProcess> Start(const std::filesystem::path& data_dir,
-                                              const std::vector<std::string>& extra_args = {});
+                                              const std::vector<std::string>& extra_args = {},
+                                              const std::vector<std::string>& env = {});
   ~ServerProcess();  // SIGKILL if still running
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -66,5 +72,8 @@ class ServerProcess {
   uint16_t port_ = 0;
   std::filesystem::path log_path_;
 };
+
+// A client connected to `server`; fails the test when it cannot connect.
+std::unique_ptr<protocol::Client> Connect(const ServerProcess& server);
 
 }  // namespace kopf::testing
