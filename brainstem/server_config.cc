@@ -51,6 +51,9 @@ Options:
                           (default 67108864)
   --no-sync               do not fsync commits: faster, but a crash may lose
                           acknowledged writes
+  --import-dir DIR        let COPY read and write files inside DIR (repeatable;
+                          relative COPY paths start from the first one).
+                          Without it COPY refuses server-side files
   --help                  show this text
 )";
 }
@@ -108,6 +111,13 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
       KOPF_ASSIGN_OR_RETURN(
           config.server.max_queued_bytes,
           ParseNumber<size_t>(flag, v, size_t{1} << 20, std::numeric_limits<size_t>::max()));
+    } else if (flag == "--import-dir") {
+      KOPF_ASSIGN_OR_RETURN(std::string v, value());
+      std::error_code ec;
+      if (v.empty() || !std::filesystem::is_directory(v, ec)) {
+        return Status::InvalidValue(fmt::format("--import-dir: \"{}\" is not a directory", v));
+      }
+      config.engine.import_dirs.push_back(std::filesystem::canonical(v, ec));
     } else {
       return Status::InvalidValue(fmt::format("unknown option \"{}\"", arg));
     }

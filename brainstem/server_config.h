@@ -11,6 +11,7 @@
 //   --max-frame-bytes N   16777216     64..1073741824
 //   --max-queued-bytes N  67108864     >= 1048576 (responses buffered per client)
 //   --no-sync                          skip fsync per commit
+//   --import-dir DIR      none         repeatable; an existing directory COPY may use
 //   --help
 //
 // Thread-safety: plain values and pure functions.

@@ -186,7 +186,7 @@ std::string FormatCsv(const QueryResult& result) {
 
 std::string FormatCommandTag(const QueryResult& result) {
   const std::string& tag = result.tag;
-  if (tag == "INSERT" || tag == "UPDATE" || tag == "DELETE") {
+  if (tag == "INSERT" || tag == "UPDATE" || tag == "DELETE" || tag == "COPY") {
     return fmt::format("{} {}", tag, result.count);
   }
   return tag;
