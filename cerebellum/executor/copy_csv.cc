@@ -90,9 +90,10 @@ Result<bool> CopyCsvReader::ParseRecord(std::vector<CopyField>* fields) {
   uint64_t inner_lines = 0;  // line breaks inside quoted fields
   fields->clear();
   escaped_.clear();
-  auto error = [&](std::string_view what) {
-    return Status::InvalidValue(
-        fmt::format("line {}: {} (field {})", next_line_ + inner_lines, what, fields->size() + 1));
+  // `done`: the field in question is already in `fields`.
+  auto error = [&](std::string_view what, bool done = false) {
+    return Status::InvalidValue(fmt::format("line {}: {} (field {})", next_line_ + inner_lines,
+                                            what, fields->size() + (done ? 0 : 1)));
   };
   while (true) {
     if (i < end_ && b[i] == quote_) {
@@ -161,7 +162,7 @@ Result<bool> CopyCsvReader::ParseRecord(std::vector<CopyField>* fields) {
         break;
       }
     }
-    return error("text after the closing quote of a field");
+    return error("text after the closing quote of a field", /*done=*/true);
   }
   record_line_ = next_line_;
   next_line_ += inner_lines + 1;
