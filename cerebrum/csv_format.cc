@@ -17,8 +17,6 @@ using protocol::Value;
 
 namespace {
 
-constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-
 bool NeedsQuotes(std::string_view raw) {
   return raw.empty() || raw.find_first_of(",\"\r\n") != std::string_view::npos ||
          raw.starts_with(kUtf8Bom);

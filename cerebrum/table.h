@@ -165,6 +165,9 @@ class Table {
   protocol::Status RecoverSegment(const std::filesystem::path& path, bool is_last,
                                   uint64_t* max_seq);
   void AppendLine(uint64_t seq, std::string_view op, const Key& key, const protocol::Row* row);
+  // AppendLine for a put or a tombstone, refusing (kInvalidValue) a line
+  // longer than recovery can read back.
+  protocol::Status AppendRowLine(uint64_t seq, const Key& key, const protocol::Row* row);
   // Writes indexes.csv holding `indexes`. REQUIRES: exclusive lock held.
   protocol::Status WriteIndexFile(const std::vector<IndexSchema>& indexes) const;
   // Refreshes stats_ from the indexes. REQUIRES: exclusive lock held.

@@ -135,12 +135,10 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
     if (i == kSampleRows && rows.size() > 2 * kSampleRows) {
       line_buffer_.reserve(line_buffer_.size() / kSampleRows * rows.size() * 9 / 8);
     }
-    size_t start = line_buffer_.size();
-    AppendLine(seq, kOpPut, keys[i], &rows[i]);
-    if (line_buffer_.size() - start > kMaxPhysicalLineBytes) {
+    Status status = AppendRowLine(seq, keys[i], &rows[i]);
+    if (!status.ok()) {
       *failed_row = i;
-      return Status::InvalidValue(fmt::format("row too long: {} bytes (at most {} per row)",
-                                              line_buffer_.size() - start, kMaxPhysicalLineBytes));
+      return status;
     }
   }
   AppendLine(seq, kOpCommit, {}, nullptr);

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "cerebrum/csv_format.h"
 #include "cerebrum/file_util.h"
 
 namespace kopf::cerebellum {
@@ -23,7 +24,7 @@ using protocol::Value;
 
 namespace {
 
-constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+using cerebrum::kUtf8Bom;
 // Bytes read per refill, and the writer's buffer: large enough that system
 // calls do not show in a profile, small enough to stay in cache.
 constexpr size_t kIoChunkBytes = size_t{1} << 20;

@@ -3,10 +3,8 @@
 // errors that load nothing, and the confinement of paths to the import
 // directories.
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <memory>
-#include <sstream>
 
 #include <doctest/doctest.h>
 
@@ -19,20 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using protocol::ErrorCode;
+using testing::ReadTextFile;
+using testing::WriteTextFile;
 using protocol::Row;
-
-void WriteFile(const fs::path& path, const std::string& contents) {
-  std::ofstream out(path, std::ios::binary);
-  out << contents;
-  REQUIRE(out.good());
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A database in a temp dir and an engine allowed to use `imports/`.
 struct Fixture {
@@ -81,7 +68,7 @@ TEST_SUITE("cerebellum/copy") {
     auto copied = f.Ok("COPY t TO 'out.csv'");
     CHECK(copied.tag == "COPY");
     CHECK(copied.count == 10);
-    std::string text = ReadFile(f.imports / "out.csv");
+    std::string text = ReadTextFile(f.imports / "out.csv");
     CHECK(text.find("4,\"\",0.0,true\n") != std::string::npos);  // '' is quoted
     CHECK(text.find("5,,,\n") != std::string::npos);             // NULL is empty
     CHECK(text.find("2,\"say \"\"hi\"\"\",") != std::string::npos);
@@ -91,7 +78,7 @@ TEST_SUITE("cerebellum/copy") {
     CHECK(f.Rows("SELECT * FROM u ORDER BY id") == f.Rows("SELECT * FROM t ORDER BY id"));
     // And out again: the same bytes.
     f.Ok("COPY u TO 'again.csv'");
-    CHECK(ReadFile(f.imports / "again.csv") == text);
+    CHECK(ReadTextFile(f.imports / "again.csv") == text);
   }
 
   TEST_CASE("records that straddle the reader's buffer refills come back intact") {
@@ -107,16 +94,16 @@ TEST_SUITE("cerebellum/copy") {
       csv += "\"\n";
     }
     csv += "60001,\"" + std::string(3u << 20, 'y') + ",\"\n";
-    WriteFile(f.imports / "big.csv", csv);
+    WriteTextFile(f.imports / "big.csv", csv);
     CHECK(f.Ok("COPY t FROM 'big.csv'").count == 60001);
     f.Ok("COPY t TO 'big_out.csv'");
-    CHECK(ReadFile(f.imports / "big_out.csv") == csv);
+    CHECK(ReadTextFile(f.imports / "big_out.csv") == csv);
   }
 
   TEST_CASE("COPY FROM reads special doubles, boolean spellings, CRLF and a byte order mark") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY, d DOUBLE, b BOOLEAN)");
-    WriteFile(f.imports / "in.csv",
+    WriteTextFile(f.imports / "in.csv",
               "\xEF\xBB\xBF" "1,NaN,t\r\n2,Infinity,F\r\n3,-Infinity,1\n4,42,0\n5,1e3,TRUE\n"
               "6,-7.5,false");  // no final line break
     CHECK(f.Ok("COPY t FROM 'in.csv'").count == 6);
@@ -137,7 +124,7 @@ TEST_SUITE("cerebellum/copy") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY, s TEXT)");
     const std::string options = "WITH (HEADER, DELIMITER ';', NULL 'NA', QUOTE '''')";
-    WriteFile(f.imports / "in.csv", "id;s\n1;'a;b'\n2;NA\n3;'NA'\n4;\n5;'it''s'\n");
+    WriteTextFile(f.imports / "in.csv", "id;s\n1;'a;b'\n2;NA\n3;'NA'\n4;\n5;'it''s'\n");
     CHECK(f.Ok("COPY t FROM 'in.csv' " + options).count == 5);
     auto rows = f.Rows("SELECT s FROM t ORDER BY id");
     REQUIRE(rows.size() == 5);
@@ -147,24 +134,24 @@ TEST_SUITE("cerebellum/copy") {
     CHECK(rows[3][0].as_text() == "");  // empty is not the NULL text here
     CHECK(rows[4][0].as_text() == "it's");
     f.Ok("COPY t TO 'out.csv' " + options);
-    CHECK(ReadFile(f.imports / "out.csv") == "id;s\n1;'a;b'\n2;NA\n3;'NA'\n4;\n5;'it''s'\n");
+    CHECK(ReadTextFile(f.imports / "out.csv") == "id;s\n1;'a;b'\n2;NA\n3;'NA'\n4;\n5;'it''s'\n");
 
     SUBCASE("without HEADER the first line is data") {
       f.Ok("CREATE TABLE n (a TEXT, b TEXT)");
-      WriteFile(f.imports / "h.csv", "a,b\nx,y\n");
+      WriteTextFile(f.imports / "h.csv", "a,b\nx,y\n");
       CHECK(f.Ok("COPY n FROM 'h.csv' WITH (HEADER false)").count == 2);
       CHECK(f.Ok("COPY n TO 'h2.csv' (HEADER off)").count == 2);
-      CHECK(ReadFile(f.imports / "h2.csv") == "a,b\nx,y\n");
+      CHECK(ReadTextFile(f.imports / "h2.csv") == "a,b\nx,y\n");
     }
     SUBCASE("a column list picks and orders the fields, the rest take defaults") {
       f.Ok("CREATE TABLE c (id INT PRIMARY KEY, s TEXT DEFAULT 'dflt', n INT)");
-      WriteFile(f.imports / "c.csv", "7,1\n");
+      WriteTextFile(f.imports / "c.csv", "7,1\n");
       f.Ok("COPY c (n, id) FROM 'c.csv'");
       CHECK(f.Rows("SELECT id, s, n FROM c") ==
             std::vector<Row>{{protocol::Value::Integer(1), protocol::Value::Text("dflt"),
                               protocol::Value::Integer(7)}});
       f.Ok("COPY c (s, id) TO 'c2.csv' (HEADER)");
-      CHECK(ReadFile(f.imports / "c2.csv") == "s,id\ndflt,1\n");
+      CHECK(ReadTextFile(f.imports / "c2.csv") == "s,id\ndflt,1\n");
     }
   }
 
@@ -175,7 +162,7 @@ TEST_SUITE("cerebellum/copy") {
     auto r = f.Ok("COPY (SELECT id * 10 AS x, upper(name) AS n FROM t WHERE id > 1 ORDER BY id) "
                   "TO 'q.csv' WITH (HEADER)");
     CHECK(r.count == 2);
-    CHECK(ReadFile(f.imports / "q.csv") == "x,n\n20,B\n30,\n");
+    CHECK(ReadTextFile(f.imports / "q.csv") == "x,n\n20,B\n30,\n");
   }
 
   TEST_CASE("a bad value names line and column, points at the file name and loads nothing") {
@@ -214,7 +201,7 @@ TEST_SUITE("cerebellum/copy") {
     };
     for (const Case& c : cases) {
       CAPTURE(c.message);
-      WriteFile(f.imports / "bad.csv", c.contents);
+      WriteTextFile(f.imports / "bad.csv", c.contents);
       protocol::Status s = f.Fails(sql);
       CHECK(s.code() == c.code);
       CHECK(s.message() == c.message);
@@ -227,13 +214,13 @@ TEST_SUITE("cerebellum/copy") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY, email TEXT UNIQUE)");
     f.Ok("INSERT INTO t VALUES (1, 'a@x')");
-    WriteFile(f.imports / "in.csv", "2,b@x\n3,b@x\n");
+    WriteTextFile(f.imports / "in.csv", "2,b@x\n3,b@x\n");
     CHECK(f.Fails("COPY t FROM 'in.csv'").code() == ErrorCode::kDuplicateKey);
-    WriteFile(f.imports / "in.csv", "2,b@x\n3,a@x\n");
+    WriteTextFile(f.imports / "in.csv", "2,b@x\n3,a@x\n");
     auto s = f.Fails("COPY t FROM 'in.csv'");
     CHECK(s.code() == ErrorCode::kDuplicateKey);
     CHECK(s.message().starts_with("COPY t, line 2: "));
-    WriteFile(f.imports / "in.csv", "2,b@x\n3,\n4,\n");  // NULLs never clash
+    WriteTextFile(f.imports / "in.csv", "2,b@x\n3,\n4,\n");  // NULLs never clash
     CHECK(f.Ok("COPY t FROM 'in.csv'").count == 3);
     CHECK(f.Rows("SELECT id FROM t WHERE email = 'b@x'") ==
           std::vector<Row>{{protocol::Value::Integer(2)}});
@@ -243,7 +230,7 @@ TEST_SUITE("cerebellum/copy") {
     Fixture f;
     f.Ok("CREATE TABLE t (a INT, b TEXT)");
     f.Ok("INSERT INTO t VALUES (1, 'x')");
-    WriteFile(f.imports / "in.csv", "1,x\n2,y\n");
+    WriteTextFile(f.imports / "in.csv", "1,x\n2,y\n");
     CHECK(f.Ok("COPY t FROM 'in.csv'").count == 2);
     f.Ok("INSERT INTO t VALUES (3, 'z')");
     CHECK(f.Count("t") == 4);
@@ -252,9 +239,9 @@ TEST_SUITE("cerebellum/copy") {
   TEST_CASE("paths outside the import directories are refused") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY)");
-    WriteFile(f.dir.path() / "secret.csv", "1\n");
+    WriteTextFile(f.dir.path() / "secret.csv", "1\n");
     fs::create_directories(f.imports / "sub");
-    WriteFile(f.imports / "sub" / "ok.csv", "1\n");
+    WriteTextFile(f.imports / "sub" / "ok.csv", "1\n");
     fs::create_symlink(f.dir.path() / "secret.csv", f.imports / "link.csv");
     fs::create_directory_symlink(f.dir.path(), f.imports / "dirlink");
 
@@ -278,20 +265,20 @@ TEST_SUITE("cerebellum/copy") {
     CHECK(f.Ok("COPY t FROM 'sub/ok.csv'").count == 1);
     CHECK(f.Ok("COPY t TO 'sub/../back.csv'").count == 1);
     CHECK(f.Ok("COPY t TO '" + (f.imports / "abs.csv").string() + "'").count == 1);
-    CHECK(ReadFile(f.imports / "back.csv") == "1\n");
+    CHECK(ReadTextFile(f.imports / "back.csv") == "1\n");
 
     // COPY TO over a symlink replaces the link, never the file it points to.
     fs::create_symlink(f.dir.path() / "secret.csv", f.imports / "victim.csv");
     f.Ok("INSERT INTO t VALUES (2)");
     CHECK(f.Ok("COPY t TO 'victim.csv'").count == 2);
-    CHECK(ReadFile(f.dir.path() / "secret.csv") == "1\n");
+    CHECK(ReadTextFile(f.dir.path() / "secret.csv") == "1\n");
     CHECK(!fs::is_symlink(f.imports / "victim.csv"));
   }
 
   TEST_CASE("without import directories COPY refuses files and says how to allow them") {
     Fixture f(/*allow_imports=*/false);
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY)");
-    WriteFile(f.imports / "in.csv", "1\n");
+    WriteTextFile(f.imports / "in.csv", "1\n");
     for (std::string sql : {"COPY t FROM '" + (f.imports / "in.csv").string() + "'",
                             std::string("COPY t TO 'x.csv'")}) {
       auto s = f.Fails(sql);

@@ -6,8 +6,6 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -22,6 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using protocol::Client;
 using protocol::ErrorCode;
+using testing::ReadTextFile;
+using testing::WriteTextFile;
 using testing::ServerProcess;
 using testing::TempDir;
 
@@ -29,19 +29,6 @@ std::unique_ptr<Client> Connect(const ServerProcess& server) {
   auto client = Client::Connect("127.0.0.1", server.port());
   REQUIRE_MESSAGE(client.ok(), client.status().ToString());
   return std::move(client).value();
-}
-
-void WriteFile(const fs::path& path, const std::string& contents) {
-  std::ofstream out(path, std::ios::binary);
-  out << contents;
-  REQUIRE(out.good());
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 int64_t Count(Client& client, const std::string& table) {
@@ -82,7 +69,7 @@ TEST_SUITE("e2e/copy") {
     const std::string csv =
         "id,name,score\n1,\"comma, inside\",1.5\n2,,\n3,\"\",-0.25\n4,\"quote \"\" and\nnewline\","
         "1e+100\n5,Ünïcødé ✓,0.1\n";
-    WriteFile(imports / "in.csv", csv);
+    WriteTextFile(imports / "in.csv", csv);
     REQUIRE(client->Query("CREATE TABLE t (id INT PRIMARY KEY, name TEXT, score DOUBLE)").ok());
     auto loaded = client->Query("COPY t FROM 'in.csv' WITH (HEADER)");
     REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
@@ -96,7 +83,7 @@ TEST_SUITE("e2e/copy") {
     auto out = client->Query("COPY t TO 'out.csv' WITH (HEADER)");
     REQUIRE_MESSAGE(out.ok(), out.status().ToString());
     CHECK(out->count == 5);
-    CHECK(ReadFile(imports / "out.csv") ==
+    CHECK(ReadTextFile(imports / "out.csv") ==
           "id,name,score\n1,\"comma, inside\",1.5\n2,,\n3,\"\",-0.25\n4,\"quote \"\" and\n"
           "newline\",1e+100\n5,Ünïcødé ✓,0.1\n");
 
@@ -111,7 +98,7 @@ TEST_SUITE("e2e/copy") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
     auto client = Connect(*server);
-    WriteFile(dir.path() / "in.csv", "1\n");
+    WriteTextFile(dir.path() / "in.csv", "1\n");
     REQUIRE(client->Query("CREATE TABLE t (id INT PRIMARY KEY)").ok());
     auto r = client->Query(fmt::format("COPY t FROM '{}'", (dir.path() / "in.csv").string()));
     REQUIRE(!r.ok());
@@ -127,7 +114,7 @@ TEST_SUITE("e2e/copy") {
     fs::create_directories(imports);
     std::string csv;
     for (int i = 1; i <= kRows; ++i) csv += fmt::format("{},name_{},{},\"x,{}\"\n", i, i, i % 90, i);
-    WriteFile(imports / "big.csv", csv);
+    WriteTextFile(imports / "big.csv", csv);
     auto data = dir.path() / "data";
     const std::vector<std::string> flags = {"--import-dir", imports.string()};
     auto server = ServerProcess::Start(data, flags);
