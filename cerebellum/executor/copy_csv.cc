@@ -187,7 +187,6 @@ Result<bool> CopyCsvReader::ParseRecord(std::vector<CopyField>* fields) {
 
 CopyCsvWriter::CopyCsvWriter(fs::path path, fs::path temp, int fd, const ast::CopyOptions& options)
     : path_(std::move(path)), temp_(std::move(temp)), fd_(fd), options_(options) {
-  special_ = {options.delimiter, options.quote, '\r', '\n'};
   buffer_.reserve(kIoChunkBytes + 4096);
 }
 
@@ -206,8 +205,12 @@ Result<std::unique_ptr<CopyCsvWriter>> CopyCsvWriter::Create(const fs::path& pat
 }
 
 void CopyCsvWriter::AppendField(std::string_view text, bool force_quotes) {
-  if (!force_quotes && text.find_first_of(special_) == std::string_view::npos &&
-      !text.starts_with(kUtf8Bom)) {
+  bool quote = force_quotes || text.starts_with(kUtf8Bom);
+  for (size_t i = 0; i < text.size() && !quote; ++i) {
+    const char c = text[i];
+    quote = c == options_.delimiter || c == options_.quote || c == '\r' || c == '\n';
+  }
+  if (!quote) {
     buffer_.append(text);
     return;
   }

@@ -113,7 +113,6 @@ class CopyCsvWriter {
   const std::filesystem::path temp_;
   int fd_;
   const ast::CopyOptions options_;
-  std::string special_;  // bytes that force quoting: delimiter, quote, CR, LF
   std::string buffer_;
   bool finished_ = false;
 };
