@@ -40,7 +40,9 @@ CopyCsvReader::~CopyCsvReader() { ::close(fd_); }
 
 Result<std::unique_ptr<CopyCsvReader>> CopyCsvReader::Open(const fs::path& path,
                                                            const ast::CopyOptions& options) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // The path is canonical (ConfineCopyPath): a symlink here was put in
+  // place after the check, so refuse to follow it.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return cerebrum::ErrnoStatus("cannot open", path);
   return std::unique_ptr<CopyCsvReader>(new CopyCsvReader(fd, options));
 }
