@@ -165,6 +165,24 @@ TEST_SUITE("cerebellum/copy") {
     CHECK(ReadTextFile(f.imports / "q.csv") == "x,n\n20,B\n30,\n");
   }
 
+  TEST_CASE("a failed COPY TO leaves the old file and no temporary file behind") {
+    Fixture f;
+    f.Ok("CREATE TABLE t (id INT PRIMARY KEY)");
+    f.Ok("INSERT INTO t VALUES (1), (2)");
+    WriteTextFile(f.imports / "out.csv", "old\n");
+    auto s = f.Fails("COPY (SELECT 9223372036854775807 + id FROM t) TO 'out.csv'");
+    CHECK(s.code() == ErrorCode::kInvalidValue);
+    CHECK(ReadTextFile(f.imports / "out.csv") == "old\n");
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(f.imports)) {
+      names.push_back(entry.path().filename().string());
+    }
+    CHECK(names == std::vector<std::string>{"out.csv"});
+    // A successful COPY replaces it whole.
+    CHECK(f.Ok("COPY t TO 'out.csv'").count == 2);
+    CHECK(ReadTextFile(f.imports / "out.csv") == "1\n2\n");
+  }
+
   TEST_CASE("a bad value names line and column, points at the file name and loads nothing") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY, name TEXT NOT NULL, age INT, ok BOOLEAN)");
