@@ -114,9 +114,8 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
     if (index->size() > 0) {
       for (size_t i : with_values) {
         // Rows are only added, so any entry with these values is a clash.
-        bool clash = !index->ForEachWithValues(values[i], [](std::span<const Value>) {
-          return false;
-        });
+        bool clash =
+            !index->ForEachWithValues(values[i], [](std::span<const Value>) { return false; });
         if (clash) {
           *failed_row = i;
           return index->DuplicateError(values[i]);

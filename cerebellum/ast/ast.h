@@ -298,12 +298,12 @@ struct DropIndex {
   bool if_exists = false;
 };
 
-// One option of COPY's WITH list, checked by the builder: HEADER,
+// The options of COPY's WITH list, checked by the builder: HEADER,
 // DELIMITER, NULL, QUOTE (FORMAT csv is accepted and ignored).
 struct CopyOptions {
-  bool header = false;     // FROM: skip the first record; TO: write column names
+  bool header = false;  // FROM: skip the first record. TO: write column names
   char delimiter = ',';
-  std::string null_text;   // an unquoted field equal to it is NULL
+  std::string null_text;  // an unquoted field equal to it is NULL
   char quote = '"';
 };
 
@@ -314,7 +314,7 @@ struct Copy {
   int32_t table_position = -1;
   std::vector<std::string> columns;  // empty: every column in table order
   std::vector<int32_t> column_positions;
-  SelectPtr query;  // COPY (SELECT ...) TO; null otherwise
+  SelectPtr query;   // COPY (SELECT ...) TO; null otherwise
   bool from = true;  // FROM a file into the table; false: TO a file
   std::string path;  // as written, quotes undone
   int32_t path_position = -1;

@@ -96,8 +96,7 @@ Status ConfineCopyPath(BoundCopy* copy, const std::vector<fs::path>& import_dirs
     // followed), so the file cannot land outside.
     fs::path name = full.filename();
     if (name.empty() || name == "." || name == "..") {
-      return Status::InvalidValue(
-          fmt::format("COPY: \"{}\" does not name a file", copy->path), at);
+      return Status::InvalidValue(fmt::format("COPY: \"{}\" does not name a file", copy->path), at);
     }
     fs::path folder = fs::canonical(full.parent_path(), ec);
     if (ec) {

@@ -43,9 +43,9 @@ protocol::Status ConfineCopyPath(BoundCopy* copy,
 // The table columns named by `names` (at `positions` in the statement), or
 // every column in table order when `names` is empty. kUndefinedColumn,
 // kDuplicateColumn. Shared by INSERT and COPY.
-protocol::Result<std::vector<size_t>> ResolveTargetColumns(
-    const cerebrum::TableSchema& schema, const std::vector<std::string>& names,
-    const std::vector<int32_t>& positions);
+protocol::Result<std::vector<size_t>> ResolveTargetColumns(const cerebrum::TableSchema& schema,
+                                                           const std::vector<std::string>& names,
+                                                           const std::vector<int32_t>& positions);
 
 class Scope;
 

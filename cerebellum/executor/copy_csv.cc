@@ -1,15 +1,14 @@
 #include "cerebellum/executor/copy_csv.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cerebrum/csv_format.h"
 #include "cerebrum/file_util.h"

@@ -73,8 +73,8 @@ class CopyCsvReader {
   const char delimiter_;
   const char quote_;
   std::vector<char> buffer_;
-  size_t pos_ = 0;   // next unread byte
-  size_t end_ = 0;   // bytes of buffer_ filled
+  size_t pos_ = 0;  // next unread byte
+  size_t end_ = 0;  // bytes of buffer_ filled
   bool eof_ = false;
   bool started_ = false;
   uint64_t next_line_ = 1;

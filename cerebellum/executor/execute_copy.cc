@@ -132,10 +132,10 @@ Result<StatementResult> CopyFrom(BoundCopy& s) {
     if (!more.ok()) return InFile(s, more.status());
     if (!*more) break;
     if (fields.size() != s.columns.size()) {
-      return Status::InvalidValue(fmt::format("COPY {}, line {}: {} fields where {} are expected",
-                                              s.name, reader->line(), fields.size(),
-                                              s.columns.size()),
-                                  s.path_position);
+      return Status::InvalidValue(
+          fmt::format("COPY {}, line {}: {} fields where {} are expected", s.name, reader->line(),
+                      fields.size(), s.columns.size()),
+          s.path_position);
     }
     Row& row = rows.emplace_back(s.defaults);
     for (size_t i = 0; i < fields.size(); ++i) {
@@ -148,7 +148,8 @@ Result<StatementResult> CopyFrom(BoundCopy& s) {
   size_t failed_row = rows.size();
   auto count = s.table->BulkInsert(locks.TakeExclusive(), std::move(rows), &failed_row);
   if (!count.ok()) {
-    std::string where = failed_row < lines.size() ? fmt::format(", line {}", lines[failed_row]) : "";
+    std::string where =
+        failed_row < lines.size() ? fmt::format(", line {}", lines[failed_row]) : "";
     return Status(count.status().code(),
                   fmt::format("COPY {}{}: {}", s.name, where, count.status().message()),
                   s.path_position);

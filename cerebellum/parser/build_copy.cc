@@ -70,9 +70,9 @@ Result<ast::Copy> Builder::BuildCopy(P::CopyStatementContext* ctx) {
     const antlr4::Token* at = value != nullptr ? value : name_token;
     auto one_byte = [&](std::string_view what) -> Result<char> {
       if (!is_string) {
-        return ErrorAt(ErrorCode::kSyntaxError, at,
-                       fmt::format("COPY option {} takes a quoted character, as in {} ','",
-                                   what, what));
+        return ErrorAt(
+            ErrorCode::kSyntaxError, at,
+            fmt::format("COPY option {} takes a quoted character, as in {} ','", what, what));
       }
       std::string text = StringLiteral(value);
       if (text.size() != 1 || text[0] == '\r' || text[0] == '\n' || text[0] == '\0') {

@@ -17,9 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using protocol::ErrorCode;
+using protocol::Row;
 using testing::ReadTextFile;
 using testing::WriteTextFile;
-using protocol::Row;
 
 // A database in a temp dir and an engine allowed to use `imports/`.
 struct Fixture {
@@ -61,10 +61,11 @@ TEST_SUITE("cerebellum/copy") {
   TEST_CASE("COPY TO then COPY FROM round-trips awkward values exactly") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY, s TEXT, d DOUBLE, b BOOLEAN)");
-    f.Ok("INSERT INTO t VALUES (1, 'a,b', 0.1, true), (2, 'say \"hi\"', -2.5e-07, false), "
-         "(3, 'two\nlines', 1e300, NULL), (4, '', 0.0, true), (5, NULL, NULL, NULL), "
-         "(6, 'Grüße 😀 ünïcödé', 123456789.125, false), (7, 'cr\r\nlf', -0.0, true), "
-         "(8, ',', 3.0, NULL), (9, '\"', 1.5, false), (10, ' padded ', 2.0, true)");
+    f.Ok(
+        "INSERT INTO t VALUES (1, 'a,b', 0.1, true), (2, 'say \"hi\"', -2.5e-07, false), "
+        "(3, 'two\nlines', 1e300, NULL), (4, '', 0.0, true), (5, NULL, NULL, NULL), "
+        "(6, 'Grüße 😀 ünïcödé', 123456789.125, false), (7, 'cr\r\nlf', -0.0, true), "
+        "(8, ',', 3.0, NULL), (9, '\"', 1.5, false), (10, ' padded ', 2.0, true)");
     auto copied = f.Ok("COPY t TO 'out.csv'");
     CHECK(copied.tag == "COPY");
     CHECK(copied.count == 10);
@@ -104,8 +105,9 @@ TEST_SUITE("cerebellum/copy") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY, d DOUBLE, b BOOLEAN)");
     WriteTextFile(f.imports / "in.csv",
-              "\xEF\xBB\xBF" "1,NaN,t\r\n2,Infinity,F\r\n3,-Infinity,1\n4,42,0\n5,1e3,TRUE\n"
-              "6,-7.5,false");  // no final line break
+                  "\xEF\xBB\xBF"
+                  "1,NaN,t\r\n2,Infinity,F\r\n3,-Infinity,1\n4,42,0\n5,1e3,TRUE\n"
+                  "6,-7.5,false");  // no final line break
     CHECK(f.Ok("COPY t FROM 'in.csv'").count == 6);
     auto rows = f.Rows("SELECT d, b FROM t ORDER BY id");
     REQUIRE(rows.size() == 6);
@@ -159,8 +161,9 @@ TEST_SUITE("cerebellum/copy") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)");
     f.Ok("INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, NULL)");
-    auto r = f.Ok("COPY (SELECT id * 10 AS x, upper(name) AS n FROM t WHERE id > 1 ORDER BY id) "
-                  "TO 'q.csv' WITH (HEADER)");
+    auto r = f.Ok(
+        "COPY (SELECT id * 10 AS x, upper(name) AS n FROM t WHERE id > 1 ORDER BY id) "
+        "TO 'q.csv' WITH (HEADER)");
     CHECK(r.count == 2);
     CHECK(ReadTextFile(f.imports / "q.csv") == "x,n\n20,B\n30,\n");
   }

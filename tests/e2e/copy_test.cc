@@ -2,14 +2,13 @@
 // --import-dir, a round trip across a restart, the refusal without that
 // flag, and kill -9 at several moments of a large COPY FROM (after a
 // restart either every row is there or none).
-#include <poll.h>
-#include <sys/inotify.h>
-#include <unistd.h>
-
 #include <thread>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "protocol/client.h"
 #include "tests/support/test_support.h"
@@ -21,9 +20,9 @@ namespace fs = std::filesystem;
 using protocol::Client;
 using protocol::ErrorCode;
 using testing::ReadTextFile;
-using testing::WriteTextFile;
 using testing::ServerProcess;
 using testing::TempDir;
+using testing::WriteTextFile;
 
 std::unique_ptr<Client> Connect(const ServerProcess& server) {
   auto client = Client::Connect("127.0.0.1", server.port());
@@ -113,7 +112,8 @@ TEST_SUITE("e2e/copy") {
     fs::path imports = dir.path() / "imports";
     fs::create_directories(imports);
     std::string csv;
-    for (int i = 1; i <= kRows; ++i) csv += fmt::format("{},name_{},{},\"x,{}\"\n", i, i, i % 90, i);
+    for (int i = 1; i <= kRows; ++i)
+      csv += fmt::format("{},name_{},{},\"x,{}\"\n", i, i, i % 90, i);
     WriteTextFile(imports / "big.csv", csv);
     auto data = dir.path() / "data";
     const std::vector<std::string> flags = {"--import-dir", imports.string()};
@@ -122,19 +122,19 @@ TEST_SUITE("e2e/copy") {
     // The moments of the kill: while the server reads the file, right after
     // it appended the commit to the table's segment, and after the answer.
     enum class Moment { kReading, kAppended, kAnswered };
-    const std::pair<Moment, std::string> moments[] = {
-        {Moment::kReading, "reading"}, {Moment::kAppended, "appended"},
-        {Moment::kAnswered, "answered"}};
+    const std::pair<Moment, std::string> moments[] = {{Moment::kReading, "reading"},
+                                                      {Moment::kAppended, "appended"},
+                                                      {Moment::kAnswered, "answered"}};
     int table_number = 0;
     for (const auto& [moment, name] : moments) {
       CAPTURE(name);
       std::string table = fmt::format("big{}", ++table_number);
       {
         auto client = Connect(*server);
-        REQUIRE(client->Query(fmt::format(
-                                  "CREATE TABLE {} (id INT PRIMARY KEY, name TEXT, age INT, "
-                                  "city TEXT)",
-                                  table))
+        REQUIRE(client
+                    ->Query(fmt::format("CREATE TABLE {} (id INT PRIMARY KEY, name TEXT, age INT, "
+                                        "city TEXT)",
+                                        table))
                     .ok());
       }
       std::unique_ptr<FileEvent> event;
