@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -62,6 +63,20 @@ Status SetPath(std::filesystem::path* out, std::string_view text) {
   return Status::Ok();
 }
 
+// An existing directory, appended to `dirs` as its canonical path (symlinks
+// and ".." resolved) so later containment checks compare like with like.
+Status AddDirectory(std::vector<std::filesystem::path>* dirs, std::string_view text) {
+  std::error_code ec;
+  std::filesystem::path dir(text);
+  if (text.empty() || !std::filesystem::is_directory(dir, ec)) {
+    return Status::InvalidValue(fmt::format("\"{}\" is not a directory", text));
+  }
+  std::filesystem::path canonical = std::filesystem::canonical(dir, ec);
+  if (ec) return Status::InvalidValue(fmt::format("\"{}\": {}", text, ec.message()));
+  dirs->push_back(std::move(canonical));
+  return Status::Ok();
+}
+
 // A whole number of milliseconds in [min_ms, max_ms].
 Status SetMilliseconds(std::chrono::milliseconds* out, std::string_view text, int64_t min_ms,
                        int64_t max_ms) {
@@ -84,6 +99,9 @@ struct Setting {
   std::string_view default_text;
   std::string_view help;
   Status (*apply)(ServerConfig& config, std::string_view value);
+  // May be given more than once (flags and file lines add up), e.g. the
+  // import directories; any other key given twice in a file is an error.
+  bool repeatable = false;
 };
 
 const std::string_view kSyncNames[] = {"always", "interval", "none"};
@@ -146,6 +164,11 @@ const Setting kSettings[] = {
      [](ServerConfig& c, std::string_view v) {
        return SetMilliseconds(&c.server.handshake_timeout, v, 0, 3600000);
      }},
+    {"import_dir", "DIR", "none",
+     "let COPY read and write files inside DIR (repeatable; relative COPY paths start from "
+     "the first one). Without one COPY refuses server-side files",
+     [](ServerConfig& c, std::string_view v) { return AddDirectory(&c.engine.import_dirs, v); },
+     /*repeatable=*/true},
 };
 
 // Flags without a value that stand for a setting.
@@ -222,7 +245,7 @@ Status ApplyConfigText(std::string_view text, std::string_view file_name, Server
     std::string_view value = Trim(line.substr(eq + 1));
     const Setting* setting = FindSetting(key);
     if (setting == nullptr) return error(fmt::format("unknown key \"{}\"", key));
-    if (auto it = first_line.find(key); it != first_line.end()) {
+    if (auto it = first_line.find(key); it != first_line.end() && !setting->repeatable) {
       return error(fmt::format("duplicate key \"{}\" (first set on line {})", key, it->second));
     }
     first_line.emplace(std::string(key), line_number);

@@ -62,7 +62,7 @@ bool IsReadOnly(std::string_view sql) {
 class Engine::Impl {
  public:
   Impl(cerebrum::Database* db, Options options)
-      : db_(db), queue_(options.queue_capacity) {
+      : db_(db), queue_(options.queue_capacity), import_dirs_(std::move(options.import_dirs)) {
     int n = std::max(1, options.worker_threads);
     for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkLoop(); });
   }
@@ -94,6 +94,9 @@ class Engine::Impl {
       }
       KOPF_ASSIGN_OR_RETURN(BoundStatement bound, Bind(statement, *db_));
       KOPF_RETURN_IF_ERROR(CheckPermission(bound, role));
+      if (auto* copy = std::get_if<BoundCopy>(&bound)) {
+        KOPF_RETURN_IF_ERROR(ConfineCopyPath(copy, import_dirs_));
+      }
       Plan(&bound);
       return Execute(bound, *db_);
     } catch (const std::exception& e) {
@@ -124,6 +127,7 @@ class Engine::Impl {
 
   cerebrum::Database* db_;
   JobQueue queue_;
+  const std::vector<std::filesystem::path> import_dirs_;  // for COPY
   std::vector<std::thread> workers_;
 };
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +38,11 @@ struct Options {
   // Requests waiting to run, over all clients. Past it Submit answers kBusy
   // at once instead of letting memory grow without bound.
   size_t queue_capacity = 100000;
+  // Folders whose files COPY may read and write (server-side paths). Empty
+  // means COPY with a file path is refused: a client must not be able to
+  // make the server read /etc/shadow or overwrite its own segments. Paths
+  // are checked after resolving symlinks and "..".
+  std::vector<std::filesystem::path> import_dirs;
 };
 
 struct Request {

@@ -35,6 +35,11 @@ std::pair<std::string_view, Role> Classify(const BoundStatement& statement) {
     std::pair<std::string_view, Role> operator()(const BoundDelete&) {
       return {"DELETE", Role::kReadWrite};
     }
+    // Both directions need read-write: FROM changes a table, and TO writes a
+    // file on the server (inside an import directory the operator allowed).
+    std::pair<std::string_view, Role> operator()(const BoundCopy& copy) {
+      return {copy.from ? "COPY FROM" : "COPY TO", Role::kReadWrite};
+    }
     std::pair<std::string_view, Role> operator()(const BoundCreateTable&) {
       return {"CREATE TABLE", Role::kAdmin};
     }

@@ -2,12 +2,12 @@
 // its bound kind, and the check the engine makes before executing it.
 //
 //   read-only   SELECT, SHOW TABLES, DESCRIBE, EXPLAIN (of anything: it runs nothing)
-//   read-write  INSERT, UPDATE, DELETE
+//   read-write  INSERT, UPDATE, DELETE, COPY (FROM and TO)
 //   admin       CREATE/DROP TABLE, CREATE/DROP INDEX
 //
 // A new statement kind breaks the build here (std::visit without a case)
-// until it is given a role: COPY into a table belongs with INSERT
-// (read-write), COMPACT and BACKUP with the admin statements.
+// until it is given a role: COMPACT and BACKUP belong with the admin
+// statements.
 //
 // The check runs after binding, so a statement naming a missing table
 // fails with UndefinedTable whatever the role (any role may list the

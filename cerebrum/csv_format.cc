@@ -17,11 +17,13 @@ using protocol::Value;
 
 namespace {
 
-constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-
 bool NeedsQuotes(std::string_view raw) {
-  return raw.empty() || raw.find_first_of(",\"\r\n") != std::string_view::npos ||
-         raw.starts_with(kUtf8Bom);
+  // A plain loop: find_first_of calls memchr over the set once per byte,
+  // which showed in profiles of bulk loads.
+  for (char c : raw) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  }
+  return raw.empty() || raw.starts_with(kUtf8Bom);
 }
 
 // The offending text for an error message, cut short so that a damaged

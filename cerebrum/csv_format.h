@@ -46,6 +46,10 @@ namespace kopf::cerebrum {
 // whose encoding (each physical line of it) would be longer.
 inline constexpr size_t kMaxPhysicalLineBytes = size_t{1} << 24;
 
+// The UTF-8 byte order mark: skipped at the start of a file, and a field
+// starting with it is quoted so that it is not taken for one.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
 // Appends `v` as one CSV field (no separator) to `out`, encoded as above.
 // REQUIRES: a TEXT value contains no NUL byte.
 void AppendCsvField(std::string* out, const protocol::Value& v);

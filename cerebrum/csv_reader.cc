@@ -51,8 +51,6 @@ namespace {
 constexpr intptr_t kParserBlockBytes = intptr_t{1} << 24;
 static_assert(kMaxPhysicalLineBytes == kParserBlockBytes);
 
-constexpr char kUtf8Bom[] = "\xEF\xBB\xBF";
-
 std::string ErrnoText(int err) { return std::strerror(err); }
 
 }  // namespace
@@ -83,7 +81,7 @@ class CsvRecordReader::FileState {
       }
     }
     if (done > 0) {
-      if (bytes_read_ == 0) bom_ = done >= 3 && std::memcmp(buffer, kUtf8Bom, 3) == 0;
+      if (bytes_read_ == 0) bom_ = done >= 3 && std::memcmp(buffer, kUtf8Bom.data(), 3) == 0;
       if (std::memchr(buffer, '\0', static_cast<size_t>(done)) != nullptr) saw_nul_ = true;
       last_byte_ = buffer[done - 1];
       bytes_read_ += static_cast<uint64_t>(done);

@@ -132,6 +132,18 @@ void Table::AppendLine(uint64_t seq, std::string_view op, const Key& key, const 
   out += '\n';
 }
 
+Status Table::AppendRowLine(uint64_t seq, const Key& key, const Row* row) {
+  size_t start = line_buffer_.size();
+  AppendLine(seq, row != nullptr ? kOpPut : kOpDelete, key, row);
+  // The reader cannot take longer lines back; refuse rather than store
+  // what could not be recovered.
+  if (line_buffer_.size() - start > kMaxPhysicalLineBytes) {
+    return Status::InvalidValue(fmt::format("row too long: {} bytes (at most {} per row)",
+                                            line_buffer_.size() - start, kMaxPhysicalLineBytes));
+  }
+  return Status::Ok();
+}
+
 Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) {
   if (dropped_) {
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
@@ -207,14 +219,7 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   uint64_t seq = sequence_->fetch_add(1) + 1;
   line_buffer_.clear();
   for (const auto& [key, row] : final_state) {
-    size_t start = line_buffer_.size();
-    AppendLine(seq, row.has_value() ? kOpPut : kOpDelete, key, row.has_value() ? &*row : nullptr);
-    // The reader cannot take longer lines back; refuse rather than store
-    // what could not be recovered.
-    if (line_buffer_.size() - start > kMaxPhysicalLineBytes) {
-      return Status::InvalidValue(fmt::format("row too long: {} bytes (at most {} per row)",
-                                              line_buffer_.size() - start, kMaxPhysicalLineBytes));
-    }
+    KOPF_RETURN_IF_ERROR(AppendRowLine(seq, key, row.has_value() ? &*row : nullptr));
   }
   AppendLine(seq, kOpCommit, {}, nullptr);
 

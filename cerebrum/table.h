@@ -134,6 +134,16 @@ class Table {
   // waiting for durability.
   protocol::Result<uint64_t> Commit(ExclusiveLock lock, std::vector<Change> changes);
 
+  // Inserts `rows` as one atomic, durable commit, as Commit() with only
+  // kInsert changes would, with the same errors; built for large batches
+  // (COPY): keys are checked by sorting rather than through a map, and rows
+  // enter the tree in key order (table_bulk.cc). On an error about one row,
+  // `*failed_row` is its index in `rows` (else it is left alone).
+  // REQUIRES: `lock` is this table's exclusive lock; released before
+  // waiting for durability.
+  protocol::Result<uint64_t> BulkInsert(ExclusiveLock lock, std::vector<protocol::Row> rows,
+                                        size_t* failed_row);
+
   // ---- For Database only --------------------------------------------------
   // Reads the segments back into memory; cuts a torn tail off the last one.
   protocol::Status Recover(uint64_t* max_seq);
@@ -166,6 +176,9 @@ class Table {
   protocol::Status RecoverSegment(const std::filesystem::path& path, bool is_last,
                                   uint64_t* max_seq);
   void AppendLine(uint64_t seq, std::string_view op, const Key& key, const protocol::Row* row);
+  // AppendLine for a put or a tombstone, refusing (kInvalidValue) a line
+  // longer than recovery can read back.
+  protocol::Status AppendRowLine(uint64_t seq, const Key& key, const protocol::Row* row);
   // Writes indexes.csv holding `indexes`. REQUIRES: exclusive lock held.
   protocol::Status WriteIndexFile(const std::vector<IndexSchema>& indexes) const;
   // Refreshes stats_ from the indexes. REQUIRES: exclusive lock held.

@@ -33,6 +33,7 @@ statement
   | showTablesStatement
   | describeStatement
   | explainStatement
+  | copyStatement
   ;
 
 // The grammar lets EXPLAIN take any statement; the builder refuses an
@@ -175,6 +176,24 @@ describeStatement
   : K_DESCRIBE table=identifier
   ;
 
+// COPY t [(a, b)] FROM 'file' [WITH (option, ...)]
+// COPY t [(a, b)] TO 'file' [WITH (...)], COPY (SELECT ...) TO 'file' [WITH (...)]
+// Options follow PostgreSQL's form: a name and an optional value. Which
+// names exist and which values they take is the builder's business, so a
+// misspelt option gets a precise message instead of a parse error. NULL is
+// a keyword, hence its own alternative.
+copyStatement
+  : K_COPY (table=identifier (LPAREN columns+=identifier (COMMA columns+=identifier)* RPAREN)?
+      | LPAREN query=selectStatement RPAREN)
+    (from=K_FROM | K_TO) path=STRING_LITERAL
+    (K_WITH? LPAREN options+=copyOption (COMMA options+=copyOption)* RPAREN)?
+  ;
+
+copyOption
+  : (name=identifier | nullName=K_NULL)
+    (value=(STRING_LITERAL | INTEGER_LITERAL | K_TRUE | K_FALSE | K_ON | IDENTIFIER))?
+  ;
+
 // ---- Expressions ----------------------------------------------------------
 //
 // Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL /
@@ -234,7 +253,7 @@ identifier
   : IDENTIFIER
   | QUOTED_IDENTIFIER
   | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_KEY | K_LAST | K_NULLS
-  | K_SHOW | K_TABLES
+  | K_SHOW | K_TABLES | K_COPY
   ;
 
 // ---- Lexer ----------------------------------------------------------------
@@ -248,6 +267,7 @@ K_BETWEEN : B E T W E E N ;
 K_BY : B Y ;
 K_CASE : C A S E ;
 K_CAST : C A S T ;
+K_COPY : C O P Y ;
 K_CREATE : C R E A T E ;
 K_CROSS : C R O S S ;
 K_DEFAULT : D E F A U L T ;
@@ -299,6 +319,7 @@ K_SHOW : S H O W ;
 K_TABLE : T A B L E ;
 K_TABLES : T A B L E S ;
 K_THEN : T H E N ;
+K_TO : T O ;
 K_TRUE : T R U E ;
 K_UNION : U N I O N ;
 K_UNIQUE : U N I Q U E ;
@@ -307,6 +328,7 @@ K_USING : U S I N G ;
 K_VALUES : V A L U E S ;
 K_WHEN : W H E N ;
 K_WHERE : W H E R E ;
+K_WITH : W I T H ;
 
 // x'0A1B' (SQLite); longer than the IDENTIFIER x, so it wins.
 BLOB_LITERAL : [xX] '\'' (~'\'')* '\'' ;

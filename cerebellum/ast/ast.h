@@ -298,10 +298,33 @@ struct DropIndex {
   bool if_exists = false;
 };
 
+// The options of COPY's WITH list, checked by the builder: HEADER,
+// DELIMITER, NULL, QUOTE (FORMAT csv is accepted and ignored).
+struct CopyOptions {
+  bool header = false;  // FROM: skip the first record. TO: write column names
+  char delimiter = ',';
+  std::string null_text;  // an unquoted field equal to it is NULL
+  char quote = '"';
+};
+
+// COPY t [(cols)] FROM 'file', COPY t [(cols)] TO 'file',
+// COPY (SELECT ...) TO 'file'.
+struct Copy {
+  std::string table;  // empty with `query`
+  int32_t table_position = -1;
+  std::vector<std::string> columns;  // empty: every column in table order
+  std::vector<int32_t> column_positions;
+  SelectPtr query;   // COPY (SELECT ...) TO; null otherwise
+  bool from = true;  // FROM a file into the table; false: TO a file
+  std::string path;  // as written, quotes undone
+  int32_t path_position = -1;
+  CopyOptions options;
+};
+
 struct Explain;
 
 using Statement = std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables,
-                               Describe, CreateIndex, DropIndex, Explain>;
+                               Describe, CreateIndex, DropIndex, Explain, Copy>;
 
 // EXPLAIN statement: the plan of the statement, which is not run.
 struct ExplainTarget;

@@ -28,27 +28,8 @@ Result<BoundStatement> BindInsert(ast::Insert& stmt, const cerebrum::Database& d
   const cerebrum::TableSchema& schema = table->schema();
 
   // Target columns, in the order the VALUES lists give them.
-  std::vector<size_t> targets;
-  if (stmt.columns.empty()) {
-    for (size_t i = 0; i < schema.columns.size(); ++i) targets.push_back(i);
-  } else {
-    std::vector<bool> seen(schema.columns.size(), false);
-    for (size_t i = 0; i < stmt.columns.size(); ++i) {
-      int32_t pos = i < stmt.column_positions.size() ? stmt.column_positions[i] : -1;
-      auto index = schema.FindColumn(stmt.columns[i]);
-      if (!index) {
-        return Status::UndefinedColumn(fmt::format("column \"{}\" of table \"{}\" does not exist",
-                                                   stmt.columns[i], schema.name),
-                                       pos);
-      }
-      if (seen[*index]) {
-        return Status::DuplicateColumn(
-            fmt::format("column \"{}\" specified more than once", stmt.columns[i]), pos);
-      }
-      seen[*index] = true;
-      targets.push_back(*index);
-    }
-  }
+  KOPF_ASSIGN_OR_RETURN(std::vector<size_t> targets,
+                        ResolveTargetColumns(schema, stmt.columns, stmt.column_positions));
 
   BoundInsert out;
   out.table = table;

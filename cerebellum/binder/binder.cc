@@ -20,6 +20,32 @@ Result<std::shared_ptr<cerebrum::Table>> LookUpTable(const cerebrum::Database& d
   return table;
 }
 
+Result<std::vector<size_t>> ResolveTargetColumns(const cerebrum::TableSchema& schema,
+                                                 const std::vector<std::string>& names,
+                                                 const std::vector<int32_t>& positions) {
+  std::vector<size_t> targets;
+  if (names.empty()) {
+    for (size_t i = 0; i < schema.columns.size(); ++i) targets.push_back(i);
+    return targets;
+  }
+  std::vector<bool> seen(schema.columns.size(), false);
+  for (size_t i = 0; i < names.size(); ++i) {
+    int32_t pos = i < positions.size() ? positions[i] : -1;
+    auto index = schema.FindColumn(names[i]);
+    if (!index) {
+      return Status::UndefinedColumn(
+          fmt::format("column \"{}\" of table \"{}\" does not exist", names[i], schema.name), pos);
+    }
+    if (seen[*index]) {
+      return Status::DuplicateColumn(
+          fmt::format("column \"{}\" specified more than once", names[i]), pos);
+    }
+    seen[*index] = true;
+    targets.push_back(*index);
+  }
+  return targets;
+}
+
 Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database& db) {
   struct Visitor {
     const cerebrum::Database& db;
@@ -37,6 +63,7 @@ Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database&
     Result<BoundStatement> operator()(ast::Explain&) {
       return Status::Internal("EXPLAIN is planned by the engine, not bound directly");
     }
+    Result<BoundStatement> operator()(ast::Copy& s) { return BindCopy(s, db); }
     Result<BoundStatement> operator()(ast::Describe& s) {
       KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
       return BoundStatement(BoundDescribe{std::move(table)});

@@ -9,6 +9,10 @@
 // Thread-safety: reads the catalog only; may run on any thread.
 #pragma once
 
+#include <filesystem>
+#include <string>
+#include <vector>
+
 #include "cerebellum/ast/ast.h"
 #include "cerebellum/binder/bound_statement.h"
 #include "protocol/status.h"
@@ -23,6 +27,25 @@ protocol::Result<BoundStatement> BindInsert(ast::Insert& stmt, const cerebrum::D
 protocol::Result<BoundStatement> BindSelect(ast::Select& stmt, const cerebrum::Database& db);
 protocol::Result<BoundStatement> BindUpdate(ast::Update& stmt, const cerebrum::Database& db);
 protocol::Result<BoundStatement> BindDelete(ast::Delete& stmt, const cerebrum::Database& db);
+protocol::Result<BoundStatement> BindCopy(ast::Copy& stmt, const cerebrum::Database& db);
+
+// Resolves a COPY's file path and checks that it lies inside one of
+// `import_dirs`, symlinks and ".." resolved (canonical paths). A relative
+// path is taken relative to the first import directory. COPY FROM needs an
+// existing regular file; COPY TO an existing directory (the file itself is
+// replaced atomically). Sets `copy->file`. Fails, positioned at the path:
+//   kNotSupported  no import directory is configured
+//   kInvalidValue  the path is outside every import directory, missing, or
+//                  not a regular file / directory
+protocol::Status ConfineCopyPath(BoundCopy* copy,
+                                 const std::vector<std::filesystem::path>& import_dirs);
+
+// The table columns named by `names` (at `positions` in the statement), or
+// every column in table order when `names` is empty. kUndefinedColumn,
+// kDuplicateColumn. Shared by INSERT and COPY.
+protocol::Result<std::vector<size_t>> ResolveTargetColumns(const cerebrum::TableSchema& schema,
+                                                           const std::vector<std::string>& names,
+                                                           const std::vector<int32_t>& positions);
 
 class Scope;
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -151,6 +152,29 @@ struct BoundExplain {
   std::vector<std::string> lines;
 };
 
+// COPY between a table (or a query) and a server-side CSV file.
+struct BoundCopy {
+  bool from = true;  // FROM the file into `table`; false: TO the file
+  // FROM, and TO of a whole table: the table and, in file order, the
+  // table column of each CSV field.
+  std::shared_ptr<cerebrum::Table> table;
+  std::vector<size_t> columns;
+  // FROM: a full row of defaults (DEFAULT or NULL) for the columns the file
+  // does not give.
+  std::vector<protocol::Value> defaults;
+  // TO of a query: the query and every table it reads.
+  std::unique_ptr<BoundSelect> select;
+  TableSet reads;
+  // The name errors use: the table's, or "query".
+  std::string name;
+  // The path as written, and where it is in the statement. The engine
+  // resolves it against the import directories (ConfineCopyPath) into `file`.
+  std::string path;
+  int32_t path_position = -1;
+  std::filesystem::path file;
+  ast::CopyOptions options;
+};
+
 struct BoundShowTables {};
 
 struct BoundDescribe {
@@ -160,6 +184,6 @@ struct BoundDescribe {
 using BoundStatement =
     std::variant<BoundCreateTable, BoundDropTable, BoundInsert, BoundQuery, BoundUpdate,
                  BoundDelete, BoundShowTables, BoundDescribe, BoundExplain, BoundCreateIndex,
-                 BoundDropIndex>;
+                 BoundDropIndex, BoundCopy>;
 
 }  // namespace kopf::cerebellum

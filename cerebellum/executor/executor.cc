@@ -18,6 +18,7 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
     auto operator()(BoundExplain& s) { return ExecuteExplain(s, db); }
     auto operator()(BoundCreateIndex& s) { return ExecuteCreateIndex(s, db); }
     auto operator()(BoundDropIndex& s) { return ExecuteDropIndex(s, db); }
+    auto operator()(BoundCopy& s) { return ExecuteCopy(s, db); }
   };
   return std::visit(Visitor{db}, statement);
 }

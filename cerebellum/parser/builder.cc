@@ -52,6 +52,8 @@ Result<ast::Statement> Builder::BuildStatement(P::StatementContext* ctx) {
       return Wrap(BuildDescribe(static_cast<P::DescribeStatementContext*>(child)));
     case P::RuleExplainStatement:
       return Wrap(BuildExplain(static_cast<P::ExplainStatementContext*>(child)));
+    case P::RuleCopyStatement:
+      return Wrap(BuildCopy(static_cast<P::CopyStatementContext*>(child)));
     default:
       return Status::Internal("parser: unknown statement kind");
   }
@@ -76,6 +78,18 @@ std::string Builder::Identifier(P::IdentifierContext* ctx) const {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return name;
+}
+
+std::string Builder::StringLiteral(const antlr4::Token* token) const {
+  std::string_view body = Text(token);
+  body = body.substr(1, body.size() - 2);
+  std::string s;
+  s.reserve(body.size());
+  for (size_t i = 0; i < body.size(); ++i) {
+    s += body[i];
+    if (body[i] == '\'') ++i;  // '' stands for one quote
+  }
+  return s;
 }
 
 int32_t Builder::Position(const antlr4::Token* token) const {

@@ -54,6 +54,9 @@ class Builder {
   protocol::Result<ast::Describe> BuildDescribe(P::DescribeStatementContext* ctx);
   // Fails with kSyntaxError for EXPLAIN EXPLAIN.
   protocol::Result<ast::Explain> BuildExplain(P::ExplainStatementContext* ctx);
+  // Fails with kSyntaxError for an unknown or repeated option or a bad
+  // option value, and for FROM with a query.
+  protocol::Result<ast::Copy> BuildCopy(P::CopyStatementContext* ctx);
 
   // One SELECT of a compound, without ORDER BY or LIMIT (build_select.cc).
   protocol::Result<ast::Select> BuildSelectCore(P::SelectCoreContext* ctx);
@@ -77,6 +80,8 @@ class Builder {
   // 0-based byte offset of a token / of a rule's first token.
   int32_t Position(const antlr4::Token* token) const;
   int32_t Position(antlr4::ParserRuleContext* ctx) const;
+  // The text of a STRING_LITERAL token: quotes stripped, '' unescaped.
+  std::string StringLiteral(const antlr4::Token* token) const;
   // The token's bytes in the SQL text.
   std::string_view Text(const antlr4::Token* token) const;
   // "<message> (line L, column C)" positioned at `token`.

@@ -82,6 +82,10 @@ std::vector<std::string> ExplainPlan(const BoundStatement& statement) {
     void operator()(const BoundExplain&) const { out->push_back("Explain"); }
     void operator()(const BoundCreateIndex&) const { out->push_back("Create index"); }
     void operator()(const BoundDropIndex&) const { out->push_back("Drop index"); }
+    void operator()(const BoundCopy& s) const {
+      out->push_back(fmt::format("Copy {} {} '{}'", s.name, s.from ? "from" : "to", s.path));
+      if (s.select) DescribeSelect(*s.select, 1, out);
+    }
   };
   std::visit(Visitor{&out}, statement);
   return out;

@@ -121,6 +121,9 @@ void Plan(BoundStatement* statement) {
     void operator()(BoundExplain&) const {}
     void operator()(BoundCreateIndex&) const {}
     void operator()(BoundDropIndex&) const {}
+    void operator()(BoundCopy& s) const {
+      if (s.select) PlanSelect(s.select.get());
+    }
   };
   std::visit(Visitor{}, *statement);
 }

@@ -21,7 +21,10 @@ struct InProcessServer {
     auto db_result = cerebrum::Database::Open(options);
     REQUIRE_MESSAGE(db_result.ok(), db_result.status().ToString());
     db = std::move(db_result).value();
-    engine = std::make_unique<Engine>(db.get(), Options{1, 1000});
+    Options engine_options;
+    engine_options.worker_threads = 1;
+    engine_options.queue_capacity = 1000;
+    engine = std::make_unique<Engine>(db.get(), engine_options);
   }
   void Restart() {
     engine.reset();

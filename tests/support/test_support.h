@@ -31,6 +31,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Writes `contents` to `path` (replacing it); fails the test on error.
+void WriteTextFile(const std::filesystem::path& path, const std::string& contents);
+// The whole file at `path`, byte for byte ("" if it cannot be read).
+std::string ReadTextFile(const std::filesystem::path& path);
+
 // Path of a built program, e.g. BinaryPath("kopfd").
 std::string BinaryPath(const std::string& name);
 

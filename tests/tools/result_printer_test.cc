@@ -165,6 +165,7 @@ TEST_SUITE("tools/result_printer") {
     CHECK(FormatCommandTag(Command("INSERT", 3)) == "INSERT 3");
     CHECK(FormatCommandTag(Command("UPDATE", 2)) == "UPDATE 2");
     CHECK(FormatCommandTag(Command("DELETE", 0)) == "DELETE 0");
+    CHECK(FormatCommandTag(Command("COPY", 1000000)) == "COPY 1000000");
     CHECK(FormatCommandTag(Command("CREATE TABLE", 0)) == "CREATE TABLE");
     CHECK(FormatCommandTag(Command("DROP TABLE", 0)) == "DROP TABLE");
     CHECK(FormatResult(Command("INSERT", 1), OutputFormat::kAligned) == "INSERT 1\n");

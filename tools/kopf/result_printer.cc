@@ -292,7 +292,7 @@ std::optional<OutputFormat> FormatFromName(std::string_view name) {
 
 std::string FormatCommandTag(const QueryResult& result) {
   const std::string& tag = result.tag;
-  if (tag == "INSERT" || tag == "UPDATE" || tag == "DELETE") {
+  if (tag == "INSERT" || tag == "UPDATE" || tag == "DELETE" || tag == "COPY") {
     return fmt::format("{} {}", tag, result.count);
   }
   return tag;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Bulk load against single-row INSERT, side by side in one sitting: starts a
+# fresh kopfd on a temporary data directory, then ROUNDS times runs
+# kopf-bench's durable single-row INSERTs and a COPY FROM of an N-row
+# 4-column CSV (id,name,age,city, generated as ../shared/peers/lib.sh does),
+# then a COPY TO of the loaded table. Prints rows/s of each, the server's
+# CPU seconds per COPY, and the median ratio COPY FROM / INSERT.
+#
+#   scripts/copy-bench.sh [BUILD_DIR]       (ROWS=1000000 ROUNDS=3 INSERTS=20000)
+#
+# Builds nothing: build kopfd, kopf and kopf-bench first.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-$root/build}" && pwd)"
+rows="${ROWS:-1000000}"
+rounds="${ROUNDS:-3}"
+inserts="${INSERTS:-20000}"
+for tool in kopfd kopf kopf-bench; do
+  [ -x "$build/bin/$tool" ] || { echo "copy-bench.sh: $build/bin/$tool is missing" >&2; exit 2; }
+done
+
+work="$(mktemp -d)"
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+mkdir -p "$work/imports"
+awk -v n="$rows" 'BEGIN {
+  split("Berlin,Paris,London,Madrid,Rome,Vienna,Prague,Warsaw,Lisbon,Oslo", c, ",");
+  for (i = 1; i <= n; i++) printf "%d,name_%d,%d,%s\n", i, i, 18 + (i * 7) % 80, c[1 + i % 10];
+}' > "$work/imports/load.csv"
+
+"$build/bin/kopfd" --port 0 --data "$work/data" --import-dir "$work/imports" \
+  > "$work/listen" 2> "$work/log" &
+server=$!
+while ! grep -q listening "$work/listen" 2>/dev/null; do
+  kill -0 "$server" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
+  sleep 0.1
+done
+port="$(grep -o '[0-9]*$' "$work/listen")"
+sql() { "$build/bin/kopf" -p "$port" -c "$1" > /dev/null; }
+now() { date +%s.%N; }
+cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$server/stat"; }
+
+ratios=()
+for round in $(seq "$rounds"); do
+  insert_rate="$("$build/bin/kopf-bench" -p "$port" -n "$inserts" --table "bench$round" |
+    awk '/^insert/ { for (i = 2; i <= NF; i++) if ($i == "ops/s") print $(i - 1) }')"
+  sql "CREATE TABLE kv$round (id INT PRIMARY KEY, name TEXT, age INT, city TEXT)"
+  c0="$(cpu)"; t0="$(now)"
+  sql "COPY kv$round FROM 'load.csv'"
+  t1="$(now)"; c1="$(cpu)"
+  sql "COPY kv$round TO 'out$round.csv'"
+  t2="$(now)"; c2="$(cpu)"
+  cmp -s "$work/imports/load.csv" "$work/imports/out$round.csv" ||
+    { echo "copy-bench.sh: the export differs from the file loaded" >&2; exit 1; }
+  awk -v r="$round" -v n="$rows" -v ins="$insert_rate" -v a="$t0" -v b="$t1" -v c="$t2" \
+      -v ca="$c0" -v cb="$c1" -v cc="$c2" 'BEGIN {
+    from = n / (b - a); to = n / (c - b);
+    printf "round %d: INSERT %d rows/s | COPY FROM %d rows/s (%.2f s, server CPU %.2f s) | COPY TO %d rows/s (%.2f s, CPU %.2f s) | FROM/INSERT %.0fx\n",
+      r, ins, from, b - a, cb - ca, to, c - b, cc - cb, from / ins }'
+  ratios+=("$(awk -v n="$rows" -v ins="$insert_rate" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) / ins }')")
+done
+printf '%s\n' "${ratios[@]}" | sort -n | awk '{ r[NR] = $1 } END { printf "median COPY FROM / INSERT: %dx\n", r[int((NR + 1) / 2)] }'
