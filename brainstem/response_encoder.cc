@@ -23,7 +23,9 @@ namespace {
 // Frame overhead of a ROW_BATCH: length, header, row and column counts.
 constexpr size_t kRowBatchOverhead = protocol::kLengthFieldBytes + protocol::kHeaderBytes + 6;
 
-std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& status) {
+}  // namespace
+
+std::string EncodeError(uint32_t client_id, uint64_t payload_id, const Status& status) {
   protocol::ErrorMessage error = protocol::ToErrorMessage(status);
   if (!protocol::IsValidUtf8(error.message)) {
     // Messages may quote user data; never let one break the client's decoder.
@@ -34,6 +36,12 @@ std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& st
   std::string out;
   protocol::EncodeFrame(Envelope{client_id, payload_id, std::move(error)}, &out);
   return out;
+}
+
+namespace {
+
+std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& status) {
+  return EncodeError(client_id, payload_id, status);
 }
 
 // Bytes `row` takes in a ROW_BATCH, or an error when the protocol cannot
@@ -106,6 +114,23 @@ std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
     }
   }
   protocol::EncodeFrame(Envelope{client_id, payload_id, protocol::Complete{r.tag, r.count}}, &out);
+  return out;
+}
+
+std::string EncodePrepareResponse(
+    uint32_t client_id, uint64_t payload_id,
+    const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result) {
+  if (!result.ok()) return ErrorFrame(client_id, payload_id, result.status());
+  const cerebellum::PreparedStatement& prepared = **result;
+  cerebellum::StatementResult shape;
+  shape.columns = prepared.columns;
+  if (Status s = CheckShape(shape); !s.ok()) return ErrorFrame(client_id, payload_id, s);
+  std::string out;
+  protocol::EncodeFrame(
+      Envelope{client_id, payload_id,
+               protocol::StatementDescription{payload_id, prepared.parameter_types,
+                                              prepared.columns}},
+      &out);
   return out;
 }
 

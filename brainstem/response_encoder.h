@@ -19,8 +19,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "cerebellum/prepared_statement.h"
 #include "cerebellum/statement_result.h"
 #include "protocol/status.h"
 
@@ -31,5 +33,15 @@ inline constexpr size_t kRowBatchTargetBytes = 256 * 1024;
 
 std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
                            const protocol::Result<cerebellum::StatementResult>& result);
+
+// The response to a PREPARE: one STATEMENT_DESCRIPTION (statement id = the
+// PREPARE's payload id), or one ERROR.
+std::string EncodePrepareResponse(
+    uint32_t client_id, uint64_t payload_id,
+    const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result);
+
+// One ERROR frame for `status` (REQUIRES: not OK); a message that is not
+// UTF-8 is made so, since it may quote user data.
+std::string EncodeError(uint32_t client_id, uint64_t payload_id, const protocol::Status& status);
 
 }  // namespace kopf::brainstem

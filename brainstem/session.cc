@@ -25,6 +25,8 @@ constexpr size_t kReadChunkBytes = 64 * 1024;
 // from several queued responses, to save system calls under pipelining.
 constexpr size_t kWriteGatherBytes = 1 << 20;
 constexpr size_t kWriteGatherResponses = 64;
+// Prepared statements one connection may hold; each keeps a parsed tree.
+constexpr size_t kMaxPreparedStatements = 10000;
 
 }  // namespace
 
@@ -150,29 +152,105 @@ bool Session::Handle(Envelope envelope) {
   }
   switch (type) {
     case MessageType::kQuery:
+    case MessageType::kPrepare:
+    case MessageType::kExecute:
+    case MessageType::kClose:
       if (envelope.payload_id != last_payload_id_ + 1) {
-        Violation(fmt::format("QUERY payload_id {} is out of sequence (expected {})",
-                              envelope.payload_id, last_payload_id_ + 1),
+        Violation(fmt::format("{} payload_id {} is out of sequence (expected {})",
+                              protocol::MessageTypeName(type), envelope.payload_id,
+                              last_payload_id_ + 1),
                   envelope.payload_id);
         return false;
       }
       last_payload_id_ = envelope.payload_id;
-      Submit(envelope.payload_id, std::move(std::get<protocol::Query>(envelope.message).sql));
+      HandleRequest(std::move(envelope));
       return true;
+    case MessageType::kPing:
+      // Answered here at once, whatever runs on the workers.
+      EnqueueFrame(Envelope{client_id_, envelope.payload_id, protocol::Pong{}});
+      return true;
+    case MessageType::kCancel:
+      if (auto it = cancels_.find(envelope.payload_id); it != cancels_.end()) {
+        it->second->store(true, std::memory_order_relaxed);
+      }
+      return true;  // an unknown or finished request: nothing to do
     case MessageType::kGoodbye:
       Finish(Ending::kGraceful, "client said GOODBYE");
       return false;
     case MessageType::kHello:
     case MessageType::kWelcome:
+    case MessageType::kPong:
     case MessageType::kRowDescription:
     case MessageType::kRowBatch:
     case MessageType::kComplete:
     case MessageType::kError:
+    case MessageType::kStatementDescription:
       break;
   }
   Violation(fmt::format("a client may not send {} here", protocol::MessageTypeName(type)),
             envelope.payload_id);
   return false;
+}
+
+void Session::HandleRequest(Envelope envelope) {
+  const uint64_t payload_id = envelope.payload_id;
+  const uint32_t client_id = client_id_;
+  if (auto* query = std::get_if<protocol::Query>(&envelope.message)) {
+    cerebellum::Request request{client_id, payload_id, std::move(query->sql), StartRequest(payload_id)};
+    context_->engine->Submit(std::move(request),
+                             [respond = Responder(payload_id), client_id,
+                              payload_id](protocol::Result<cerebellum::StatementResult> result) {
+                               // Encoding runs here, on the worker, to keep the event loop free.
+                               respond(EncodeResponse(client_id, payload_id, result));
+                             });
+    return;
+  }
+  if (auto* prepare = std::get_if<protocol::Prepare>(&envelope.message)) {
+    if (statements_.size() >= kMaxPreparedStatements) {
+      EnqueueError(payload_id, protocol::Status::NotSupported(fmt::format(
+                                   "a connection may hold {} prepared statements; CLOSE some first",
+                                   kMaxPreparedStatements)));
+      return;
+    }
+    cerebellum::Request request{client_id, payload_id, std::move(prepare->sql), StartRequest(payload_id)};
+    statements_[payload_id] = context_->engine->Prepare(
+        std::move(request),
+        [respond = Responder(payload_id), client_id, payload_id](
+            protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>> result) {
+          respond(EncodePrepareResponse(client_id, payload_id, result));
+        });
+    return;
+  }
+  if (auto* execute = std::get_if<protocol::Execute>(&envelope.message)) {
+    auto it = statements_.find(execute->statement_id);
+    if (it == statements_.end()) {
+      EnqueueError(payload_id, UnknownStatement(execute->statement_id));
+      return;
+    }
+    cerebellum::ExecuteRequest request{client_id,  payload_id,
+                                       execute->statement_id, it->second,
+                                       std::move(execute->rows), StartRequest(payload_id)};
+    context_->engine->Execute(std::move(request),
+                              [respond = Responder(payload_id), client_id,
+                               payload_id](protocol::Result<cerebellum::StatementResult> result) {
+                                respond(EncodeResponse(client_id, payload_id, result));
+                              });
+    return;
+  }
+  const auto& close = std::get<protocol::CloseStatement>(envelope.message);
+  // An EXECUTE already queued holds the statement and still runs.
+  if (statements_.erase(close.statement_id) == 0) {
+    EnqueueError(payload_id, UnknownStatement(close.statement_id));
+    return;
+  }
+  EnqueueFrame(Envelope{client_id, payload_id, protocol::Complete{"CLOSE", 0}});
+}
+
+protocol::Status Session::UnknownStatement(uint64_t statement_id) const {
+  return protocol::Status::UndefinedStatement(fmt::format(
+      "statement {} is not prepared on this connection (a statement id is the payload id of "
+      "its PREPARE)",
+      statement_id));
 }
 
 bool Session::HandleHello(const Envelope& envelope) {
@@ -202,33 +280,43 @@ bool Session::HandleHello(const Envelope& envelope) {
   return true;
 }
 
-void Session::Submit(uint64_t payload_id, std::string sql) {
+std::shared_ptr<cerebellum::CancelFlag> Session::StartRequest(uint64_t payload_id) {
   ++in_flight_;
+  auto flag = std::make_shared<cerebellum::CancelFlag>(false);
+  cancels_[payload_id] = flag;
+  return flag;
+}
+
+std::function<void(std::string)> Session::Responder(uint64_t payload_id) {
   // A tracked-work executor keeps io_context::run() from returning while
   // the engine still owes this session an answer (graceful shutdown).
   auto work = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
-  uint32_t client_id = client_id_;
-  context_->engine->Submit(cerebellum::Request{client_id, payload_id, std::move(sql)},
-                           [self = shared_from_this(), work, client_id,
-                            payload_id](protocol::Result<cerebellum::StatementResult> result) {
-                             if (!result.ok()) {
-                               Log("{}-{} {}", client_id, payload_id, result.status().ToString());
-                             }
-                             // Encoding runs here, on the worker, to keep the event loop free.
-                             std::string bytes = EncodeResponse(client_id, payload_id, result);
-                             asio::post(work, [self, bytes = std::move(bytes)]() mutable {
-                               self->OnResponse(std::move(bytes));
-                             });
-                           });
+  return [self = shared_from_this(), work, payload_id](std::string bytes) {
+    asio::post(work, [self, payload_id, bytes = std::move(bytes)]() mutable {
+      self->OnResponse(payload_id, std::move(bytes));
+    });
+  };
 }
 
 // ---- Writing ----
 
-void Session::OnResponse(std::string bytes) {
+void Session::OnResponse(uint64_t payload_id, std::string bytes) {
   --in_flight_;
+  cancels_.erase(payload_id);
   Wake(reader_wake_);
   if (closed_ || ending_ == Ending::kAfterError) return;  // nobody to send it to
   Enqueue(std::move(bytes));
+}
+
+void Session::EnqueueFrame(const Envelope& envelope) {
+  std::string frame;
+  protocol::EncodeFrame(envelope, &frame);
+  Enqueue(std::move(frame));
+}
+
+void Session::EnqueueError(uint64_t payload_id, const protocol::Status& status) {
+  Log("{}-{} {}", client_id_, payload_id, status.ToString());
+  Enqueue(EncodeError(client_id_, payload_id, status));
 }
 
 void Session::Enqueue(std::string bytes) {

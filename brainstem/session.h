@@ -5,8 +5,13 @@
 //      which spawns two coroutines on that strand: a reader and a writer.
 //   2. The reader decodes frames. The first must be HELLO; the session
 //      assigns the next client id and queues a WELCOME. Each QUERY goes to
-//      Engine::Submit; its completion (on a worker thread) encodes the whole
-//      response there and posts the bytes back to the strand.
+//      Engine::Submit, each PREPARE to Engine::Prepare (the session keeps
+//      the returned handle under the statement id), each EXECUTE of a known
+//      statement to Engine::Execute; the completion (on a worker thread)
+//      encodes the whole response there and posts the bytes back to the
+//      strand. PING, CLOSE and requests the session can refuse by itself
+//      (unknown statement id) are answered on the strand at once; CANCEL
+//      sets the flag of the request in flight.
 //   3. The writer drains the outgoing queue. Responses are queued whole, so
 //      each response's frames stay contiguous, in whatever order the engine
 //      finishes them.
@@ -32,19 +37,23 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>  // before Asio: its C++20 coroutine support needs it
 
 #include <boost/asio.hpp>
 
 #include "brainstem/options.h"
+#include "cerebellum/executor/cancel.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/message.h"
 #include "protocol/status.h"
 
 namespace kopf::cerebellum {
 class Engine;
+struct PreparedHandle;
 }
 
 namespace kopf::brainstem {
@@ -82,8 +91,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // Acts on one frame; false when reading must stop.
   bool Handle(protocol::Envelope envelope);
   bool HandleHello(const protocol::Envelope& envelope);
-  void Submit(uint64_t payload_id, std::string sql);
-  void OnResponse(std::string bytes);
+  // QUERY, PREPARE, EXECUTE, CLOSE: the requests that get a response.
+  void HandleRequest(protocol::Envelope envelope);
+  protocol::Status UnknownStatement(uint64_t statement_id) const;
+  // Counts a request in flight and makes the flag its CANCEL sets.
+  std::shared_ptr<cerebellum::CancelFlag> StartRequest(uint64_t payload_id);
+  // The callback an engine completion hands the encoded response to, on a
+  // worker thread; it posts the bytes back to the strand.
+  std::function<void(std::string)> Responder(uint64_t payload_id);
+  void OnResponse(uint64_t payload_id, std::string bytes);
+  void EnqueueFrame(const protocol::Envelope& envelope);
+  void EnqueueError(uint64_t payload_id, const protocol::Status& status);
   void Enqueue(std::string bytes);
   void Violation(const std::string& what, uint64_t payload_id);
   void Finish(Ending ending, std::string reason);
@@ -100,6 +118,10 @@ class Session : public std::enable_shared_from_this<Session> {
   uint32_t client_id_ = 0;  // 0 until the handshake
   uint64_t last_payload_id_ = 0;
   size_t in_flight_ = 0;           // submitted, completion not yet back on the strand
+  // Prepared statements by id (the PREPARE's payload id).
+  std::unordered_map<uint64_t, std::shared_ptr<cerebellum::PreparedHandle>> statements_;
+  // The cancel flag of each request in flight, by payload id.
+  std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
   std::deque<std::string> queue_;  // whole responses waiting for the writer
   size_t queued_bytes_ = 0;        // bytes in queue_
   Ending ending_ = Ending::kNone;

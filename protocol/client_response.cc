@@ -69,6 +69,14 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     case MessageType::kWelcome:
     case MessageType::kGoodbye:
     case MessageType::kQuery:
+    // Protocol 1.1 messages this client never asks for.
+    case MessageType::kPing:
+    case MessageType::kPong:
+    case MessageType::kCancel:
+    case MessageType::kPrepare:
+    case MessageType::kExecute:
+    case MessageType::kClose:
+    case MessageType::kStatementDescription:
       break;
   }
   return Violation("unexpected " + Describe(envelope));

@@ -23,16 +23,24 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kInternal: return "Internal";
     case ErrorCode::kProtocolViolation: return "ProtocolViolation";
     case ErrorCode::kDuplicateColumn: return "DuplicateColumn";
+    case ErrorCode::kCancelled: return "Cancelled";
+    case ErrorCode::kUndefinedStatement: return "UndefinedStatement";
   }
   return "Unknown";
 }
 
+// Codes are small numbers with gaps (numbers reserved for features not yet
+// merged), so "known" asks the name table rather than comparing with the
+// last code.
+constexpr uint16_t kErrorCodeLimit = 256;
+
 bool IsKnownErrorCode(uint16_t number) {
-  return number <= static_cast<uint16_t>(ErrorCode::kDuplicateColumn);
+  return number < kErrorCodeLimit && ErrorCodeName(static_cast<ErrorCode>(number)) != "Unknown";
 }
 
 ErrorCode ErrorCodeFromName(std::string_view name) {
-  for (uint16_t n = 0; IsKnownErrorCode(n); ++n) {
+  for (uint16_t n = 0; n < kErrorCodeLimit; ++n) {
+    if (!IsKnownErrorCode(n)) continue;
     auto code = static_cast<ErrorCode>(n);
     if (ErrorCodeName(code) == name) return code;
   }

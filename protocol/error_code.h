@@ -1,7 +1,9 @@
 // Error codes shared by every layer and carried on the wire.
 //
 // A code says what the caller should do next, not which module failed:
-//   fix the request      kSyntaxError .. kNotSupported, kDuplicateColumn
+//   fix the request      kSyntaxError .. kNotSupported, kDuplicateColumn,
+//                        kUndefinedStatement
+//   as asked             kCancelled
 //   retry later          kBusy, kConflict
 //   the server is hurt   kIoError, kCorruption, kInternal
 //   connection is over   kProtocolViolation
@@ -35,6 +37,10 @@ enum class ErrorCode : uint16_t {
   kInternal = 14,            // a bug in kopf
   kProtocolViolation = 15,   // a malformed frame; the connection is closed
   kDuplicateColumn = 16,     // a column name given twice (CREATE TABLE, INSERT)
+  // 17 and 18 are reserved for authentication.
+  kCancelled = 19,           // the client cancelled the request (CANCEL)
+  kUndefinedStatement = 20,  // EXECUTE or CLOSE of a statement id that is not prepared
+  // 21 and 22 are reserved for storage.
 };
 
 // The stable name of a code, e.g. "SyntaxError". Used by the shell, by SQL

@@ -25,7 +25,7 @@ inline constexpr uint8_t kFrameVersion = 1;
 // The protocol version negotiated by HELLO/WELCOME. A new minor version only
 // adds things an older peer may ignore; a new major version is incompatible.
 inline constexpr uint16_t kProtocolMajor = 1;
-inline constexpr uint16_t kProtocolMinor = 0;
+inline constexpr uint16_t kProtocolMinor = 1;
 
 // Size of the length prefix and of the fixed header that follows it.
 inline constexpr size_t kLengthFieldBytes = 4;
@@ -52,11 +52,18 @@ enum class MessageType : uint8_t {
   kHello = 0x01,           // client -> server, first frame
   kWelcome = 0x02,         // server -> client, answer to HELLO
   kGoodbye = 0x03,         // either side: clean close
+  kPing = 0x04,            // client -> server: are you there? (1.1)
+  kPong = 0x05,            // server -> client: answer to PING (1.1)
+  kCancel = 0x06,          // client -> server: stop a request in flight (1.1)
   kQuery = 0x10,           // client -> server: one SQL statement
+  kPrepare = 0x11,         // client -> server: parse a statement with $n parameters (1.1)
+  kExecute = 0x12,         // client -> server: run a prepared statement (1.1)
+  kClose = 0x13,           // client -> server: forget a prepared statement (1.1)
   kRowDescription = 0x20,  // server -> client: result columns
   kRowBatch = 0x21,        // server -> client: some result rows
   kComplete = 0x22,        // server -> client: end of a successful response
   kError = 0x23,           // server -> client: end of a failed response
+  kStatementDescription = 0x24,  // server -> client: answer to PREPARE (1.1)
 };
 
 // "HELLO", "WELCOME", ... ; "UNKNOWN" for numbers that name no type.
@@ -68,8 +75,20 @@ constexpr std::string_view MessageTypeName(MessageType type) {
       return "WELCOME";
     case MessageType::kGoodbye:
       return "GOODBYE";
+    case MessageType::kPing:
+      return "PING";
+    case MessageType::kPong:
+      return "PONG";
+    case MessageType::kCancel:
+      return "CANCEL";
     case MessageType::kQuery:
       return "QUERY";
+    case MessageType::kPrepare:
+      return "PREPARE";
+    case MessageType::kExecute:
+      return "EXECUTE";
+    case MessageType::kClose:
+      return "CLOSE";
     case MessageType::kRowDescription:
       return "ROW_DESCRIPTION";
     case MessageType::kRowBatch:
@@ -78,6 +97,8 @@ constexpr std::string_view MessageTypeName(MessageType type) {
       return "COMPLETE";
     case MessageType::kError:
       return "ERROR";
+    case MessageType::kStatementDescription:
+      return "STATEMENT_DESCRIPTION";
   }
   return "UNKNOWN";
 }

@@ -62,6 +62,10 @@ class [[nodiscard]] Status {
   static Status IoError(std::string m) { return {ErrorCode::kIoError, std::move(m)}; }
   static Status Corruption(std::string m) { return {ErrorCode::kCorruption, std::move(m)}; }
   static Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
+  static Status Cancelled(std::string m) { return {ErrorCode::kCancelled, std::move(m)}; }
+  static Status UndefinedStatement(std::string m) {
+    return {ErrorCode::kUndefinedStatement, std::move(m)};
+  }
   static Status ProtocolViolation(std::string m) {
     return {ErrorCode::kProtocolViolation, std::move(m)};
   }
