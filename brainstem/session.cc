@@ -227,9 +227,16 @@ void Session::HandleRequest(Envelope envelope) {
       EnqueueError(payload_id, UnknownStatement(execute->statement_id));
       return;
     }
-    cerebellum::ExecuteRequest request{client_id,  payload_id,
-                                       execute->statement_id, it->second,
-                                       std::move(execute->rows), StartRequest(payload_id)};
+    cerebellum::ExecuteRequest request{client_id, payload_id, execute->statement_id, it->second,
+                                       std::move(execute->rows), nullptr};
+    // A prepared point read runs right here when it cannot block: no hand-off
+    // to a worker and back, which would cost more than the lookup itself.
+    if (auto result = context_->engine->TryExecuteInline(request)) {
+      if (!result->ok()) Log("{}-{} {}", client_id, payload_id, result->status().ToString());
+      Enqueue(EncodeResponse(client_id, payload_id, *result));
+      return;
+    }
+    request.cancel = StartRequest(payload_id);
     context_->engine->Execute(std::move(request),
                               [respond = Responder(payload_id), client_id,
                                payload_id](protocol::Result<cerebellum::StatementResult> result) {

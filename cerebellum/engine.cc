@@ -142,6 +142,23 @@ class Engine::Impl {
     });
   }
 
+  std::optional<Result<StatementResult>> TryExecuteInline(ExecuteRequest& r) {
+    const PreparedHandle& handle = *r.handle;
+    if (!handle.ready.load(std::memory_order_acquire) || !handle.statement ||
+        handle.statement->is_write || r.parameter_rows.size() != 1 ||
+        !queue_.ReadMayStartNow(r.client_id)) {
+      return std::nullopt;
+    }
+    if (r.cancel && r.cancel->load(std::memory_order_relaxed)) return std::nullopt;
+    std::optional<Result<StatementResult>> out;
+    Result<bool> ran = Guarded([&]() -> Result<bool> {
+      out = TryExecuteQuickRead(*handle.statement, r.parameter_rows.front(), *db_);
+      return out.has_value();
+    });
+    if (!ran.ok()) return Result<StatementResult>(ran.status());
+    return out;
+  }
+
   void ForgetClient(uint32_t client_id) { queue_.ForgetClient(client_id); }
 
   void Shutdown() {
@@ -212,6 +229,10 @@ std::shared_ptr<PreparedHandle> Engine::Prepare(Request request, PrepareCompleti
 
 void Engine::Execute(ExecuteRequest request, Completion done) {
   impl_->Execute(std::move(request), std::move(done));
+}
+
+std::optional<Result<StatementResult>> Engine::TryExecuteInline(ExecuteRequest& request) {
+  return impl_->TryExecuteInline(request);
 }
 
 Result<StatementResult> Engine::ExecuteNow(std::string_view sql) { return impl_->Run(sql); }

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,15 @@ class Engine {
   // Queues an EXECUTE; `done` is called exactly once. A handle whose
   // PREPARE failed answers kUndefinedStatement with the reason.
   void Execute(ExecuteRequest request, Completion done);
+
+  // Runs an EXECUTE on the calling thread when that cannot block: a
+  // prepared quick read (a point lookup, planner.h IsQuickRead) of one
+  // parameter row, whose client has no write running or waiting (so the
+  // ordering promise holds), whose table lock is free and whose visible
+  // writes are durable. Returns std::nullopt, and leaves `request` as it
+  // was, when any of that does not hold; the caller then calls Execute().
+  // Saves the two thread hand-offs of the queue for the commonest request.
+  std::optional<protocol::Result<StatementResult>> TryExecuteInline(ExecuteRequest& request);
 
   // Runs one statement on the calling thread (tests, tools).
   protocol::Result<StatementResult> ExecuteNow(std::string_view sql);

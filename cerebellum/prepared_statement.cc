@@ -66,6 +66,7 @@ Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(std::string_vi
     prepared->is_insert_values = !insert->select && insert->rows.size() == 1;
   } else if (std::holds_alternative<ast::Select>(statement)) {
     prepared->is_write = false;
+    prepared->maybe_quick = true;
   } else if (!std::holds_alternative<ast::Update>(statement) &&
              !std::holds_alternative<ast::Delete>(statement)) {
     return Status::NotSupported(
@@ -81,6 +82,21 @@ Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(std::string_vi
   prepared->parameter_types = std::move(set.types);
   if (auto* query = std::get_if<BoundQuery>(&*bound)) prepared->columns = query->select->columns;
   return std::shared_ptr<const PreparedStatement>(std::move(prepared));
+}
+
+std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStatement& prepared,
+                                                          Row& values, cerebrum::Database& db) {
+  if (!prepared.maybe_quick.load(std::memory_order_relaxed)) return std::nullopt;
+  if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
+  Result<BoundStatement> bound = BindWithValues(prepared, values, db);
+  if (!bound.ok()) return bound.status();
+  Plan(&*bound);
+  auto* query = std::get_if<BoundQuery>(&*bound);
+  if (query == nullptr || !IsQuickRead(*query)) {
+    prepared.maybe_quick.store(false, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  return ExecuteQueryWithoutWaiting(*query, db);
 }
 
 Result<StatementResult> ExecutePrepared(const PreparedStatement& prepared,

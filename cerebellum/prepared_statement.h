@@ -23,7 +23,9 @@
 // concurrently (binding only reads the tree).
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -50,6 +52,9 @@ struct PreparedStatement {
   bool is_write = true;
   // INSERT ... VALUES with one row: a multi-row EXECUTE is one atomic INSERT.
   bool is_insert_values = false;
+  // A SELECT that may plan as a quick read (planner.h, IsQuickRead); turned
+  // off the first time it does not, so TryExecuteQuickRead stops trying.
+  mutable std::atomic<bool> maybe_quick{false};
 };
 
 // Parses and binds `sql`. Fails with the parser's and binder's errors, with
@@ -66,5 +71,12 @@ protocol::Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(
 protocol::Result<StatementResult> ExecutePrepared(const PreparedStatement& statement,
                                                   std::vector<protocol::Row>& parameter_rows,
                                                   cerebrum::Database& db);
+
+// Runs `statement` with one row of values right here if it is a quick read
+// (a point lookup, see IsQuickRead) that needs no waiting: no lock held by
+// a writer, nothing visible still waiting for an fsync. std::nullopt when
+// it is not, and nothing was run; the caller then queues it as usual.
+std::optional<protocol::Result<StatementResult>> TryExecuteQuickRead(
+    const PreparedStatement& statement, protocol::Row& values, cerebrum::Database& db);
 
 }  // namespace kopf::cerebellum

@@ -80,6 +80,8 @@ class Database {
   // read never reports a row that a crash could still take back. Returns
   // at once when no fsync is pending.
   protocol::Status WaitForVisibleWrites() { return group_commit_.WaitForRegistered(); }
+  // True when WaitForVisibleWrites() would return OK without waiting.
+  bool VisibleWritesAreDurable() const { return group_commit_.RegisteredAreDurable(); }
 
   const Options& options() const { return options_; }
   // The highest commit sequence number handed out so far.

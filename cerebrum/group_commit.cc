@@ -63,6 +63,14 @@ Status GroupCommit::WaitForRegistered() {
   return WaitDurable(target);
 }
 
+bool GroupCommit::RegisteredAreDurable() const {
+  if (!enabled_) return true;
+  std::lock_guard lock(mu_);
+  if (!failure_.ok()) return false;
+  uint64_t target = dirty_.empty() ? open_epoch_ - 1 : open_epoch_;
+  return durable_epoch_ >= target;
+}
+
 Status GroupCommit::failure() const {
   std::lock_guard lock(mu_);
   return failure_;

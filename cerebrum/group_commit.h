@@ -47,6 +47,11 @@ class GroupCommit {
   // write that could still be lost.
   protocol::Status WaitForRegistered();
 
+  // True when WaitForRegistered() would return OK at once: nothing
+  // registered is waiting for an fsync. Never blocks on a sync round (the
+  // server's event loop asks it before running a read in place).
+  bool RegisteredAreDurable() const;
+
   // The sticky failure, OK while every fsync succeeded.
   protocol::Status failure() const;
 

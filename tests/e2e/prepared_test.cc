@@ -278,6 +278,36 @@ TEST_SUITE("e2e/prepared") {
     }
   }
 
+  TEST_CASE("a prepared point read pipelined behind writes sees every one of them") {
+    // Point reads may run on the server's event loop; the ones sent behind
+    // a write must still wait for it.
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    Conn c(server->port());
+    FillTable(c, 10);
+    Response read = c.Prepare("SELECT name FROM t WHERE id = $1");
+    RequireOk(read);
+    Response write = c.Prepare("INSERT INTO t (id, name) VALUES ($1, $2)");
+    RequireOk(write);
+    std::vector<std::pair<uint64_t, int>> reads;
+    for (int i = 100; i < 300; ++i) {
+      if (i % 2 == 0) {
+        c.Send(protocol::Query{fmt::format("INSERT INTO t (id, name) VALUES ({}, 'q{}')", i, i)});
+      } else {
+        c.Send(protocol::Execute{write.description()->statement_id, 2,
+                                 {{Value::Integer(i), Value::Text(fmt::format("q{}", i))}}});
+      }
+      reads.emplace_back(c.Send(protocol::Execute{read.description()->statement_id, 1,
+                                                  {{Value::Integer(i)}}}),
+                         i);
+    }
+    for (auto [payload, i] : reads) {
+      Response r = c.Await(payload);
+      RequireOk(r);
+      CHECK(r.rows() == std::vector<Row>{{Value::Text(fmt::format("q{}", i))}});
+    }
+  }
+
   TEST_CASE("wrong statement ids and parameters get clear errors and the connection stays open") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
