@@ -1,5 +1,6 @@
 #include "brainstem/session.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <span>
@@ -27,6 +28,10 @@ constexpr size_t kWriteGatherBytes = 1 << 20;
 constexpr size_t kWriteGatherResponses = 64;
 // Prepared statements one connection may hold; each keeps a parsed tree.
 constexpr size_t kMaxPreparedStatements = 10000;
+// A streaming response is encoded this much at a time (about one ROW_BATCH
+// of kRowBatchTargetBytes): enough per write call to keep the socket busy,
+// little enough that a slow reader pins little memory.
+constexpr size_t kResponsePieceBytes = 256 * 1024;
 
 }  // namespace
 
@@ -197,12 +202,7 @@ void Session::HandleRequest(Envelope envelope) {
   const uint32_t client_id = client_id_;
   if (auto* query = std::get_if<protocol::Query>(&envelope.message)) {
     cerebellum::Request request{client_id, payload_id, std::move(query->sql), StartRequest(payload_id)};
-    context_->engine->Submit(std::move(request),
-                             [respond = Responder(payload_id), client_id,
-                              payload_id](protocol::Result<cerebellum::StatementResult> result) {
-                               // Encoding runs here, on the worker, to keep the event loop free.
-                               respond(EncodeResponse(client_id, payload_id, result));
-                             });
+    context_->engine->Submit(std::move(request), ResultResponder(payload_id));
     return;
   }
   if (auto* prepare = std::get_if<protocol::Prepare>(&envelope.message)) {
@@ -217,7 +217,7 @@ void Session::HandleRequest(Envelope envelope) {
         std::move(request),
         [respond = Responder(payload_id), client_id, payload_id](
             protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>> result) {
-          respond(EncodePrepareResponse(client_id, payload_id, result));
+          respond(Outgoing{EncodePrepareResponse(client_id, payload_id, result), nullptr});
         });
     return;
   }
@@ -232,16 +232,11 @@ void Session::HandleRequest(Envelope envelope) {
     // A prepared point read runs right here when it cannot block: no hand-off
     // to a worker and back, which would cost more than the lookup itself.
     if (auto result = context_->engine->TryExecuteInline(request)) {
-      if (!result->ok()) Log("{}-{} {}", client_id, payload_id, result->status().ToString());
-      Enqueue(EncodeResponse(client_id, payload_id, *result));
+      Enqueue(FirstPiece(client_id, payload_id, std::move(*result)));
       return;
     }
     request.cancel = StartRequest(payload_id);
-    context_->engine->Execute(std::move(request),
-                              [respond = Responder(payload_id), client_id,
-                               payload_id](protocol::Result<cerebellum::StatementResult> result) {
-                                respond(EncodeResponse(client_id, payload_id, result));
-                              });
+    context_->engine->Execute(std::move(request), ResultResponder(payload_id));
     return;
   }
   const auto& close = std::get<protocol::CloseStatement>(envelope.message);
@@ -277,13 +272,9 @@ bool Session::HandleHello(const Envelope& envelope) {
   } while (client_id_ == 0);  // 0 means "no id yet"; skipped after 2^32 connections
   Log("client {} connected from {} as \"{}\" (protocol {}.{})", client_id_, peer_,
       hello.client_name, hello.major, hello.minor);
-  std::string frame;
-  protocol::EncodeFrame(
-      Envelope{client_id_, 0,
-               protocol::Welcome{client_id_, protocol::kProtocolMajor, protocol::kProtocolMinor,
-                                 context_->server_version}},
-      &frame);
-  Enqueue(std::move(frame));
+  EnqueueFrame(Envelope{client_id_, 0,
+                        protocol::Welcome{client_id_, protocol::kProtocolMajor,
+                                          protocol::kProtocolMinor, context_->server_version}});
   return true;
 }
 
@@ -294,41 +285,65 @@ std::shared_ptr<cerebellum::CancelFlag> Session::StartRequest(uint64_t payload_i
   return flag;
 }
 
-std::function<void(std::string)> Session::Responder(uint64_t payload_id) {
+std::function<void(Session::Outgoing)> Session::Responder(uint64_t payload_id) {
   // A tracked-work executor keeps io_context::run() from returning while
   // the engine still owes this session an answer (graceful shutdown).
   auto work = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
-  return [self = shared_from_this(), work, payload_id](std::string bytes) {
-    asio::post(work, [self, payload_id, bytes = std::move(bytes)]() mutable {
-      self->OnResponse(payload_id, std::move(bytes));
+  return [self = shared_from_this(), work, payload_id](Outgoing out) {
+    asio::post(work, [self, payload_id, out = std::move(out)]() mutable {
+      self->OnResponse(payload_id, std::move(out));
     });
   };
 }
 
+cerebellum::Completion Session::ResultResponder(uint64_t payload_id) {
+  return [respond = Responder(payload_id), client_id = client_id_,
+          payload_id](protocol::Result<cerebellum::StatementResult> result) {
+    // The first piece is encoded here, on the worker, to keep the event
+    // loop free; a large result continues piece by piece as the client
+    // reads (flow control, see WriteLoop).
+    respond(FirstPiece(client_id, payload_id, std::move(result)));
+  };
+}
+
+Session::Outgoing Session::FirstPiece(uint32_t client_id, uint64_t payload_id,
+                                      protocol::Result<cerebellum::StatementResult> result) {
+  if (!result.ok()) Log("{}-{} {}", client_id, payload_id, result.status().ToString());
+  auto stream = std::make_shared<ResponseStream>(client_id, payload_id, std::move(result));
+  Outgoing out;
+  if (stream->Next(&out.bytes, kResponsePieceBytes)) out.rest = std::move(stream);
+  return out;
+}
+
 // ---- Writing ----
 
-void Session::OnResponse(uint64_t payload_id, std::string bytes) {
+void Session::OnResponse(uint64_t payload_id, Outgoing out) {
   --in_flight_;
   cancels_.erase(payload_id);
   Wake(reader_wake_);
   if (closed_ || ending_ == Ending::kAfterError) return;  // nobody to send it to
-  Enqueue(std::move(bytes));
+  Enqueue(std::move(out));
 }
 
 void Session::EnqueueFrame(const Envelope& envelope) {
-  std::string frame;
-  protocol::EncodeFrame(envelope, &frame);
-  Enqueue(std::move(frame));
+  Outgoing out;
+  protocol::EncodeFrame(envelope, &out.bytes);
+  Enqueue(std::move(out));
 }
 
 void Session::EnqueueError(uint64_t payload_id, const protocol::Status& status) {
   Log("{}-{} {}", client_id_, payload_id, status.ToString());
-  Enqueue(EncodeError(client_id_, payload_id, status));
+  Enqueue(Outgoing{EncodeError(client_id_, payload_id, status), nullptr});
 }
 
-void Session::Enqueue(std::string bytes) {
-  queued_bytes_ += bytes.size();
-  queue_.push_back(std::move(bytes));
+void Session::CountQueued(size_t bytes) {
+  queued_bytes_ += bytes;
+  peak_unsent_bytes_ = std::max(peak_unsent_bytes_, queued_bytes_ + writing_bytes_);
+}
+
+void Session::Enqueue(Outgoing out) {
+  CountQueued(out.bytes.size());
+  queue_.push_back(std::move(out));
   if (queue_.size() > 1 && queued_bytes_ > context_->options.max_queued_bytes) {
     Close(
         fmt::format("{} bytes of responses are waiting for a client that is not reading "
@@ -349,19 +364,34 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
       batch.clear();
       buffers.clear();
       size_t bytes = 0;
+      // Gather whole responses; a response still streaming stays at the
+      // front (its frames must stay contiguous) and ends the gathering.
       while (!queue_.empty() && batch.size() < kWriteGatherResponses && bytes < kWriteGatherBytes) {
-        bytes += queue_.front().size();
-        batch.push_back(std::move(queue_.front()));
+        Outgoing& front = queue_.front();
+        bytes += front.bytes.size();
+        batch.push_back(std::move(front.bytes));
+        front.bytes.clear();
+        if (front.rest) break;
         queue_.pop_front();
       }
       queued_bytes_ -= bytes;
+      writing_bytes_ = bytes;
       Wake(reader_wake_);
       for (const std::string& b : batch) buffers.push_back(asio::buffer(b));
       co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+      writing_bytes_ = 0;
       if (closed_) co_return;
       if (ec) {
         Close(fmt::format("write failed: {}", ec.message()));
         co_return;
+      }
+      // Flow control: the next piece of a streaming response is encoded
+      // only now that the previous one is in the kernel's hands, so a slow
+      // reader holds at most one piece of encoded output here.
+      if (!queue_.empty() && queue_.front().rest && queue_.front().bytes.empty()) {
+        Outgoing& front = queue_.front();
+        if (!front.rest->Next(&front.bytes, kResponsePieceBytes)) front.rest.reset();
+        CountQueued(front.bytes.size());
       }
       continue;
     }
@@ -397,8 +427,8 @@ void Session::Violation(const std::string& what, uint64_t payload_id) {
   ending_ = Ending::kAfterError;
   ending_reason_ = "protocol violation";
   // Not through Enqueue: the error must go out even past the queue limit.
-  queued_bytes_ += frame.size();
-  queue_.push_back(std::move(frame));
+  CountQueued(frame.size());
+  queue_.push_back(Outgoing{std::move(frame), nullptr});
   Wake(writer_wake_);
   Wake(reader_wake_);
 }
@@ -414,6 +444,9 @@ void Session::Finish(Ending ending, std::string reason) {
 void Session::Close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
+  // Logged before the socket closes, so a client that sees the close can
+  // count on the line being in the log.
+  Log("{} disconnected: {} (peak unsent output {} bytes)", Name(), reason, peak_unsent_bytes_);
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -423,7 +456,6 @@ void Session::Close(const std::string& reason) {
   queued_bytes_ = 0;
   if (client_id_ != 0) context_->engine->ForgetClient(client_id_);
   context_->open_sessions.fetch_sub(1);
-  Log("{} disconnected: {}", Name(), reason);
 }
 
 void Session::Wake(asio::steady_timer& timer) {

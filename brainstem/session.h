@@ -46,6 +46,8 @@
 #include <boost/asio.hpp>
 
 #include "brainstem/options.h"
+#include "brainstem/response_encoder.h"
+#include "cerebellum/engine.h"
 #include "cerebellum/executor/cancel.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/message.h"
@@ -96,13 +98,23 @@ class Session : public std::enable_shared_from_this<Session> {
   protocol::Status UnknownStatement(uint64_t statement_id) const;
   // Counts a request in flight and makes the flag its CANCEL sets.
   std::shared_ptr<cerebellum::CancelFlag> StartRequest(uint64_t payload_id);
+  // Output waiting for the writer: encoded bytes, and for a large result
+  // the stream that encodes the rest of it (flow control, see WriteLoop).
+  struct Outgoing {
+    std::string bytes;
+    std::shared_ptr<ResponseStream> rest;  // null once the response is encoded
+  };
   // The callback an engine completion hands the encoded response to, on a
-  // worker thread; it posts the bytes back to the strand.
-  std::function<void(std::string)> Responder(uint64_t payload_id);
-  void OnResponse(uint64_t payload_id, std::string bytes);
+  // worker thread; it posts it back to the strand.
+  std::function<void(Outgoing)> Responder(uint64_t payload_id);
+  cerebellum::Completion ResultResponder(uint64_t payload_id);
+  static Outgoing FirstPiece(uint32_t client_id, uint64_t payload_id,
+                             protocol::Result<cerebellum::StatementResult> result);
+  void OnResponse(uint64_t payload_id, Outgoing out);
   void EnqueueFrame(const protocol::Envelope& envelope);
   void EnqueueError(uint64_t payload_id, const protocol::Status& status);
-  void Enqueue(std::string bytes);
+  void Enqueue(Outgoing out);
+  void CountQueued(size_t bytes);
   void Violation(const std::string& what, uint64_t payload_id);
   void Finish(Ending ending, std::string reason);
   void Close(const std::string& reason);
@@ -122,8 +134,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::PreparedHandle>> statements_;
   // The cancel flag of each request in flight, by payload id.
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
-  std::deque<std::string> queue_;  // whole responses waiting for the writer
-  size_t queued_bytes_ = 0;        // bytes in queue_
+  std::deque<Outgoing> queue_;  // responses waiting for the writer, in order
+  size_t queued_bytes_ = 0;     // encoded bytes in queue_
+  size_t writing_bytes_ = 0;    // bytes of the write in progress
+  size_t peak_unsent_bytes_ = 0;  // most of queued + writing at once (logged at close)
   Ending ending_ = Ending::kNone;
   std::string ending_reason_;
   bool closed_ = false;

@@ -1,6 +1,7 @@
 // Protocol 1.1 against the real kopfd, in raw frames: prepared statements
 // and their batches, wrong parameters, PING during a long query, CANCEL,
 // versions and GOODBYE.
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -397,6 +398,59 @@ TEST_SUITE("e2e/prepared") {
     REQUIRE(c.raw().Send(Envelope{c.id(), 1, protocol::Cancel{}}));
     RequireOk(done);
     CHECK(Count(c, "t") == 4000);
+  }
+
+  TEST_CASE("a large result is encoded only as fast as the client reads it") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    uint64_t expected_bytes = 0;
+    {
+      Conn loader(server->port());
+      RequireOk(loader.Query("CREATE TABLE big (id INTEGER PRIMARY KEY, body TEXT)"));
+      Response p = loader.Prepare("INSERT INTO big VALUES ($1, $2)");
+      RequireOk(p);
+      for (int batch = 0; batch < 4; ++batch) {
+        std::vector<Row> rows;
+        for (int i = 0; i < 1000; ++i) {
+          int id = batch * 1000 + i;
+          rows.push_back({Value::Integer(id), Value::Text(std::string(10000, 'a' + id % 26))});
+          expected_bytes += 10000;
+        }
+        RequireOk(loader.Execute(p.description()->statement_id, std::move(rows)));
+      }
+    }
+    // About 40 MB of rows. The server used to encode the whole response
+    // before writing any of it; now it encodes a piece after each write.
+    Conn reader(server->port());
+    Response all = reader.Query("SELECT id, body FROM big");
+    RequireOk(all);
+    std::vector<Row> rows = all.rows();
+    REQUIRE(rows.size() == 4000);
+    uint64_t got_bytes = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      CHECK(rows[i][0] == Value::Integer(static_cast<int64_t>(i)));
+      got_bytes += rows[i][1].as_text().size();
+    }
+    CHECK(got_bytes == expected_bytes);
+    REQUIRE(reader.raw().Send(Envelope{reader.id(), 0, protocol::Goodbye{}}));
+    REQUIRE(reader.NextControl().has_value());
+    REQUIRE(reader.raw().WaitClosed());
+
+    // The session logs the most output it ever held unsent at close (before
+    // closing the socket, so the line is there now).
+    std::ifstream log(server->log_path());
+    std::string line;
+    std::optional<uint64_t> peak;
+    std::string wanted = fmt::format("client {} disconnected", reader.id());
+    while (std::getline(log, line)) {
+      size_t at = line.find("peak unsent output ");
+      if (line.find(wanted) != std::string::npos && at != std::string::npos) {
+        peak = std::stoull(line.substr(at + 19));
+      }
+    }
+    REQUIRE(peak.has_value());
+    MESSAGE("peak unsent output: " << *peak << " bytes for " << got_bytes << " bytes of rows");
+    CHECK(*peak < 2u * 1024 * 1024);
   }
 
   TEST_CASE("a HELLO of another major version is refused with both versions named") {
