@@ -168,8 +168,12 @@ void Worker(const Flags& f, int index, std::atomic<bool>* stop, Stats* stats) {
     c.Flush();
     c.ReceiveResponse(nullptr);
   }
-  // Inserts use keys above the loaded ones, a disjoint range per connection.
-  int64_t next_insert = f.rows + static_cast<int64_t>(index) * (int64_t{1} << 40);
+  // Inserts use keys above the loaded ones: a range per connection, and a
+  // start that differs from run to run, so runs can repeat on one table.
+  auto run_start = static_cast<int64_t>(
+      std::chrono::system_clock::now().time_since_epoch().count() % (int64_t{1} << 38));
+  int64_t next_insert =
+      f.rows + static_cast<int64_t>(index + 1) * (int64_t{1} << 40) + (run_start << 1);
   std::vector<Clock::time_point> started;  // by payload id
   auto send_one = [&] {
     uint64_t payload = c.Next();

@@ -309,9 +309,13 @@ cerebellum::Completion Session::ResultResponder(uint64_t payload_id) {
 Session::Outgoing Session::FirstPiece(uint32_t client_id, uint64_t payload_id,
                                       protocol::Result<cerebellum::StatementResult> result) {
   if (!result.ok()) Log("{}-{} {}", client_id, payload_id, result.status().ToString());
-  auto stream = std::make_shared<ResponseStream>(client_id, payload_id, std::move(result));
+  // Most responses fit one piece: the stream goes to the heap only when
+  // there is more to come.
+  ResponseStream stream(client_id, payload_id, std::move(result));
   Outgoing out;
-  if (stream->Next(&out.bytes, kResponsePieceBytes)) out.rest = std::move(stream);
+  if (stream.Next(&out.bytes, kResponsePieceBytes)) {
+    out.rest = std::make_shared<ResponseStream>(std::move(stream));
+  }
   return out;
 }
 
