@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cerebellum/executor/cancel.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/frame_encoder.h"
 #include "protocol/frame_format.h"
@@ -133,6 +134,13 @@ bool ResponseStream::Next(std::string* out, size_t budget_bytes) {
     result_ = Status::Internal("response already sent");
   }
   return !done_;
+}
+
+std::string ResponseStream::Cancel() {
+  std::string out;
+  Fail(&out, cerebellum::CancelledStatus());
+  result_ = Status::Internal("response cancelled");
+  return out;
 }
 
 bool ResponseStream::Fail(std::string* out, const Status& status) {

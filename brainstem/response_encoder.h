@@ -50,6 +50,11 @@ class ResponseStream {
   // Returns true while more pieces remain. REQUIRES: not done().
   bool Next(std::string* out, size_t budget_bytes);
   bool done() const { return done_; }
+  uint64_t payload_id() const { return payload_id_; }
+
+  // Ends the response early with ERROR Cancelled; returns that frame.
+  // REQUIRES: not done().
+  std::string Cancel();
 
  private:
   bool Fail(std::string* out, const protocol::Status& status);

@@ -177,6 +177,13 @@ bool Session::Handle(Envelope envelope) {
     case MessageType::kCancel:
       if (auto it = cancels_.find(envelope.payload_id); it != cancels_.end()) {
         it->second->store(true, std::memory_order_relaxed);
+      } else {
+        // Perhaps a response still streaming; stopped before its next piece.
+        for (Outgoing& out : queue_) {
+          if (out.rest && out.cancel && out.rest->payload_id() == envelope.payload_id) {
+            out.cancel->store(true, std::memory_order_relaxed);
+          }
+        }
       }
       return true;  // an unknown or finished request: nothing to do
     case MessageType::kGoodbye:
@@ -323,6 +330,10 @@ Session::Outgoing Session::FirstPiece(uint32_t client_id, uint64_t payload_id,
 
 void Session::OnResponse(uint64_t payload_id, Outgoing out) {
   --in_flight_;
+  // A response still streaming can be cancelled until its last piece.
+  if (out.rest) {
+    if (auto it = cancels_.find(payload_id); it != cancels_.end()) out.cancel = it->second;
+  }
   cancels_.erase(payload_id);
   Wake(reader_wake_);
   if (closed_ || ending_ == Ending::kAfterError) return;  // nobody to send it to
@@ -394,7 +405,13 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
       // reader holds at most one piece of encoded output here.
       if (!queue_.empty() && queue_.front().rest && queue_.front().bytes.empty()) {
         Outgoing& front = queue_.front();
-        if (!front.rest->Next(&front.bytes, kResponsePieceBytes)) front.rest.reset();
+        if (front.cancel && front.cancel->load(std::memory_order_relaxed)) {
+          // CANCEL during the stream: the ERROR ends the response.
+          front.bytes = front.rest->Cancel();
+          front.rest.reset();
+        } else if (!front.rest->Next(&front.bytes, kResponsePieceBytes)) {
+          front.rest.reset();
+        }
         CountQueued(front.bytes.size());
       }
       continue;

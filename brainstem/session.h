@@ -103,6 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
   struct Outgoing {
     std::string bytes;
     std::shared_ptr<ResponseStream> rest;  // null once the response is encoded
+    std::shared_ptr<cerebellum::CancelFlag> cancel;  // set by CANCEL; only with `rest`
   };
   // The callback an engine completion hands the encoded response to, on a
   // worker thread; it posts it back to the strand.

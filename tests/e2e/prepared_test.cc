@@ -151,10 +151,11 @@ uint64_t Count(Conn& c, const std::string& table) {
   return static_cast<uint64_t>(r.rows().at(0).at(0).as_integer());
 }
 
-// Fills t (id INTEGER PRIMARY KEY, name TEXT, score DOUBLE) with `n` rows
-// through one batch EXECUTE.
+// Creates t (id INTEGER PRIMARY KEY, name TEXT, score DOUBLE) and fills it
+// with `n` rows through one batch EXECUTE.
 void FillTable(Conn& c, int n) {
   RequireOk(c.Query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score DOUBLE)"));
+  if (n == 0) return;
   Response p = c.Prepare("INSERT INTO t VALUES ($1, $2, $3)");
   RequireOk(p);
   std::vector<Row> rows;
@@ -167,12 +168,29 @@ void FillTable(Conn& c, int n) {
   CHECK(r.complete()->count == static_cast<uint64_t>(n));
 }
 
+// A fresh server on a temporary data directory, one connection, and table
+// t filled with `rows` rows.
+struct ServerWithTable {
+  explicit ServerWithTable(int rows)
+      : server(ServerProcess::Start(dir.path() / "data")), c(server->port()) {
+    FillTable(c, rows);
+  }
+  TempDir dir;
+  std::unique_ptr<ServerProcess> server;
+  Conn c;
+};
+
+// The response to `payload` succeeded with exactly `rows`.
+void ExpectRows(Conn& c, uint64_t payload, const std::vector<Row>& rows) {
+  Response r = c.Await(payload);
+  RequireOk(r);
+  CHECK(r.rows() == rows);
+}
+
 TEST_SUITE("e2e/prepared") {
   TEST_CASE("PREPARE describes parameters and columns, and EXECUTE runs it with values") {
-    TempDir dir;
-    auto server = ServerProcess::Start(dir.path() / "data");
-    Conn c(server->port());
-    FillTable(c, 10);
+    ServerWithTable f(10);
+    Conn& c = f.c;
 
     uint64_t payload = c.Send(protocol::Prepare{"SELECT name, score FROM t WHERE id = $1"});
     Response p = c.Await(payload);
@@ -232,10 +250,8 @@ TEST_SUITE("e2e/prepared") {
   }
 
   TEST_CASE("a batch EXECUTE of an INSERT commits all its rows at once, or none of them") {
-    TempDir dir;
-    auto server = ServerProcess::Start(dir.path() / "data");
-    Conn c(server->port());
-    FillTable(c, 1000);
+    ServerWithTable f(1000);
+    Conn& c = f.c;
     CHECK(Count(c, "t") == 1000);
 
     Response p = c.Prepare("INSERT INTO t (id, name) VALUES ($1, $2)");
@@ -255,17 +271,15 @@ TEST_SUITE("e2e/prepared") {
                                {Value::Integer(2002), Value::Null()}});
     RequireOk(good);
     CHECK(good.complete()->tag == "INSERT");
-    server->Kill();
-    server = ServerProcess::Start(dir.path() / "data");
-    Conn again(server->port());
+    f.server->Kill();
+    f.server = ServerProcess::Start(f.dir.path() / "data");
+    Conn again(f.server->port());
     CHECK(Count(again, "t") == 1002);
   }
 
   TEST_CASE("EXECUTE pipelined right behind its PREPARE finds the statement prepared") {
-    TempDir dir;
-    auto server = ServerProcess::Start(dir.path() / "data");
-    Conn c(server->port());
-    FillTable(c, 100);
+    ServerWithTable f(100);
+    Conn& c = f.c;
     uint64_t prepare = c.Send(protocol::Prepare{"SELECT name FROM t WHERE id = $1"});
     std::vector<uint64_t> executes;
     for (int i = 1; i <= 50; ++i) {
@@ -273,19 +287,15 @@ TEST_SUITE("e2e/prepared") {
     }
     RequireOk(c.Await(prepare));
     for (int i = 1; i <= 50; ++i) {
-      Response r = c.Await(executes[i - 1]);
-      RequireOk(r);
-      CHECK(r.rows() == std::vector<Row>{{Value::Text(fmt::format("n{}", i))}});
+      ExpectRows(c, executes[i - 1], {{Value::Text(fmt::format("n{}", i))}});
     }
   }
 
   TEST_CASE("a prepared point read pipelined behind writes sees every one of them") {
     // Point reads may run on the server's event loop; the ones sent behind
     // a write must still wait for it.
-    TempDir dir;
-    auto server = ServerProcess::Start(dir.path() / "data");
-    Conn c(server->port());
-    FillTable(c, 10);
+    ServerWithTable f(10);
+    Conn& c = f.c;
     Response read = c.Prepare("SELECT name FROM t WHERE id = $1");
     RequireOk(read);
     Response write = c.Prepare("INSERT INTO t (id, name) VALUES ($1, $2)");
@@ -302,18 +312,12 @@ TEST_SUITE("e2e/prepared") {
                                                   {{Value::Integer(i)}}}),
                          i);
     }
-    for (auto [payload, i] : reads) {
-      Response r = c.Await(payload);
-      RequireOk(r);
-      CHECK(r.rows() == std::vector<Row>{{Value::Text(fmt::format("q{}", i))}});
-    }
+    for (auto [payload, i] : reads) ExpectRows(c, payload, {{Value::Text(fmt::format("q{}", i))}});
   }
 
   TEST_CASE("wrong statement ids and parameters get clear errors and the connection stays open") {
-    TempDir dir;
-    auto server = ServerProcess::Start(dir.path() / "data");
-    Conn c(server->port());
-    FillTable(c, 5);
+    ServerWithTable f(5);
+    Conn& c = f.c;
     Response p = c.Prepare("SELECT name FROM t WHERE id = $1");
     RequireOk(p);
     uint64_t id = p.description()->statement_id;
@@ -374,10 +378,8 @@ TEST_SUITE("e2e/prepared") {
   }
 
   TEST_CASE("PING is answered while a long query runs, and CANCEL stops the query") {
-    TempDir dir;
-    auto server = ServerProcess::Start(dir.path() / "data");
-    Conn c(server->port());
-    FillTable(c, 4000);
+    ServerWithTable f(4000);
+    Conn& c = f.c;
     // 16 million row pairs, none matching: seconds of work, little memory.
     uint64_t slow = c.Send(protocol::Query{
         "SELECT count(*) FROM t a, t b WHERE a.score + b.score < 0"});
@@ -453,6 +455,42 @@ TEST_SUITE("e2e/prepared") {
     CHECK(*peak < 2u * 1024 * 1024);
   }
 
+  TEST_CASE("CANCEL stops a large result in the middle of streaming it") {
+    ServerWithTable f(0);
+    Conn& c = f.c;
+    Response p = c.Prepare("INSERT INTO t (id, name) VALUES ($1, $2)");
+    RequireOk(p);
+    for (int batch = 0; batch < 4; ++batch) {
+      std::vector<Row> rows;
+      for (int i = 0; i < 1000; ++i) {
+        rows.push_back({Value::Integer(batch * 1000 + i), Value::Text(std::string(10000, 'x'))});
+      }
+      RequireOk(c.Execute(p.description()->statement_id, std::move(rows)));
+    }
+    // 40 MB: far more than the socket buffers hold while the client waits.
+    uint64_t big = c.Send(protocol::Query{"SELECT id, name FROM t"});
+    std::optional<Envelope> first = c.raw().Receive();
+    REQUIRE(first.has_value());
+    CHECK(std::holds_alternative<protocol::RowDescription>(first->message));
+    REQUIRE(c.raw().Send(Envelope{c.id(), big, protocol::Cancel{}}));
+    size_t rows = 0;
+    std::optional<Envelope> last;
+    while ((last = c.raw().Receive())) {
+      if (auto* b = std::get_if<protocol::RowBatch>(&last->message)) {
+        rows += b->rows.size();
+        continue;
+      }
+      break;
+    }
+    REQUIRE(last.has_value());
+    auto* error = std::get_if<protocol::ErrorMessage>(&last->message);
+    REQUIRE(error != nullptr);
+    CHECK(error->code == ErrorCode::kCancelled);
+    CHECK(rows < 4000);
+    // The connection goes on.
+    CHECK(Count(c, "t") == 4000);
+  }
+
   TEST_CASE("a HELLO of another major version is refused with both versions named") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
@@ -480,10 +518,8 @@ TEST_SUITE("e2e/prepared") {
   }
 
   TEST_CASE("after GOODBYE the server answers what it read, says GOODBYE and closes") {
-    TempDir dir;
-    auto server = ServerProcess::Start(dir.path() / "data");
-    Conn c(server->port());
-    FillTable(c, 100);
+    ServerWithTable f(100);
+    Conn& c = f.c;
     std::vector<uint64_t> sent;
     for (int i = 0; i < 20; ++i) {
       sent.push_back(c.Send(protocol::Query{fmt::format("SELECT name FROM t WHERE id = {}", i)}));
