@@ -13,12 +13,6 @@
 // latency of the requests, from the moment a request is written to the
 // moment its response is complete. Reads and inserts are checked: a wrong
 // answer or an error stops the run.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -29,6 +23,12 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "protocol/frame_decoder.h"
 #include "protocol/frame_encoder.h"
@@ -218,14 +218,22 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) Die(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--port") f.port = std::stoi(value());
-    else if (a == "--mode") f.mode = value();
-    else if (a == "--connections") f.connections = std::stoi(value());
-    else if (a == "--depth") f.depth = std::stoi(value());
-    else if (a == "--seconds") f.seconds = std::stod(value());
-    else if (a == "--rows") f.rows = std::stoll(value());
-    else if (a == "--setup") f.setup = true;
-    else Die("unknown flag " + a);
+    if (a == "--port")
+      f.port = std::stoi(value());
+    else if (a == "--mode")
+      f.mode = value();
+    else if (a == "--connections")
+      f.connections = std::stoi(value());
+    else if (a == "--depth")
+      f.depth = std::stoi(value());
+    else if (a == "--seconds")
+      f.seconds = std::stod(value());
+    else if (a == "--rows")
+      f.rows = std::stoll(value());
+    else if (a == "--setup")
+      f.setup = true;
+    else
+      Die("unknown flag " + a);
   }
   if (f.mode != "query" && f.mode != "execute" && f.mode != "insert") Die("bad --mode");
   if (f.setup) Setup(f);
@@ -249,9 +257,12 @@ int main(int argc, char** argv) {
     all.insert(all.end(), s.latencies_us.begin(), s.latencies_us.end());
   }
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0u : all[static_cast<size_t>(p * (all.size() - 1))]; };
-  std::printf("mode=%s connections=%d depth=%d: %.0f requests/s, p50 %u us, p99 %u us (%llu in %.1f s)\n",
-              f.mode.c_str(), f.connections, f.depth, total / elapsed, pct(0.5), pct(0.99),
-              static_cast<unsigned long long>(total), elapsed);
+  auto pct = [&](double p) {
+    return all.empty() ? 0u : all[static_cast<size_t>(p * (all.size() - 1))];
+  };
+  std::printf(
+      "mode=%s connections=%d depth=%d: %.0f requests/s, p50 %u us, p99 %u us (%llu in %.1f s)\n",
+      f.mode.c_str(), f.connections, f.depth, total / elapsed, pct(0.5), pct(0.99),
+      static_cast<unsigned long long>(total), elapsed);
   return 0;
 }

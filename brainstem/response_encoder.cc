@@ -167,11 +167,10 @@ std::string EncodePrepareResponse(
   shape.columns = prepared.columns;
   if (Status s = CheckShape(shape); !s.ok()) return ErrorFrame(client_id, payload_id, s);
   std::string out;
-  protocol::EncodeFrame(
-      Envelope{client_id, payload_id,
-               protocol::StatementDescription{payload_id, prepared.parameter_types,
-                                              prepared.columns}},
-      &out);
+  protocol::EncodeFrame(Envelope{client_id, payload_id,
+                                 protocol::StatementDescription{
+                                     payload_id, prepared.parameter_types, prepared.columns}},
+                        &out);
   return out;
 }
 

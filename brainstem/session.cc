@@ -161,10 +161,10 @@ bool Session::Handle(Envelope envelope) {
     case MessageType::kExecute:
     case MessageType::kClose:
       if (envelope.payload_id != last_payload_id_ + 1) {
-        Violation(fmt::format("{} payload_id {} is out of sequence (expected {})",
-                              protocol::MessageTypeName(type), envelope.payload_id,
-                              last_payload_id_ + 1),
-                  envelope.payload_id);
+        Violation(
+            fmt::format("{} payload_id {} is out of sequence (expected {})",
+                        protocol::MessageTypeName(type), envelope.payload_id, last_payload_id_ + 1),
+            envelope.payload_id);
         return false;
       }
       last_payload_id_ = envelope.payload_id;
@@ -208,7 +208,8 @@ void Session::HandleRequest(Envelope envelope) {
   const uint64_t payload_id = envelope.payload_id;
   const uint32_t client_id = client_id_;
   if (auto* query = std::get_if<protocol::Query>(&envelope.message)) {
-    cerebellum::Request request{client_id, payload_id, std::move(query->sql), StartRequest(payload_id)};
+    cerebellum::Request request{client_id, payload_id, std::move(query->sql),
+                                StartRequest(payload_id)};
     context_->engine->Submit(std::move(request), ResultResponder(payload_id));
     return;
   }
@@ -219,7 +220,8 @@ void Session::HandleRequest(Envelope envelope) {
                                    kMaxPreparedStatements)));
       return;
     }
-    cerebellum::Request request{client_id, payload_id, std::move(prepare->sql), StartRequest(payload_id)};
+    cerebellum::Request request{client_id, payload_id, std::move(prepare->sql),
+                                StartRequest(payload_id)};
     statements_[payload_id] = context_->engine->Prepare(
         std::move(request),
         [respond = Responder(payload_id), client_id, payload_id](
@@ -234,8 +236,9 @@ void Session::HandleRequest(Envelope envelope) {
       EnqueueError(payload_id, UnknownStatement(execute->statement_id));
       return;
     }
-    cerebellum::ExecuteRequest request{client_id, payload_id, execute->statement_id, it->second,
-                                       std::move(execute->rows), nullptr};
+    cerebellum::ExecuteRequest request{
+        client_id, payload_id, execute->statement_id, it->second, std::move(execute->rows),
+        nullptr};
     // A prepared point read runs right here when it cannot block: no hand-off
     // to a worker and back, which would cost more than the lookup itself.
     if (auto result = context_->engine->TryExecuteInline(request)) {

@@ -56,7 +56,7 @@
 namespace kopf::cerebellum {
 class Engine;
 struct PreparedHandle;
-}
+}  // namespace kopf::cerebellum
 
 namespace kopf::brainstem {
 
@@ -102,7 +102,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // the stream that encodes the rest of it (flow control, see WriteLoop).
   struct Outgoing {
     std::string bytes;
-    std::shared_ptr<ResponseStream> rest;  // null once the response is encoded
+    std::shared_ptr<ResponseStream> rest;            // null once the response is encoded
     std::shared_ptr<cerebellum::CancelFlag> cancel;  // set by CANCEL; only with `rest`
   };
   // The callback an engine completion hands the encoded response to, on a
@@ -130,14 +130,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   uint32_t client_id_ = 0;  // 0 until the handshake
   uint64_t last_payload_id_ = 0;
-  size_t in_flight_ = 0;           // submitted, completion not yet back on the strand
+  size_t in_flight_ = 0;  // submitted, completion not yet back on the strand
   // Prepared statements by id (the PREPARE's payload id).
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::PreparedHandle>> statements_;
   // The cancel flag of each request in flight, by payload id.
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
-  std::deque<Outgoing> queue_;  // responses waiting for the writer, in order
-  size_t queued_bytes_ = 0;     // encoded bytes in queue_
-  size_t writing_bytes_ = 0;    // bytes of the write in progress
+  std::deque<Outgoing> queue_;    // responses waiting for the writer, in order
+  size_t queued_bytes_ = 0;       // encoded bytes in queue_
+  size_t writing_bytes_ = 0;      // bytes of the write in progress
   size_t peak_unsent_bytes_ = 0;  // most of queued + writing at once (logged at close)
   Ending ending_ = Ending::kNone;
   std::string ending_reason_;

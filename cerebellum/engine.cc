@@ -61,8 +61,7 @@ bool IsReadOnly(std::string_view sql) {
 
 class Engine::Impl {
  public:
-  Impl(cerebrum::Database* db, Options options)
-      : db_(db), queue_(options.queue_capacity) {
+  Impl(cerebrum::Database* db, Options options) : db_(db), queue_(options.queue_capacity) {
     int n = std::max(1, options.worker_threads);
     for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkLoop(); });
   }
@@ -91,8 +90,8 @@ class Engine::Impl {
     job.is_write = true;  // a barrier: later EXECUTEs of the client need it done
     auto shared_done = std::make_shared<PrepareCompletion>(std::move(done));
     job.run = [this, sql = std::move(request.sql), handle, shared_done] {
-      Result<std::shared_ptr<const PreparedStatement>> prepared = Guarded(
-          [&]() -> Result<std::shared_ptr<const PreparedStatement>> {
+      Result<std::shared_ptr<const PreparedStatement>> prepared =
+          Guarded([&]() -> Result<std::shared_ptr<const PreparedStatement>> {
             return PrepareStatement(sql, *db_);
           });
       Finish(*handle, prepared);

@@ -57,7 +57,7 @@ Result<StatementResult> RunInsertValues(const PreparedStatement& prepared,
 }  // namespace
 
 Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(std::string_view sql,
-                                                                   const cerebrum::Database& db) {
+                                                                  const cerebrum::Database& db) {
   KOPF_ASSIGN_OR_RETURN(ast::Statement parsed, ParseStatement(sql));
   auto prepared = std::make_shared<PreparedStatement>();
   prepared->statement = std::make_unique<ast::Statement>(std::move(parsed));
@@ -85,7 +85,7 @@ Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(std::string_vi
 }
 
 std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStatement& prepared,
-                                                          Row& values, cerebrum::Database& db) {
+                                                           Row& values, cerebrum::Database& db) {
   if (!prepared.maybe_quick.load(std::memory_order_relaxed)) return std::nullopt;
   if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
   Result<BoundStatement> bound = BindWithValues(prepared, values, db);
@@ -100,8 +100,7 @@ std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStateme
 }
 
 Result<StatementResult> ExecutePrepared(const PreparedStatement& prepared,
-                                        std::vector<Row>& parameter_rows,
-                                        cerebrum::Database& db) {
+                                        std::vector<Row>& parameter_rows, cerebrum::Database& db) {
   for (size_t i = 0; i < parameter_rows.size(); ++i) {
     KOPF_RETURN_IF_ERROR(CheckParameterValues(prepared.parameter_types, &parameter_rows[i], i + 1));
   }

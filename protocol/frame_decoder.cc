@@ -207,7 +207,8 @@ Execute DecodeExecute(BodyReader& r) {
   }
   // Without parameters the values cannot bound the row count: one run only.
   if (m.parameter_count == 0 && row_count > 1) {
-    r.Fail(Cat("declares ", row_count, " rows of 0 parameters; a statement without parameters "
+    r.Fail(Cat("declares ", row_count,
+               " rows of 0 parameters; a statement without parameters "
                "takes exactly one row"));
     return m;
   }

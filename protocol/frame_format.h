@@ -63,7 +63,8 @@ enum class MessageType : uint8_t {
   kRowBatch = 0x21,        // server -> client: some result rows
   kComplete = 0x22,        // server -> client: end of a successful response
   kError = 0x23,           // server -> client: end of a failed response
-  kStatementDescription = 0x24,  // server -> client: answer to PREPARE (1.1)
+  // server -> client: the answer to PREPARE (1.1)
+  kStatementDescription = 0x24,
 };
 
 // "HELLO", "WELCOME", ... ; "UNKNOWN" for numbers that name no type.

@@ -83,12 +83,11 @@ Status CheckParameterTypes(const ParameterSet& set) {
   return Status::Ok();
 }
 
-Status CheckParameterValues(const std::vector<Type>& types, protocol::Row* row,
-                            size_t row_number) {
+Status CheckParameterValues(const std::vector<Type>& types, protocol::Row* row, size_t row_number) {
   if (row->size() != types.size()) {
-    return Status::InvalidValue(fmt::format(
-        "parameter row {} has {} values, but the statement takes {} parameters", row_number,
-        row->size(), types.size()));
+    return Status::InvalidValue(
+        fmt::format("parameter row {} has {} values, but the statement takes {} parameters",
+                    row_number, row->size(), types.size()));
   }
   for (size_t i = 0; i < types.size(); ++i) {
     Value& v = (*row)[i];
@@ -98,10 +97,10 @@ Status CheckParameterValues(const std::vector<Type>& types, protocol::Row* row,
       v = Value::Double(static_cast<double>(v.as_integer()));
       continue;
     }
-    return Status::TypeMismatch(fmt::format("parameter ${} of row {} is {}, but the statement "
-                                            "expects {}",
-                                            i + 1, row_number, protocol::TypeName(v.type()),
-                                            protocol::TypeName(want)));
+    return Status::TypeMismatch(
+        fmt::format("parameter ${} of row {} is {}, but the statement "
+                    "expects {}",
+                    i + 1, row_number, protocol::TypeName(v.type()), protocol::TypeName(want)));
   }
   return Status::Ok();
 }

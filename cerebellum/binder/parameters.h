@@ -74,7 +74,7 @@ protocol::Status CheckParameterTypes(const ParameterSet& set);
 // value NULL or of its parameter's type (an INTEGER is accepted for a DOUBLE
 // parameter and widened). `row_number` counts from 1, for messages. Fails
 // with kInvalidValue (count) or kTypeMismatch.
-protocol::Status CheckParameterValues(const std::vector<protocol::Type>& types,
-                                      protocol::Row* row, size_t row_number);
+protocol::Status CheckParameterValues(const std::vector<protocol::Type>& types, protocol::Row* row,
+                                      size_t row_number);
 
 }  // namespace kopf::cerebellum

@@ -26,8 +26,8 @@ protocol::Result<StatementResult> ExecuteQuery(BoundQuery& s, cerebrum::Database
 // Runs a query that IsQuickRead() accepted only if it can run without
 // waiting: its table's shared lock is free and everything visible is
 // durable. std::nullopt when it would have to wait (nothing was done).
-std::optional<protocol::Result<StatementResult>> ExecuteQueryWithoutWaiting(
-    BoundQuery& s, cerebrum::Database& db);
+std::optional<protocol::Result<StatementResult>> ExecuteQueryWithoutWaiting(BoundQuery& s,
+                                                                            cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteShowTables(cerebrum::Database& db);

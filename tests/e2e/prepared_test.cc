@@ -160,8 +160,7 @@ void FillTable(Conn& c, int n) {
   RequireOk(p);
   std::vector<Row> rows;
   for (int i = 1; i <= n; ++i) {
-    rows.push_back({Value::Integer(i), Value::Text(fmt::format("n{}", i)),
-                    Value::Double(i * 0.5)});
+    rows.push_back({Value::Integer(i), Value::Text(fmt::format("n{}", i)), Value::Double(i * 0.5)});
   }
   Response r = c.Execute(p.description()->statement_id, std::move(rows));
   RequireOk(r);
@@ -210,8 +209,8 @@ TEST_SUITE("e2e/prepared") {
     CHECK(one.complete()->tag == "SELECT");
 
     // Several parameter rows: the results of each, in order, in one response.
-    Response many = c.Execute(payload, {{Value::Integer(2)}, {Value::Integer(99)},
-                                        {Value::Null()}, {Value::Integer(1)}});
+    Response many = c.Execute(
+        payload, {{Value::Integer(2)}, {Value::Integer(99)}, {Value::Null()}, {Value::Integer(1)}});
     RequireOk(many);
     CHECK(many.rows() == std::vector<Row>{{Value::Text("n2"), Value::Double(1.0)},
                                           {Value::Text("n1"), Value::Double(0.5)}});
@@ -224,9 +223,9 @@ TEST_SUITE("e2e/prepared") {
     CHECK(q.description()->parameter_types ==
           std::vector<Type>{Type::kDouble, Type::kText, Type::kInteger, Type::kInteger});
     // An INTEGER is accepted for a DOUBLE parameter.
-    Response r = c.Execute(q.description()->statement_id,
-                           {{Value::Integer(3), Value::Text("n%"), Value::Integer(8),
-                             Value::Integer(1)}});
+    Response r =
+        c.Execute(q.description()->statement_id,
+                  {{Value::Integer(3), Value::Text("n%"), Value::Integer(8), Value::Integer(1)}});
     RequireOk(r);
     CHECK(r.rows() == std::vector<Row>{{Value::Integer(7)}, {Value::Integer(8)}});
 
@@ -234,9 +233,9 @@ TEST_SUITE("e2e/prepared") {
     Response u = c.Prepare("UPDATE t SET name = $2 WHERE id = $1");
     RequireOk(u);
     CHECK(u.description()->columns.empty());
-    Response ur = c.Execute(u.description()->statement_id,
-                            {{Value::Integer(1), Value::Text("one")},
-                             {Value::Integer(2), Value::Text("two")}});
+    Response ur = c.Execute(
+        u.description()->statement_id,
+        {{Value::Integer(1), Value::Text("one")}, {Value::Integer(2), Value::Text("two")}});
     RequireOk(ur);
     CHECK(ur.complete()->count == 2);
     CHECK(c.Query("SELECT name FROM t WHERE id = 2").rows() ==
@@ -258,17 +257,17 @@ TEST_SUITE("e2e/prepared") {
     RequireOk(p);
     CHECK(p.description()->parameter_types == std::vector<Type>{Type::kInteger, Type::kText});
     // Row 3 repeats a key: the whole batch fails and nothing is inserted.
-    Response bad = c.Execute(p.description()->statement_id,
-                             {{Value::Integer(2001), Value::Text("a")},
-                              {Value::Integer(2002), Value::Text("b")},
-                              {Value::Integer(2001), Value::Text("c")}});
+    Response bad =
+        c.Execute(p.description()->statement_id, {{Value::Integer(2001), Value::Text("a")},
+                                                  {Value::Integer(2002), Value::Text("b")},
+                                                  {Value::Integer(2001), Value::Text("c")}});
     RequireError(bad, ErrorCode::kDuplicateKey, "");
     CHECK(Count(c, "t") == 1000);
 
     // The rows survive a restart: the batch was durable when acknowledged.
-    Response good = c.Execute(p.description()->statement_id,
-                              {{Value::Integer(2001), Value::Text("a")},
-                               {Value::Integer(2002), Value::Null()}});
+    Response good = c.Execute(
+        p.description()->statement_id,
+        {{Value::Integer(2001), Value::Text("a")}, {Value::Integer(2002), Value::Null()}});
     RequireOk(good);
     CHECK(good.complete()->tag == "INSERT");
     f.server->Kill();
@@ -305,12 +304,12 @@ TEST_SUITE("e2e/prepared") {
       if (i % 2 == 0) {
         c.Send(protocol::Query{fmt::format("INSERT INTO t (id, name) VALUES ({}, 'q{}')", i, i)});
       } else {
-        c.Send(protocol::Execute{write.description()->statement_id, 2,
+        c.Send(protocol::Execute{write.description()->statement_id,
+                                 2,
                                  {{Value::Integer(i), Value::Text(fmt::format("q{}", i))}}});
       }
-      reads.emplace_back(c.Send(protocol::Execute{read.description()->statement_id, 1,
-                                                  {{Value::Integer(i)}}}),
-                         i);
+      reads.emplace_back(
+          c.Send(protocol::Execute{read.description()->statement_id, 1, {{Value::Integer(i)}}}), i);
     }
     for (auto [payload, i] : reads) ExpectRows(c, payload, {{Value::Text(fmt::format("q{}", i))}});
   }
@@ -326,8 +325,8 @@ TEST_SUITE("e2e/prepared") {
                  "statement 12345 is not prepared");
     RequireError(c.Execute(id, {{Value::Integer(1), Value::Integer(2)}}), ErrorCode::kInvalidValue,
                  "has 2 values, but the statement takes 1 parameters");
-    RequireError(c.Execute(id, {{Value::Integer(1)}, {Value::Text("x")}}),
-                 ErrorCode::kTypeMismatch, "parameter $1 of row 2 is TEXT");
+    RequireError(c.Execute(id, {{Value::Integer(1)}, {Value::Text("x")}}), ErrorCode::kTypeMismatch,
+                 "parameter $1 of row 2 is TEXT");
 
     Response untyped = c.Prepare("SELECT $1");
     RequireError(untyped, ErrorCode::kTypeMismatch, "CAST($1 AS type)");
@@ -381,8 +380,8 @@ TEST_SUITE("e2e/prepared") {
     ServerWithTable f(4000);
     Conn& c = f.c;
     // 16 million row pairs, none matching: seconds of work, little memory.
-    uint64_t slow = c.Send(protocol::Query{
-        "SELECT count(*) FROM t a, t b WHERE a.score + b.score < 0"});
+    uint64_t slow =
+        c.Send(protocol::Query{"SELECT count(*) FROM t a, t b WHERE a.score + b.score < 0"});
     REQUIRE(c.raw().Send(Envelope{c.id(), 4242, protocol::Ping{}}));
     std::optional<Envelope> pong = c.NextControl();
     REQUIRE(pong.has_value());

@@ -36,11 +36,9 @@ std::vector<std::string> Seeds() {
       {1, 4, Cancel{}},
       {1, 4, Prepare{"SELECT * FROM t WHERE id = $1"}},
       {1, 5,
-       Execute{4, 2,
-               {{Value::Integer(7), Value::Text("x")}, {Value::Null(), Value::Double(2.5)}}}},
+       Execute{4, 2, {{Value::Integer(7), Value::Text("x")}, {Value::Null(), Value::Double(2.5)}}}},
       {1, 6, CloseStatement{4}},
-      {1, 4,
-       StatementDescription{4, {Type::kInteger, Type::kText}, {{"id", Type::kInteger}}}},
+      {1, 4, StatementDescription{4, {Type::kInteger, Type::kText}, {{"id", Type::kInteger}}}},
       {1, 7, ErrorMessage{ErrorCode::kUndefinedStatement, -1, "statement 9 is not prepared"}},
   };
   std::vector<std::string> seeds;

@@ -142,11 +142,11 @@ TEST_SUITE("protocol/frame_decoder") {
     CheckRoundTrip({3, 9, Execute{std::numeric_limits<uint64_t>::max(), 1, {{Value::Null()}}}});
     CheckRoundTrip({3, 10, CloseStatement{8}});
     CheckRoundTrip({3, 8, StatementDescription{8, {}, {}}});
-    CheckRoundTrip({3, 8,
-                    StatementDescription{8,
-                                         {Type::kInteger, Type::kDouble, Type::kText,
-                                          Type::kBoolean},
-                                         {{"", Type::kNull}, {kUtf8, Type::kText}}}});
+    CheckRoundTrip(
+        {3, 8,
+         StatementDescription{8,
+                              {Type::kInteger, Type::kDouble, Type::kText, Type::kBoolean},
+                              {{"", Type::kNull}, {kUtf8, Type::kText}}}});
     CheckRoundTrip({3, 11, ErrorMessage{ErrorCode::kCancelled, -1, "cancelled"}});
     CheckRoundTrip({3, 11, ErrorMessage{ErrorCode::kUndefinedStatement, -1, "no such"}});
   }
@@ -192,15 +192,13 @@ TEST_SUITE("protocol/frame_decoder") {
     std::string id = Bytes({1, 0, 0, 0, 0, 0, 0, 0});
     CheckViolation(Decode(Frame(0x12, id + Bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0}))),
                    "body bytes remain");
-    CheckViolation(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 2, 0, 0}))),
-                   "body bytes remain");
+    CheckViolation(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 2, 0, 0}))), "body bytes remain");
   }
 
   TEST_CASE("an EXECUTE with a bad value tag or a truncated value is rejected") {
     std::string id = Bytes({1, 0, 0, 0, 0, 0, 0, 0});
     CheckViolation(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 1, 0, 9}))), "bad value tag 9");
-    CheckViolation(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 1, 0, 1, 5, 0}))),
-                   "INTEGER value");
+    CheckViolation(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 1, 0, 1, 5, 0}))), "INTEGER value");
   }
 
   TEST_CASE("a STATEMENT_DESCRIPTION with a NULL or unknown parameter type is rejected") {

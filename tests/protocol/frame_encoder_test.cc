@@ -75,22 +75,23 @@ TEST_SUITE("protocol/frame_encoder") {
                                   1, 0,                       // 1 parameter
                                   1, 7, 0, 0, 0, 0, 0, 0, 0,  // INTEGER 7
                                   0});                        // NULL
-    std::string frame = Encode(Envelope{3, 6, Execute{5, 1, {{Value::Integer(7)}, {Value::Null()}}}});
-    CHECK(frame.substr(0, 8) == Bytes({static_cast<int>(16 + expected.size()), 0, 0, 0, 1, 0x12, 0, 0}));
+    std::string frame =
+        Encode(Envelope{3, 6, Execute{5, 1, {{Value::Integer(7)}, {Value::Null()}}}});
+    CHECK(frame.substr(0, 8) ==
+          Bytes({static_cast<int>(16 + expected.size()), 0, 0, 0, 1, 0x12, 0, 0}));
     CHECK(frame.substr(20) == expected);
   }
 
   TEST_CASE("PREPARE and CLOSE bodies, and a STATEMENT_DESCRIPTION, follow the spec") {
     CHECK(Encode(Envelope{3, 4, Prepare{"q"}}).substr(4, 2) == Bytes({1, 0x11}));
     CHECK(Encode(Envelope{3, 4, Prepare{"q"}}).substr(20) == Bytes({1, 0, 0, 0}) + "q");
-    CHECK(Encode(Envelope{3, 5, CloseStatement{4}}).substr(20) ==
-          Bytes({4, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(Encode(Envelope{3, 5, CloseStatement{4}}).substr(20) == Bytes({4, 0, 0, 0, 0, 0, 0, 0}));
     CHECK(Encode(Envelope{3, 4,
-                          StatementDescription{4, {Type::kInteger, Type::kText},
-                                               {{"id", Type::kInteger}}}})
-              .substr(20) == Bytes({4, 0, 0, 0, 0, 0, 0, 0,  // statement id
-                                    2, 0, 1, 3,              // 2 parameters: INTEGER, TEXT
-                                    1, 0,                    // 1 column
+                          StatementDescription{
+                              4, {Type::kInteger, Type::kText}, {{"id", Type::kInteger}}}})
+              .substr(20) == Bytes({4, 0, 0, 0, 0,   0,   0, 0,  // statement id
+                                    2, 0, 1, 3,                  // 2 parameters: INTEGER, TEXT
+                                    1, 0,                        // 1 column
                                     2, 0, 0, 0, 'i', 'd', 1}));
   }
 
