@@ -164,6 +164,15 @@ TEST_SUITE("protocol/frame_encoder") {
           "1f00000001210000070000000100000000000000010000000100010100000000000000");
     CHECK(hex(Encode({7, 1, Complete{"SELECT", 1}})) ==
           "22000000012200000700000001000000000000000600000053454c4543540100000000000000");
+    // The prepared statement example of section 9.
+    CHECK(hex(Encode({7, 2, Prepare{"SELECT v FROM kv WHERE k = $1"}})) ==
+          "31000000011100000700000002000000000000001d00000053454c45435420762046524f4d206b762057"
+          "48455245206b203d202431");
+    CHECK(hex(Encode({7, 2, StatementDescription{2, {Type::kInteger}, {{"v", Type::kText}}}})) ==
+          "2300000001240000070000000200000000000000020000000000000001000101000100000076"
+          "03");
+    CHECK(hex(Encode({7, 3, Execute{2, 1, {{Value::Integer(42)}}}})) ==
+          "27000000011200000700000003000000000000000200000000000000010000000100012a00000000000000");
   }
 
   TEST_CASE("EncodedValueSize matches the encoding of each value type") {
