@@ -360,6 +360,37 @@ TEST_SUITE("e2e/prepared") {
           std::vector<Row>{{Value::Text("n5")}});
   }
 
+  TEST_CASE("PING before the handshake, or a server-only 1.1 message, is a protocol violation") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    auto expect_violation = [](RawConnection& raw, const std::string& fragment) {
+      auto reply = raw.Receive();
+      REQUIRE(reply.has_value());
+      auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
+      REQUIRE(error != nullptr);
+      CHECK(error->code == ErrorCode::kProtocolViolation);
+      CHECK(error->message.find(fragment) != std::string::npos);
+      CHECK(raw.WaitClosed());
+    };
+    SUBCASE("PING first") {
+      RawConnection raw(server->port());
+      REQUIRE(raw.Send({0, 0, protocol::Ping{}}));
+      expect_violation(raw, "expected HELLO as the first frame, got PING");
+    }
+    SUBCASE("PONG from a client") {
+      RawConnection raw(server->port());
+      uint32_t id = raw.Handshake();
+      REQUIRE(raw.Send({id, 0, protocol::Pong{}}));
+      expect_violation(raw, "a client may not send PONG");
+    }
+    SUBCASE("STATEMENT_DESCRIPTION from a client") {
+      RawConnection raw(server->port());
+      uint32_t id = raw.Handshake();
+      REQUIRE(raw.Send({id, 0, protocol::StatementDescription{1, {}, {}}}));
+      expect_violation(raw, "a client may not send STATEMENT_DESCRIPTION");
+    }
+  }
+
   TEST_CASE("an EXECUTE out of payload sequence is a protocol violation") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
