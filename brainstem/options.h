@@ -22,10 +22,11 @@ struct Options {
   // can pin before it is even parsed; a larger frame is a protocol
   // violation that closes the connection.
   uint32_t max_frame_bytes = protocol::kDefaultMaxFrameBytes;
-  // Response bytes a connection may have waiting behind the one being
-  // written. A client that stops reading is disconnected past it, so it
-  // cannot make the server buffer without bound. One response, however
-  // large, is always accepted: the engine has materialised it already.
+  // Encoded response bytes a connection may have waiting behind the one
+  // being written. A client that stops reading is disconnected past it, so
+  // it cannot make the server buffer without bound. A large result does
+  // not count against it whole: it is encoded a piece at a time as the
+  // client reads (PROTOCOL.md section 6).
   size_t max_queued_bytes = size_t{64} << 20;
   // Requests of one connection submitted and not yet answered. Past it the
   // session stops reading from that client (TCP pushes back) instead of

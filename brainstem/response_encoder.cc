@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cerebellum/executor/cancel.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/frame_encoder.h"
 #include "protocol/frame_format.h"
@@ -23,7 +24,9 @@ namespace {
 // Frame overhead of a ROW_BATCH: length, header, row and column counts.
 constexpr size_t kRowBatchOverhead = protocol::kLengthFieldBytes + protocol::kHeaderBytes + 6;
 
-std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& status) {
+}  // namespace
+
+std::string EncodeError(uint32_t client_id, uint64_t payload_id, const Status& status) {
   protocol::ErrorMessage error = protocol::ToErrorMessage(status);
   if (!protocol::IsValidUtf8(error.message)) {
     // Messages may quote user data; never let one break the client's decoder.
@@ -34,6 +37,12 @@ std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& st
   std::string out;
   protocol::EncodeFrame(Envelope{client_id, payload_id, std::move(error)}, &out);
   return out;
+}
+
+namespace {
+
+std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& status) {
+  return EncodeError(client_id, payload_id, status);
 }
 
 // Bytes `row` takes in a ROW_BATCH, or an error when the protocol cannot
@@ -77,35 +86,91 @@ Status CheckShape(const cerebellum::StatementResult& result) {
 
 }  // namespace
 
-std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
-                           const protocol::Result<cerebellum::StatementResult>& result) {
-  if (!result.ok()) return ErrorFrame(client_id, payload_id, result.status());
-  const cerebellum::StatementResult& r = *result;
-  if (Status shape = CheckShape(r); !shape.ok()) return ErrorFrame(client_id, payload_id, shape);
+ResponseStream::ResponseStream(uint32_t client_id, uint64_t payload_id,
+                               protocol::Result<cerebellum::StatementResult> result)
+    : client_id_(client_id), payload_id_(payload_id), result_(std::move(result)) {}
 
-  std::string out;
-  if (!r.columns.empty()) {
-    protocol::EncodeFrame(Envelope{client_id, payload_id, protocol::RowDescription{r.columns}},
-                          &out);
-    std::span<const Row> rows(r.rows);
-    size_t begin = 0;
-    size_t batch_bytes = 0;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      protocol::Result<size_t> row_bytes = CheckRow(rows[i], i, r);
-      if (!row_bytes.ok()) return ErrorFrame(client_id, payload_id, row_bytes.status());
-      bool full = i - begin == kRowBatchMaxRows || batch_bytes + *row_bytes > kRowBatchTargetBytes;
-      if (i > begin && full) {
-        protocol::EncodeRowBatchFrame(client_id, payload_id, rows.subspan(begin, i - begin), &out);
-        begin = i;
-        batch_bytes = 0;
-      }
-      batch_bytes += *row_bytes;
-    }
-    if (begin < rows.size()) {
-      protocol::EncodeRowBatchFrame(client_id, payload_id, rows.subspan(begin), &out);
+bool ResponseStream::Next(std::string* out, size_t budget_bytes) {
+  if (done_) return false;
+  if (!result_.ok()) return Fail(out, result_.status());
+  const cerebellum::StatementResult& r = *result_;
+  if (!started_) {
+    started_ = true;
+    if (Status shape = CheckShape(r); !shape.ok()) return Fail(out, shape);
+    if (!r.columns.empty()) {
+      protocol::EncodeFrame(Envelope{client_id_, payload_id_, protocol::RowDescription{r.columns}},
+                            out);
     }
   }
-  protocol::EncodeFrame(Envelope{client_id, payload_id, protocol::Complete{r.tag, r.count}}, &out);
+  size_t start_size = out->size();
+  std::span<const Row> rows(r.rows);
+  // Whole ROW_BATCH frames until the budget is spent; a row that cannot be
+  // sent ends the response with an ERROR (after the batches before it).
+  while (next_row_ < rows.size() && out->size() - start_size < budget_bytes) {
+    size_t begin = next_row_;
+    size_t batch_bytes = 0;
+    while (next_row_ < rows.size() && next_row_ - begin < kRowBatchMaxRows) {
+      protocol::Result<size_t> row_bytes = CheckRow(rows[next_row_], next_row_, r);
+      if (!row_bytes.ok()) {
+        if (next_row_ > begin) {
+          protocol::EncodeRowBatchFrame(client_id_, payload_id_,
+                                        rows.subspan(begin, next_row_ - begin), out);
+        }
+        return Fail(out, row_bytes.status());
+      }
+      if (next_row_ > begin && batch_bytes + *row_bytes > kRowBatchTargetBytes) break;
+      batch_bytes += *row_bytes;
+      ++next_row_;
+    }
+    protocol::EncodeRowBatchFrame(client_id_, payload_id_, rows.subspan(begin, next_row_ - begin),
+                                  out);
+  }
+  if (next_row_ == rows.size()) {
+    protocol::EncodeFrame(Envelope{client_id_, payload_id_, protocol::Complete{r.tag, r.count}},
+                          out);
+    done_ = true;
+    // The rows are sent: give their memory back now, not when the session
+    // drops the stream.
+    result_ = Status::Internal("response already sent");
+  }
+  return !done_;
+}
+
+std::string ResponseStream::Cancel() {
+  std::string out;
+  Fail(&out, cerebellum::CancelledStatus());
+  result_ = Status::Internal("response cancelled");
+  return out;
+}
+
+bool ResponseStream::Fail(std::string* out, const Status& status) {
+  out->append(EncodeError(client_id_, payload_id_, status));
+  done_ = true;
+  return false;
+}
+
+std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
+                           protocol::Result<cerebellum::StatementResult> result) {
+  ResponseStream stream(client_id, payload_id, std::move(result));
+  std::string out;
+  while (stream.Next(&out, std::numeric_limits<size_t>::max())) {
+  }
+  return out;
+}
+
+std::string EncodePrepareResponse(
+    uint32_t client_id, uint64_t payload_id,
+    const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result) {
+  if (!result.ok()) return ErrorFrame(client_id, payload_id, result.status());
+  const cerebellum::PreparedStatement& prepared = **result;
+  cerebellum::StatementResult shape;
+  shape.columns = prepared.columns;
+  if (Status s = CheckShape(shape); !s.ok()) return ErrorFrame(client_id, payload_id, s);
+  std::string out;
+  protocol::EncodeFrame(Envelope{client_id, payload_id,
+                                 protocol::StatementDescription{
+                                     payload_id, prepared.parameter_types, prepared.columns}},
+                        &out);
   return out;
 }
 

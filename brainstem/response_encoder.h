@@ -19,8 +19,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "cerebellum/prepared_statement.h"
 #include "cerebellum/statement_result.h"
 #include "protocol/status.h"
 
@@ -29,7 +31,54 @@ namespace kopf::brainstem {
 inline constexpr size_t kRowBatchMaxRows = 1000;
 inline constexpr size_t kRowBatchTargetBytes = 256 * 1024;
 
+// Encodes one response a piece at a time, so that a large result is turned
+// into frames only as fast as the client reads them (the session asks for
+// the next piece when the previous one has been written). Each piece is
+// whole frames: the first starts with ROW_DESCRIPTION, the last ends with
+// COMPLETE, or with ERROR when a row cannot be sent (PROTOCOL.md allows an
+// ERROR after some ROW_BATCHes; the client drops the partial rows).
+//
+// Thread-safety: one thread at a time (the worker for the first piece,
+// then the session's strand).
+class ResponseStream {
+ public:
+  ResponseStream(uint32_t client_id, uint64_t payload_id,
+                 protocol::Result<cerebellum::StatementResult> result);
+
+  // Appends the next piece to `*out`: frames until about `budget_bytes`
+  // (at least one ROW_BATCH, however large) or the end of the response.
+  // Returns true while more pieces remain. REQUIRES: not done().
+  bool Next(std::string* out, size_t budget_bytes);
+  bool done() const { return done_; }
+  uint64_t payload_id() const { return payload_id_; }
+
+  // Ends the response early with ERROR Cancelled; returns that frame.
+  // REQUIRES: not done().
+  std::string Cancel();
+
+ private:
+  bool Fail(std::string* out, const protocol::Status& status);
+
+  uint32_t client_id_;
+  uint64_t payload_id_;
+  protocol::Result<cerebellum::StatementResult> result_;
+  size_t next_row_ = 0;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+// The whole response at once.
 std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
-                           const protocol::Result<cerebellum::StatementResult>& result);
+                           protocol::Result<cerebellum::StatementResult> result);
+
+// The response to a PREPARE: one STATEMENT_DESCRIPTION (statement id = the
+// PREPARE's payload id), or one ERROR.
+std::string EncodePrepareResponse(
+    uint32_t client_id, uint64_t payload_id,
+    const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result);
+
+// One ERROR frame for `status` (REQUIRES: not OK); a message that is not
+// UTF-8 is made so, since it may quote user data.
+std::string EncodeError(uint32_t client_id, uint64_t payload_id, const protocol::Status& status);
 
 }  // namespace kopf::brainstem

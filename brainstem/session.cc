@@ -1,5 +1,6 @@
 #include "brainstem/session.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <span>
@@ -27,6 +28,12 @@ constexpr size_t kReadChunkBytes = 64 * 1024;
 // from several queued responses, to save system calls under pipelining.
 constexpr size_t kWriteGatherBytes = 1 << 20;
 constexpr size_t kWriteGatherResponses = 64;
+// Prepared statements one connection may hold; each keeps a parsed tree.
+constexpr size_t kMaxPreparedStatements = 10000;
+// A streaming response is encoded this much at a time (about one ROW_BATCH
+// of kRowBatchTargetBytes): enough per write call to keep the socket busy,
+// little enough that a slow reader pins little memory.
+constexpr size_t kResponsePieceBytes = 256 * 1024;
 
 }  // namespace
 
@@ -174,20 +181,41 @@ bool Session::Handle(Envelope envelope) {
   }
   switch (type) {
     case MessageType::kQuery:
+    case MessageType::kPrepare:
+    case MessageType::kExecute:
+    case MessageType::kClose:
       if (envelope.payload_id != last_payload_id_ + 1) {
-        Violation(fmt::format("QUERY payload_id {} is out of sequence (expected {})",
-                              envelope.payload_id, last_payload_id_ + 1),
-                  envelope.payload_id);
+        Violation(
+            fmt::format("{} payload_id {} is out of sequence (expected {})",
+                        protocol::MessageTypeName(type), envelope.payload_id, last_payload_id_ + 1),
+            envelope.payload_id);
         return false;
       }
       last_payload_id_ = envelope.payload_id;
-      Submit(envelope.payload_id, std::move(std::get<protocol::Query>(envelope.message).sql));
+      HandleRequest(std::move(envelope));
       return true;
+    case MessageType::kPing:
+      // Answered here at once, whatever runs on the workers.
+      EnqueueFrame(Envelope{client_id_, envelope.payload_id, protocol::Pong{}});
+      return true;
+    case MessageType::kCancel:
+      if (auto it = cancels_.find(envelope.payload_id); it != cancels_.end()) {
+        it->second->store(true, std::memory_order_relaxed);
+      } else {
+        // Perhaps a response still streaming; stopped before its next piece.
+        for (Outgoing& out : queue_) {
+          if (out.rest && out.cancel && out.rest->payload_id() == envelope.payload_id) {
+            out.cancel->store(true, std::memory_order_relaxed);
+          }
+        }
+      }
+      return true;  // an unknown or finished request: nothing to do
     case MessageType::kGoodbye:
       Finish(Ending::kGraceful, "client said GOODBYE");
       return false;
     case MessageType::kHello:
     case MessageType::kWelcome:
+    case MessageType::kPong:
     case MessageType::kRowDescription:
     case MessageType::kRowBatch:
     case MessageType::kComplete:
@@ -195,11 +223,73 @@ bool Session::Handle(Envelope envelope) {
     case MessageType::kAuthChallenge:
     case MessageType::kAuthResponse:
     case MessageType::kAuthOk:
+    case MessageType::kStatementDescription:
       break;
   }
   Violation(fmt::format("a client may not send {} here", protocol::MessageTypeName(type)),
             envelope.payload_id);
   return false;
+}
+
+void Session::HandleRequest(Envelope envelope) {
+  const uint64_t payload_id = envelope.payload_id;
+  const uint32_t client_id = client_id_;
+  if (auto* query = std::get_if<protocol::Query>(&envelope.message)) {
+    cerebellum::Request request{client_id, payload_id, std::move(query->sql), role_,
+                                StartRequest(payload_id)};
+    context_->engine->Submit(std::move(request), ResultResponder(payload_id));
+    return;
+  }
+  if (auto* prepare = std::get_if<protocol::Prepare>(&envelope.message)) {
+    if (statements_.size() >= kMaxPreparedStatements) {
+      EnqueueError(payload_id, protocol::Status::NotSupported(fmt::format(
+                                   "a connection may hold {} prepared statements; CLOSE some first",
+                                   kMaxPreparedStatements)));
+      return;
+    }
+    cerebellum::Request request{client_id, payload_id, std::move(prepare->sql), role_,
+                                StartRequest(payload_id)};
+    statements_[payload_id] = context_->engine->Prepare(
+        std::move(request),
+        [respond = Responder(payload_id), client_id, payload_id](
+            protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>> result) {
+          respond(Outgoing{EncodePrepareResponse(client_id, payload_id, result), nullptr});
+        });
+    return;
+  }
+  if (auto* execute = std::get_if<protocol::Execute>(&envelope.message)) {
+    auto it = statements_.find(execute->statement_id);
+    if (it == statements_.end()) {
+      EnqueueError(payload_id, UnknownStatement(execute->statement_id));
+      return;
+    }
+    cerebellum::ExecuteRequest request{
+        client_id, payload_id, execute->statement_id, it->second, std::move(execute->rows),
+        nullptr};
+    // A prepared point read runs right here when it cannot block: no hand-off
+    // to a worker and back, which would cost more than the lookup itself.
+    if (auto result = context_->engine->TryExecuteInline(request)) {
+      Enqueue(FirstPiece(client_id, payload_id, std::move(*result)));
+      return;
+    }
+    request.cancel = StartRequest(payload_id);
+    context_->engine->Execute(std::move(request), ResultResponder(payload_id));
+    return;
+  }
+  const auto& close = std::get<protocol::CloseStatement>(envelope.message);
+  // An EXECUTE already queued holds the statement and still runs.
+  if (statements_.erase(close.statement_id) == 0) {
+    EnqueueError(payload_id, UnknownStatement(close.statement_id));
+    return;
+  }
+  EnqueueFrame(Envelope{client_id, payload_id, protocol::Complete{"CLOSE", 0}});
+}
+
+protocol::Status Session::UnknownStatement(uint64_t statement_id) const {
+  return protocol::Status::UndefinedStatement(fmt::format(
+      "statement {} is not prepared on this connection (a statement id is the payload id of "
+      "its PREPARE)",
+      statement_id));
 }
 
 bool Session::HandleHello(const Envelope& envelope) {
@@ -258,12 +348,9 @@ bool Session::HandleHello(const Envelope& envelope) {
   role_ = account.role;
   scram_ = std::make_unique<protocol::scram::ScramServer>(
       std::move(first).value(), std::move(account.credentials), std::move(nonce).value());
-  std::string frame;
-  protocol::EncodeFrame(Envelope{0, 0,
-                                 protocol::AuthChallenge{std::string(protocol::scram::kMechanism),
-                                                         scram_->server_first()}},
-                        &frame);
-  Enqueue(std::move(frame));
+  EnqueueFrame(Envelope{0, 0,
+                        protocol::AuthChallenge{std::string(protocol::scram::kMechanism),
+                                                scram_->server_first()}});
   return true;
 }
 
@@ -291,9 +378,7 @@ bool Session::HandleAuthResponse(const Envelope& envelope) {
                              user_known_ ? "wrong password" : "no such user"));
     return false;
   }
-  std::string frame;
-  protocol::EncodeFrame(Envelope{0, 0, protocol::AuthOk{std::move(server_final).value()}}, &frame);
-  Enqueue(std::move(frame));
+  EnqueueFrame(Envelope{0, 0, protocol::AuthOk{std::move(server_final).value()}});
   Welcome(role_);
   return true;
 }
@@ -310,47 +395,85 @@ void Session::Welcome(protocol::Role role) {
     Log("client {} connected from {} as \"{}\", user \"{}\" ({})", client_id_, peer_, client_name_,
         user_, protocol::RoleName(role_));
   }
-  std::string frame;
-  protocol::EncodeFrame(
-      Envelope{client_id_, 0,
-               protocol::Welcome{client_id_, protocol::kProtocolMajor, protocol::kProtocolMinor,
-                                 context_->server_version}},
-      &frame);
-  Enqueue(std::move(frame));
+  EnqueueFrame(Envelope{client_id_, 0,
+                        protocol::Welcome{client_id_, protocol::kProtocolMajor,
+                                          protocol::kProtocolMinor, context_->server_version}});
 }
 
-void Session::Submit(uint64_t payload_id, std::string sql) {
+std::shared_ptr<cerebellum::CancelFlag> Session::StartRequest(uint64_t payload_id) {
   ++in_flight_;
+  auto flag = std::make_shared<cerebellum::CancelFlag>(false);
+  cancels_[payload_id] = flag;
+  return flag;
+}
+
+std::function<void(Session::Outgoing)> Session::Responder(uint64_t payload_id) {
   // A tracked-work executor keeps io_context::run() from returning while
   // the engine still owes this session an answer (graceful shutdown).
   auto work = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
-  uint32_t client_id = client_id_;
-  context_->engine->Submit(cerebellum::Request{client_id, payload_id, std::move(sql), role_},
-                           [self = shared_from_this(), work, client_id,
-                            payload_id](protocol::Result<cerebellum::StatementResult> result) {
-                             if (!result.ok()) {
-                               Log("{}-{} {}", client_id, payload_id, result.status().ToString());
-                             }
-                             // Encoding runs here, on the worker, to keep the event loop free.
-                             std::string bytes = EncodeResponse(client_id, payload_id, result);
-                             asio::post(work, [self, bytes = std::move(bytes)]() mutable {
-                               self->OnResponse(std::move(bytes));
-                             });
-                           });
+  return [self = shared_from_this(), work, payload_id](Outgoing out) {
+    asio::post(work, [self, payload_id, out = std::move(out)]() mutable {
+      self->OnResponse(payload_id, std::move(out));
+    });
+  };
+}
+
+cerebellum::Completion Session::ResultResponder(uint64_t payload_id) {
+  return [respond = Responder(payload_id), client_id = client_id_,
+          payload_id](protocol::Result<cerebellum::StatementResult> result) {
+    // The first piece is encoded here, on the worker, to keep the event
+    // loop free; a large result continues piece by piece as the client
+    // reads (flow control, see WriteLoop).
+    respond(FirstPiece(client_id, payload_id, std::move(result)));
+  };
+}
+
+Session::Outgoing Session::FirstPiece(uint32_t client_id, uint64_t payload_id,
+                                      protocol::Result<cerebellum::StatementResult> result) {
+  if (!result.ok()) Log("{}-{} {}", client_id, payload_id, result.status().ToString());
+  // Most responses fit one piece: the stream goes to the heap only when
+  // there is more to come.
+  ResponseStream stream(client_id, payload_id, std::move(result));
+  Outgoing out;
+  if (stream.Next(&out.bytes, kResponsePieceBytes)) {
+    out.rest = std::make_shared<ResponseStream>(std::move(stream));
+  }
+  return out;
 }
 
 // ---- Writing ----
 
-void Session::OnResponse(std::string bytes) {
+void Session::OnResponse(uint64_t payload_id, Outgoing out) {
   --in_flight_;
+  // A response still streaming can be cancelled until its last piece.
+  if (out.rest) {
+    if (auto it = cancels_.find(payload_id); it != cancels_.end()) out.cancel = it->second;
+  }
+  cancels_.erase(payload_id);
   Wake(reader_wake_);
   if (closed_ || ending_ == Ending::kAfterError) return;  // nobody to send it to
-  Enqueue(std::move(bytes));
+  Enqueue(std::move(out));
 }
 
-void Session::Enqueue(std::string bytes) {
-  queued_bytes_ += bytes.size();
-  queue_.push_back(std::move(bytes));
+void Session::EnqueueFrame(const Envelope& envelope) {
+  Outgoing out;
+  protocol::EncodeFrame(envelope, &out.bytes);
+  Enqueue(std::move(out));
+}
+
+void Session::EnqueueError(uint64_t payload_id, const protocol::Status& status) {
+  Log("{}-{} {}", client_id_, payload_id, status.ToString());
+  Enqueue(Outgoing{EncodeError(client_id_, payload_id, status), nullptr});
+}
+
+void Session::CountQueued(size_t bytes) {
+  queued_bytes_ += bytes;
+  peak_unsent_bytes_ = std::max(peak_unsent_bytes_, queued_bytes_ + writing_bytes_);
+}
+
+void Session::Enqueue(Outgoing out) {
+  CountQueued(out.bytes.size());
+  queue_.push_back(std::move(out));
   if (queue_.size() > 1 && queued_bytes_ > context_->options.max_queued_bytes) {
     Close(
         fmt::format("{} bytes of responses are waiting for a client that is not reading "
@@ -371,19 +494,40 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
       batch.clear();
       buffers.clear();
       size_t bytes = 0;
+      // Gather whole responses; a response still streaming stays at the
+      // front (its frames must stay contiguous) and ends the gathering.
       while (!queue_.empty() && batch.size() < kWriteGatherResponses && bytes < kWriteGatherBytes) {
-        bytes += queue_.front().size();
-        batch.push_back(std::move(queue_.front()));
+        Outgoing& front = queue_.front();
+        bytes += front.bytes.size();
+        batch.push_back(std::move(front.bytes));
+        front.bytes.clear();
+        if (front.rest) break;
         queue_.pop_front();
       }
       queued_bytes_ -= bytes;
+      writing_bytes_ = bytes;
       Wake(reader_wake_);
       for (const std::string& b : batch) buffers.push_back(asio::buffer(b));
       co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+      writing_bytes_ = 0;
       if (closed_) co_return;
       if (ec) {
         Close(fmt::format("write failed: {}", ec.message()));
         co_return;
+      }
+      // Flow control: the next piece of a streaming response is encoded
+      // only now that the previous one is in the kernel's hands, so a slow
+      // reader holds at most one piece of encoded output here.
+      if (!queue_.empty() && queue_.front().rest && queue_.front().bytes.empty()) {
+        Outgoing& front = queue_.front();
+        if (front.cancel && front.cancel->load(std::memory_order_relaxed)) {
+          // CANCEL during the stream: the ERROR ends the response.
+          front.bytes = front.rest->Cancel();
+          front.rest.reset();
+        } else if (!front.rest->Next(&front.bytes, kResponsePieceBytes)) {
+          front.rest.reset();
+        }
+        CountQueued(front.bytes.size());
       }
       continue;
     }
@@ -423,8 +567,8 @@ void Session::EndWithError(const protocol::Status& status, uint64_t payload_id,
   ending_ = Ending::kAfterError;
   ending_reason_ = std::move(reason);
   // Not through Enqueue: the error must go out even past the queue limit.
-  queued_bytes_ += frame.size();
-  queue_.push_back(std::move(frame));
+  CountQueued(frame.size());
+  queue_.push_back(Outgoing{std::move(frame), nullptr});
   Wake(writer_wake_);
   Wake(reader_wake_);
 }
@@ -440,6 +584,9 @@ void Session::Finish(Ending ending, std::string reason) {
 void Session::Close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
+  // Logged before the socket closes, so a client that sees the close can
+  // count on the line being in the log.
+  Log("{} disconnected: {} (peak unsent output {} bytes)", Name(), reason, peak_unsent_bytes_);
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -450,7 +597,6 @@ void Session::Close(const std::string& reason) {
   queued_bytes_ = 0;
   if (client_id_ != 0) context_->engine->ForgetClient(client_id_);
   context_->open_sessions.fetch_sub(1);
-  Log("{} disconnected: {}", Name(), reason);
 }
 
 void Session::Wake(asio::steady_timer& timer) {

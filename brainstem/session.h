@@ -8,8 +8,13 @@
 //      AUTH_RESPONSE (SCRAM, brainstem/auth.h) and queues AUTH_OK, or an
 //      ERROR and closes. Then it assigns the next client id and queues a
 //      WELCOME; the user's role goes with every request. Each QUERY goes to
-//      Engine::Submit; its completion (on a worker thread) encodes the whole
-//      response there and posts the bytes back to the strand.
+//      Engine::Submit, each PREPARE to Engine::Prepare (the session keeps
+//      the returned handle under the statement id), each EXECUTE of a known
+//      statement to Engine::Execute; the completion (on a worker thread)
+//      encodes the whole response there and posts the bytes back to the
+//      strand. PING, CLOSE and requests the session can refuse by itself
+//      (unknown statement id) are answered on the strand at once; CANCEL
+//      sets the flag of the request in flight.
 //   3. The writer drains the outgoing queue. Responses are queued whole, so
 //      each response's frames stay contiguous, in whatever order the engine
 //      finishes them.
@@ -37,13 +42,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>  // before Asio: its C++20 coroutine support needs it
 
 #include <boost/asio.hpp>
 
 #include "brainstem/options.h"
+#include "brainstem/response_encoder.h"
+#include "cerebellum/engine.h"
+#include "cerebellum/executor/cancel.h"
 #include "protocol/auth.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/message.h"
@@ -52,7 +62,8 @@
 
 namespace kopf::cerebellum {
 class Engine;
-}
+struct PreparedHandle;
+}  // namespace kopf::cerebellum
 
 namespace kopf::brainstem {
 
@@ -95,9 +106,29 @@ class Session : public std::enable_shared_from_this<Session> {
   bool HandleHello(const protocol::Envelope& envelope);
   bool HandleAuthResponse(const protocol::Envelope& envelope);
   void Welcome(protocol::Role role);
-  void Submit(uint64_t payload_id, std::string sql);
-  void OnResponse(std::string bytes);
-  void Enqueue(std::string bytes);
+  // QUERY, PREPARE, EXECUTE, CLOSE: the requests that get a response.
+  void HandleRequest(protocol::Envelope envelope);
+  protocol::Status UnknownStatement(uint64_t statement_id) const;
+  // Counts a request in flight and makes the flag its CANCEL sets.
+  std::shared_ptr<cerebellum::CancelFlag> StartRequest(uint64_t payload_id);
+  // Output waiting for the writer: encoded bytes, and for a large result
+  // the stream that encodes the rest of it (flow control, see WriteLoop).
+  struct Outgoing {
+    std::string bytes;
+    std::shared_ptr<ResponseStream> rest;            // null once the response is encoded
+    std::shared_ptr<cerebellum::CancelFlag> cancel;  // set by CANCEL; only with `rest`
+  };
+  // The callback an engine completion hands the encoded response to, on a
+  // worker thread; it posts it back to the strand.
+  std::function<void(Outgoing)> Responder(uint64_t payload_id);
+  cerebellum::Completion ResultResponder(uint64_t payload_id);
+  static Outgoing FirstPiece(uint32_t client_id, uint64_t payload_id,
+                             protocol::Result<cerebellum::StatementResult> result);
+  void OnResponse(uint64_t payload_id, Outgoing out);
+  void EnqueueFrame(const protocol::Envelope& envelope);
+  void EnqueueError(uint64_t payload_id, const protocol::Status& status);
+  void Enqueue(Outgoing out);
+  void CountQueued(size_t bytes);
   void Violation(const std::string& what, uint64_t payload_id);
   // Queues an ERROR carrying `status` and closes once it is written.
   void EndWithError(const protocol::Status& status, uint64_t payload_id, std::string reason);
@@ -121,9 +152,15 @@ class Session : public std::enable_shared_from_this<Session> {
   bool user_known_ = false;
   protocol::Role role_ = protocol::Role::kAdmin;  // after the handshake: the user's role
   uint64_t last_payload_id_ = 0;
-  size_t in_flight_ = 0;           // submitted, completion not yet back on the strand
-  std::deque<std::string> queue_;  // whole responses waiting for the writer
-  size_t queued_bytes_ = 0;        // bytes in queue_
+  size_t in_flight_ = 0;  // submitted, completion not yet back on the strand
+  // Prepared statements by id (the PREPARE's payload id).
+  std::unordered_map<uint64_t, std::shared_ptr<cerebellum::PreparedHandle>> statements_;
+  // The cancel flag of each request in flight, by payload id.
+  std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
+  std::deque<Outgoing> queue_;    // responses waiting for the writer, in order
+  size_t queued_bytes_ = 0;       // encoded bytes in queue_
+  size_t writing_bytes_ = 0;      // bytes of the write in progress
+  size_t peak_unsent_bytes_ = 0;  // most of queued + writing at once (logged at close)
   Ending ending_ = Ending::kNone;
   std::string ending_reason_;
   bool closed_ = false;

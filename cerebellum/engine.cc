@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "cerebellum/binder/binder.h"
 #include "cerebellum/executor/executor.h"
 #include "cerebellum/job_queue.h"
@@ -74,23 +76,68 @@ class Engine::Impl {
     job.client_id = request.client_id;
     job.is_write = !IsReadOnly(request.sql);
     auto shared_done = std::make_shared<Completion>(std::move(done));
-    job.run = [this, sql = std::move(request.sql), role = request.role, shared_done] {
+    job.run = [this, sql = std::move(request.sql), role = request.role,
+               cancel = std::move(request.cancel), shared_done] {
+      if (IsSet(cancel)) return (*shared_done)(CancelledStatus());
+      CancelScope scope(cancel.get());
       (*shared_done)(Run(sql, role));
     };
+    if (!queue_.Push(job)) (*shared_done)(BusyStatus());
+  }
+
+  std::shared_ptr<PreparedHandle> Prepare(Request request, PrepareCompletion done) {
+    auto handle = std::make_shared<PreparedHandle>();
+    handle->is_write = !IsReadOnly(request.sql);
+    JobQueue::Job job;
+    job.client_id = request.client_id;
+    job.is_write = true;  // a barrier: later EXECUTEs of the client need it done
+    auto shared_done = std::make_shared<PrepareCompletion>(std::move(done));
+    job.run = [this, sql = std::move(request.sql), role = request.role, handle, shared_done] {
+      Result<std::shared_ptr<const PreparedStatement>> prepared =
+          Guarded([&]() -> Result<std::shared_ptr<const PreparedStatement>> {
+            return PrepareStatement(sql, *db_, role);
+          });
+      Finish(*handle, prepared);
+      (*shared_done)(std::move(prepared));
+    };
     if (!queue_.Push(job)) {
-      (*shared_done)(Status::Busy("the server is overloaded: too many queued requests"));
+      Status busy = BusyStatus();
+      Finish(*handle, busy);
+      (*shared_done)(busy);
     }
+    return handle;
+  }
+
+  void Execute(ExecuteRequest request, Completion done) {
+    JobQueue::Job job;
+    job.client_id = request.client_id;
+    job.is_write = request.handle->is_write;
+    auto shared_done = std::make_shared<Completion>(std::move(done));
+    auto shared_request = std::make_shared<ExecuteRequest>(std::move(request));
+    job.run = [this, shared_request, shared_done] {
+      ExecuteRequest& r = *shared_request;
+      if (IsSet(r.cancel)) return (*shared_done)(CancelledStatus());
+      if (!r.handle->statement) {
+        return (*shared_done)(Status::UndefinedStatement(
+            fmt::format("statement {} is not prepared: its PREPARE failed ({})", r.statement_id,
+                        r.handle->error.ToString())));
+      }
+      CancelScope scope(r.cancel.get());
+      (*shared_done)(
+          Guarded([&] { return ExecutePrepared(*r.handle->statement, r.parameter_rows, *db_); }));
+    };
+    if (!queue_.Push(job)) (*shared_done)(BusyStatus());
   }
 
   Result<StatementResult> Run(std::string_view sql, protocol::Role role) {
-    try {
+    return Guarded([&]() -> Result<StatementResult> {
       KOPF_ASSIGN_OR_RETURN(ast::Statement statement, ParseStatement(sql));
       if (auto* explain = std::get_if<ast::Explain>(&statement)) {
         KOPF_ASSIGN_OR_RETURN(BoundStatement inner, Bind(explain->target->statement, *db_));
         Plan(&inner);
         BoundStatement bound = BoundExplain{ExplainPlan(inner)};
         KOPF_RETURN_IF_ERROR(CheckPermission(bound, role));
-        return Execute(bound, *db_);
+        return cerebellum::Execute(bound, *db_);
       }
       KOPF_ASSIGN_OR_RETURN(BoundStatement bound, Bind(statement, *db_));
       KOPF_RETURN_IF_ERROR(CheckPermission(bound, role));
@@ -98,14 +145,25 @@ class Engine::Impl {
         KOPF_RETURN_IF_ERROR(ConfineCopyPath(copy, import_dirs_));
       }
       Plan(&bound);
-      return Execute(bound, *db_);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "kopfd: internal error: %s\n", e.what());
-      return Status::Internal(std::string("internal error: ") + e.what());
-    } catch (...) {
-      std::fprintf(stderr, "kopfd: internal error\n");
-      return Status::Internal("internal error");
+      return cerebellum::Execute(bound, *db_);
+    });
+  }
+
+  std::optional<Result<StatementResult>> TryExecuteInline(ExecuteRequest& r) {
+    const PreparedHandle& handle = *r.handle;
+    if (!handle.ready.load(std::memory_order_acquire) || !handle.statement ||
+        handle.statement->is_write || r.parameter_rows.size() != 1 ||
+        !queue_.ReadMayStartNow(r.client_id)) {
+      return std::nullopt;
     }
+    if (r.cancel && r.cancel->load(std::memory_order_relaxed)) return std::nullopt;
+    std::optional<Result<StatementResult>> out;
+    Result<bool> ran = Guarded([&]() -> Result<bool> {
+      out = TryExecuteQuickRead(*handle.statement, r.parameter_rows.front(), *db_);
+      return out.has_value();
+    });
+    if (!ran.ok()) return Result<StatementResult>(ran.status());
+    return out;
   }
 
   void ForgetClient(uint32_t client_id) { queue_.ForgetClient(client_id); }
@@ -118,6 +176,39 @@ class Engine::Impl {
   }
 
  private:
+  static bool IsSet(const std::shared_ptr<const CancelFlag>& cancel) {
+    return cancel && cancel->load(std::memory_order_relaxed);
+  }
+
+  static Status BusyStatus() {
+    return Status::Busy("the server is overloaded: too many queued requests");
+  }
+
+  static void Finish(PreparedHandle& handle,
+                     const Result<std::shared_ptr<const PreparedStatement>>& prepared) {
+    if (prepared.ok()) {
+      handle.statement = *prepared;
+    } else {
+      handle.error = prepared.status();
+    }
+    handle.ready.store(true, std::memory_order_release);
+  }
+
+  // Runs `body`, turning anything a bug throws into kInternal, so one
+  // statement cannot take the server down.
+  template <class Body>
+  static auto Guarded(Body&& body) -> decltype(body()) {
+    try {
+      return body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "kopfd: internal error: %s\n", e.what());
+      return Status::Internal(std::string("internal error: ") + e.what());
+    } catch (...) {
+      std::fprintf(stderr, "kopfd: internal error\n");
+      return Status::Internal("internal error");
+    }
+  }
+
   void WorkLoop() {
     while (auto job = queue_.Pop()) {
       job->run();
@@ -142,6 +233,18 @@ void Engine::Submit(Request request, Completion done) {
 
 Result<StatementResult> Engine::ExecuteNow(std::string_view sql, protocol::Role role) {
   return impl_->Run(sql, role);
+}
+
+std::shared_ptr<PreparedHandle> Engine::Prepare(Request request, PrepareCompletion done) {
+  return impl_->Prepare(std::move(request), std::move(done));
+}
+
+void Engine::Execute(ExecuteRequest request, Completion done) {
+  impl_->Execute(std::move(request), std::move(done));
+}
+
+std::optional<Result<StatementResult>> Engine::TryExecuteInline(ExecuteRequest& request) {
+  return impl_->TryExecuteInline(request);
 }
 
 void Engine::ForgetClient(uint32_t client_id) { impl_->ForgetClient(client_id); }

@@ -7,20 +7,29 @@
 // consecutive reads (SELECT, SHOW, DESCRIBE) of a client may run in parallel
 // and finish out of order. A write waits for the client's earlier requests
 // to finish, and the client's later requests wait for the write. Requests of
-// different clients run independently.
+// different clients run independently. A PREPARE orders like a write, so an
+// EXECUTE sent right behind it (pipelined) finds the statement prepared.
+//
+// Cancellation: a request may carry a CancelFlag (executor/cancel.h). Set
+// before the request starts, it answers kCancelled without running; set
+// while it runs, the executor stops at its next check.
 //
 // Thread-safety: Submit, ForgetClient and Shutdown may be called from any
 // thread. Completions run on worker threads (or inline in Submit for kBusy);
 // they must not block for long.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cerebellum/executor/cancel.h"
+#include "cerebellum/prepared_statement.h"
 #include "cerebellum/statement_result.h"
 #include "protocol/role.h"
 #include "protocol/status.h"
@@ -52,9 +61,35 @@ struct Request {
   // The role of the user who sent it; the statement fails with
   // kPermissionDenied, before it runs, when it needs more (permission.h).
   protocol::Role role = protocol::Role::kAdmin;
+  std::shared_ptr<const CancelFlag> cancel;  // may be null
 };
 
 using Completion = std::function<void(protocol::Result<StatementResult>)>;
+
+// What a session keeps for one prepared statement id. Prepare() returns it
+// at once, so EXECUTEs can be queued before the PREPARE has run.
+struct PreparedHandle {
+  // From the statement's first keyword, known before it is parsed.
+  bool is_write = true;
+  // Written once by the PREPARE job before `ready` turns true (release);
+  // read after `ready` (acquire), or by an EXECUTE job, which the client's
+  // ordering starts only after the PREPARE finished.
+  std::shared_ptr<const PreparedStatement> statement;  // null when it failed
+  protocol::Status error;                              // why it failed
+  std::atomic<bool> ready{false};
+};
+
+struct ExecuteRequest {
+  uint32_t client_id = 0;
+  uint64_t payload_id = 0;
+  uint64_t statement_id = 0;
+  std::shared_ptr<const PreparedHandle> handle;
+  std::vector<protocol::Row> parameter_rows;
+  std::shared_ptr<const CancelFlag> cancel;  // may be null
+};
+
+using PrepareCompletion =
+    std::function<void(protocol::Result<std::shared_ptr<const PreparedStatement>>)>;
 
 class Engine {
  public:
@@ -66,6 +101,24 @@ class Engine {
 
   // Queues `request`; `done` is called exactly once with its result.
   void Submit(Request request, Completion done);
+
+  // Queues the PREPARE of `request.sql` (see prepared_statement.h) and
+  // returns the handle EXECUTEs name; `done` is called exactly once with the
+  // prepared statement or the error.
+  std::shared_ptr<PreparedHandle> Prepare(Request request, PrepareCompletion done);
+
+  // Queues an EXECUTE; `done` is called exactly once. A handle whose
+  // PREPARE failed answers kUndefinedStatement with the reason.
+  void Execute(ExecuteRequest request, Completion done);
+
+  // Runs an EXECUTE on the calling thread when that cannot block: a
+  // prepared quick read (a point lookup, planner.h IsQuickRead) of one
+  // parameter row, whose client has no write running or waiting (so the
+  // ordering promise holds), whose table lock is free and whose visible
+  // writes are durable. Returns std::nullopt, and leaves `request` as it
+  // was, when any of that does not hold; the caller then calls Execute().
+  // Saves the two thread hand-offs of the queue for the commonest request.
+  std::optional<protocol::Result<StatementResult>> TryExecuteInline(ExecuteRequest& request);
 
   // Runs one statement on the calling thread (tests, tools).
   protocol::Result<StatementResult> ExecuteNow(std::string_view sql,

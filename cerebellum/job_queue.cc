@@ -65,6 +65,12 @@ void JobQueue::Done(const Job& job) {
   if (closed_ && queued_ == 0) ready_cv_.notify_all();
 }
 
+bool JobQueue::ReadMayStartNow(uint32_t client_id) {
+  std::lock_guard lock(mu_);
+  auto it = lanes_.find(client_id);
+  return it == lanes_.end() || (it->second.waiting.empty() && !it->second.running_write);
+}
+
 void JobQueue::ForgetClient(uint32_t client_id) {
   std::lock_guard lock(mu_);
   auto it = lanes_.find(client_id);

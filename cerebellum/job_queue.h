@@ -40,6 +40,11 @@ class JobQueue {
   std::optional<Job> Pop();
   void Done(const Job& job);
 
+  // True when a read of `client_id` pushed now would start at once: none of
+  // the client's jobs is waiting and no write of it runs. Lets the engine
+  // run a read in place without breaking the client's order.
+  bool ReadMayStartNow(uint32_t client_id);
+
   // Forgets a disconnected client's state once its jobs are done.
   void ForgetClient(uint32_t client_id);
 

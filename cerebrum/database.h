@@ -86,6 +86,8 @@ class Database {
   // GroupCommit::WaitForRegistered). Always OK: a failed fsync refuses later
   // writes to its table, not reads.
   protocol::Status WaitForVisibleWrites() { return group_commit_.WaitForRegistered(); }
+  // True when WaitForVisibleWrites() would return OK without waiting.
+  bool VisibleWritesAreDurable() const { return group_commit_.RegisteredAreDurable(); }
 
   const Options& options() const { return options_; }
   // StorageMode::kMemory: no folder, no lock file, nothing written.

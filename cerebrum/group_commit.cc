@@ -127,6 +127,12 @@ Status GroupCommit::WaitForRegistered() {
   return Status::Ok();
 }
 
+bool GroupCommit::RegisteredAreDurable() const {
+  if (mode_ != SyncMode::kAlways) return true;
+  std::lock_guard lock(mu_);
+  return done_epoch_ >= (dirty_.empty() ? open_epoch_ - 1 : open_epoch_);
+}
+
 Status GroupCommit::FailureOf(const SegmentWriter& writer) const {
   std::lock_guard lock(mu_);
   auto it = failures_.find(&writer);

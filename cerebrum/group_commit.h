@@ -71,6 +71,11 @@ class GroupCommit {
   // readable (see above).
   protocol::Status WaitForRegistered();
 
+  // True when WaitForRegistered() would return OK at once: nothing
+  // registered is waiting for an fsync. Never blocks on a sync round (the
+  // server's event loop asks it before running a read in place).
+  bool RegisteredAreDurable() const;
+
   // kIoError when an fsync of `writer` failed (naming its file); OK while
   // every fsync of it succeeded.
   protocol::Status FailureOf(const SegmentWriter& writer) const;

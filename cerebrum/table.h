@@ -93,6 +93,9 @@ class Table {
   bool in_memory() const { return folder_.empty(); }
 
   SharedLock LockShared() const { return SharedLock(mutex_); }
+  // The shared lock if it is free now, else an unlocked SharedLock (check
+  // owns_lock()); never waits.
+  SharedLock TryLockShared() const { return SharedLock(mutex_, std::try_to_lock); }
   ExclusiveLock LockExclusive() { return ExclusiveLock(mutex_); }
 
   // REQUIRES: a lock from LockShared() or LockExclusive() is held.

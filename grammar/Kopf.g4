@@ -234,6 +234,7 @@ arith
   | value=(INTEGER_LITERAL | DECIMAL_LITERAL | STRING_LITERAL | BLOB_LITERAL | K_TRUE | K_FALSE
       | K_NULL)
                                                                         # literalArith
+  | value=PARAMETER                                                     # parameterArith
   | K_CAST LPAREN operand=expr K_AS typeName RPAREN                     # castArith
   | K_CASE operand=expr? whens+=caseWhen+ (K_ELSE otherwise=expr)? K_END       # caseArith
   | name=identifier LPAREN
@@ -337,6 +338,8 @@ QUOTED_IDENTIFIER : '"' (~'"' | '""')* '"' ;
 STRING_LITERAL : '\'' (~'\'' | '\'\'')* '\'' ;
 
 INTEGER_LITERAL : DIGIT+ ;
+// A parameter marker of a prepared statement: $1, $2, ... (PostgreSQL's).
+PARAMETER : '$' DIGIT+ ;
 DECIMAL_LITERAL
   : DIGIT+ '.' DIGIT* EXPONENT?
   | '.' DIGIT+ EXPONENT?

@@ -72,6 +72,14 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     case MessageType::kAuthChallenge:
     case MessageType::kAuthResponse:
     case MessageType::kAuthOk:
+    // Protocol 1.1 messages this client never asks for.
+    case MessageType::kPing:
+    case MessageType::kPong:
+    case MessageType::kCancel:
+    case MessageType::kPrepare:
+    case MessageType::kExecute:
+    case MessageType::kClose:
+    case MessageType::kStatementDescription:
       break;
   }
   return Violation("unexpected " + Describe(envelope));

@@ -7,7 +7,7 @@ namespace kopf::protocol {
 namespace {
 constexpr std::string_view kUnknownName = "Unknown";
 // Every code is below this; the name lookup scans up to it.
-constexpr uint16_t kHighestCode = 255;
+constexpr uint16_t kErrorCodeLimit = 256;
 }  // namespace
 
 std::string_view ErrorCodeName(ErrorCode code) {
@@ -33,16 +33,20 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kPermissionDenied: return "PermissionDenied";
     case ErrorCode::kDiskFull: return "DiskFull";
     case ErrorCode::kReadOnly: return "ReadOnly";
+    case ErrorCode::kCancelled: return "Cancelled";
+    case ErrorCode::kUndefinedStatement: return "UndefinedStatement";
   }
   return kUnknownName;
 }
 
+// "Known" asks the name table rather than comparing with the last code, so
+// a gap in the numbers can never be taken for a code.
 bool IsKnownErrorCode(uint16_t number) {
-  return ErrorCodeName(static_cast<ErrorCode>(number)) != kUnknownName;
+  return number < kErrorCodeLimit && ErrorCodeName(static_cast<ErrorCode>(number)) != kUnknownName;
 }
 
 ErrorCode ErrorCodeFromName(std::string_view name) {
-  for (uint16_t n = 0; n <= kHighestCode; ++n) {
+  for (uint16_t n = 0; n < kErrorCodeLimit; ++n) {
     if (!IsKnownErrorCode(n)) continue;
     auto code = static_cast<ErrorCode>(n);
     if (ErrorCodeName(code) == name) return code;

@@ -1,7 +1,9 @@
 // Error codes shared by every layer and carried on the wire.
 //
 // A code says what the caller should do next, not which module failed:
-//   fix the request      kSyntaxError .. kNotSupported, kDuplicateColumn
+//   fix the request      kSyntaxError .. kNotSupported, kDuplicateColumn,
+//                        kUndefinedStatement
+//   as asked             kCancelled
 //   retry later          kBusy, kConflict
 //   the server is hurt   kIoError, kCorruption, kInternal, kDiskFull, kReadOnly
 //   connection is over   kProtocolViolation, kAuthenticationFailed
@@ -38,9 +40,10 @@ enum class ErrorCode : uint16_t {
   kDuplicateColumn = 16,     // a column name given twice (CREATE TABLE, INSERT)
   kAuthenticationFailed = 17,  // bad user name or password; the connection is closed
   kPermissionDenied = 18,      // the user's role does not allow the statement
-  // 19 and 20: see the protocol work on prepared statements.
-  kDiskFull = 21,            // no space left on the server's disk: retry when freed
-  kReadOnly = 22,            // the server's data directory cannot be written
+  kCancelled = 19,             // the client cancelled the request (CANCEL)
+  kUndefinedStatement = 20,    // EXECUTE or CLOSE of a statement id that is not prepared
+  kDiskFull = 21,              // no space left on the server's disk: retry when freed
+  kReadOnly = 22,              // the server's data directory cannot be written
 };
 
 // The stable name of a code, e.g. "SyntaxError". Used by the shell, by SQL

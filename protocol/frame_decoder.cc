@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace kopf::protocol {
 
@@ -131,27 +132,54 @@ class BodyReader {
   Status status_;
 };
 
-RowDescription DecodeRowDescription(BodyReader& r) {
-  RowDescription m;
+// A column type or parameter type byte: a value tag, 0 (NULL) allowed
+// only where `allow_null`.
+Type ReadType(BodyReader& r, std::string_view field, bool allow_null) {
+  size_t at = r.offset();
+  uint8_t type = r.U8(field);
+  if (r.ok() && (type > static_cast<uint8_t>(Type::kBoolean) || (!allow_null && type == 0))) {
+    r.Fail(Cat("bad ", field, " ", type, " at body offset ", at));
+  }
+  return static_cast<Type>(type);
+}
+
+std::vector<ColumnInfo> DecodeColumns(BodyReader& r) {
+  std::vector<ColumnInfo> columns;
   uint16_t count = r.U16("column count");
-  if (!r.ok()) return m;
+  if (!r.ok()) return columns;
   if (count * kMinColumnBytes > r.remaining()) {
     r.Fail(Cat("declares ", count, " columns but only ", r.remaining(), " body bytes remain"));
-    return m;
+    return columns;
   }
-  m.columns.reserve(count);
+  columns.reserve(count);
   for (uint16_t i = 0; i < count && r.ok(); ++i) {
     ColumnInfo column;
     column.name = r.String("column name");
-    size_t at = r.offset();
-    uint8_t type = r.U8("column type");
-    if (r.ok() && type > static_cast<uint8_t>(Type::kBoolean)) {
-      r.Fail(Cat("bad column type ", type, " at body offset ", at));
-    }
-    column.type = static_cast<Type>(type);
-    m.columns.push_back(std::move(column));
+    column.type = ReadType(r, "column type", /*allow_null=*/true);
+    columns.push_back(std::move(column));
   }
-  return m;
+  return columns;
+}
+
+// Reads row_count rows of column_count values each. Every value takes at
+// least one byte, so a body that cannot hold rows*columns bytes is lying;
+// that is checked before reserving anything.
+std::vector<Row> DecodeRows(BodyReader& r, uint32_t row_count, uint16_t column_count) {
+  std::vector<Row> rows;
+  uint64_t min_bytes = uint64_t{row_count} * column_count * kMinValueBytes;
+  if (min_bytes > r.remaining()) {
+    r.Fail(Cat("declares ", row_count, " rows of ", column_count, " columns (at least ", min_bytes,
+               " bytes) but only ", r.remaining(), " body bytes remain"));
+    return rows;
+  }
+  rows.reserve(row_count);
+  for (uint32_t i = 0; i < row_count && r.ok(); ++i) {
+    Row row;
+    row.reserve(column_count);
+    for (uint16_t c = 0; c < column_count && r.ok(); ++c) row.push_back(r.ReadValue());
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 RowBatch DecodeRowBatch(BodyReader& r) {
@@ -163,21 +191,45 @@ RowBatch DecodeRowBatch(BodyReader& r) {
     r.Fail(Cat("declares ", row_count, " rows of 0 columns"));
     return m;
   }
-  // Every value takes at least one byte, so a body that cannot hold
-  // rows*columns bytes is lying; checked before reserving anything.
-  uint64_t min_bytes = uint64_t{row_count} * column_count * kMinValueBytes;
-  if (min_bytes > r.remaining()) {
-    r.Fail(Cat("declares ", row_count, " rows of ", column_count, " columns (at least ", min_bytes,
-               " bytes) but only ", r.remaining(), " body bytes remain"));
+  m.rows = DecodeRows(r, row_count, column_count);
+  return m;
+}
+
+Execute DecodeExecute(BodyReader& r) {
+  Execute m;
+  m.statement_id = r.U64("statement id");
+  uint32_t row_count = r.U32("row count");
+  m.parameter_count = r.U16("parameter count");
+  if (!r.ok()) return m;
+  if (row_count == 0) {
+    r.Fail("declares 0 parameter rows; at least one is needed");
     return m;
   }
-  m.rows.reserve(row_count);
-  for (uint32_t i = 0; i < row_count && r.ok(); ++i) {
-    Row row;
-    row.reserve(column_count);
-    for (uint16_t c = 0; c < column_count && r.ok(); ++c) row.push_back(r.ReadValue());
-    m.rows.push_back(std::move(row));
+  // Without parameters the values cannot bound the row count: one run only.
+  if (m.parameter_count == 0 && row_count > 1) {
+    r.Fail(Cat("declares ", row_count,
+               " rows of 0 parameters; a statement without parameters "
+               "takes exactly one row"));
+    return m;
   }
+  m.rows = DecodeRows(r, row_count, m.parameter_count);
+  return m;
+}
+
+StatementDescription DecodeStatementDescription(BodyReader& r) {
+  StatementDescription m;
+  m.statement_id = r.U64("statement id");
+  uint16_t count = r.U16("parameter count");
+  if (!r.ok()) return m;
+  if (count > r.remaining()) {
+    r.Fail(Cat("declares ", count, " parameters but only ", r.remaining(), " body bytes remain"));
+    return m;
+  }
+  m.parameter_types.reserve(count);
+  for (uint16_t i = 0; i < count && r.ok(); ++i) {
+    m.parameter_types.push_back(ReadType(r, "parameter type", /*allow_null=*/false));
+  }
+  m.columns = DecodeColumns(r);
   return m;
 }
 
@@ -229,10 +281,22 @@ Message DecodeMessage(MessageType type, BodyReader& r) {
     }
     case MessageType::kGoodbye:
       return Goodbye{};
+    case MessageType::kPing:
+      return Ping{};
+    case MessageType::kPong:
+      return Pong{};
+    case MessageType::kCancel:
+      return Cancel{};
     case MessageType::kQuery:
       return Query{r.String("sql")};
+    case MessageType::kPrepare:
+      return Prepare{r.String("sql")};
+    case MessageType::kExecute:
+      return DecodeExecute(r);
+    case MessageType::kClose:
+      return CloseStatement{r.U64("statement id")};
     case MessageType::kRowDescription:
-      return DecodeRowDescription(r);
+      return RowDescription{DecodeColumns(r)};
     case MessageType::kRowBatch:
       return DecodeRowBatch(r);
     case MessageType::kComplete: {
@@ -243,6 +307,8 @@ Message DecodeMessage(MessageType type, BodyReader& r) {
     }
     case MessageType::kError:
       return DecodeError(r);
+    case MessageType::kStatementDescription:
+      return DecodeStatementDescription(r);
   }
   r.Fail("unknown message type");
   return Goodbye{};

@@ -84,6 +84,15 @@ void FinishFrame(size_t start, std::string* out) {
   }
 }
 
+void PutColumns(const std::vector<ColumnInfo>& columns, std::string* out) {
+  assert(columns.size() <= std::numeric_limits<uint16_t>::max());
+  PutU16(static_cast<uint16_t>(columns.size()), out);
+  for (const ColumnInfo& c : columns) {
+    PutString(c.name, out);
+    PutU8(static_cast<uint8_t>(c.type), out);
+  }
+}
+
 void PutRows(std::span<const Row> rows, std::string* out) {
   size_t width = rows.empty() ? 0 : rows.front().size();
   assert(rows.size() <= std::numeric_limits<uint32_t>::max());
@@ -120,15 +129,23 @@ void PutBody(const Message& message, std::string* out) {
                    PutString(m.server_version, out);
                  },
                  [](const Goodbye&) {},
+                 [](const Ping&) {},
+                 [](const Pong&) {},
+                 [](const Cancel&) {},
                  [out](const Query& m) { PutString(m.sql, out); },
-                 [out](const RowDescription& m) {
-                   assert(m.columns.size() <= std::numeric_limits<uint16_t>::max());
-                   PutU16(static_cast<uint16_t>(m.columns.size()), out);
-                   for (const ColumnInfo& c : m.columns) {
-                     PutString(c.name, out);
-                     PutU8(static_cast<uint8_t>(c.type), out);
+                 [out](const Prepare& m) { PutString(m.sql, out); },
+                 [out](const Execute& m) {
+                   PutU64(m.statement_id, out);
+                   assert(m.rows.size() <= std::numeric_limits<uint32_t>::max());
+                   PutU32(static_cast<uint32_t>(m.rows.size()), out);
+                   PutU16(m.parameter_count, out);
+                   for (const Row& row : m.rows) {
+                     assert(row.size() == m.parameter_count);
+                     for (const Value& v : row) PutValue(v, out);
                    }
                  },
+                 [out](const CloseStatement& m) { PutU64(m.statement_id, out); },
+                 [out](const RowDescription& m) { PutColumns(m.columns, out); },
                  [out](const RowBatch& m) { PutRows(m.rows, out); },
                  [out](const Complete& m) {
                    PutString(m.tag, out);
@@ -139,6 +156,13 @@ void PutBody(const Message& message, std::string* out) {
                    PutU16(static_cast<uint16_t>(m.code), out);
                    PutU32(static_cast<uint32_t>(m.position), out);
                    PutString(m.message, out);
+                 },
+                 [out](const StatementDescription& m) {
+                   PutU64(m.statement_id, out);
+                   assert(m.parameter_types.size() <= std::numeric_limits<uint16_t>::max());
+                   PutU16(static_cast<uint16_t>(m.parameter_types.size()), out);
+                   for (Type t : m.parameter_types) PutU8(static_cast<uint8_t>(t), out);
+                   PutColumns(m.columns, out);
                  },
              },
              message);

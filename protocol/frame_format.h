@@ -25,7 +25,8 @@ inline constexpr uint8_t kFrameVersion = 1;
 // The protocol version negotiated by HELLO/WELCOME. A new minor version only
 // adds things an older peer may ignore; a new major version is incompatible.
 inline constexpr uint16_t kProtocolMajor = 1;
-// 1.1 added authentication: HELLO's user fields and AUTH_* (section 5.1).
+// 1.1 added authentication (HELLO's user fields and AUTH_*, section 5.1),
+// PING/PONG, CANCEL, prepared statements and streamed results.
 inline constexpr uint16_t kProtocolMinor = 1;
 
 // Size of the length prefix and of the fixed header that follows it.
@@ -53,14 +54,22 @@ enum class MessageType : uint8_t {
   kHello = 0x01,           // client -> server, first frame
   kWelcome = 0x02,         // server -> client, answer to HELLO
   kGoodbye = 0x03,         // either side: clean close
+  kPing = 0x04,            // client -> server: are you there? (1.1)
+  kPong = 0x05,            // server -> client: answer to PING (1.1)
+  kCancel = 0x06,          // client -> server: stop a request in flight (1.1)
   kAuthChallenge = 0x08,   // server -> client: SCRAM server-first-message
   kAuthResponse = 0x09,    // client -> server: SCRAM client-final-message
   kAuthOk = 0x0A,          // server -> client: SCRAM server-final-message
   kQuery = 0x10,           // client -> server: one SQL statement
+  kPrepare = 0x11,         // client -> server: parse a statement with $n parameters (1.1)
+  kExecute = 0x12,         // client -> server: run a prepared statement (1.1)
+  kClose = 0x13,           // client -> server: forget a prepared statement (1.1)
   kRowDescription = 0x20,  // server -> client: result columns
   kRowBatch = 0x21,        // server -> client: some result rows
   kComplete = 0x22,        // server -> client: end of a successful response
   kError = 0x23,           // server -> client: end of a failed response
+  // server -> client: the answer to PREPARE (1.1)
+  kStatementDescription = 0x24,
 };
 
 // "HELLO", "WELCOME", ... ; "UNKNOWN" for numbers that name no type.
@@ -72,6 +81,12 @@ constexpr std::string_view MessageTypeName(MessageType type) {
       return "WELCOME";
     case MessageType::kGoodbye:
       return "GOODBYE";
+    case MessageType::kPing:
+      return "PING";
+    case MessageType::kPong:
+      return "PONG";
+    case MessageType::kCancel:
+      return "CANCEL";
     case MessageType::kAuthChallenge:
       return "AUTH_CHALLENGE";
     case MessageType::kAuthResponse:
@@ -80,6 +95,12 @@ constexpr std::string_view MessageTypeName(MessageType type) {
       return "AUTH_OK";
     case MessageType::kQuery:
       return "QUERY";
+    case MessageType::kPrepare:
+      return "PREPARE";
+    case MessageType::kExecute:
+      return "EXECUTE";
+    case MessageType::kClose:
+      return "CLOSE";
     case MessageType::kRowDescription:
       return "ROW_DESCRIPTION";
     case MessageType::kRowBatch:
@@ -88,6 +109,8 @@ constexpr std::string_view MessageTypeName(MessageType type) {
       return "COMPLETE";
     case MessageType::kError:
       return "ERROR";
+    case MessageType::kStatementDescription:
+      return "STATEMENT_DESCRIPTION";
   }
   return "UNKNOWN";
 }

@@ -16,20 +16,28 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 }  // namespace
 
 MessageType TypeOf(const Message& message) {
-  return std::visit(Overloaded{
-                        [](const Hello&) { return MessageType::kHello; },
-                        [](const Welcome&) { return MessageType::kWelcome; },
-                        [](const Goodbye&) { return MessageType::kGoodbye; },
-                        [](const Query&) { return MessageType::kQuery; },
-                        [](const RowDescription&) { return MessageType::kRowDescription; },
-                        [](const RowBatch&) { return MessageType::kRowBatch; },
-                        [](const Complete&) { return MessageType::kComplete; },
-                        [](const ErrorMessage&) { return MessageType::kError; },
-                        [](const AuthChallenge&) { return MessageType::kAuthChallenge; },
-                        [](const AuthResponse&) { return MessageType::kAuthResponse; },
-                        [](const AuthOk&) { return MessageType::kAuthOk; },
-                    },
-                    message);
+  return std::visit(
+      Overloaded{
+          [](const Hello&) { return MessageType::kHello; },
+          [](const Welcome&) { return MessageType::kWelcome; },
+          [](const Goodbye&) { return MessageType::kGoodbye; },
+          [](const Ping&) { return MessageType::kPing; },
+          [](const Pong&) { return MessageType::kPong; },
+          [](const Cancel&) { return MessageType::kCancel; },
+          [](const Query&) { return MessageType::kQuery; },
+          [](const Prepare&) { return MessageType::kPrepare; },
+          [](const Execute&) { return MessageType::kExecute; },
+          [](const CloseStatement&) { return MessageType::kClose; },
+          [](const RowDescription&) { return MessageType::kRowDescription; },
+          [](const RowBatch&) { return MessageType::kRowBatch; },
+          [](const Complete&) { return MessageType::kComplete; },
+          [](const ErrorMessage&) { return MessageType::kError; },
+          [](const StatementDescription&) { return MessageType::kStatementDescription; },
+          [](const AuthChallenge&) { return MessageType::kAuthChallenge; },
+          [](const AuthResponse&) { return MessageType::kAuthResponse; },
+          [](const AuthOk&) { return MessageType::kAuthOk; },
+      },
+      message);
 }
 
 std::string Describe(const Envelope& envelope) {

@@ -8,8 +8,10 @@
 //
 // Invariants the encoder relies on (REQUIRES, checked with assert): strings
 // are at most 2^32-1 bytes, a RowDescription has at most 65535 columns, a
-// RowBatch at most 2^32-1 rows, all of the same width (at most 65535), and
-// the whole frame fits the u32 length field.
+// RowBatch at most 2^32-1 rows, all of the same width (at most 65535), an
+// Execute's rows all `parameter_count` wide, a StatementDescription at most
+// 65535 parameters and columns, and the whole frame fits the u32 length
+// field.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -53,6 +55,23 @@ struct Goodbye {
   bool operator==(const Goodbye&) const = default;
 };
 
+// 0x04, client -> server (1.1): asks for a PONG. The header's payload_id
+// is any value the client likes; it is not part of the request sequence.
+struct Ping {
+  bool operator==(const Ping&) const = default;
+};
+
+// 0x05, server -> client (1.1): answers a PING with its payload_id.
+struct Pong {
+  bool operator==(const Pong&) const = default;
+};
+
+// 0x06, client -> server (1.1): cancels the request whose payload_id the
+// header carries. It has no response of its own.
+struct Cancel {
+  bool operator==(const Cancel&) const = default;
+};
+
 // 0x08, server -> client: the server's SCRAM challenge to a HELLO that
 // named a user (PROTOCOL.md section 5.1).
 struct AuthChallenge {
@@ -77,6 +96,30 @@ struct AuthOk {
 struct Query {
   std::string sql;
   bool operator==(const Query&) const = default;
+};
+
+// 0x11, client -> server (1.1): one SQL statement with parameter markers
+// $1, $2, ... to parse once and execute many times. Its statement id is the
+// payload_id of the PREPARE frame.
+struct Prepare {
+  std::string sql;
+  bool operator==(const Prepare&) const = default;
+};
+
+// 0x12, client -> server (1.1): runs prepared statement `statement_id` once
+// per parameter row. Every row has `parameter_count` values; a statement
+// without parameters is run with one empty row.
+struct Execute {
+  uint64_t statement_id = 0;
+  uint16_t parameter_count = 0;
+  std::vector<Row> rows;
+  bool operator==(const Execute&) const = default;
+};
+
+// 0x13, client -> server (1.1): forgets prepared statement `statement_id`.
+struct CloseStatement {
+  uint64_t statement_id = 0;
+  bool operator==(const CloseStatement&) const = default;
 };
 
 // 0x20, server -> client: the columns of a result that returns rows.
@@ -112,8 +155,19 @@ struct ErrorMessage {
   bool operator==(const ErrorMessage&) const = default;
 };
 
-using Message = std::variant<Hello, Welcome, Goodbye, Query, RowDescription, RowBatch, Complete,
-                             ErrorMessage, AuthChallenge, AuthResponse, AuthOk>;
+// 0x24, server -> client (1.1): the answer to a PREPARE: the statement id,
+// the type of each parameter ($1 first; never kNull) and the columns the
+// statement returns (empty for statements that return no rows).
+struct StatementDescription {
+  uint64_t statement_id = 0;
+  std::vector<Type> parameter_types;
+  std::vector<ColumnInfo> columns;
+  bool operator==(const StatementDescription&) const = default;
+};
+
+using Message = std::variant<Hello, Welcome, Goodbye, Ping, Pong, Cancel, Query, Prepare, Execute,
+                             CloseStatement, RowDescription, RowBatch, Complete, ErrorMessage,
+                             StatementDescription, AuthChallenge, AuthResponse, AuthOk>;
 
 // One frame: the ids from its header and its message.
 struct Envelope {

@@ -64,6 +64,10 @@ class [[nodiscard]] Status {
   static Status DiskFull(std::string m) { return {ErrorCode::kDiskFull, std::move(m)}; }
   static Status ReadOnly(std::string m) { return {ErrorCode::kReadOnly, std::move(m)}; }
   static Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
+  static Status Cancelled(std::string m) { return {ErrorCode::kCancelled, std::move(m)}; }
+  static Status UndefinedStatement(std::string m) {
+    return {ErrorCode::kUndefinedStatement, std::move(m)};
+  }
   static Status ProtocolViolation(std::string m) {
     return {ErrorCode::kProtocolViolation, std::move(m)};
   }

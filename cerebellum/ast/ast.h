@@ -42,6 +42,17 @@ struct Literal {
   protocol::Value value;
 };
 
+// Parameter markers are numbered $1 .. $kMaxParameters (the wire carries
+// the parameter count as a u16).
+inline constexpr uint32_t kMaxParameters = 65535;
+
+// A parameter marker of a prepared statement: $1 has index 1. Its value
+// comes with each EXECUTE; its type is inferred when the statement is
+// prepared (see cerebellum/binder/parameters.h).
+struct Parameter {
+  uint32_t index = 0;
+};
+
 // A column name, optionally qualified: `price` or `t.price`.
 struct ColumnRef {
   std::string table;  // empty when unqualified
@@ -130,7 +141,8 @@ struct InSubquery {
 
 struct Expr {
   using Node = std::variant<Literal, ColumnRef, Unary, Binary, IsNull, Between, InList, Like,
-                            Case, Cast, FunctionCall, ScalarSubquery, Exists, InSubquery>;
+                            Case, Cast, FunctionCall, ScalarSubquery, Exists, InSubquery,
+                            Parameter>;
   Node node;
   int32_t position = -1;
 };

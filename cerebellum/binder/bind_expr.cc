@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cerebellum/binder/binder.h"
+#include "cerebellum/binder/parameters.h"
 #include "cerebellum/binder/scope.h"
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/planner/planner.h"
@@ -68,6 +69,44 @@ Type UnifyTypes(Type acc, Type next) {
   return Type::kText;
 }
 
+// Gives a parameter operand of a binary operator the type its operator or
+// other operand implies (see parameters.h).
+void InferBinaryParameters(ast::BinaryOp op, BoundExpr* left, BoundExpr* right) {
+  switch (op) {
+    case ast::BinaryOp::kAdd:
+    case ast::BinaryOp::kSubtract:
+    case ast::BinaryOp::kMultiply:
+    case ast::BinaryOp::kDivide:
+    case ast::BinaryOp::kModulo: {
+      // The other operand's number type; booleans count as integers here.
+      auto numeric = [](Type t) { return t == Type::kBoolean ? Type::kInteger : t; };
+      InferParameterType(left, numeric(right->type));
+      InferParameterType(right, numeric(left->type));
+      InferParameterType(left, Type::kInteger);
+      InferParameterType(right, Type::kInteger);
+      return;
+    }
+    case ast::BinaryOp::kConcat:
+      InferParameterType(left, Type::kText);
+      InferParameterType(right, Type::kText);
+      return;
+    case ast::BinaryOp::kEqual:
+    case ast::BinaryOp::kNotEqual:
+    case ast::BinaryOp::kLess:
+    case ast::BinaryOp::kLessEqual:
+    case ast::BinaryOp::kGreater:
+    case ast::BinaryOp::kGreaterEqual:
+      InferParameterType(left, right->type);
+      InferParameterType(right, left->type);
+      return;
+    case ast::BinaryOp::kAnd:
+    case ast::BinaryOp::kOr:
+      InferParameterType(left, Type::kBoolean);
+      InferParameterType(right, Type::kBoolean);
+      return;
+  }
+}
+
 class Binder {
  public:
   explicit Binder(BindContext& context) : context_(context) {}
@@ -79,6 +118,10 @@ class Binder {
  private:
   Result<BoundExprPtr> BindNode(const ast::Literal& n, int32_t pos) {
     return Make(bound::Constant{n.value}, n.value.type(), pos);
+  }
+
+  Result<BoundExprPtr> BindNode(const ast::Parameter& n, int32_t pos) {
+    return BindParameter(n.index, pos);
   }
 
   Result<BoundExprPtr> BindNode(const ast::ColumnRef& n, int32_t pos) {
@@ -136,6 +179,7 @@ class Binder {
 
   Result<BoundExprPtr> BindNode(const ast::Unary& n, int32_t pos) {
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
+    if (n.op == ast::UnaryOp::kNot) InferParameterType(operand.get(), Type::kBoolean);
     Type t = operand->type;
     switch (n.op) {
       case ast::UnaryOp::kNot:
@@ -162,6 +206,7 @@ class Binder {
   Result<BoundExprPtr> BindNode(const ast::Binary& n, int32_t pos) {
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr left, Bind(*n.left));
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr right, Bind(*n.right));
+    InferBinaryParameters(n.op, left.get(), right.get());
     Type l = left->type, r = right->type;
     Type result = Type::kBoolean;
     switch (n.op) {
@@ -221,6 +266,11 @@ class Binder {
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr low, Bind(*n.low));
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr high, Bind(*n.high));
+    for (BoundExpr* e : {operand.get(), low.get(), high.get()}) {
+      for (BoundExpr* other : {operand.get(), low.get(), high.get()}) {
+        InferParameterType(e, other->type);
+      }
+    }
     return Make(bound::Between{std::move(operand), std::move(low), std::move(high), n.negated},
                 Type::kBoolean, pos);
   }
@@ -232,6 +282,10 @@ class Binder {
       KOPF_ASSIGN_OR_RETURN(BoundExprPtr b, Bind(*item));
       items.push_back(std::move(b));
     }
+    for (BoundExprPtr& item : items) {
+      InferParameterType(operand.get(), item->type);
+      InferParameterType(item.get(), operand->type);
+    }
     bool numeric_affinity = IsNumericColumn(*operand);
     return Make(bound::InList{std::move(operand), std::move(items), n.negated, numeric_affinity},
                 Type::kBoolean, pos);
@@ -240,6 +294,8 @@ class Binder {
   Result<BoundExprPtr> BindNode(const ast::Like& n, int32_t pos) {
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr pattern, Bind(*n.pattern));
+    InferParameterType(operand.get(), Type::kText);
+    InferParameterType(pattern.get(), Type::kText);
     for (const BoundExpr* e : {operand.get(), pattern.get()}) {
       if (e->type != Type::kText && e->type != Type::kNull) {
         return Status::TypeMismatch(
@@ -279,6 +335,7 @@ class Binder {
 
   Result<BoundExprPtr> BindNode(const ast::Cast& n, int32_t pos) {
     KOPF_ASSIGN_OR_RETURN(BoundExprPtr operand, Bind(*n.operand));
+    InferParameterType(operand.get(), n.type);
     return Make(bound::Cast{std::move(operand)}, n.type, pos);
   }
 
@@ -484,6 +541,7 @@ Result<BoundExprPtr> BindCondition(const ast::Expr& expr, BindContext& context) 
 
 Result<BoundExprPtr> CoerceToColumn(BoundExprPtr expr, const cerebrum::ColumnSchema& column,
                                     int32_t position) {
+  InferParameterType(expr.get(), column.type);
   Type from = expr->type;
   if (from == column.type || from == Type::kNull) return expr;
   if (from == Type::kInteger && column.type == Type::kDouble) {

@@ -48,6 +48,8 @@ BoundExprPtr Copy(const BoundExpr& e, size_t offset) {
           std::vector<BoundExprPtr> args;
           for (const auto& a : n.args) args.push_back(Copy(*a, offset));
           return bound::Function{n.function, std::move(args)};
+        } else if constexpr (std::is_same_v<T, bound::Parameter>) {
+          return n;
         } else {
           return bound::Subquery{n.kind, n.query, CopyOrNull(n.operand, offset), n.negated,
                                  n.correlated};
@@ -111,6 +113,8 @@ bool IsConstant(const BoundExpr& expr) {
       return true;
     }
     bool operator()(const bound::Subquery&) const { return false; }
+    // Its value is not known until EXECUTE, so nothing may fold it.
+    bool operator()(const bound::Parameter&) const { return false; }
   };
   return std::visit(Visitor{}, expr.node);
 }
@@ -155,6 +159,7 @@ bool CollectColumns(const BoundExpr& expr, std::vector<size_t>* out) {
             for (const auto& a : n.args) self(*a, self);
           } else if constexpr (std::is_same_v<T, bound::Subquery>) {
             ok = false;
+          } else if constexpr (std::is_same_v<T, bound::Parameter>) {
           }
         },
         e.node);

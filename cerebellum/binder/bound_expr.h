@@ -101,12 +101,20 @@ struct Subquery {
   bool correlated = false;  // reads columns of an enclosing query
 };
 
+// A parameter marker ($index) of a statement being prepared: only PREPARE's
+// bind makes these, to learn the parameter types; EXECUTE binds markers to
+// constants, so the evaluator never meets one.
+struct Parameter {
+  uint32_t index = 0;
+};
+
 }  // namespace bound
 
 struct BoundExpr {
   using Node = std::variant<bound::Constant, bound::Column, bound::Unary, bound::Binary,
                             bound::IsNull, bound::Between, bound::InList, bound::Like,
-                            bound::Case, bound::Cast, bound::Function, bound::Subquery>;
+                            bound::Case, bound::Cast, bound::Function, bound::Subquery,
+                            bound::Parameter>;
   Node node;
   protocol::Type type = protocol::Type::kNull;
   int32_t position = -1;

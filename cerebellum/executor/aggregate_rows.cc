@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 
+#include "cerebellum/executor/cancel.h"
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/executor/query_runner.h"
 
@@ -66,7 +67,9 @@ Result<std::vector<Row>> AggregateRows(const BoundSelect& q, std::vector<Row> ro
   }
 
   std::map<Row, Group, RowLess> groups;
+  size_t done = 0;
   for (Row& row : rows) {
+    if (CancelledEvery(++done)) return CancelledStatus();
     Row key;
     key.reserve(q.group_by.size());
     for (const BoundExprPtr& g : q.group_by) key.push_back(ev.Evaluate(*g, row));

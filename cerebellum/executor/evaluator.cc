@@ -239,6 +239,10 @@ Value Evaluator::Evaluate(const BoundExpr& expr, const Row& row) {
       return n.depth == 0 ? row[n.index] : ev.OuterColumn(n);
     }
     Value operator()(const bound::Subquery& n) { return ev.Subquery(n, expr, row); }
+    Value operator()(const bound::Parameter& n) {
+      return ev.Fail(protocol::Status::Internal(
+          "parameter $" + std::to_string(n.index) + " was not bound to a value"));
+    }
     Value operator()(const bound::Unary& n) {
       Value v = ev.Evaluate(*n.operand, row);
       if (v.is_null()) return v;

@@ -9,6 +9,24 @@ namespace kopf::cerebellum {
 
 using protocol::Result;
 
+std::optional<Result<StatementResult>> ExecuteQueryWithoutWaiting(BoundQuery& q,
+                                                                  cerebrum::Database& db) {
+  if (q.reads.size() != 1) return std::nullopt;
+  cerebrum::Table::SharedLock lock = q.reads.front()->TryLockShared();
+  // Holding the table's lock, no write to it can become visible; so if
+  // every visible write is durable now, so is everything this read sees.
+  if (!lock.owns_lock() || !db.VisibleWritesAreDurable()) return std::nullopt;
+  StatementResult result;
+  result.tag = "SELECT";
+  result.columns = q.select->columns;
+  ExecContext context(&db);
+  Result<std::vector<protocol::Row>> rows = RunQuery(*q.select, context);
+  if (!rows.ok()) return Result<StatementResult>(rows.status());
+  result.rows = std::move(rows).value();
+  result.count = result.rows.size();
+  return Result<StatementResult>(std::move(result));
+}
+
 Result<StatementResult> ExecuteQuery(BoundQuery& q, cerebrum::Database& db) {
   StatementResult result;
   result.tag = "SELECT";

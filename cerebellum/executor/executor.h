@@ -9,6 +9,8 @@
 // Thread-safety: statements may execute concurrently on many threads.
 #pragma once
 
+#include <optional>
+
 #include "cerebellum/binder/bound_statement.h"
 #include "cerebellum/statement_result.h"
 #include "protocol/status.h"
@@ -21,6 +23,11 @@ protocol::Result<StatementResult> ExecuteCreateTable(BoundCreateTable& s, cerebr
 protocol::Result<StatementResult> ExecuteDropTable(BoundDropTable& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteQuery(BoundQuery& s, cerebrum::Database& db);
+// Runs a query that IsQuickRead() accepted only if it can run without
+// waiting: its table's shared lock is free and everything visible is
+// durable. std::nullopt when it would have to wait (nothing was done).
+std::optional<protocol::Result<StatementResult>> ExecuteQueryWithoutWaiting(BoundQuery& s,
+                                                                            cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteShowTables(cerebrum::Database& db);

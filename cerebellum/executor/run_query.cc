@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cerebellum/executor/cancel.h"
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/executor/query_runner.h"
 #include "cerebellum/executor/sorter.h"
@@ -30,7 +31,9 @@ Result<std::vector<OutputRow>> RunCore(const BoundSelect& q, ExecContext& contex
   Evaluator ev(&context);
   std::vector<OutputRow> out;
   out.reserve(rows.size());
+  size_t done = 0;
   for (const Row& row : rows) {
+    if (CancelledEvery(++done)) return CancelledStatus();
     OutputRow o;
     o.values.reserve(q.outputs.size());
     for (const BoundExprPtr& e : q.outputs) o.values.push_back(ev.Evaluate(*e, row));
@@ -109,11 +112,14 @@ Result<std::vector<Row>> RunQuery(const BoundSelect& q, ExecContext& context) {
       }
       row.sort_keys = std::move(all);
     }
+    if (Cancelled()) return CancelledStatus();
     if (q.limit && q.offset + *q.limit < rows.size()) {
       TopK(rows, keys, q.offset + *q.limit, &OutputRow::sort_keys);
     } else {
       SortRows(rows, keys, &OutputRow::sort_keys);
     }
+    // The sort itself is not interrupted; what follows it is skipped.
+    if (Cancelled()) return CancelledStatus();
   }
 
   size_t begin = std::min<uint64_t>(q.offset, rows.size());

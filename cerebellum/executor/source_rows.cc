@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "cerebellum/executor/cancel.h"
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/executor/query_runner.h"
 #include "cerebellum/executor/scan.h"
@@ -188,7 +189,13 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
     if (scanned[i]) return &*scanned[i];
     const BoundFromTable& f = q.from[i];
     std::vector<Row> rows;
+    size_t visited = 0;
+    bool cancelled = false;
     ScanRows(*f.table, f.access, [&](const cerebrum::Key&, const Row& row) {
+      if (CancelledEvery(++visited)) {
+        cancelled = true;
+        return false;
+      }
       Row full(q.width);
       std::copy(row.begin(), row.end(), full.begin() + static_cast<std::ptrdiff_t>(f.offset));
       for (const BoundExprPtr& filter : f.filters) {
@@ -197,6 +204,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
       rows.push_back(std::move(full));
       return ev.status().ok();
     });
+    if (cancelled) return CancelledStatus();
     KOPF_RETURN_IF_ERROR(ev.status());
     scanned[i] = std::move(rows);
     return &*scanned[i];
@@ -294,8 +302,10 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
       return out;
     };
     joined[next] = true;
+    size_t probes = 0;
     if (probe_path) {
       for (const Row& left : current) {
+        if (CancelledEvery(++probes)) return CancelledStatus();
         Value v = ev.Evaluate(*probe_value, left);
         if (v.is_null()) continue;
         AccessPath path = *probe_path;
@@ -314,6 +324,8 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
       }
     } else if (f.join == ast::JoinKind::kLeft) {
       for (const Row& left : current) {
+        // Each left row walks the whole right side: check every time.
+        if (Cancelled()) return CancelledStatus();
         bool matched = false;
         for (const Row& r : *right) {
           Row out = merge(left, r);
@@ -339,6 +351,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
         if (!null_key) table.emplace(h, i);
       }
       for (const Row& left : current) {
+        if (CancelledEvery(++probes)) return CancelledStatus();
         size_t h = 0;
         bool null_key = false;
         std::vector<Value> probe;
@@ -358,6 +371,8 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
       }
     } else {
       for (const Row& left : current) {
+        // Each left row walks the whole right side: check every time.
+        if (Cancelled()) return CancelledStatus();
         for (const Row& r : *right) {
           Row out = merge(left, r);
           if (passes(out, false, joined)) result.push_back(std::move(out));

@@ -236,6 +236,22 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
     return Literal(ctx, ctx->value, /*negate=*/false);
   }
 
+  // $n: a parameter of a prepared statement, numbered from 1.
+  antlrcpp::Any visitParameterArith(P::ParameterArithContext* ctx) override {
+    const std::string_view digits = b_.Text(ctx->value).substr(1);
+    uint32_t index = 0;
+    for (char c : digits) {
+      index = index * 10 + static_cast<uint32_t>(c - '0');
+      if (index > ast::kMaxParameters) break;
+    }
+    if (index == 0 || index > ast::kMaxParameters) {
+      return Fail(b_.ErrorAt(ErrorCode::kSyntaxError, ctx->value,
+                             fmt::format("parameter {} is out of range: parameters are $1 to ${}",
+                                         b_.Text(ctx->value), ast::kMaxParameters)));
+    }
+    return Return(ctx, ast::Parameter{index});
+  }
+
   antlrcpp::Any visitCastArith(P::CastArithContext* ctx) override {
     ast::ExprPtr operand = Sub(ctx->operand);
     if (!operand) return {};

@@ -128,4 +128,33 @@ void Plan(BoundStatement* statement) {
   std::visit(Visitor{}, *statement);
 }
 
+bool IsQuickRead(const BoundQuery& query) {
+  // A handful of lookups at most: an IN list of this many keys still is.
+  constexpr size_t kMaxQuickLookups = 16;
+  const BoundSelect& s = *query.select;
+  if (query.reads.size() != 1 || s.from.size() != 1 || s.aggregate || s.distinct ||
+      !s.compound.empty() || !s.order_by.empty() || s.having || !s.group_by.empty()) {
+    return false;
+  }
+  const AccessPath& path = s.from.front().access;
+  bool point = (path.kind == AccessPath::Kind::kKeyRange ||
+                (path.kind == AccessPath::Kind::kIndexRange && path.index_unique)) &&
+               path.is_point() && path.in_values.size() <= kMaxQuickLookups;
+  if (!point && path.kind != AccessPath::Kind::kEmpty) return false;
+  // CollectColumns says false for subqueries and outer references.
+  std::vector<size_t> columns;
+  auto plain = [&](const BoundExprPtr& e) { return !e || CollectColumns(*e, &columns); };
+  if (!plain(s.where)) return false;
+  for (const BoundExprPtr& e : s.from.front().filters) {
+    if (!plain(e)) return false;
+  }
+  for (const BoundExprPtr& e : s.residual) {
+    if (!plain(e)) return false;
+  }
+  for (const BoundExprPtr& e : s.outputs) {
+    if (!plain(e)) return false;
+  }
+  return true;
+}
+
 }  // namespace kopf::cerebellum

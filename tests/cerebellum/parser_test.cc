@@ -146,6 +146,8 @@ std::string Sexp(const ast::Expr& e) {
         } else if constexpr (std::is_same_v<T, ast::InSubquery>) {
           return fmt::format("({}IN {} {})", n.negated ? "NOT " : "", Sexp(n.operand),
                              SelectSexp(n.query));
+        } else if constexpr (std::is_same_v<T, ast::Parameter>) {
+          return fmt::format("${}", n.index);
         } else {
           static_assert(std::is_same_v<T, ast::FunctionCall>);
           std::string s = "(" + n.name;
@@ -689,6 +691,20 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(std::get<ast::InSubquery>(select.items[1].expr->node).query->position == 25);
     CHECK(ParseError("SELECT x IN t.a").position() == 13);
     CHECK(ParseError("SELECT x IN 1").position() == 12);
+  }
+
+  TEST_CASE("parses parameter markers $1 to $65535 wherever a value may stand") {
+    CHECK(ExprSexp("id = $1") == "(= id $1)");
+    CHECK(ExprSexp("a BETWEEN $2 AND $10 + 1") == "(BETWEEN a $2 (+ $10 1))");
+    CHECK(ExprSexp("x IN ($3, $1)") == "(IN x $3 $1)");
+    CHECK(ExprSexp("CAST($65535 AS TEXT)") == "(CAST $65535 TEXT)");
+    CHECK(ParseExpr("  $7")->position == 9);  // after "SELECT "
+    CHECK(ParseError("SELECT $0").position() == 7);
+    CHECK(ParseError("SELECT $0").message().find("out of range") != std::string::npos);
+    CHECK(ParseError("SELECT $65536").code() == protocol::ErrorCode::kSyntaxError);
+    CHECK(ParseError("SELECT $99999999999999999999").position() == 7);
+    CHECK(ParseError("SELECT $").code() == protocol::ErrorCode::kSyntaxError);
+    CHECK(ParseError("SELECT $a").code() == protocol::ErrorCode::kSyntaxError);
   }
 
   TEST_CASE("parses INSERT SELECT with and without a column list") {

@@ -31,6 +31,15 @@ std::vector<std::string> Seeds() {
                  {Value::Null(), Value::Boolean(true), Value::Double(-0.0)}}}},
       {1, 2, Complete{"SELECT", 2}},
       {1, 3, ErrorMessage{ErrorCode::kSyntaxError, 7, "syntax error at or near \"FORM\""}},
+      {1, 9, Ping{}},
+      {1, 9, Pong{}},
+      {1, 4, Cancel{}},
+      {1, 4, Prepare{"SELECT * FROM t WHERE id = $1"}},
+      {1, 5,
+       Execute{4, 2, {{Value::Integer(7), Value::Text("x")}, {Value::Null(), Value::Double(2.5)}}}},
+      {1, 6, CloseStatement{4}},
+      {1, 4, StatementDescription{4, {Type::kInteger, Type::kText}, {{"id", Type::kInteger}}}},
+      {1, 7, ErrorMessage{ErrorCode::kUndefinedStatement, -1, "statement 9 is not prepared"}},
   };
   std::vector<std::string> seeds;
   for (const Envelope& e : envelopes) {

@@ -137,6 +137,91 @@ TEST_SUITE("protocol/frame_decoder") {
         {3, 7, ErrorMessage{ErrorCode::kInternal, std::numeric_limits<int32_t>::max(), "x"}});
   }
 
+  TEST_CASE("the 1.1 messages survive a round trip") {
+    CheckRoundTrip({3, 0, Ping{}});
+    CheckRoundTrip({3, std::numeric_limits<uint64_t>::max(), Pong{}});
+    CheckRoundTrip({3, 12, Cancel{}});
+    CheckRoundTrip({3, 8, Prepare{"SELECT * FROM t WHERE id = $1 AND name = '" + kUtf8 + "'"}});
+    CheckRoundTrip({3, 9, Execute{8, 0, {Row{}}}});
+    CheckRoundTrip({3, 9, Execute{std::numeric_limits<uint64_t>::max(), 1, {{Value::Null()}}}});
+    CheckRoundTrip({3, 10, CloseStatement{8}});
+    CheckRoundTrip({3, 8, StatementDescription{8, {}, {}}});
+    CheckRoundTrip(
+        {3, 8,
+         StatementDescription{8,
+                              {Type::kInteger, Type::kDouble, Type::kText, Type::kBoolean},
+                              {{"", Type::kNull}, {kUtf8, Type::kText}}}});
+    CheckRoundTrip({3, 11, ErrorMessage{ErrorCode::kCancelled, -1, "cancelled"}});
+    CheckRoundTrip({3, 11, ErrorMessage{ErrorCode::kUndefinedStatement, -1, "no such"}});
+  }
+
+  TEST_CASE("an EXECUTE of many parameter rows keeps every value exactly") {
+    Envelope original{3, 9, Execute{8, 5, NastyRows()}};
+    Result<Envelope> decoded = Decode(Encode(original));
+    REQUIRE_MESSAGE(decoded.ok(), Message(decoded));
+    auto* got = std::get_if<Execute>(&decoded->message);
+    REQUIRE(got != nullptr);
+    CHECK(got->statement_id == 8);
+    CHECK(got->parameter_count == 5);
+    CHECK(SameRows(got->rows, NastyRows()));
+  }
+
+  TEST_CASE("the 1.1 type numbers and error codes are the ones in PROTOCOL.md") {
+    CHECK(static_cast<int>(MessageType::kPing) == 0x04);
+    CHECK(static_cast<int>(MessageType::kPong) == 0x05);
+    CHECK(static_cast<int>(MessageType::kCancel) == 0x06);
+    CHECK(static_cast<int>(MessageType::kPrepare) == 0x11);
+    CHECK(static_cast<int>(MessageType::kExecute) == 0x12);
+    CHECK(static_cast<int>(MessageType::kClose) == 0x13);
+    CHECK(static_cast<int>(MessageType::kStatementDescription) == 0x24);
+    CHECK(static_cast<int>(ErrorCode::kCancelled) == 19);
+    CHECK(static_cast<int>(ErrorCode::kUndefinedStatement) == 20);
+    CHECK(ErrorCodeFromName("UndefinedStatement") == ErrorCode::kUndefinedStatement);
+    CHECK(ErrorCodeFromName("Cancelled") == ErrorCode::kCancelled);
+    for (int code = 17; code <= 22; ++code) CHECK(IsKnownErrorCode(code));
+    // The first number past the last code is not a code.
+    CHECK_FALSE(IsKnownErrorCode(23));
+    CHECK_FALSE(IsKnownErrorCode(256));
+    CHECK(kProtocolMinor == 1);
+  }
+
+  TEST_CASE("an EXECUTE of no rows, or of several rows without parameters, is rejected") {
+    // statement id 1, row count, parameter count
+    std::string id = Bytes({1, 0, 0, 0, 0, 0, 0, 0});
+    CheckViolation(Decode(Frame(0x12, id + Bytes({0, 0, 0, 0, 1, 0}))), "0 parameter rows");
+    CheckViolation(Decode(Frame(0x12, id + Bytes({2, 0, 0, 0, 0, 0}))), "takes exactly one row");
+    CHECK(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 0, 0}))).ok());
+  }
+
+  TEST_CASE("an EXECUTE declaring more values than its body could hold is rejected") {
+    std::string id = Bytes({1, 0, 0, 0, 0, 0, 0, 0});
+    CheckViolation(Decode(Frame(0x12, id + Bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0}))),
+                   "body bytes remain");
+    CheckViolation(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 2, 0, 0}))), "body bytes remain");
+  }
+
+  TEST_CASE("an EXECUTE with a bad value tag or a truncated value is rejected") {
+    std::string id = Bytes({1, 0, 0, 0, 0, 0, 0, 0});
+    CheckViolation(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 1, 0, 9}))), "bad value tag 9");
+    CheckViolation(Decode(Frame(0x12, id + Bytes({1, 0, 0, 0, 1, 0, 1, 5, 0}))), "INTEGER value");
+  }
+
+  TEST_CASE("a STATEMENT_DESCRIPTION with a NULL or unknown parameter type is rejected") {
+    std::string id = Bytes({1, 0, 0, 0, 0, 0, 0, 0});
+    CheckViolation(Decode(Frame(0x24, id + Bytes({1, 0, 0, 0, 0}))), "bad parameter type 0");
+    CheckViolation(Decode(Frame(0x24, id + Bytes({1, 0, 5, 0, 0}))), "bad parameter type 5");
+    CheckViolation(Decode(Frame(0x24, id + Bytes({0xff, 0xff, 1}))), "body bytes remain");
+    CHECK(Decode(Frame(0x24, id + Bytes({1, 0, 1, 0, 0}))).ok());
+  }
+
+  TEST_CASE("PING, PONG and CANCEL with a body, and a CLOSE cut short, are rejected") {
+    CheckViolation(Decode(Frame(0x04, Bytes({0}))), "trailing bytes");
+    CheckViolation(Decode(Frame(0x05, Bytes({0}))), "trailing bytes");
+    CheckViolation(Decode(Frame(0x06, Bytes({0}))), "trailing bytes");
+    CheckViolation(Decode(Frame(0x13, Bytes({1, 0, 0}))), "statement id");
+    CheckViolation(Decode(Frame(0x11, Bytes({9, 0, 0, 0, 'S'}))), "declares 9 bytes");
+  }
+
   TEST_CASE("a description and a batch of many columns round trip") {
     RowDescription description;
     Row row;
@@ -213,7 +298,7 @@ TEST_SUITE("protocol/frame_decoder") {
   }
 
   TEST_CASE("an unknown message type is rejected") {
-    for (int type : {0x00, 0x04, 0x0b, 0x0f, 0x11, 0x24, 0x7f, 0xff}) {
+    for (int type : {0x00, 0x07, 0x0b, 0x0f, 0x14, 0x25, 0x7f, 0xff}) {
       CAPTURE(type);
       CheckViolation(Decode(Frame(type, "")), "unknown message type");
     }

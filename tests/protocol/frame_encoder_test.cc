@@ -81,6 +81,41 @@ TEST_SUITE("protocol/frame_encoder") {
           Bytes({16, 0, 0, 0, 1, 0x03, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
   }
 
+  TEST_CASE("PING, PONG and CANCEL have empty bodies and their own type numbers") {
+    CHECK(Encode(Envelope{3, 77, Ping{}}) ==
+          Bytes({16, 0, 0, 0, 1, 0x04, 0, 0, 3, 0, 0, 0, 77, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(Encode(Envelope{3, 77, Pong{}}) ==
+          Bytes({16, 0, 0, 0, 1, 0x05, 0, 0, 3, 0, 0, 0, 77, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(Encode(Envelope{3, 5, Cancel{}}) ==
+          Bytes({16, 0, 0, 0, 1, 0x06, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0}));
+  }
+
+  TEST_CASE("an EXECUTE frame is statement id, row count, parameter count, then values") {
+    std::string expected = Bytes({5, 0, 0, 0, 0, 0, 0, 0,     // statement id 5
+                                  2, 0, 0, 0,                 // 2 rows
+                                  1, 0,                       // 1 parameter
+                                  1, 7, 0, 0, 0, 0, 0, 0, 0,  // INTEGER 7
+                                  0});                        // NULL
+    std::string frame =
+        Encode(Envelope{3, 6, Execute{5, 1, {{Value::Integer(7)}, {Value::Null()}}}});
+    CHECK(frame.substr(0, 8) ==
+          Bytes({static_cast<int>(16 + expected.size()), 0, 0, 0, 1, 0x12, 0, 0}));
+    CHECK(frame.substr(20) == expected);
+  }
+
+  TEST_CASE("PREPARE and CLOSE bodies, and a STATEMENT_DESCRIPTION, follow the spec") {
+    CHECK(Encode(Envelope{3, 4, Prepare{"q"}}).substr(4, 2) == Bytes({1, 0x11}));
+    CHECK(Encode(Envelope{3, 4, Prepare{"q"}}).substr(20) == Bytes({1, 0, 0, 0}) + "q");
+    CHECK(Encode(Envelope{3, 5, CloseStatement{4}}).substr(20) == Bytes({4, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(Encode(Envelope{3, 4,
+                          StatementDescription{
+                              4, {Type::kInteger, Type::kText}, {{"id", Type::kInteger}}}})
+              .substr(20) == Bytes({4, 0, 0, 0, 0,   0,   0, 0,  // statement id
+                                    2, 0, 1, 3,                  // 2 parameters: INTEGER, TEXT
+                                    1, 0,                        // 1 column
+                                    2, 0, 0, 0, 'i', 'd', 1}));
+  }
+
   TEST_CASE("each value type has its tag and payload layout") {
     RowBatch batch{{{Value::Null(), Value::Integer(-2), Value::Double(2.0), Value::Text("a"),
                      Value::Boolean(true)}}};
@@ -150,6 +185,15 @@ TEST_SUITE("protocol/frame_encoder") {
           "1f00000001210000070000000100000000000000010000000100010100000000000000");
     CHECK(hex(Encode({7, 1, Complete{"SELECT", 1}})) ==
           "22000000012200000700000001000000000000000600000053454c4543540100000000000000");
+    // The prepared statement example of section 9.
+    CHECK(hex(Encode({7, 2, Prepare{"SELECT v FROM kv WHERE k = $1"}})) ==
+          "31000000011100000700000002000000000000001d00000053454c45435420762046524f4d206b762057"
+          "48455245206b203d202431");
+    CHECK(hex(Encode({7, 2, StatementDescription{2, {Type::kInteger}, {{"v", Type::kText}}}})) ==
+          "2300000001240000070000000200000000000000020000000000000001000101000100000076"
+          "03");
+    CHECK(hex(Encode({7, 3, Execute{2, 1, {{Value::Integer(42)}}}})) ==
+          "27000000011200000700000003000000000000000200000000000000010000000100012a00000000000000");
   }
 
   TEST_CASE("EncodedValueSize matches the encoding of each value type") {

@@ -1,0 +1,205 @@
+// Prepared statements in process: parameter type inference, binding values,
+// batches, the quick-read path, and cancellation of a running statement.
+#include "cerebellum/prepared_statement.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "cerebellum/engine.h"
+#include "cerebellum/executor/cancel.h"
+#include "cerebrum/database.h"
+#include "tests/support/test_support.h"
+
+namespace kopf::cerebellum {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::Row;
+using protocol::Type;
+using protocol::Value;
+
+struct Db {
+  Db() {
+    cerebrum::Options options;
+    options.data_dir = dir.path() / "data";
+    options.sync = cerebrum::SyncMode::kNone;
+    auto opened = cerebrum::Database::Open(options);
+    REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
+    db = std::move(opened).value();
+    Run("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score DOUBLE, ok BOOLEAN)");
+  }
+
+  std::shared_ptr<const PreparedStatement> Prepare(const std::string& sql) {
+    auto p = PrepareStatement(sql, *db);
+    REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+    return *p;
+  }
+
+  protocol::Status PrepareError(const std::string& sql) {
+    auto p = PrepareStatement(sql, *db);
+    REQUIRE_FALSE(p.ok());
+    return p.status();
+  }
+
+  protocol::Result<StatementResult> Execute(const std::string& sql, std::vector<Row> rows) {
+    return ExecutePrepared(*Prepare(sql), rows, *db);
+  }
+
+  void Run(const std::string& sql) {
+    Engine engine(db.get(), Options{1, 10});
+    auto r = engine.ExecuteNow(sql);
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  }
+
+  testing::TempDir dir;
+  std::unique_ptr<cerebrum::Database> db;
+};
+
+std::vector<Type> Types(Db& d, const std::string& sql) { return d.Prepare(sql)->parameter_types; }
+
+TEST_SUITE("cerebellum/prepared_statement") {
+  TEST_CASE("parameter types are inferred from where the markers stand") {
+    Db d;
+    CHECK(Types(d, "SELECT * FROM t WHERE id = $1") == std::vector<Type>{Type::kInteger});
+    CHECK(Types(d, "SELECT * FROM t WHERE $1 < score") == std::vector<Type>{Type::kDouble});
+    CHECK(Types(d, "SELECT * FROM t WHERE id BETWEEN $1 AND $2") ==
+          std::vector<Type>{Type::kInteger, Type::kInteger});
+    CHECK(Types(d, "SELECT * FROM t WHERE name IN ($2, 'x', $1)") ==
+          std::vector<Type>{Type::kText, Type::kText});
+    CHECK(Types(d, "SELECT * FROM t WHERE $1 LIKE $2") ==
+          std::vector<Type>{Type::kText, Type::kText});
+    CHECK(Types(d, "SELECT * FROM t WHERE NOT $1 OR ok AND $2") ==
+          std::vector<Type>{Type::kBoolean, Type::kBoolean});
+    CHECK(Types(d, "SELECT $1 + score, $2 || name, CAST($3 AS BOOLEAN) FROM t") ==
+          std::vector<Type>{Type::kDouble, Type::kText, Type::kBoolean});
+    CHECK(Types(d, "SELECT $1 * $2") == std::vector<Type>{Type::kInteger, Type::kInteger});
+    CHECK(Types(d, "UPDATE t SET score = $2, ok = $3 WHERE id = $1") ==
+          std::vector<Type>{Type::kInteger, Type::kDouble, Type::kBoolean});
+    CHECK(Types(d, "INSERT INTO t (ok, id) VALUES ($1, $2)") ==
+          std::vector<Type>{Type::kBoolean, Type::kInteger});
+    CHECK(Types(d, "DELETE FROM t WHERE id = $1 AND name = $1") ==
+          std::vector<Type>{Type::kInteger});
+    // A marker in a subquery takes its type there too.
+    CHECK(Types(d, "SELECT id FROM t WHERE id IN (SELECT id FROM t WHERE score > $1)") ==
+          std::vector<Type>{Type::kDouble});
+  }
+
+  TEST_CASE("PREPARE checks the role once, so EXECUTE cannot get round it") {
+    Db db;
+    using protocol::Role;
+    auto insert = PrepareStatement("INSERT INTO t VALUES ($1, 'x', 1.0, true)", *db.db,
+                                   Role::kReadOnly);
+    REQUIRE_FALSE(insert.ok());
+    CHECK(insert.status().code() == ErrorCode::kPermissionDenied);
+    CHECK(insert.status().message().find("INSERT") != std::string::npos);
+    auto update = PrepareStatement("UPDATE t SET name = $1", *db.db, Role::kReadOnly);
+    REQUIRE_FALSE(update.ok());
+    CHECK(update.status().code() == ErrorCode::kPermissionDenied);
+    CHECK(PrepareStatement("SELECT name FROM t WHERE id = $1", *db.db, Role::kReadOnly).ok());
+    CHECK(PrepareStatement("DELETE FROM t WHERE id = $1", *db.db, Role::kReadWrite).ok());
+  }
+
+  TEST_CASE("a marker whose context gives no type asks for a CAST, at its position") {
+    Db d;
+    protocol::Status s = d.PrepareError("SELECT id, $1 FROM t");
+    CHECK(s.code() == ErrorCode::kTypeMismatch);
+    CHECK(s.position() == 11);
+    CHECK(s.message().find("CAST($1 AS type)") != std::string::npos);
+    CHECK(d.PrepareError("SELECT abs($1)").code() == ErrorCode::kTypeMismatch);
+    CHECK(d.PrepareError("SELECT 1 WHERE $1 = $2").code() == ErrorCode::kTypeMismatch);
+    CHECK(d.PrepareError("SELECT * FROM t WHERE id = $2").code() == ErrorCode::kSyntaxError);
+    CHECK(d.PrepareError("SELECT * FROM nope WHERE id = $1").code() == ErrorCode::kUndefinedTable);
+  }
+
+  TEST_CASE("values are checked against the types and bound as constants") {
+    Db d;
+    REQUIRE(
+        d.Execute("INSERT INTO t VALUES ($1, $2, $3, $4)",
+                  {{Value::Integer(1), Value::Text("a"), Value::Integer(2), Value::Boolean(true)},
+                   {Value::Integer(2), Value::Null(), Value::Double(0.5), Value::Null()}})
+            .ok());
+    auto r = d.Execute("SELECT id, score FROM t WHERE score >= $1", {{Value::Integer(1)}});
+    REQUIRE(r.ok());
+    // The INTEGER 2 went into the DOUBLE column as 2.0.
+    CHECK(r->rows == std::vector<Row>{{Value::Integer(1), Value::Double(2.0)}});
+    auto bad = d.Execute("SELECT id FROM t WHERE name = $1", {{Value::Integer(1)}});
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().code() == ErrorCode::kTypeMismatch);
+    CHECK(bad.status().message() ==
+          "parameter $1 of row 1 is INTEGER, but the statement expects TEXT");
+    auto count = d.Execute("SELECT id FROM t WHERE id = $1", {{}});
+    REQUIRE_FALSE(count.ok());
+    CHECK(count.status().code() == ErrorCode::kInvalidValue);
+    // NULL fits any parameter and compares as NULL.
+    auto null = d.Execute("SELECT id FROM t WHERE id = $1", {{Value::Null()}});
+    REQUIRE(null.ok());
+    CHECK(null->rows.empty());
+  }
+
+  TEST_CASE("an UPDATE batch stops at the first failing row and says how far it got") {
+    Db d;
+    REQUIRE(d.Execute("INSERT INTO t (id) VALUES ($1)",
+                      {{Value::Integer(1)}, {Value::Integer(2)}, {Value::Integer(3)}})
+                .ok());
+    auto r =
+        d.Execute("UPDATE t SET id = $2 WHERE id = $1", {{Value::Integer(1), Value::Integer(10)},
+                                                         {Value::Integer(2), Value::Integer(3)},
+                                                         {Value::Integer(3), Value::Integer(30)}});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kDuplicateKey);
+    CHECK(r.status().message().find("parameter row 2 of 3") != std::string::npos);
+    CHECK(r.status().message().find("the 1 rows before it took effect") != std::string::npos);
+    auto ids = d.Execute("SELECT id FROM t WHERE id > $1", {{Value::Integer(0)}});
+    REQUIRE(ids.ok());
+    CHECK(ids->rows ==
+          std::vector<Row>{{Value::Integer(2)}, {Value::Integer(3)}, {Value::Integer(10)}});
+  }
+
+  TEST_CASE("a point read runs quickly in place, anything else is left to the queue") {
+    Db d;
+    REQUIRE(
+        d.Execute("INSERT INTO t (id, name) VALUES ($1, $2)",
+                  {{Value::Integer(1), Value::Text("a")}, {Value::Integer(2), Value::Text("b")}})
+            .ok());
+    auto point = d.Prepare("SELECT name FROM t WHERE id = $1");
+    Row key{Value::Integer(2)};
+    auto quick = TryExecuteQuickRead(*point, key, *d.db);
+    REQUIRE(quick.has_value());
+    REQUIRE(quick->ok());
+    CHECK((*quick)->rows == std::vector<Row>{{Value::Text("b")}});
+
+    auto scan = d.Prepare("SELECT name FROM t WHERE name = $1");
+    Row name{Value::Text("a")};
+    CHECK_FALSE(TryExecuteQuickRead(*scan, name, *d.db).has_value());
+    CHECK_FALSE(scan->maybe_quick.load());  // not tried again
+
+    // The table's lock taken by a writer: the quick path declines to wait.
+    {
+      auto table = d.db->FindTable("t");
+      auto lock = table->LockExclusive();
+      CHECK_FALSE(TryExecuteQuickRead(*point, key, *d.db).has_value());
+    }
+    CHECK(TryExecuteQuickRead(*point, key, *d.db).has_value());
+  }
+
+  TEST_CASE("a cancelled statement stops with Cancelled") {
+    Db d;
+    std::vector<Row> rows;
+    for (int i = 0; i < 3000; ++i) rows.push_back({Value::Integer(i)});
+    REQUIRE(d.Execute("INSERT INTO t (id) VALUES ($1)", rows).ok());
+    auto join = d.Prepare("SELECT count(*) FROM t a, t b WHERE a.id + b.id < $1");
+    std::vector<Row> values{{Value::Integer(-1)}};
+    CancelFlag flag{true};
+    CancelScope scope(&flag);
+    auto r = ExecutePrepared(*join, values, *d.db);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kCancelled);
+  }
+}
+
+}  // namespace
+}  // namespace kopf::cerebellum
