@@ -1,6 +1,7 @@
 #include "brainstem/server_config.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -51,6 +52,18 @@ Options:
                           (default 67108864)
   --no-sync               do not fsync commits: faster, but a crash may lose
                           acknowledged writes
+  --segment-max-bytes N   start a table's next segment file once the current
+                          one holds N bytes, >= 1 (default 67108864)
+  --compact-dead-fraction F
+                          compact a table in the background once this
+                          fraction of its stored lines is dead (replaced or
+                          deleted rows), 0..1, 0 = never (default 0.5)
+  --compact-max-segments N
+                          ... or once it has more than N segments, 0 = never
+                          (default 16)
+  --repair                at start-up, cut damage in the middle of a table's
+                          files (normally a fatal error) after saving it aside
+                          as FILE.damaged-TIME, and carry on
   --help                  show this text
 )";
 }
@@ -83,6 +96,25 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
     } else if (flag == "--no-sync") {
       KOPF_RETURN_IF_ERROR(boolean_flag());
       config.storage.sync = false;
+    } else if (flag == "--repair") {
+      KOPF_RETURN_IF_ERROR(boolean_flag());
+      config.storage.repair = true;
+    } else if (flag == "--segment-max-bytes") {
+      KOPF_ASSIGN_OR_RETURN(std::string v, value());
+      KOPF_ASSIGN_OR_RETURN(config.storage.segment_max_bytes,
+                            ParseNumber<uint64_t>(flag, v, 1, uint64_t{1} << 40));
+    } else if (flag == "--compact-max-segments") {
+      KOPF_ASSIGN_OR_RETURN(std::string v, value());
+      KOPF_ASSIGN_OR_RETURN(config.storage.compact_max_segments,
+                            ParseNumber<uint64_t>(flag, v, 0, uint64_t{1} << 20));
+    } else if (flag == "--compact-dead-fraction") {
+      KOPF_ASSIGN_OR_RETURN(std::string v, value());
+      char* end = nullptr;
+      double f = std::strtod(v.c_str(), &end);
+      if (v.empty() || end != v.c_str() + v.size() || !(f >= 0 && f <= 1)) {
+        return Status::InvalidValue(fmt::format("{}: \"{}\" is not a number in 0..1", flag, v));
+      }
+      config.storage.compact_dead_fraction = f;
     } else if (flag == "--host") {
       KOPF_ASSIGN_OR_RETURN(config.server.host, value());
       if (config.server.host.empty()) return Status::InvalidValue("--host: empty address");

@@ -14,6 +14,7 @@
 #include "cerebrum/group_commit.h"
 #include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
+#include "cerebrum/segment_set.h"
 #include "cerebrum/segment_writer.h"
 
 namespace kopf::cerebrum {
@@ -67,8 +68,12 @@ std::optional<ValueRange> NumericRange(const Tree& tree, Type type) {
 
 }  // namespace
 
-Table::Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit)
-    : schema_(std::move(schema)), folder_(std::move(folder)), group_commit_(group_commit) {}
+Table::Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit,
+             const Options& options)
+    : schema_(std::move(schema)),
+      folder_(std::move(folder)),
+      group_commit_(group_commit),
+      options_(options) {}
 
 Table::~Table() = default;
 
@@ -109,8 +114,9 @@ Status Table::CheckRow(const Row& row) const {
   return Status::Ok();
 }
 
-void Table::AppendLine(uint64_t seq, std::string_view op, const Key& key, const Row* row) {
-  std::string& out = line_buffer_;
+void Table::AppendLine(std::string* buffer, uint64_t seq, std::string_view op, const Key& key,
+                       const Row* row) const {
+  std::string& out = *buffer;
   out += std::to_string(seq);
   out += ',';
   out += op;
@@ -208,7 +214,8 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   line_buffer_.clear();
   for (const auto& [key, row] : final_state) {
     size_t start = line_buffer_.size();
-    AppendLine(seq, row.has_value() ? kOpPut : kOpDelete, key, row.has_value() ? &*row : nullptr);
+    AppendLine(&line_buffer_, seq, row.has_value() ? kOpPut : kOpDelete, key,
+               row.has_value() ? &*row : nullptr);
     // The reader cannot take longer lines back; refuse rather than store
     // what could not be recovered.
     if (line_buffer_.size() - start > kMaxPhysicalLineBytes) {
@@ -216,10 +223,12 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
                                               line_buffer_.size() - start, kMaxPhysicalLineBytes));
     }
   }
-  AppendLine(seq, kOpCommit, {}, nullptr);
+  AppendLine(&line_buffer_, seq, kOpCommit, {}, nullptr);
 
-  // 3. Append. Nothing is in memory yet, so a failed write changes nothing.
-  KOPF_RETURN_IF_ERROR(writer_->Append(line_buffer_));
+  // 3. Append (rolling over to a new segment first when the active one is
+  //    full). Nothing is in memory yet, so a failed write changes nothing.
+  KOPF_ASSIGN_OR_RETURN(std::shared_ptr<SegmentWriter> writer, segments_->Append(line_buffer_));
+  lines_.fetch_add(final_state.size(), std::memory_order_relaxed);
   if (line_buffer_.capacity() > (1u << 20)) std::string().swap(line_buffer_);
 
   // 4. Apply to memory: index entries first (they need the old image).
@@ -242,8 +251,10 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   PublishStatistics(/*index_list_changed=*/false);
 
   // 5. Durability, outside the lock so concurrent writers share the fsync.
-  uint64_t epoch = group_commit_->Register(writer_);
+  uint64_t epoch = group_commit_->Register(std::move(writer));
+  const bool compact = compaction_hint_ && NeedsCompaction();
   lock.unlock();
+  if (compact) compaction_hint_();
   KOPF_RETURN_IF_ERROR(group_commit_->WaitDurable(epoch));
   return affected;
 }
@@ -265,10 +276,11 @@ std::string Table::HeaderLine() const {
 }
 
 Status Table::OpenForWrites() {
-  KOPF_ASSIGN_OR_RETURN(auto writer,
-                        SegmentWriter::Open(folder_ / SegmentFileName(1), HeaderLine()));
-  writer_ = std::move(writer);
-  return Status::Ok();
+  if (!segments_) {  // a new table: nothing to recover
+    KOPF_ASSIGN_OR_RETURN(segments_, SegmentSet::Load(folder_, HeaderLine(),
+                                                      options_.segment_max_bytes, KnownFiles()));
+  }
+  return segments_->OpenForWrites();
 }
 
 // ---- Secondary indexes -----------------------------------------------------

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,7 +34,9 @@
 
 #include "cerebrum/btree.h"
 #include "cerebrum/key_range.h"
+#include "cerebrum/options.h"
 #include "cerebrum/schema.h"
+#include "cerebrum/segment_set.h"
 #include "cerebrum/secondary_index.h"
 #include "protocol/status.h"
 #include "protocol/value.h"
@@ -82,7 +85,8 @@ class Table {
   using ExclusiveLock = std::unique_lock<std::shared_mutex>;
 
   // Used by Database when it creates or recovers a table.
-  Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit);
+  Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit,
+        const Options& options);
   ~Table();
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
@@ -125,11 +129,30 @@ class Table {
   // waiting for durability.
   protocol::Result<uint64_t> Commit(ExclusiveLock lock, std::vector<Change> changes);
 
+  // Writes the live rows as a snapshot that replaces every file up to a
+  // rollover point (see table_compaction.cc). Readers and writers carry on
+  // meanwhile. Returns the number of rows in the snapshot. kUndefinedTable
+  // when the table is dropped meanwhile, kIoError.
+  protocol::Result<uint64_t> Compact();
+  // True when a compaction threshold of Options is passed (dead fraction
+  // of the lines in the live files, or the number of segments).
+  bool NeedsCompaction() const;
+  // Lines (put and del) in the live files, and how many of them are live
+  // rows: the rest are dead, which compaction reclaims.
+  uint64_t line_count() const { return lines_.load(std::memory_order_relaxed); }
+  // The files holding this table's data, for a backup. REQUIRES: a lock
+  // from LockShared() or LockExclusive() is held.
+  SegmentSetFiles Files() const;
+
   // ---- For Database only --------------------------------------------------
-  // Reads the segments back into memory; cuts a torn tail off the last one.
+  // Reads the manifest's files back into memory; cuts a torn tail off the
+  // last one (and, with options.repair, damage anywhere, saved aside).
   protocol::Status Recover(uint64_t* max_seq);
-  // Opens the segment for appending (creating it if needed).
+  // Opens the active segment for appending (creating it if needed).
   protocol::Status OpenForWrites();
+  // Called (without the table's lock) after a commit that leaves the table
+  // past a compaction threshold.
+  void SetCompactionHint(std::function<void()> hint) { compaction_hint_ = std::move(hint); }
   // Reads indexes.csv (if any) and builds every index from the rows.
   // Called by Recover() once the rows are back. kCorruption for a bad file
   // or a unique index the rows violate.
@@ -154,7 +177,18 @@ class Table {
   std::string HeaderLine() const;
   protocol::Status RecoverSegment(const std::filesystem::path& path, bool is_last,
                                   uint64_t* max_seq);
-  void AppendLine(uint64_t seq, std::string_view op, const Key& key, const protocol::Row* row);
+  // Moves the bytes of `path` from `offset` on into a .damaged-<time> file
+  // beside it (kopfd --repair).
+  protocol::Status CutDamagedTail(const std::filesystem::path& path, uint64_t offset,
+                                  const protocol::Status& damage) const;
+  // Names of the files in the folder that are not the segment set's.
+  static std::vector<std::string_view> KnownFiles();
+  // Appends one segment line to `*buffer`.
+  void AppendLine(std::string* buffer, uint64_t seq, std::string_view op, const Key& key,
+                  const protocol::Row* row) const;
+  // Compaction: writes the snapshot file's rows at commit `seq`, walking
+  // the rows under the shared lock in chunks. Returns the row count.
+  protocol::Result<uint64_t> WriteSnapshot(const std::filesystem::path& path, uint64_t seq);
   // Writes indexes.csv holding `indexes`. REQUIRES: exclusive lock held.
   protocol::Status WriteIndexFile(const std::vector<IndexSchema>& indexes) const;
   // Refreshes stats_ from the indexes. REQUIRES: exclusive lock held.
@@ -163,13 +197,17 @@ class Table {
   const TableSchema schema_;
   const std::filesystem::path folder_;
   GroupCommit* const group_commit_;
+  const Options options_;
   std::atomic<uint64_t>* sequence_ = nullptr;
+  std::function<void()> compaction_hint_;
+  std::mutex compaction_mutex_;  // one compaction of this table at a time
 
   mutable std::shared_mutex mutex_;
   RowTree rows_;                            // GUARDED_BY(mutex_)
   int64_t next_rowid_ = 1;                  // GUARDED_BY(mutex_), rowid tables only
   bool dropped_ = false;                    // GUARDED_BY(mutex_)
-  std::shared_ptr<SegmentWriter> writer_;   // GUARDED_BY(mutex_)
+  std::unique_ptr<SegmentSet> segments_;    // appends GUARDED_BY(mutex_) exclusive
+  std::atomic<uint64_t> lines_{0};          // put/del lines in the live files
   std::string line_buffer_;                 // GUARDED_BY(mutex_), reused per commit
   std::vector<std::unique_ptr<SecondaryIndex>> indexes_;  // GUARDED_BY(mutex_)
 

@@ -1,6 +1,8 @@
 // Table::Recover: rebuilding a table's rows from its segments at start-up.
 //
-// 1. List segment-*.csv in the table's folder, in number order.
+// 1. Read manifest.csv for the live files (a snapshot, then segments; a
+//    folder without a manifest: segment-*.csv in number order). See
+//    segment_set.h for the leftovers of a crash that are removed here.
 // 2. Read each record (a record may span lines when a value holds a
 //    newline). The first record must be the expected header.
 // 3. Collect put/del records of a commit until its `commit` record, then
@@ -11,7 +13,11 @@
 //    new commits are appended after the last complete one.
 // 5. A damaged record followed by a complete commit is not a torn tail but
 //    damage in the middle: start-up stops with kCorruption naming the file
-//    and line, and nothing is dropped silently.
+//    and line, and nothing is dropped silently. So does an incomplete end
+//    of any file but the last (each was fsync'ed whole before the next was
+//    started). With Options::repair (kopfd --repair) the file is instead
+//    cut after its last complete commit, the bytes cut off are saved as
+//    <file>.damaged-<time>, and recovery carries on with the next file.
 // 6. Once every row is back, the secondary indexes named in indexes.csv are
 //    built from the rows (their entries are never stored). A unique index
 //    the rows violate (only possible if files were edited by hand) stops
@@ -19,6 +25,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstdio>
 #include <optional>
 
@@ -29,6 +36,7 @@
 #include "cerebrum/file_util.h"
 #include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
+#include "cerebrum/segment_set.h"
 #include "cerebrum/table.h"
 
 namespace kopf::cerebrum {
@@ -63,28 +71,47 @@ Result<uint64_t> ParseSeq(const CsvField& field) {
 
 }  // namespace
 
+std::vector<std::string_view> Table::KnownFiles() { return {kSchemaFileName, kIndexFileName}; }
+
 Status Table::Recover(uint64_t* max_seq) {
-  std::vector<std::filesystem::path> segments;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder_, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.starts_with(kSegmentPrefix) && name.ends_with(kSegmentSuffix)) {
-      segments.push_back(entry.path());
-    } else if (name == std::string(kIndexFileName) + ".tmp") {
-      // An index file being replaced when the server stopped: the old one
-      // (or none) is still in place, so the half-written copy goes.
-      std::error_code ignored;
-      std::filesystem::remove(entry.path(), ignored);
-    } else if (name != kSchemaFileName && name != kIndexFileName) {
-      std::fprintf(stderr, "kopfd: warning: ignoring stray file %s\n", entry.path().c_str());
-    }
-  }
-  if (ec) return Status::IoError(fmt::format("cannot list {}: {}", folder_.string(), ec.message()));
-  std::sort(segments.begin(), segments.end());
-  for (size_t i = 0; i < segments.size(); ++i) {
-    KOPF_RETURN_IF_ERROR(RecoverSegment(segments[i], i + 1 == segments.size(), max_seq));
+  // An index file being replaced when the server stopped: the old one (or
+  // none) is still in place, so the half-written copy goes.
+  std::filesystem::path index_tmp = folder_ / kIndexFileName;
+  index_tmp += kTempSuffix;
+  std::error_code ignored;
+  std::filesystem::remove(index_tmp, ignored);
+
+  KOPF_ASSIGN_OR_RETURN(segments_, SegmentSet::Load(folder_, HeaderLine(),
+                                                    options_.segment_max_bytes, KnownFiles()));
+  std::vector<SegmentFile> files = segments_->live();
+  for (size_t i = 0; i < files.size(); ++i) {
+    KOPF_RETURN_IF_ERROR(
+        RecoverSegment(folder_ / files[i].name, i + 1 == files.size(), max_seq));
   }
   return LoadIndexes();
+}
+
+Status Table::CutDamagedTail(const std::filesystem::path& path, uint64_t offset,
+                             const Status& damage) const {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::filesystem::path aside = path;
+  aside += fmt::format("{}{}", kDamagedInfix, stamp);
+  KOPF_ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(path));
+  if (offset > contents.size()) offset = contents.size();
+  KOPF_RETURN_IF_ERROR(WriteFileAtomically(aside, std::string_view(contents).substr(offset)));
+  if (::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
+    return ErrnoStatus("cannot cut the damaged tail off", path);
+  }
+  std::fprintf(stderr,
+               "kopfd: repair: %s; cut %llu bytes off %s after its last good commit and saved "
+               "them as %s\n",
+               damage.message().c_str(), static_cast<unsigned long long>(contents.size() - offset),
+               path.c_str(), aside.c_str());
+  return Status::Ok();
 }
 
 Status Table::LoadIndexes() {
@@ -210,7 +237,10 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
     if (damage) {
       // Something readable after a damaged record: if it completes a commit,
       // the damage is in the middle of the data, not a torn tail.
-      if (op == kOpCommit) return *damage;
+      if (op == kOpCommit) {
+        if (!options_.repair) return *damage;
+        return CutDamagedTail(path, last_good_end, *damage);
+      }
       continue;
     }
     if (!pending.empty() && seq != pending_seq) {
@@ -229,6 +259,7 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
           rows_.Upsert(std::move(p.key), std::move(p.row));
         }
       }
+      lines_.fetch_add(pending.size(), std::memory_order_relaxed);
       pending.clear();
       *max_seq = std::max(*max_seq, seq);
       last_good_end = reader->record_end_offset();
@@ -243,9 +274,13 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
 
   if (!damage && pending.empty()) return Status::Ok();
   if (!is_last) {
-    return damage ? *damage
-                  : Status::Corruption(fmt::format("{}: commit {} has no commit record",
-                                                   where(pending_line), pending_seq));
+    // Files before the last were fsync'ed whole before the next one was
+    // started: an incomplete end is damage.
+    Status problem = damage ? *damage
+                            : Status::Corruption(fmt::format("{}: commit {} has no commit record",
+                                                             where(pending_line), pending_seq));
+    if (!options_.repair) return problem;
+    return CutDamagedTail(path, last_good_end, problem);
   }
   // A torn tail: the crash hit while this commit was being written, so it
   // was never acknowledged. Cut it off so appends continue after the last
