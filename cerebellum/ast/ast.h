@@ -298,10 +298,16 @@ struct DropIndex {
   bool if_exists = false;
 };
 
+// COMPACT TABLE table
+struct CompactTable {
+  std::string table;
+  int32_t table_position = -1;
+};
+
 struct Explain;
 
 using Statement = std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables,
-                               Describe, CreateIndex, DropIndex, Explain>;
+                               Describe, CreateIndex, DropIndex, Explain, CompactTable>;
 
 // EXPLAIN statement: the plan of the statement, which is not run.
 struct ExplainTarget;
