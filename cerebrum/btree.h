@@ -208,6 +208,12 @@ class BPlusTree {
     return InsertImpl(std::move(key), std::move(value), /*overwrite=*/true);
   }
 
+  // Upsert for loading keys in ascending order: when `key` is greater than
+  // every key in the tree (one comparison with the last), it goes straight
+  // to the end of the rightmost leaf without a search; otherwise this is
+  // Upsert. Returns true if the key was new.
+  bool Append(Key key, Value value);
+
   // The value stored under `key`, or nullptr. The pointer is valid until the
   // next modification of the tree.
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
@@ -480,6 +486,32 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
       leaf->keys[i] = std::move(leaf->keys[i - 1]);
       leaf->values[i] = std::move(leaf->values[i - 1]);
     }
+    leaf->keys[pos] = std::move(key);
+    leaf->values[pos] = std::move(value);
+    ++leaf->count;
+    ++size_;
+    return true;
+  }
+  InsertAndSplit(leaf, pos, &path, std::move(key), std::move(value));
+  return true;
+}
+
+KOPF_BTREE_TEMPLATE
+bool KOPF_BTREE::Append(Key key, Value value) {
+  if (root_ == nullptr || cmp_(last_leaf_->keys[last_leaf_->count - 1], key) >= 0) {
+    return InsertImpl(std::move(key), std::move(value), /*overwrite=*/true);
+  }
+  // The path to the last leaf is the rightmost child at every level.
+  Path path;
+  Node* n = root_;
+  while (!n->is_leaf) {
+    Inner* inner = AsInner(n);
+    path.steps[path.depth++] = {inner, inner->count};
+    n = inner->children[inner->count];
+  }
+  Leaf* leaf = AsLeaf(n);
+  const uint32_t pos = leaf->count;
+  if (leaf->count < kLeafSlots) {
     leaf->keys[pos] = std::move(key);
     leaf->values[pos] = std::move(value);
     ++leaf->count;

@@ -175,8 +175,19 @@ class Table {
  private:
   protocol::Status CheckRow(const protocol::Row& row) const;
   std::string HeaderLine() const;
+  // A put or del line of a complete commit, read at start-up.
+  struct RecoveredChange {
+    bool is_delete = false;
+    Key key;
+    protocol::Row row;
+  };
+  // Reads one file, appending the changes of its complete commits to
+  // `*changes` in file order.
   protocol::Status RecoverSegment(const std::filesystem::path& path, bool is_last,
-                                  uint64_t* max_seq);
+                                  uint64_t* max_seq, std::vector<RecoveredChange>* changes);
+  // Builds the row tree from every recovered change: the last change of
+  // each key wins, and the surviving rows are loaded in key order.
+  void ApplyRecovered(std::vector<RecoveredChange> changes);
   // Moves the bytes of `path` from `offset` on into a .damaged-<time> file
   // beside it (kopfd --repair).
   protocol::Status CutDamagedTail(const std::filesystem::path& path, uint64_t offset,
