@@ -191,6 +191,7 @@ Status SegmentSet::Roll() {
   // (1) The full segment becomes immutable: make all of it durable, so
   //     recovery never finds a torn commit anywhere but in the last file.
   KOPF_RETURN_IF_ERROR(writer_->Sync());
+  std::lock_guard manifest(manifest_mu_);
   std::vector<SegmentFile> files = live();
   const uint64_t number = files.back().number + 1;
   SegmentFile next{SegmentFile::Kind::kSegment, number, SegmentFileName(number)};
@@ -208,6 +209,15 @@ Status SegmentSet::Roll() {
   return Status::Ok();
 }
 
+Status SegmentSet::SyncActive() const {
+  std::shared_ptr<SegmentWriter> writer;
+  {
+    std::lock_guard lock(mu_);
+    writer = writer_;
+  }
+  return writer ? writer->Sync() : Status::Ok();
+}
+
 Result<std::vector<SegmentFile>> SegmentSet::BeginSnapshot() {
   KOPF_RETURN_IF_ERROR(Roll());
   std::vector<SegmentFile> files = live();
@@ -217,20 +227,22 @@ Result<std::vector<SegmentFile>> SegmentSet::BeginSnapshot() {
 
 Status SegmentSet::PublishSnapshot(const SegmentFile& snapshot,
                                    const std::vector<SegmentFile>& covered) {
-  std::vector<SegmentFile> files = live();
-  if (files.size() < covered.size() ||
-      !std::equal(covered.begin(), covered.end(), files.begin(),
-                  [](const SegmentFile& a, const SegmentFile& b) { return a.name == b.name; })) {
-    return Status::Internal(fmt::format("{}: the files a snapshot covers are no longer live",
-                                        folder_.string()));
-  }
-  files.erase(files.begin(), files.begin() + static_cast<std::ptrdiff_t>(covered.size()));
-  files.insert(files.begin(), snapshot);
-  KOPF_RETURN_IF_ERROR(WriteManifest(files));
   {
+    std::lock_guard manifest(manifest_mu_);
+    std::vector<SegmentFile> files = live();
+    if (files.size() < covered.size() ||
+        !std::equal(covered.begin(), covered.end(), files.begin(),
+                    [](const SegmentFile& a, const SegmentFile& b) { return a.name == b.name; })) {
+      return Status::Internal(fmt::format("{}: the files a snapshot covers are no longer live",
+                                          folder_.string()));
+    }
+    files.erase(files.begin(), files.begin() + static_cast<std::ptrdiff_t>(covered.size()));
+    files.insert(files.begin(), snapshot);
+    KOPF_RETURN_IF_ERROR(WriteManifest(files));
     std::lock_guard lock(mu_);
-    files_ = files;
+    files_ = std::move(files);
   }
+  // Retired: no manifest names them any more.
   for (const SegmentFile& f : covered) {
     if (f.name != snapshot.name) KOPF_RETURN_IF_ERROR(RemoveFile(folder_ / f.name));
   }

@@ -26,11 +26,11 @@
 //     are older than its first segment.
 //
 // Thread-safety: Load() and OpenForWrites() run before the set is shared.
-// Append() and Roll() are called by one thread at a time (the table's
-// writer, under its exclusive lock); BeginSnapshot()/PublishSnapshot() by
-// the compaction, which excludes writers by holding the table's shared lock
-// around them. The accessors (Files(), segment_count(), ...) may be called
-// from any thread at any time.
+// Append(), Roll() and BeginSnapshot() are called by one thread at a time
+// (the table's writer, under its exclusive lock). PublishSnapshot() may run
+// concurrently with them: a mutex serialises every manifest change. The
+// accessors (Files(), segment_count(), SyncActive()) may be called from any
+// thread at any time.
 #pragma once
 
 #include <cstdint>
@@ -96,6 +96,10 @@ class SegmentSet {
   // Starts a new active segment now (steps above).
   protocol::Status Roll();
 
+  // Flushes the active segment to disk. May run concurrently with Append()
+  // (no lock needed): compaction calls it before taking the table's lock
+  // for the rollover, so the fsync inside Roll() has little left to do.
+  protocol::Status SyncActive() const;
   // Compaction, step 1: rolls over and returns the files a snapshot taken
   // from now on covers (every file before the new active segment).
   protocol::Result<std::vector<SegmentFile>> BeginSnapshot();
@@ -120,7 +124,8 @@ class SegmentSet {
   const std::string header_;
   const uint64_t max_segment_bytes_;
   bool manifest_missing_ = false;
-  mutable std::mutex mu_;
+  std::mutex manifest_mu_;  // held from reading files_ to publishing a change
+  mutable std::mutex mu_;   // guards files_ and writer_ for readers
   std::vector<SegmentFile> files_;          // GUARDED_BY(mu_)
   std::shared_ptr<SegmentWriter> writer_;   // GUARDED_BY(mu_) for readers; set by the writer
 };

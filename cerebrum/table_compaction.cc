@@ -12,9 +12,9 @@
 //    memory durable: a row image taken in step 2 may come from a commit
 //    made after step 1, and the snapshot must not hold anything a crash
 //    could take back from the segments.
-// 4. Under the shared lock (no writer appends or rolls over meanwhile):
-//    publish a manifest naming the snapshot and the segments from step 1's
-//    new one on, then delete the covered files (segment_set.h).
+// 4. Without any table lock: publish a manifest naming the snapshot and
+//    the segments from step 1's new one on, then delete the covered files
+//    (segment_set.h; the set serialises this with a rollover).
 //
 // Why chunks taken at different moments still make a correct snapshot:
 // every line of the segments after the rollover point is a full row image
@@ -51,7 +51,7 @@ namespace {
 // Rows encoded per turn of the shared lock: small enough that a writer
 // waits at most a few hundred microseconds, large enough that the lock and
 // the re-seek cost little.
-constexpr size_t kChunkRows = 2048;
+constexpr size_t kChunkRows = 512;
 
 }  // namespace
 
@@ -109,7 +109,9 @@ Result<uint64_t> Table::WriteSnapshot(const std::filesystem::path& path, uint64_
 
 Result<uint64_t> Table::Compact() {
   std::lock_guard one_at_a_time(compaction_mutex_);
-  // 1. Rollover point.
+  // 1. Rollover point. Most of the active segment is flushed before the
+  //    lock is taken, so the rollover's own fsync is short.
+  KOPF_RETURN_IF_ERROR(segments_->SyncActive());
   std::vector<SegmentFile> covered;
   uint64_t seq = 0;
   uint64_t lines_before = 0;
@@ -142,17 +144,20 @@ Result<uint64_t> Table::Compact() {
   }
   // 3. Everything the snapshot may hold is durable in the segments.
   KOPF_RETURN_IF_ERROR(group_commit_->WaitForRegistered());
-  // 4. Publish, retire.
-  {
-    SharedLock lock = LockShared();
-    if (dropped_) {
+  // 4. Publish, retire. No table lock: the segment set serialises this
+  //    with a rollover, and readers and writers never look at the files.
+  if (Status published = segments_->PublishSnapshot(snapshot, covered); !published.ok()) {
+    if (SharedLock lock = LockShared(); dropped_) {
       return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
     }
-    KOPF_RETURN_IF_ERROR(segments_->PublishSnapshot(snapshot, covered));
-    // Lines appended since step 1 stay; the covered ones are now the
-    // snapshot's rows.
-    const uint64_t now = line_count();
-    lines_.store(*rows + (now > lines_before ? now - lines_before : 0), std::memory_order_relaxed);
+    return published;
+  }
+  // Lines appended since step 1 stay; the covered ones are now the
+  // snapshot's rows.
+  if (lines_before >= *rows) {
+    lines_.fetch_sub(lines_before - *rows, std::memory_order_relaxed);
+  } else {
+    lines_.fetch_add(*rows - lines_before, std::memory_order_relaxed);
   }
   return *rows;
 }
