@@ -52,6 +52,10 @@ namespace {
 // waits at most a few hundred microseconds, large enough that the lock and
 // the re-seek cost little.
 constexpr size_t kChunkRows = 512;
+// The snapshot is flushed every this many bytes: many small fsyncs keep the
+// disk's queue short for the commits' own fsyncs, where one fsync of the
+// whole file at the end would make them wait behind all of it.
+constexpr uint64_t kSnapshotSyncBytes = uint64_t{4} << 20;
 
 }  // namespace
 
@@ -81,6 +85,7 @@ Result<uint64_t> Table::WriteSnapshot(const std::filesystem::path& path, uint64_
   std::string buffer;
   std::optional<Key> last;  // key of the last row written
   uint64_t rows = 0;
+  uint64_t synced = 0;
   bool done = false;
   while (!done) {
     buffer.clear();
@@ -99,6 +104,10 @@ Result<uint64_t> Table::WriteSnapshot(const std::filesystem::path& path, uint64_
     }
     rows += taken;
     if (!buffer.empty()) KOPF_RETURN_IF_ERROR(writer->Append(buffer));
+    if (writer->size() - synced >= kSnapshotSyncBytes) {
+      KOPF_RETURN_IF_ERROR(writer->Sync());
+      synced = writer->size();
+    }
   }
   buffer.clear();
   AppendLine(&buffer, seq, kOpCommit, {}, nullptr);
