@@ -14,8 +14,6 @@
 // --sync 1 fsyncs every insert (the server's default), which makes insert
 // latency mostly the disk's; the default 0 isolates the cost of locking
 // and CPU sharing.
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -28,7 +26,9 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include "benchmarks/people_table.h"
 #include "cerebrum/database.h"
 
 namespace {
@@ -37,27 +37,12 @@ using kopf::cerebrum::Change;
 using kopf::cerebrum::Database;
 using kopf::cerebrum::Options;
 using kopf::cerebrum::Table;
-using kopf::cerebrum::TableSchema;
-using kopf::protocol::Type;
 using kopf::protocol::Value;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-TableSchema PeopleSchema() {
-  TableSchema s;
-  s.name = "people";
-  s.columns = {{"id", Type::kInteger, "INT", true, {}},
-               {"name", Type::kText, "TEXT", false, {}},
-               {"age", Type::kInteger, "INT", false, {}},
-               {"city", Type::kText, "TEXT", false, {}}};
-  s.primary_key = {0};
-  return s;
-}
-
-kopf::protocol::Row Person(int64_t id) {
-  return {Value::Integer(id), Value::Text(fmt::format("person number {}", id)),
-          Value::Integer(18 + id % 70), Value::Text(id % 2 ? "Berlin" : "Lisbon, Portugal")};
-}
+using kopf::benchmarks::PeopleSchema;
+using kopf::benchmarks::PersonRow;
 
 void Die(const kopf::protocol::Status& s) {
   std::fprintf(stderr, "compaction_bench: %s\n", s.ToString().c_str());
@@ -94,7 +79,8 @@ void Measure(Database& db, Table& table, int64_t rows, int64_t* next_id, double 
       auto start = Clock::now();
       {
         auto lock = table.LockShared();
-        if (table.rows().Find(std::vector<Value>{key}) == nullptr) Die(kopf::protocol::Status::Internal("row missing"));
+        if (table.rows().Find(std::vector<Value>{key}) == nullptr)
+          Die(kopf::protocol::Status::Internal("row missing"));
       }
       reads.micros.push_back(MicrosSince(start));
     }
@@ -102,7 +88,8 @@ void Measure(Database& db, Table& table, int64_t rows, int64_t* next_id, double 
   std::thread inserter([&] {
     while (!stop.load(std::memory_order_relaxed)) {
       auto start = Clock::now();
-      auto r = table.Commit(table.LockExclusive(), {{Change::Kind::kInsert, {}, Person((*next_id)++)}});
+      auto r =
+          table.Commit(table.LockExclusive(), {{Change::Kind::kInsert, {}, PersonRow((*next_id)++)}});
       if (!r.ok()) Die(r.status());
       inserts.micros.push_back(MicrosSince(start));
     }
@@ -121,8 +108,9 @@ void Measure(Database& db, Table& table, int64_t rows, int64_t* next_id, double 
   compactor.join();
   std::printf("%-11s point read  %s\n", label, reads.Summary().c_str());
   std::printf("%-11s insert      %s\n", label, inserts.Summary().c_str());
-  if (compact) std::printf("%-11s %d compactions of ~%lld rows\n", label, compactions,
-                           static_cast<long long>(rows));
+  if (compact)
+    std::printf("%-11s %d compactions of ~%lld rows\n", label, compactions,
+                static_cast<long long>(rows));
 }
 
 }  // namespace
@@ -157,11 +145,11 @@ int main(int argc, char** argv) {
   auto opened = Database::Open(options);
   if (!opened.ok()) Die(opened.status());
   auto db = std::move(opened).value();
-  if (auto s = db->CreateTable(PeopleSchema()); !s.ok()) Die(s);
+  if (auto s = db->CreateTable(PeopleSchema("people")); !s.ok()) Die(s);
   auto table = db->FindTable("people");
   std::vector<Change> batch;
   for (int64_t id = 0; id < rows; ++id) {
-    batch.push_back({Change::Kind::kInsert, {}, Person(id)});
+    batch.push_back({Change::Kind::kInsert, {}, PersonRow(id)});
     if (batch.size() == 10000 || id + 1 == rows) {
       auto r = table->Commit(table->LockExclusive(), std::move(batch));
       if (!r.ok()) Die(r.status());

@@ -12,8 +12,6 @@
 // --keep 1 measures segments only, leaves the data in --dir and, when it is
 // there already, reuses it (to profile the reopening alone: run once, then
 // under perf).
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,7 +22,9 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <time.h>
 
+#include "benchmarks/people_table.h"
 #include "cerebrum/database.h"
 
 namespace {
@@ -32,24 +32,11 @@ namespace {
 using kopf::cerebrum::Change;
 using kopf::cerebrum::Database;
 using kopf::cerebrum::Options;
-using kopf::cerebrum::TableSchema;
-using kopf::protocol::Type;
 using kopf::protocol::Value;
 namespace fs = std::filesystem;
 
-constexpr const char* kCities[] = {"Berlin", "Paris", "Lisbon, Portugal", "Oslo", "Rome",
-                                   "New \"York\"", "Zurich", "Vienna"};
-
-TableSchema PeopleSchema(std::string name) {
-  TableSchema s;
-  s.name = std::move(name);
-  s.columns = {{"id", Type::kInteger, "INT", true, {}},
-               {"name", Type::kText, "TEXT", false, {}},
-               {"age", Type::kInteger, "INT", false, {}},
-               {"city", Type::kText, "TEXT", false, {}}};
-  s.primary_key = {0};
-  return s;
-}
+using kopf::benchmarks::PeopleSchema;
+using kopf::benchmarks::PersonRow;
 
 std::unique_ptr<Database> OpenOrDie(const Options& options) {
   auto db = Database::Open(options);
@@ -81,10 +68,7 @@ void Fill(const Options& options, uint64_t rows, int tables) {
     };
     for (uint64_t i = 0; i < n; ++i) {
       int64_t id = static_cast<int64_t>((i * 2654435761u) % n);
-      batch.push_back({Change::Kind::kInsert,
-                       {},
-                       {Value::Integer(id), Value::Text(fmt::format("person number {}", id)),
-                        Value::Integer(18 + id % 70), Value::Text(kCities[id % 8])}});
+      batch.push_back({Change::Kind::kInsert, {}, PersonRow(id)});
       if (batch.size() == 10000) flush();
     }
     if (!batch.empty()) flush();
@@ -180,8 +164,8 @@ int main(int argc, char** argv) {
   options.sync = false;  // loading speed is not what is measured
   options.compact_dead_fraction = 0;
   options.compact_max_segments = 0;
-  const uint64_t rows_per_table[2] = {rows, rows / static_cast<uint64_t>(tables) *
-                                                static_cast<uint64_t>(tables)};
+  const uint64_t rows_per_table[2] = {
+      rows, rows / static_cast<uint64_t>(tables) * static_cast<uint64_t>(tables)};
   std::printf("recovery of %llu rows (4 columns), median of %d runs\n",
               static_cast<unsigned long long>(rows), runs);
   for (int layout = 0; layout < 2; ++layout) {
@@ -189,15 +173,21 @@ int main(int argc, char** argv) {
     options.data_dir = dir / fmt::format("t{}", t);
     const bool reuse = keep && fs::exists(options.data_dir);
     if (!reuse) Fill(options, rows_per_table[layout], t);
-    for (unsigned threads : {1u, 0u}) {
-      if (t == 1 && threads == 0) continue;
-      options.recovery_threads = threads;
-      std::string how = t == 1 ? "1 table" : fmt::format("{} tables, {} thread(s)", t,
-                                                         threads == 0 ? std::string("all")
-                                                                      : std::to_string(threads));
-      Report(fmt::format("segments only, {}", how), rows_per_table[layout],
-             TimeOpen(options, runs, rows_per_table[layout]), FolderBytes(options.data_dir));
-    }
+    // Times reopening with one recovery thread and (for several tables)
+    // one per core.
+    auto report = [&](std::string_view source) {
+      for (unsigned threads : {1u, 0u}) {
+        if (t == 1 && threads == 0) continue;
+        options.recovery_threads = threads;
+        std::string how =
+            t == 1 ? "1 table"
+                   : fmt::format("{} tables, {} thread(s)", t,
+                                 threads == 0 ? std::string("all") : std::to_string(threads));
+        Report(fmt::format("{}, {}", source, how), rows_per_table[layout],
+               TimeOpen(options, runs, rows_per_table[layout]), FolderBytes(options.data_dir));
+      }
+    };
+    report("segments only");
     if (keep) continue;  // segments only, for profiling
     {
       auto db = OpenOrDie(options);
@@ -205,15 +195,7 @@ int main(int argc, char** argv) {
         if (!db->CompactTable(name).ok()) return 1;
       }
     }
-    for (unsigned threads : {1u, 0u}) {
-      if (t == 1 && threads == 0) continue;
-      options.recovery_threads = threads;
-      std::string how = t == 1 ? "1 table" : fmt::format("{} tables, {} thread(s)", t,
-                                                         threads == 0 ? std::string("all")
-                                                                      : std::to_string(threads));
-      Report(fmt::format("snapshot, {}", how), rows_per_table[layout],
-             TimeOpen(options, runs, rows_per_table[layout]), FolderBytes(options.data_dir));
-    }
+    report("snapshot");
   }
   if (!keep) fs::remove_all(dir);
   return 0;

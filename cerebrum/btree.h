@@ -420,6 +420,21 @@ class BPlusTree {
   }
 
   bool InsertImpl(Key&& key, Value&& value, bool overwrite);
+  // Moves the entries from `pos` on one slot right and puts the new entry
+  // at `pos` (the leaf has a spare slot, so this works on a full leaf too).
+  void ShiftIn(Leaf* leaf, uint32_t pos, Key&& key, Value&& value) noexcept {
+    for (uint32_t i = leaf->count; i > pos; --i) {
+      leaf->keys[i] = std::move(leaf->keys[i - 1]);
+      leaf->values[i] = std::move(leaf->values[i - 1]);
+    }
+    leaf->keys[pos] = std::move(key);
+    leaf->values[pos] = std::move(value);
+    ++leaf->count;
+    ++size_;
+  }
+  // Inserts a new key at `pos` of `leaf` (reached by `path`), splitting if
+  // the leaf is full.
+  void PlaceInLeaf(Leaf* leaf, uint32_t pos, Path* path, Key&& key, Value&& value);
   // Inserts into a full leaf at `pos` and splits nodes up `path` as needed.
   void InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key, Value&& value);
   void RemoveFromLeaf(Leaf* leaf, uint32_t pos);
@@ -481,19 +496,17 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
     if (overwrite) leaf->values[pos] = std::move(value);
     return false;
   }
-  if (leaf->count < kLeafSlots) {
-    for (uint32_t i = leaf->count; i > pos; --i) {
-      leaf->keys[i] = std::move(leaf->keys[i - 1]);
-      leaf->values[i] = std::move(leaf->values[i - 1]);
-    }
-    leaf->keys[pos] = std::move(key);
-    leaf->values[pos] = std::move(value);
-    ++leaf->count;
-    ++size_;
-    return true;
-  }
-  InsertAndSplit(leaf, pos, &path, std::move(key), std::move(value));
+  PlaceInLeaf(leaf, pos, &path, std::move(key), std::move(value));
   return true;
+}
+
+KOPF_BTREE_TEMPLATE
+void KOPF_BTREE::PlaceInLeaf(Leaf* leaf, uint32_t pos, Path* path, Key&& key, Value&& value) {
+  if (leaf->count == kLeafSlots) {
+    InsertAndSplit(leaf, pos, path, std::move(key), std::move(value));
+    return;
+  }
+  ShiftIn(leaf, pos, std::move(key), std::move(value));
 }
 
 KOPF_BTREE_TEMPLATE
@@ -509,16 +522,7 @@ bool KOPF_BTREE::Append(Key key, Value value) {
     path.steps[path.depth++] = {inner, inner->count};
     n = inner->children[inner->count];
   }
-  Leaf* leaf = AsLeaf(n);
-  const uint32_t pos = leaf->count;
-  if (leaf->count < kLeafSlots) {
-    leaf->keys[pos] = std::move(key);
-    leaf->values[pos] = std::move(value);
-    ++leaf->count;
-    ++size_;
-    return true;
-  }
-  InsertAndSplit(leaf, pos, &path, std::move(key), std::move(value));
+  PlaceInLeaf(AsLeaf(n), AsLeaf(n)->count, &path, std::move(key), std::move(value));
   return true;
 }
 
@@ -547,14 +551,7 @@ void KOPF_BTREE::InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key,
   Key separator = pos < keep ? leaf->keys[keep - 1] : pos == keep ? key : leaf->keys[keep];
 
   // Nothing below throws.
-  for (uint32_t i = leaf->count; i > pos; --i) {
-    leaf->keys[i] = std::move(leaf->keys[i - 1]);
-    leaf->values[i] = std::move(leaf->values[i - 1]);
-  }
-  leaf->keys[pos] = std::move(key);
-  leaf->values[pos] = std::move(value);
-  ++leaf->count;
-  ++size_;
+  ShiftIn(leaf, pos, std::move(key), std::move(value));
 
   // Split the leaf: the upper half moves to a new right sibling.
   Leaf* right = spare.leaf.release();

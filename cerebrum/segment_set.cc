@@ -1,13 +1,12 @@
 #include "cerebrum/segment_set.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <set>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "cerebrum/csv_format.h"
 #include "cerebrum/file_util.h"
@@ -54,18 +53,21 @@ Status RemoveFile(const fs::path& path) {
 }  // namespace
 
 SegmentSet::SegmentSet(fs::path folder, std::string header, uint64_t max_segment_bytes)
-    : folder_(std::move(folder)), header_(std::move(header)), max_segment_bytes_(max_segment_bytes) {}
+    : folder_(std::move(folder)),
+      header_(std::move(header)),
+      max_segment_bytes_(max_segment_bytes) {}
 
 SegmentSet::~SegmentSet() = default;
 
 Result<std::unique_ptr<SegmentSet>> SegmentSet::Load(const fs::path& folder, std::string header,
-                                                      uint64_t max_segment_bytes,
-                                                      const std::vector<std::string_view>& known) {
+                                                     uint64_t max_segment_bytes,
+                                                     const std::vector<std::string_view>& known) {
   std::unique_ptr<SegmentSet> set(new SegmentSet(folder, std::move(header), max_segment_bytes));
   const fs::path manifest = folder / kManifestFileName;
   std::error_code ec;
   const bool has_manifest = fs::exists(manifest, ec);
-  if (ec) return Status::IoError(fmt::format("cannot check {}: {}", manifest.string(), ec.message()));
+  if (ec)
+    return Status::IoError(fmt::format("cannot check {}: {}", manifest.string(), ec.message()));
   if (has_manifest) {
     KOPF_ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(manifest));
     std::vector<SegmentFile>& files = set->files_;
@@ -110,8 +112,8 @@ Result<std::unique_ptr<SegmentSet>> SegmentSet::Load(const fs::path& folder, std
       unnamed_segments.push_back(std::move(*file));
       continue;
     }
-    if (name.ends_with(kTempSuffix) && (name.starts_with(kManifestFileName) ||
-                                        name.starts_with(kSnapshotPrefix))) {
+    if (name.ends_with(kTempSuffix) &&
+        (name.starts_with(kManifestFileName) || name.starts_with(kSnapshotPrefix))) {
       // Being written when the server stopped; the file it was to replace
       // (or nothing) is still in place.
       std::fprintf(stderr, "kopfd: removing unfinished %s\n", entry.path().c_str());
@@ -233,8 +235,8 @@ Status SegmentSet::PublishSnapshot(const SegmentFile& snapshot,
     if (files.size() < covered.size() ||
         !std::equal(covered.begin(), covered.end(), files.begin(),
                     [](const SegmentFile& a, const SegmentFile& b) { return a.name == b.name; })) {
-      return Status::Internal(fmt::format("{}: the files a snapshot covers are no longer live",
-                                          folder_.string()));
+      return Status::Internal(
+          fmt::format("{}: the files a snapshot covers are no longer live", folder_.string()));
     }
     files.erase(files.begin(), files.begin() + static_cast<std::ptrdiff_t>(covered.size()));
     files.insert(files.begin(), snapshot);

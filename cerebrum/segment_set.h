@@ -124,10 +124,10 @@ class SegmentSet {
   const std::string header_;
   const uint64_t max_segment_bytes_;
   bool manifest_missing_ = false;
-  std::mutex manifest_mu_;  // held from reading files_ to publishing a change
-  mutable std::mutex mu_;   // guards files_ and writer_ for readers
-  std::vector<SegmentFile> files_;          // GUARDED_BY(mu_)
-  std::shared_ptr<SegmentWriter> writer_;   // GUARDED_BY(mu_) for readers; set by the writer
+  std::mutex manifest_mu_;                 // held from reading files_ to publishing a change
+  mutable std::mutex mu_;                  // guards files_ and writer_ for readers
+  std::vector<SegmentFile> files_;         // GUARDED_BY(mu_)
+  std::shared_ptr<SegmentWriter> writer_;  // GUARDED_BY(mu_) for readers; set by the writer
 };
 
 }  // namespace kopf::cerebrum

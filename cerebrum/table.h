@@ -36,8 +36,8 @@
 #include "cerebrum/key_range.h"
 #include "cerebrum/options.h"
 #include "cerebrum/schema.h"
-#include "cerebrum/segment_set.h"
 #include "cerebrum/secondary_index.h"
+#include "cerebrum/segment_set.h"
 #include "protocol/status.h"
 #include "protocol/value.h"
 

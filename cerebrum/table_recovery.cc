@@ -78,8 +78,8 @@ Status Table::Recover(uint64_t* max_seq) {
   std::error_code ignored;
   std::filesystem::remove(index_tmp, ignored);
 
-  KOPF_ASSIGN_OR_RETURN(segments_, SegmentSet::Load(folder_, HeaderLine(),
-                                                    options_.segment_max_bytes, KnownFiles()));
+  KOPF_ASSIGN_OR_RETURN(
+      segments_, SegmentSet::Load(folder_, HeaderLine(), options_.segment_max_bytes, KnownFiles()));
   std::vector<SegmentFile> files = segments_->live();
   std::vector<RecoveredChange> changes;
   for (size_t i = 0; i < files.size(); ++i) {

@@ -50,7 +50,8 @@ Change Put(int64_t k, std::string v) {
   return {Change::Kind::kInsert, {}, {Value::Integer(k), Value::Text(std::move(v))}};
 }
 Change Set(int64_t k, std::string v) {
-  return {Change::Kind::kUpdate, {Value::Integer(k)}, {Value::Integer(k), Value::Text(std::move(v))}};
+  return {
+      Change::Kind::kUpdate, {Value::Integer(k)}, {Value::Integer(k), Value::Text(std::move(v))}};
 }
 Change Del(int64_t k) { return {Change::Kind::kDelete, {Value::Integer(k)}, {}}; }
 
@@ -239,8 +240,7 @@ TEST_SUITE("cerebrum/segments") {
     options.repair = true;
     {
       auto db = Open(options);
-      CHECK(Contents(*db->FindTable("kv")) ==
-            std::map<int64_t, std::string>{{1, "r1"}, {3, "r3"}});
+      CHECK(Contents(*db->FindTable("kv")) == std::map<int64_t, std::string>{{1, "r1"}, {3, "r3"}});
     }
     CHECK(ReadAll(seg2) == "_seq,_op,k,v\n");
     int saved = 0;
@@ -376,17 +376,18 @@ TEST_SUITE("cerebrum/compaction") {
                           {{Change::Kind::kInsert, {}, {Value::Text(fmt::format("m{}", i))}}})
                     .ok());
       }
-      REQUIRE(t->Commit(t->LockExclusive(), {{Change::Kind::kDelete, {Value::Integer(3)}, {}}})
-                  .ok());
+      REQUIRE(
+          t->Commit(t->LockExclusive(), {{Change::Kind::kDelete, {Value::Integer(3)}, {}}}).ok());
       REQUIRE(db->CompactTable("log").ok());
     }
     auto db = Open(options);
     auto t = db->FindTable("log");
-    REQUIRE(t->Commit(t->LockExclusive(), {{Change::Kind::kInsert, {}, {Value::Text("new")}}})
-                .ok());
+    REQUIRE(
+        t->Commit(t->LockExclusive(), {{Change::Kind::kInsert, {}, {Value::Text("new")}}}).ok());
     auto lock = t->LockShared();
     std::vector<int64_t> ids;
-    for (auto it = t->rows().Begin(); it.Valid(); it.Next()) ids.push_back(it.key()[0].as_integer());
+    for (auto it = t->rows().Begin(); it.Valid(); it.Next())
+      ids.push_back(it.key()[0].as_integer());
     CHECK(ids == std::vector<int64_t>{1, 2, 4, 5, 6, 7, 8, 9, 10, 11});
   }
 }
