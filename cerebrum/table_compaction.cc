@@ -149,6 +149,9 @@ Result<uint64_t> Table::Compact() {
   if (!rows.ok()) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);
+    if (SharedLock lock = LockShared(); dropped_) {  // the folder went with the table
+      return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
+    }
     return rows.status();
   }
   // 3. Everything the snapshot may hold is durable in the segments.

@@ -201,6 +201,26 @@ TEST_SUITE("cerebrum/segments") {
     CHECK(fs::exists(folder / "notes.txt"));
   }
 
+  TEST_CASE("Files lists the immutable files and the active segment's committed length") {
+    testing::TempDir tmp;
+    auto db = Open(SmallSegments(tmp.path()));
+    REQUIRE(db->CreateTable(KvSchema()).ok());
+    auto t = db->FindTable("kv");
+    std::map<int64_t, std::string> model;
+    std::mt19937 rng(13);
+    RandomWrites(*t, &model, 40, &rng);
+    REQUIRE(db->CompactTable("kv").ok());
+    RandomWrites(*t, &model, 10, &rng);
+    auto lock = t->LockShared();
+    SegmentSetFiles files = t->Files();
+    REQUIRE(!files.immutable.empty());
+    CHECK(files.immutable.front().filename().string().starts_with(kSnapshotPrefix));
+    for (const fs::path& f : files.immutable) CHECK(fs::exists(f));
+    CHECK(files.active.filename() == Manifest(t->folder()).back());
+    CHECK(files.active_bytes == fs::file_size(files.active));
+    CHECK(files.last_sequence == db->last_sequence());
+  }
+
   TEST_CASE("a file the manifest names but that is missing stops start-up") {
     testing::TempDir tmp;
     fs::path folder = tmp.path() / "tables" / "kv";
