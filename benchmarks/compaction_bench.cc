@@ -88,8 +88,8 @@ void Measure(Database& db, Table& table, int64_t rows, int64_t* next_id, double 
   std::thread inserter([&] {
     while (!stop.load(std::memory_order_relaxed)) {
       auto start = Clock::now();
-      auto r =
-          table.Commit(table.LockExclusive(), {{Change::Kind::kInsert, {}, PersonRow((*next_id)++)}});
+      auto r = table.Commit(table.LockExclusive(),
+                            {{Change::Kind::kInsert, {}, PersonRow((*next_id)++)}});
       if (!r.ok()) Die(r.status());
       inserts.micros.push_back(MicrosSince(start));
     }

@@ -360,14 +360,21 @@ TEST_SUITE("cerebrum/compaction") {
   TEST_CASE("the background thread compacts a table past its thresholds") {
     testing::TempDir tmp;
     Options options = SmallSegments(tmp.path());
-    options.compact_max_segments = 4;
+    int statements = 40;
+    SUBCASE("too many segments") { options.compact_max_segments = 4; }
+    SUBCASE("too many dead lines") {
+      options.segment_max_bytes = 1 << 20;  // one segment throughout
+      options.compact_dead_fraction = 0.5;
+      options.compact_min_lines = 50;
+      statements = 400;  // about 800 lines for at most 200 rows
+    }
     fs::path folder = tmp.path() / "tables" / "kv";
     std::map<int64_t, std::string> model;
     std::mt19937 rng(9);
     auto db = Open(options);
     REQUIRE(db->CreateTable(KvSchema()).ok());
     auto t = db->FindTable("kv");
-    RandomWrites(*t, &model, 40, &rng);
+    RandomWrites(*t, &model, statements, &rng);
     // The compaction runs on its own thread; wait for its manifest.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!Manifest(folder).front().starts_with(kSnapshotPrefix) &&
