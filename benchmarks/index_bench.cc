@@ -10,6 +10,8 @@
 //
 // The table is built once in a temporary folder (fsync off) and removed at
 // exit. The last line printed is the ratio full scan / index lookup.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,7 +21,6 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include "cerebellum/executor/scan.h"
 #include "cerebellum/planner/access_path.h"
@@ -175,14 +176,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
  private:
   static double Scale(benchmark::TimeUnit unit) {
     switch (unit) {
-      case benchmark::kNanosecond:
-        return 1;
-      case benchmark::kMicrosecond:
-        return 1e3;
-      case benchmark::kMillisecond:
-        return 1e6;
-      case benchmark::kSecond:
-        return 1e9;
+      case benchmark::kNanosecond: return 1;
+      case benchmark::kMicrosecond: return 1e3;
+      case benchmark::kMillisecond: return 1e6;
+      case benchmark::kSecond: return 1e9;
     }
     return 1;
   }
