@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -84,6 +85,24 @@ Status SetMilliseconds(std::chrono::milliseconds* out, std::string_view text, in
   KOPF_RETURN_IF_ERROR(SetNumber<int64_t>(&ms, text, min_ms, max_ms));
   *out = std::chrono::milliseconds(ms);
   return Status::Ok();
+}
+
+// A fraction in [0, 1].
+Status SetFraction(double* out, std::string_view text) {
+  std::string copy(text);
+  char* end = nullptr;
+  double value = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !(value >= 0 && value <= 1)) {
+    return Status::InvalidValue(fmt::format("\"{}\" is not a number in 0..1", text));
+  }
+  *out = value;
+  return Status::Ok();
+}
+
+Status SetBool(bool* out, std::string_view text) {
+  const std::string_view names[] = {"true", "false"};
+  const bool values[] = {true, false};
+  return SetChoice(out, text, names, values);
 }
 
 // ---- The settings -----------------------------------------------------------
@@ -169,6 +188,27 @@ const Setting kSettings[] = {
      "the first one). Without one COPY refuses server-side files",
      [](ServerConfig& c, std::string_view v) { return AddDirectory(&c.engine.import_dirs, v); },
      /*repeatable=*/true},
+    {"segment_max_bytes", "N", "67108864",
+     "start a table's next segment file once the current one holds N bytes, 1..1099511627776 "
+     "(one commit is never split, so a segment may end larger)",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<uint64_t>(&c.storage.segment_max_bytes, v, 1, uint64_t{1} << 40);
+     }},
+    {"compact_dead_fraction", "F", "0.5",
+     "compact a table in the background once this fraction of its stored lines is dead "
+     "(replaced or deleted rows), 0..1, 0 for never",
+     [](ServerConfig& c, std::string_view v) {
+       return SetFraction(&c.storage.compact_dead_fraction, v);
+     }},
+    {"compact_max_segments", "N", "16",
+     "... or once it has more than N segments, 0..1048576, 0 for never",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<uint64_t>(&c.storage.compact_max_segments, v, 0, uint64_t{1} << 20);
+     }},
+    {"repair", "BOOL", "false",
+     "true: at start-up, cut damage in the middle of a table's files (normally a fatal error) "
+     "after saving it aside as FILE.damaged-TIME, and carry on",
+     [](ServerConfig& c, std::string_view v) { return SetBool(&c.storage.repair, v); }},
 };
 
 // Flags without a value that stand for a setting.
@@ -180,6 +220,7 @@ struct FlagAlias {
 const FlagAlias kAliases[] = {
     {"--no-sync", "sync", "none"},
     {"--memory", "storage", "memory"},
+    {"--repair", "repair", "true"},
 };
 
 const Setting* FindSetting(std::string_view key) {

@@ -52,6 +52,11 @@ std::pair<std::string_view, Role> Classify(const BoundStatement& statement) {
     std::pair<std::string_view, Role> operator()(const BoundDropIndex&) {
       return {"DROP INDEX", Role::kAdmin};
     }
+    // Rewrites a table's files and costs a full pass over its rows: an
+    // operator's decision, like the DDL above.
+    std::pair<std::string_view, Role> operator()(const BoundCompactTable&) {
+      return {"COMPACT TABLE", Role::kAdmin};
+    }
   };
   return std::visit(Visitor{}, statement);
 }

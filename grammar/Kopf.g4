@@ -34,6 +34,7 @@ statement
   | describeStatement
   | explainStatement
   | copyStatement
+  | compactTableStatement
   ;
 
 // The grammar lets EXPLAIN take any statement; the builder refuses an
@@ -194,6 +195,12 @@ copyOption
     (value=(STRING_LITERAL | INTEGER_LITERAL | K_TRUE | K_FALSE | K_ON | IDENTIFIER))?
   ;
 
+// COMPACT TABLE t: rewrite the table's stored history as a snapshot of its
+// live rows (cerebrum/README.md, "Compaction").
+compactTableStatement
+  : K_COMPACT K_TABLE table=identifier
+  ;
+
 // ---- Expressions ----------------------------------------------------------
 //
 // Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL /
@@ -254,6 +261,7 @@ identifier
   | QUOTED_IDENTIFIER
   | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_KEY | K_LAST | K_NULLS
   | K_SHOW | K_TABLES | K_COPY
+  | K_COMPACT
   ;
 
 // ---- Lexer ----------------------------------------------------------------
@@ -274,6 +282,7 @@ K_DEFAULT : D E F A U L T ;
 K_DELETE : D E L E T E ;
 K_DESC : D E S C ;
 K_DESCRIBE : D E S C R I B E ;
+K_COMPACT : C O M P A C T ;
 K_DISTINCT : D I S T I N C T ;
 K_DROP : D R O P ;
 K_ELSE : E L S E ;

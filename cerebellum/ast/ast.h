@@ -321,10 +321,17 @@ struct Copy {
   CopyOptions options;
 };
 
+// COMPACT TABLE table
+struct CompactTable {
+  std::string table;
+  int32_t table_position = -1;
+};
+
 struct Explain;
 
 using Statement = std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables,
-                               Describe, CreateIndex, DropIndex, Explain, Copy>;
+                               Describe, CreateIndex, DropIndex, Explain, Copy,
+                               CompactTable>;
 
 // EXPLAIN statement: the plan of the statement, which is not run.
 struct ExplainTarget;

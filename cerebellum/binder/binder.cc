@@ -64,6 +64,10 @@ Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database&
       return Status::Internal("EXPLAIN is planned by the engine, not bound directly");
     }
     Result<BoundStatement> operator()(ast::Copy& s) { return BindCopy(s, db); }
+    Result<BoundStatement> operator()(ast::CompactTable& s) {
+      KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
+      return BoundStatement(BoundCompactTable{std::move(table)});
+    }
     Result<BoundStatement> operator()(ast::Describe& s) {
       KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
       return BoundStatement(BoundDescribe{std::move(table)});

@@ -181,9 +181,13 @@ struct BoundDescribe {
   std::shared_ptr<cerebrum::Table> table;
 };
 
+struct BoundCompactTable {
+  std::shared_ptr<cerebrum::Table> table;
+};
+
 using BoundStatement =
     std::variant<BoundCreateTable, BoundDropTable, BoundInsert, BoundQuery, BoundUpdate,
                  BoundDelete, BoundShowTables, BoundDescribe, BoundExplain, BoundCreateIndex,
-                 BoundDropIndex, BoundCopy>;
+                 BoundDropIndex, BoundCopy, BoundCompactTable>;
 
 }  // namespace kopf::cerebellum

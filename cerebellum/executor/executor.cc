@@ -15,6 +15,7 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
     auto operator()(BoundDelete& s) { return ExecuteDelete(s, db); }
     auto operator()(BoundShowTables&) { return ExecuteShowTables(db); }
     auto operator()(BoundDescribe& s) { return ExecuteDescribe(s, db); }
+    auto operator()(BoundCompactTable& s) { return ExecuteCompactTable(s, db); }
     auto operator()(BoundExplain& s) { return ExecuteExplain(s, db); }
     auto operator()(BoundCreateIndex& s) { return ExecuteCreateIndex(s, db); }
     auto operator()(BoundDropIndex& s) { return ExecuteDropIndex(s, db); }

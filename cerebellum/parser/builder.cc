@@ -50,6 +50,8 @@ Result<ast::Statement> Builder::BuildStatement(P::StatementContext* ctx) {
       return Wrap(BuildShowTables(static_cast<P::ShowTablesStatementContext*>(child)));
     case P::RuleDescribeStatement:
       return Wrap(BuildDescribe(static_cast<P::DescribeStatementContext*>(child)));
+    case P::RuleCompactTableStatement:
+      return Wrap(BuildCompactTable(static_cast<P::CompactTableStatementContext*>(child)));
     case P::RuleExplainStatement:
       return Wrap(BuildExplain(static_cast<P::ExplainStatementContext*>(child)));
     case P::RuleCopyStatement:

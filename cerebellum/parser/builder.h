@@ -52,6 +52,7 @@ class Builder {
   protocol::Result<ast::Delete> BuildDelete(P::DeleteStatementContext* ctx);
   protocol::Result<ast::ShowTables> BuildShowTables(P::ShowTablesStatementContext* ctx);
   protocol::Result<ast::Describe> BuildDescribe(P::DescribeStatementContext* ctx);
+  protocol::Result<ast::CompactTable> BuildCompactTable(P::CompactTableStatementContext* ctx);
   // Fails with kSyntaxError for EXPLAIN EXPLAIN.
   protocol::Result<ast::Explain> BuildExplain(P::ExplainStatementContext* ctx);
   // Fails with kSyntaxError for an unknown or repeated option or a bad

@@ -207,7 +207,8 @@ TEST_SUITE("e2e/auth") {
     CHECK(denied.status().message() ==
           "permission denied: INSERT needs the read-write role, this user is read-only");
     for (const char* ddl :
-         {"CREATE TABLE u (id INT PRIMARY KEY)", "DROP TABLE t", "CREATE INDEX i ON t (v)"}) {
+         {"CREATE TABLE u (id INT PRIMARY KEY)", "DROP TABLE t", "CREATE INDEX i ON t (v)",
+          "COMPACT TABLE t"}) {
       INFO(ddl);
       auto r = writer->Query(ddl);
       CHECK(r.status().code() == ErrorCode::kPermissionDenied);
@@ -221,6 +222,7 @@ TEST_SUITE("e2e/auth") {
     CHECK(rows->rows[0][1].as_text() == "a");
     CHECK(root->Query("SHOW TABLES")->rows.size() == 1);
     CHECK(root->Query("CREATE INDEX i ON t (v)").ok());
+    CHECK(root->Query("COMPACT TABLE t").ok());
     CHECK(root->Query("DROP TABLE t").ok());
   }
 
