@@ -61,6 +61,14 @@ Options:
   --compact-max-segments N
                           ... or once it has more than N segments, 0 = never
                           (default 16)
+  --backup-dir DIR        the folder BACKUP TO writes into and SHOW BACKUPS
+                          lists; BACKUP TO paths must lie inside it
+                          (default: none, BACKUP TO is refused)
+  --backup-schedule CRON  take a backup when the 5-field cron expression
+                          fires, in local time, e.g. "0 3 * * *" (daily at
+                          03:00), into DIR/scheduled-TIME; needs --backup-dir
+  --backup-keep N         scheduled backups kept, older ones removed,
+                          0 = keep all (default 7)
   --repair                at start-up, cut damage in the middle of a table's
                           files (normally a fatal error) after saving it aside
                           as FILE.damaged-TIME, and carry on
@@ -140,9 +148,23 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
       KOPF_ASSIGN_OR_RETURN(
           config.server.max_queued_bytes,
           ParseNumber<size_t>(flag, v, size_t{1} << 20, std::numeric_limits<size_t>::max()));
+    } else if (flag == "--backup-dir") {
+      KOPF_ASSIGN_OR_RETURN(std::string v, value());
+      if (v.empty()) return Status::InvalidValue("--backup-dir: empty path");
+      config.storage.backup_dir = v;
+    } else if (flag == "--backup-schedule") {
+      KOPF_ASSIGN_OR_RETURN(config.backups.schedule, value());
+      Result<CronSchedule> parsed = CronSchedule::Parse(config.backups.schedule);
+      if (!parsed.ok()) return Status::InvalidValue(flag + ": " + parsed.status().message());
+    } else if (flag == "--backup-keep") {
+      KOPF_ASSIGN_OR_RETURN(std::string v, value());
+      KOPF_ASSIGN_OR_RETURN(config.backups.keep, ParseNumber<uint32_t>(flag, v, 0, 100000));
     } else {
       return Status::InvalidValue(fmt::format("unknown option \"{}\"", arg));
     }
+  }
+  if (!config.backups.schedule.empty() && config.storage.backup_dir.empty()) {
+    return Status::InvalidValue("--backup-schedule: scheduled backups need --backup-dir DIR");
   }
   return cl;
 }

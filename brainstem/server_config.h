@@ -11,6 +11,9 @@
 //   --max-frame-bytes N   16777216     64..1073741824
 //   --max-queued-bytes N  67108864     >= 1048576 (responses buffered per client)
 //   --no-sync                          skip fsync per commit
+//   --backup-dir DIR      (none)       where BACKUP TO writes; none = refused
+//   --backup-schedule CRON (none)      5 cron fields; needs --backup-dir
+//   --backup-keep N       7            0..100000 scheduled backups kept, 0 = all
 //   --help
 //
 // Thread-safety: plain values and pure functions.
@@ -21,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "brainstem/backup_scheduler.h"
 #include "brainstem/options.h"
 #include "cerebellum/engine.h"
 #include "cerebrum/options.h"
@@ -31,7 +35,8 @@ namespace kopf::brainstem {
 struct ServerConfig {
   Options server;              // listener and session limits
   cerebellum::Options engine;  // worker pool
-  cerebrum::Options storage;   // data directory, durability
+  cerebrum::Options storage;   // data directory, durability, backup_dir
+  BackupScheduleOptions backups;  // scheduled backups
 };
 
 struct CommandLine {

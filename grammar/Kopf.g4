@@ -33,6 +33,8 @@ statement
   | showTablesStatement
   | describeStatement
   | explainStatement
+  | backupStatement
+  | showBackupsStatement
   ;
 
 // The grammar lets EXPLAIN take any statement; the builder refuses an
@@ -175,6 +177,16 @@ describeStatement
   : K_DESCRIBE table=identifier
   ;
 
+// BACKUP TO 'folder': a copy of every table at one commit number, written
+// on the server under its backup directory (cerebrum/backup.h).
+backupStatement
+  : K_BACKUP K_TO target=STRING_LITERAL
+  ;
+
+showBackupsStatement
+  : K_SHOW K_BACKUPS
+  ;
+
 // ---- Expressions ----------------------------------------------------------
 //
 // Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL /
@@ -234,7 +246,7 @@ identifier
   : IDENTIFIER
   | QUOTED_IDENTIFIER
   | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_KEY | K_LAST | K_NULLS
-  | K_SHOW | K_TABLES
+  | K_SHOW | K_TABLES | K_BACKUP | K_BACKUPS | K_TO
   ;
 
 // ---- Lexer ----------------------------------------------------------------
@@ -244,6 +256,8 @@ K_ALL : A L L ;
 K_AND : A N D ;
 K_AS : A S ;
 K_ASC : A S C ;
+K_BACKUP : B A C K U P ;
+K_BACKUPS : B A C K U P S ;
 K_BETWEEN : B E T W E E N ;
 K_BY : B Y ;
 K_CASE : C A S E ;
@@ -299,6 +313,7 @@ K_SHOW : S H O W ;
 K_TABLE : T A B L E ;
 K_TABLES : T A B L E S ;
 K_THEN : T H E N ;
+K_TO : T O ;
 K_TRUE : T R U E ;
 K_UNION : U N I O N ;
 K_UNIQUE : U N I Q U E ;

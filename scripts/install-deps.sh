@@ -12,10 +12,12 @@
 #   cmake ninja-build g++ make   the build itself
 #   ccache                caches compiled objects across builds
 #   libbenchmark-dev      Google Benchmark, for the micro-benchmarks
+#   libssl-dev            OpenSSL's libcrypto: SHA-256 checksums of backup files
 set -euo pipefail
 
 packages=(cmake ninja-build g++ make ccache libboost-dev libfccp-dev antlr4 libantlr4-runtime-dev
-          default-jre-headless uuid-dev libfmt-dev doctest-dev libedit-dev libbenchmark-dev)
+          default-jre-headless uuid-dev libfmt-dev doctest-dev libedit-dev libbenchmark-dev
+          libssl-dev)
 
 missing=()
 for p in "${packages[@]}"; do

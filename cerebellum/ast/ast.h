@@ -298,10 +298,19 @@ struct DropIndex {
   bool if_exists = false;
 };
 
+// BACKUP TO 'folder'
+struct Backup {
+  std::string target;  // the string literal's text, quotes undone
+  int32_t target_position = -1;
+};
+
+// SHOW BACKUPS
+struct ShowBackups {};
+
 struct Explain;
 
 using Statement = std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables,
-                               Describe, CreateIndex, DropIndex, Explain>;
+                               Describe, CreateIndex, DropIndex, Explain, Backup, ShowBackups>;
 
 // EXPLAIN statement: the plan of the statement, which is not run.
 struct ExplainTarget;

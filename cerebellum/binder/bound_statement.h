@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,6 +154,13 @@ struct BoundExplain {
 
 struct BoundShowTables {};
 
+// BACKUP TO: the folder, resolved and confined to the backup directory.
+struct BoundBackup {
+  std::filesystem::path target;
+};
+
+struct BoundShowBackups {};
+
 struct BoundDescribe {
   std::shared_ptr<cerebrum::Table> table;
 };
@@ -160,6 +168,6 @@ struct BoundDescribe {
 using BoundStatement =
     std::variant<BoundCreateTable, BoundDropTable, BoundInsert, BoundQuery, BoundUpdate,
                  BoundDelete, BoundShowTables, BoundDescribe, BoundExplain, BoundCreateIndex,
-                 BoundDropIndex>;
+                 BoundDropIndex, BoundBackup, BoundShowBackups>;
 
 }  // namespace kopf::cerebellum

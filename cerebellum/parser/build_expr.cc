@@ -396,17 +396,9 @@ class ExprVisitor final : public kopf_generated::KopfBaseVisitor {
         value = std::move(*number);
         break;
       }
-      case P::STRING_LITERAL: {
-        std::string s;
-        std::string_view body = text.substr(1, text.size() - 2);
-        s.reserve(body.size());
-        for (size_t i = 0; i < body.size(); ++i) {
-          s += body[i];
-          if (body[i] == '\'') ++i;  // '' stands for one quote
-        }
-        value = Value::Text(std::move(s));
+      case P::STRING_LITERAL:
+        value = Value::Text(b_.StringLiteral(token));
         break;
-      }
       case P::BLOB_LITERAL:
         return BlobLiteral(token);
       case P::K_TRUE:

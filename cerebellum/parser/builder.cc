@@ -52,6 +52,10 @@ Result<ast::Statement> Builder::BuildStatement(P::StatementContext* ctx) {
       return Wrap(BuildDescribe(static_cast<P::DescribeStatementContext*>(child)));
     case P::RuleExplainStatement:
       return Wrap(BuildExplain(static_cast<P::ExplainStatementContext*>(child)));
+    case P::RuleBackupStatement:
+      return Wrap(BuildBackup(static_cast<P::BackupStatementContext*>(child)));
+    case P::RuleShowBackupsStatement:
+      return Wrap(BuildShowBackups(static_cast<P::ShowBackupsStatementContext*>(child)));
     default:
       return Status::Internal("parser: unknown statement kind");
   }
@@ -88,6 +92,18 @@ int32_t Builder::Position(antlr4::ParserRuleContext* ctx) const {
 
 std::string_view Builder::Text(const antlr4::Token* token) const {
   return text_.Slice(token->getStartIndex(), token->getStopIndex());
+}
+
+std::string Builder::StringLiteral(const antlr4::Token* token) const {
+  const std::string_view text = Text(token);
+  const std::string_view body = text.substr(1, text.size() - 2);
+  std::string out;
+  out.reserve(body.size());
+  for (size_t i = 0; i < body.size(); ++i) {
+    out += body[i];
+    if (body[i] == '\'') ++i;  // '' stands for one quote
+  }
+  return out;
 }
 
 Status Builder::ErrorAt(protocol::ErrorCode code, const antlr4::Token* token,

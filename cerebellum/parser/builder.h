@@ -54,6 +54,8 @@ class Builder {
   protocol::Result<ast::Describe> BuildDescribe(P::DescribeStatementContext* ctx);
   // Fails with kSyntaxError for EXPLAIN EXPLAIN.
   protocol::Result<ast::Explain> BuildExplain(P::ExplainStatementContext* ctx);
+  protocol::Result<ast::Backup> BuildBackup(P::BackupStatementContext* ctx);
+  protocol::Result<ast::ShowBackups> BuildShowBackups(P::ShowBackupsStatementContext* ctx);
 
   // One SELECT of a compound, without ORDER BY or LIMIT (build_select.cc).
   protocol::Result<ast::Select> BuildSelectCore(P::SelectCoreContext* ctx);
@@ -79,6 +81,8 @@ class Builder {
   int32_t Position(antlr4::ParserRuleContext* ctx) const;
   // The token's bytes in the SQL text.
   std::string_view Text(const antlr4::Token* token) const;
+  // The text of a STRING_LITERAL token: quotes removed, each '' made one '.
+  std::string StringLiteral(const antlr4::Token* token) const;
   // "<message> (line L, column C)" positioned at `token`.
   protocol::Status ErrorAt(protocol::ErrorCode code, const antlr4::Token* token,
                            std::string_view message) const;

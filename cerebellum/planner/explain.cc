@@ -82,6 +82,10 @@ std::vector<std::string> ExplainPlan(const BoundStatement& statement) {
     void operator()(const BoundExplain&) const { out->push_back("Explain"); }
     void operator()(const BoundCreateIndex&) const { out->push_back("Create index"); }
     void operator()(const BoundDropIndex&) const { out->push_back("Drop index"); }
+    void operator()(const BoundBackup& s) const {
+      out->push_back(fmt::format("Backup to {}", s.target.string()));
+    }
+    void operator()(const BoundShowBackups&) const { out->push_back("Show backups"); }
   };
   std::visit(Visitor{&out}, statement);
   return out;

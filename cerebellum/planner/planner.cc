@@ -121,6 +121,8 @@ void Plan(BoundStatement* statement) {
     void operator()(BoundExplain&) const {}
     void operator()(BoundCreateIndex&) const {}
     void operator()(BoundDropIndex&) const {}
+    void operator()(BoundBackup&) const {}
+    void operator()(BoundShowBackups&) const {}
   };
   std::visit(Visitor{}, *statement);
 }
