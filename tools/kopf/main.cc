@@ -1,6 +1,7 @@
 // kopf: the interactive SQL shell for a kopf server (in the spirit of psql).
 //
 //   kopf [-h HOST] [-p PORT] [-c SQL]... [-f FILE]... [--csv] [-q]
+//   kopf [-h HOST] [-p PORT] backup --to DIR | kopf backup --verify DIR
 //
 // 1. Parse the command line; -c and -f may repeat and run in the order given.
 // 2. Connect (exit 2 when that fails).
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "protocol/client.h"
+#include "tools/kopf/backup_command.h"
 #include "tools/kopf/interactive.h"
 #include "tools/kopf/line_editor.h"
 #include "tools/kopf/shell.h"
@@ -42,6 +44,7 @@ constexpr std::string_view kUsage =
     "\n"
     "Usage:\n"
     "  kopf [OPTION]...\n"
+    "  kopf [-h HOST] [-p PORT] backup --to DIR | --verify DIR   (kopf backup --help)\n"
     "\n"
     "Options:\n"
     "  -h, --host=HOST       server address (default 127.0.0.1)\n"
@@ -176,6 +179,10 @@ Outcome RunInputs(kopf::shell::Shell& shell, const std::vector<Input>& inputs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `kopf backup ...` (tools/kopf/backup_command.h).
+  if (auto status = kopf::shell::RunBackupCommandIfAsked(argc, argv, std::cout, std::cerr)) {
+    return *status;
+  }
   auto parsed = ParseFlags(argc, argv);
   if (const int* status = std::get_if<int>(&parsed)) return *status;
   const Flags& flags = std::get<Flags>(parsed);

@@ -1,0 +1,209 @@
+#include "tools/kopf/backup_command.h"
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cerebrum/backup_manifest.h"
+#include "protocol/client.h"
+
+namespace kopf::shell {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitConnection = 2;
+
+constexpr std::string_view kUsage =
+    "Usage:\n"
+    "  kopf [-h HOST] [-p PORT] backup --to DIR   take a backup on the server (BACKUP TO)\n"
+    "  kopf backup --verify DIR                   check a backup folder's files\n"
+    "\n"
+    "--to DIR is a folder on the server, relative to its --backup-dir or inside it.\n"
+    "--verify DIR re-reads every file listed in DIR/backup.csv and checks its size and\n"
+    "SHA-256; it needs no server. Exit status: 0 success, 1 failure, 2 no server.\n";
+
+struct BackupFlags {
+  std::string host = "127.0.0.1";
+  uint16_t port = 5433;
+  std::string to;
+  std::string verify;
+  bool help = false;
+};
+
+// Splits "--flag=value" and takes a separate value from the next argument.
+class ArgReader {
+ public:
+  ArgReader(int argc, char** argv) : args_(argv + 1, argv + argc) {}
+  bool done() const { return i_ >= args_.size(); }
+  std::string_view Next() {
+    value_.reset();
+    std::string_view arg = args_[i_++];
+    if (size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      value_ = std::string(arg.substr(eq + 1));
+      return arg.substr(0, eq);
+    }
+    return arg;
+  }
+  std::optional<std::string> Value() {
+    if (value_) return std::exchange(value_, std::nullopt);
+    if (i_ >= args_.size()) return std::nullopt;
+    return std::string(args_[i_++]);
+  }
+
+ private:
+  std::vector<std::string_view> args_;
+  size_t i_ = 0;
+  std::optional<std::string> value_;
+};
+
+bool IsHostOrPort(std::string_view flag) {
+  return flag == "-h" || flag == "--host" || flag == "-p" || flag == "--port";
+}
+
+// Parses the flags around the word "backup". Returns an error message.
+std::optional<std::string> ParseBackupFlags(int argc, char** argv, BackupFlags* flags) {
+  ArgReader reader(argc, argv);
+  bool seen_command = false;
+  while (!reader.done()) {
+    const std::string flag(reader.Next());
+    if (flag == "backup" && !seen_command) {
+      seen_command = true;
+      continue;
+    }
+    if (flag == "--help") {
+      flags->help = true;
+      continue;
+    }
+    std::optional<std::string> value;
+    if (IsHostOrPort(flag) || flag == "--to" || flag == "--verify") {
+      value = reader.Value();
+      if (!value || value->empty()) return fmt::format("option {} needs a value", flag);
+    } else {
+      return fmt::format("unexpected argument \"{}\" for kopf backup", flag);
+    }
+    if (flag == "-h" || flag == "--host") {
+      flags->host = *value;
+    } else if (flag == "-p" || flag == "--port") {
+      unsigned port = 0;
+      auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), port);
+      if (ec != std::errc() || end != value->data() + value->size() || port == 0 ||
+          port > 65535) {
+        return fmt::format("invalid port \"{}\"", *value);
+      }
+      flags->port = static_cast<uint16_t>(port);
+    } else if (flag == "--to") {
+      flags->to = *value;
+    } else {
+      flags->verify = *value;
+    }
+  }
+  if (flags->help) return std::nullopt;
+  if (flags->to.empty() == flags->verify.empty()) {
+    return "kopf backup needs one of --to DIR or --verify DIR";
+  }
+  return std::nullopt;
+}
+
+// A SQL string literal holding `text`.
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+int TakeBackup(const BackupFlags& flags, std::ostream& out, std::ostream& err) {
+  protocol::ClientOptions options;
+  options.client_name = "kopf-backup";
+  auto client = protocol::Client::Connect(flags.host, flags.port, options);
+  if (!client.ok()) {
+    err << fmt::format("kopf: could not connect to the server: {}\n", client.status().message());
+    return kExitConnection;
+  }
+  auto result = (*client)->Query("BACKUP TO " + QuoteLiteral(flags.to));
+  if (!result.ok()) {
+    err << fmt::format("kopf: backup failed: {} ({})\n", result.status().message(),
+                       protocol::ErrorCodeName(result.status().code()));
+    return result.status().code() == protocol::ErrorCode::kProtocolViolation ? kExitConnection
+                                                                              : kExitFailed;
+  }
+  if (result->rows.size() != 1 || result->rows[0].size() != 4) {
+    err << "kopf: backup: the server's answer has an unexpected shape\n";
+    return kExitFailed;
+  }
+  const protocol::Row& row = result->rows[0];
+  out << fmt::format("backup of commit {} written to {}: {} files, {} bytes\n",
+                     row[1].ToString(), row[0].ToString(), row[2].ToString(), row[3].ToString());
+  return kExitOk;
+}
+
+int VerifyBackupFolder(const std::string& folder, std::ostream& out, std::ostream& err) {
+  auto check = cerebrum::VerifyBackup(folder);
+  if (!check.ok()) {
+    err << fmt::format("kopf: {} is not a readable backup: {}\n", folder,
+                       check.status().message());
+    return kExitFailed;
+  }
+  for (const std::string& problem : check->problems) {
+    err << fmt::format("kopf: {}: {}\n", folder, problem);
+  }
+  const cerebrum::BackupManifest& m = check->manifest;
+  if (!check->problems.empty()) {
+    err << fmt::format("kopf: backup {} is damaged: {} problem{}\n", folder,
+                       check->problems.size(), check->problems.size() == 1 ? "" : "s");
+    // An earlier check that passed no longer holds.
+    std::error_code ignored;
+    std::filesystem::remove(std::filesystem::path(folder) / cerebrum::kBackupVerifiedFileName,
+                            ignored);
+    return kExitFailed;
+  }
+  out << fmt::format("backup {} is intact: commit {} taken {}, {} files, {} bytes checked\n",
+                     folder, m.commit, m.time, m.files.size(), m.total_bytes());
+  const std::string now = cerebrum::UtcTimestamp(std::chrono::system_clock::now());
+  if (auto recorded = cerebrum::RecordVerification(folder, m, now); !recorded.ok()) {
+    err << fmt::format("kopf: warning: cannot record the check: {}\n", recorded.message());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::optional<int> RunBackupCommandIfAsked(int argc, char** argv, std::ostream& out,
+                                           std::ostream& err) {
+  // Find the first word that is neither an option nor the value of one.
+  bool asked = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (IsHostOrPort(arg)) {
+      ++i;
+      continue;
+    }
+    if (arg.starts_with("-")) continue;
+    asked = arg == "backup";
+    break;
+  }
+  if (!asked) return std::nullopt;
+  BackupFlags flags;
+  if (std::optional<std::string> error = ParseBackupFlags(argc, argv, &flags)) {
+    err << "kopf: " << *error << "\n" << kUsage;
+    return kExitFailed;
+  }
+  if (flags.help) {
+    out << kUsage;
+    return kExitOk;
+  }
+  return flags.to.empty() ? VerifyBackupFolder(flags.verify, out, err)
+                          : TakeBackup(flags, out, err);
+}
+
+}  // namespace kopf::shell
