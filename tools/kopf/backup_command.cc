@@ -180,11 +180,13 @@ int VerifyBackupFolder(const std::string& folder, std::ostream& out, std::ostrea
 
 std::optional<int> RunBackupCommandIfAsked(int argc, char** argv, std::ostream& out,
                                            std::ostream& err) {
-  // Find the first word that is neither an option nor the value of one.
+  // Find the first word that is neither an option nor the value of one
+  // (the shell's -c and -f take values too: `kopf -c backup` is SQL).
   bool asked = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (IsHostOrPort(arg)) {
+    if (IsHostOrPort(arg) || arg == "-c" || arg == "--command" || arg == "-f" ||
+        arg == "--file") {
       ++i;
       continue;
     }
