@@ -47,6 +47,7 @@
 
 #include <fmt/format.h>
 
+#include "cerebrum/backup_internal.h"
 #include "cerebrum/backup_manifest.h"
 #include "cerebrum/database.h"
 #include "cerebrum/file_util.h"
@@ -100,6 +101,49 @@ std::mutex& BackupMutex() {
   static std::mutex mu;
   return mu;
 }
+
+}  // namespace
+
+Status HashAndCopy(int src, const fs::path& src_path, uint64_t bytes, Sha256* sha, int dst,
+                   const fs::path& dst_path) {
+  std::string buffer(kCopyBufferBytes, '\0');
+  uint64_t offset = 0;
+  while (offset < bytes) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), bytes - offset));
+    const ssize_t n = ::pread(src, buffer.data(), want, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("cannot read", src_path);
+    if (n == 0) {
+      return Status::IoError(fmt::format("{} ended after {} of the {} bytes expected",
+                                         src_path.string(), offset, bytes));
+    }
+    std::string_view chunk(buffer.data(), static_cast<size_t>(n));
+    sha->Update(chunk);
+    for (size_t done = 0; dst >= 0 && done < chunk.size();) {
+      const ssize_t w = ::write(dst, chunk.data() + done, chunk.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return ErrnoStatus("cannot write", dst_path);
+      done += static_cast<size_t>(w);
+    }
+    const uint64_t before = offset;
+    offset += static_cast<uint64_t>(n);
+    if (dst >= 0 && offset / kWritebackBytes != before / kWritebackBytes) {
+      // Start writing the batch just completed; wait for the one before.
+      const uint64_t end = offset / kWritebackBytes * kWritebackBytes;
+      ::sync_file_range(dst, static_cast<off_t>(end - kWritebackBytes),
+                        static_cast<off_t>(kWritebackBytes), SYNC_FILE_RANGE_WRITE);
+      if (end >= 2 * kWritebackBytes) {
+        ::sync_file_range(dst, static_cast<off_t>(end - 2 * kWritebackBytes),
+                          static_cast<off_t>(kWritebackBytes),
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                              SYNC_FILE_RANGE_WAIT_AFTER);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
 
 // An open file descriptor, closed on destruction.
 class FileHandle {
@@ -175,46 +219,6 @@ Result<std::vector<PinnedFile>> PinFiles(const Table& table) {
   }
   return Status::IoError(fmt::format("{}: the table's files kept changing during the backup",
                                      table.folder().string()));
-}
-
-// Reads the first `bytes` of `src` into `sha`, writing them to `dst` too
-// unless it is negative.
-Status CopyAndHash(const PinnedFile& src, int dst, const fs::path& dst_path, Sha256* sha) {
-  std::string buffer(kCopyBufferBytes, '\0');
-  uint64_t offset = 0;
-  while (offset < src.bytes) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), src.bytes - offset));
-    const ssize_t n = ::pread(src.handle.get(), buffer.data(), want, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("cannot read", src.source);
-    if (n == 0) {
-      return Status::IoError(fmt::format("{} is shorter than the {} bytes noted for the backup",
-                                         src.source.string(), src.bytes));
-    }
-    std::string_view chunk(buffer.data(), static_cast<size_t>(n));
-    sha->Update(chunk);
-    for (size_t done = 0; dst >= 0 && done < chunk.size();) {
-      const ssize_t w = ::write(dst, chunk.data() + done, chunk.size() - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return ErrnoStatus("cannot write", dst_path);
-      done += static_cast<size_t>(w);
-    }
-    const uint64_t before = offset;
-    offset += static_cast<uint64_t>(n);
-    if (dst >= 0 && offset / kWritebackBytes != before / kWritebackBytes) {
-      // Start writing the batch just completed; wait for the one before.
-      const uint64_t end = offset / kWritebackBytes * kWritebackBytes;
-      ::sync_file_range(dst, static_cast<off_t>(end - kWritebackBytes),
-                        static_cast<off_t>(kWritebackBytes), SYNC_FILE_RANGE_WRITE);
-      if (end >= 2 * kWritebackBytes) {
-        ::sync_file_range(dst, static_cast<off_t>(end - 2 * kWritebackBytes),
-                          static_cast<off_t>(kWritebackBytes),
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                              SYNC_FILE_RANGE_WAIT_AFTER);
-      }
-    }
-  }
-  return Status::Ok();
 }
 
 // Links `dst` to the pinned file when its name still leads to it. False
@@ -300,14 +304,14 @@ class BackupWriter {
       if (known != SealedDigests().end()) {
         digest = known->second;
       } else {
-        KOPF_RETURN_IF_ERROR(CopyAndHash(f, -1, dst, &sha));
+        KOPF_RETURN_IF_ERROR(HashAndCopy(f.handle.get(), f.source, f.bytes, &sha));
         digest = sha.HexDigest();
       }
       digests_used_.emplace(id, digest);
     } else {
       FileHandle out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
       if (out.get() < 0) return ErrnoStatus("cannot create", dst);
-      KOPF_RETURN_IF_ERROR(CopyAndHash(f, out.get(), dst, &sha));
+      KOPF_RETURN_IF_ERROR(HashAndCopy(f.handle.get(), f.source, f.bytes, &sha, out.get(), dst));
       if (::fsync(out.get()) != 0) return ErrnoStatus("cannot fsync", dst);
       KOPF_RETURN_IF_ERROR(out.Close(dst));
       digest = sha.HexDigest();

@@ -1,6 +1,7 @@
 #include "cerebrum/backup_manifest.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "cerebrum/backup_internal.h"
 #include "cerebrum/csv_format.h"
 #include "cerebrum/file_util.h"
 #include "cerebrum/segment_format.h"
@@ -61,23 +63,13 @@ bool IsSafeRelativePath(std::string_view path) {
 Result<std::pair<uint64_t, std::string>> HashFile(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("cannot open", path);
+  struct stat st {};
+  Status read = ::fstat(fd, &st) == 0 ? Status::Ok() : ErrnoStatus("cannot stat", path);
   Sha256 sha;
-  uint64_t size = 0;
-  std::string buffer(1 << 20, '\0');
-  while (true) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = ErrnoStatus("cannot read", path);
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    sha.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
-    size += static_cast<uint64_t>(n);
-  }
+  if (read.ok()) read = HashAndCopy(fd, path, static_cast<uint64_t>(st.st_size), &sha);
   ::close(fd);
-  return std::make_pair(size, sha.HexDigest());
+  if (!read.ok()) return read;
+  return std::make_pair(static_cast<uint64_t>(st.st_size), sha.HexDigest());
 }
 
 // The files a table folder's manifest.csv names, or a problem.

@@ -113,16 +113,6 @@ size_t CountFiles(const BackupManifest& m, std::string_view prefix) {
   return n;
 }
 
-void FlipByte(const fs::path& file, std::streamoff offset) {
-  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(offset);
-  char c = 0;
-  f.read(&c, 1);
-  f.seekp(offset);
-  c ^= 0x20;
-  f.write(&c, 1);
-}
-
 bool Mentions(const std::vector<std::string>& problems, std::string_view what) {
   for (const std::string& p : problems) {
     if (p.find(what) != std::string::npos) return true;
@@ -240,7 +230,7 @@ TEST_SUITE("cerebrum/backup") {
     const size_t segments = CountFiles(clean->manifest, kSegmentPrefix);
 
     // The active segment is a copy, so damaging it leaves the live data alone.
-    FlipByte(table / SegmentFileName(segments), 40);
+    testing::FlipByte(table / SegmentFileName(segments), 40);
     fs::remove(table / kSchemaFileName);
     std::ofstream(table / "segment-999999.csv") << "_seq,_op,k,v\n";
     // A manifest that names a file the backup does not hold.

@@ -83,17 +83,6 @@ std::pair<int64_t, int64_t> RowsUpTo(const fs::path& folder, uint64_t commit) {
   return {count, sum};
 }
 
-// Flips one byte of `file` in place.
-void FlipByte(const fs::path& file, std::streamoff offset) {
-  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(offset);
-  char c = 0;
-  f.read(&c, 1);
-  f.seekp(offset);
-  c ^= 0x01;
-  f.write(&c, 1);
-}
-
 TEST_SUITE("e2e/backup") {
   TEST_CASE("a backup under concurrent inserts restores a gap-free prefix at its commit number") {
     TempDir dir;
@@ -218,7 +207,7 @@ TEST_SUITE("e2e/backup") {
 
     // The segment was active when the backup was cut, so it is a copy:
     // damaging it leaves the live table alone.
-    FlipByte(folder / "tables" / "pets" / "segment-000001.csv", 30);
+    testing::FlipByte(folder / "tables" / "pets" / "segment-000001.csv", 30);
     auto damaged = RunProcess({kopf, "backup", "--verify", folder.string()});
     CHECK(damaged.exit_code == 1);
     CHECK(damaged.err.find("tables/pets/segment-000001.csv: SHA-256") != std::string::npos);
