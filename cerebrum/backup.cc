@@ -5,7 +5,10 @@
 //    crash left one (backups run one at a time, so no other is writing it)
 //    and create it afresh.
 // 2. The cut, under the DDL mutex (no table is created, dropped or
-//    re-indexed meanwhile) and every table's shared lock, taken at once in
+//    re-indexed meanwhile). First each table whose active segment holds
+//    1 MiB or more rolls over to a new one, one table at a time under its
+//    exclusive lock, so that what it holds can be linked rather than
+//    copied. Then every table's shared lock, taken at once in
 //    name order as statements take them. A commit takes its number and
 //    appends its lines under its table's exclusive lock, so none is half
 //    appended now: the files hold exactly the commits numbered up to the
@@ -51,6 +54,7 @@
 #include "cerebrum/backup_manifest.h"
 #include "cerebrum/database.h"
 #include "cerebrum/file_util.h"
+#include "cerebrum/group_commit.h"
 #include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
 #include "cerebrum/sha256.h"
@@ -77,6 +81,13 @@ constexpr size_t kCopyBufferBytes = size_t{1} << 20;
 // fsync at the end: one large flush holds up the fsyncs of commits (the
 // file system journal waits for it), a steady trickle does not.
 constexpr uint64_t kWritebackBytes = uint64_t{8} << 20;
+
+// Before the cut, an active segment holding at least this much is sealed
+// (rolled over), so the backup hard-links it rather than copying it: the
+// copy, not the rollover's few small fsyncs, is what holds up writers on
+// the same disk. Smaller ones are copied, which costs less than leaving a
+// small segment behind at every backup.
+constexpr uint64_t kSealBeforeBackupBytes = uint64_t{1} << 20;
 
 // A file's identity and version, for the digest cache below.
 struct FileIdentity {
@@ -339,6 +350,14 @@ struct WorkFolderCleanup {
 
 }  // namespace
 
+Status Table::SealActiveSegment(uint64_t min_bytes) {
+  ExclusiveLock lock = LockExclusive();
+  if (dropped_) return Status::Ok();
+  KOPF_RETURN_IF_ERROR(group_commit_->failure());
+  if (segments_->Files().active_bytes < min_bytes) return Status::Ok();
+  return segments_->Roll();
+}
+
 Result<fs::path> ResolveBackupTarget(const fs::path& backup_dir, std::string_view requested) {
   if (backup_dir.empty()) {
     return Status::NotSupported(
@@ -397,6 +416,9 @@ Result<BackupSummary> Database::Backup(const fs::path& target) {
     {
       std::shared_lock catalog(catalog_mutex_);
       for (const auto& [name, table] : tables_) tables.push_back(table);  // name order
+    }
+    for (const auto& table : tables) {
+      KOPF_RETURN_IF_ERROR(table->SealActiveSegment(kSealBeforeBackupBytes));
     }
     std::vector<Table::SharedLock> locks;
     for (const auto& table : tables) locks.push_back(table->LockShared());

@@ -143,6 +143,11 @@ class Table {
   // The files holding this table's data, for a backup. REQUIRES: a lock
   // from LockShared() or LockExclusive() is held.
   SegmentSetFiles Files() const;
+  // For a backup (backup.cc): starts a new active segment when the current
+  // one holds at least `min_bytes`, so that the backup links the sealed file
+  // instead of copying it. Takes the exclusive lock for the rollover. OK and
+  // nothing done for a dropped table; kIoError.
+  protocol::Status SealActiveSegment(uint64_t min_bytes);
 
   // ---- For Database only --------------------------------------------------
   // Reads the manifest's files back into memory; cuts a torn tail off the

@@ -216,6 +216,32 @@ TEST_SUITE("cerebrum/backup") {
     CHECK(Contents(*restored).size() == 100);
   }
 
+  TEST_CASE("an active segment of 1 MiB or more is sealed first and linked, not copied") {
+    testing::TempDir dir;
+    Options options = Storage(dir.path() / "data");
+    options.segment_max_bytes = uint64_t{64} << 20;
+    auto db = Open(options);
+    REQUIRE(db->CreateTable(NumbersSchema()).ok());
+    const std::string payload(2000, 'x');
+    for (int64_t k = 0; k < 600; ++k) Commit(*db, k, payload, false);  // about 1.2 MB
+    auto summary = db->Backup(dir.path() / "b");
+    REQUIRE(summary.ok());
+    const fs::path live = dir.path() / "data" / "tables" / "numbers";
+    const fs::path copy = summary->folder / "tables" / "numbers";
+    struct stat a {}, b {};
+    REQUIRE(::stat((live / SegmentFileName(1)).c_str(), &a) == 0);
+    REQUIRE(::stat((copy / SegmentFileName(1)).c_str(), &b) == 0);
+    CHECK(a.st_ino == b.st_ino);
+    CHECK(fs::exists(copy / SegmentFileName(2)));  // the new, empty active segment
+    Commit(*db, 1000, "later", false);              // lands in the live segment 2 only
+    auto check = VerifyBackup(summary->folder);
+    REQUIRE(check.ok());
+    CHECK(check->problems.empty());
+    db.reset();
+    auto restored = Open(Storage(summary->folder));
+    CHECK(Contents(*restored).size() == 600);
+  }
+
   TEST_CASE("verification names flipped bytes, missing, stray and unnamed files") {
     testing::TempDir dir;
     auto db = Open(Storage(dir.path() / "data"));

@@ -178,6 +178,49 @@ TEST_SUITE("e2e/backup") {
     Query(*c, "INSERT INTO t VALUES (-1, -1, -1)");
   }
 
+  TEST_CASE("kill -9 during BACKUP leaves no backup that looks complete, and the next one works") {
+    TempDir dir;
+    const fs::path data = dir.path() / "data";
+    const fs::path backups = dir.path() / "backups";
+    const std::vector<std::string> flags = {"--backup-dir", backups.string(), "--no-sync"};
+    auto server = ServerProcess::Start(data, flags);
+    auto c = Connect(*server);
+    Query(*c, "CREATE TABLE big (id INT PRIMARY KEY, payload TEXT)");
+    // About 10 MiB in the active segment: long enough to copy that the
+    // kill lands while the backup is being written.
+    for (int batch = 0; batch < 40; ++batch) {
+      std::string sql = "INSERT INTO big VALUES ";
+      for (int i = 0; i < 2500; ++i) {
+        sql += fmt::format("{}({}, '{:080}')", i ? ", " : "", batch * 2500 + i, i);
+      }
+      Query(*c, sql);
+    }
+    REQUIRE(c->Send("BACKUP TO 'crash'").ok());
+    // The work folder appears once the backup has started writing.
+    while (!fs::exists(backups / "crash.tmp") && !fs::exists(backups / "crash")) {
+      std::this_thread::yield();
+    }
+    server->Kill();
+    const bool finished = fs::exists(backups / "crash");
+    MESSAGE(std::string(finished ? "the backup had finished at the kill" : "the kill stopped the backup half way"));
+    if (finished) {
+      auto verify = RunProcess({testing::BinaryPath("kopf"), "backup", "--verify",
+                                (backups / "crash").string()});
+      CHECK_MESSAGE(verify.exit_code == 0, verify.err);
+    } else {
+      CHECK(!fs::exists(backups / "crash" / "backup.csv"));
+    }
+
+    server = ServerProcess::Start(data, flags);
+    c = Connect(*server);
+    CHECK(Query(*c, "SHOW BACKUPS").rows.size() == (finished ? 1u : 0u));
+    auto again = Query(*c, finished ? "BACKUP TO 'crash2'" : "BACKUP TO 'crash'");
+    const fs::path folder = again.rows[0][0].as_text();
+    CHECK(!fs::exists(folder.string() + ".tmp"));
+    auto verify = RunProcess({testing::BinaryPath("kopf"), "backup", "--verify", folder.string()});
+    CHECK_MESSAGE(verify.exit_code == 0, verify.err);
+  }
+
   TEST_CASE("kopf backup --to and --verify, a flipped byte, SHOW BACKUPS, refused paths") {
     TempDir dir;
     const fs::path backups = dir.path() / "backups";
