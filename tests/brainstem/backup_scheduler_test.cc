@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "brainstem/backup_scheduler.h"
+#include "brainstem/server_config.h"
 #include "cerebrum/backup_manifest.h"
 #include "cerebrum/database.h"
 #include "tests/support/test_support.h"
@@ -71,6 +72,30 @@ TEST_SUITE("brainstem/backup_scheduler") {
     auto check = cerebrum::VerifyBackup(options.backup_dir / names[3]);
     REQUIRE(check.ok());
     CHECK(check->problems.empty());
+  }
+}
+
+}  // namespace
+}  // namespace kopf::brainstem
+
+namespace kopf::brainstem {
+namespace {
+
+TEST_SUITE("brainstem/backup_flags") {
+  TEST_CASE("backup flags are parsed and checked together") {
+    auto ok = ParseCommandLine({"--backup-dir", "/var/backups/kopf", "--backup-schedule",
+                                "0 3 * * *", "--backup-keep", "3"});
+    REQUIRE(ok.ok());
+    CHECK(ok->config.storage.backup_dir == "/var/backups/kopf");
+    CHECK(ok->config.backups.schedule == "0 3 * * *");
+    CHECK(ok->config.backups.keep == 3);
+
+    auto no_dir = ParseCommandLine({"--backup-schedule", "0 3 * * *"});
+    CHECK(no_dir.status().message().find("need --backup-dir") != std::string::npos);
+    auto bad = ParseCommandLine({"--backup-dir", "b", "--backup-schedule", "0 25 * * *"});
+    CHECK(bad.status().message().find("--backup-schedule: cron schedule \"0 25 * * *\": hour") !=
+          std::string::npos);
+    CHECK(!ParseCommandLine({"--backup-keep", "-1"}).ok());
   }
 }
 
