@@ -1,7 +1,7 @@
 // Scheduled backups against a real database in a temp dir: each run writes
 // a complete backup named after its fire time, only the newest backup_keep
 // scheduled ones stay, other backups are never touched, and leftovers of an
-// interrupted run are cleared at start.
+// interrupted run are cleared at start; kopfd's backup flags.
 #include <ctime>
 #include <fstream>
 
