@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "cerebrum/backup.h"
 #include "cerebrum/group_commit.h"
 #include "cerebrum/options.h"
 #include "cerebrum/schema.h"
@@ -83,6 +84,12 @@ class Database {
   // files it covers (Table::Compact). Returns the snapshot's row count.
   // kUndefinedTable, kIoError.
   protocol::Result<uint64_t> CompactTable(std::string_view name);
+
+  // BACKUP TO: writes a copy of every table, consistent at one commit
+  // number, into the folder `target` (see backup.h and backup.cc). Writers
+  // wait only while the files are noted, not while they are copied. One
+  // backup runs at a time. kInvalidValue when `target` exists, kIoError.
+  protocol::Result<BackupSummary> Backup(const std::filesystem::path& target);
 
   // The table named `name`, or null.
   std::shared_ptr<Table> FindTable(std::string_view name) const;

@@ -65,6 +65,14 @@ struct Options {
   uint64_t compact_max_segments = 16;
   // Tables recovered at once at start-up (0: one per hardware thread).
   unsigned recovery_threads = 0;
+
+  // ---- Backups (cerebrum/backup.h) -------------------------------------------
+  // The only folder BACKUP TO may write into (a relative name lands inside
+  // it, an absolute path must lie inside it) and the one SHOW BACKUPS
+  // lists. Empty: BACKUP TO is refused. On the same file system as data_dir
+  // a backup hard-links the sealed files and costs little space or time; on
+  // another disk it copies them and survives the loss of the first.
+  std::filesystem::path backup_dir;
 };
 
 }  // namespace kopf::cerebrum

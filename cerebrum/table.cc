@@ -272,20 +272,19 @@ void Table::NoteFailure(const Status& status) {
   if (failure_.ok()) failure_ = WithTableName(status);
 }
 
+Status Table::NoteIfInDoubt(Status status) {
+  if (status.ok()) return status;
+  const auto code = status.code();
+  if (code != protocol::ErrorCode::kDiskFull && code != protocol::ErrorCode::kReadOnly) {
+    NoteFailure(status);
+  }
+  return WithTableName(std::move(status));
+}
+
 Result<std::shared_ptr<SegmentWriter>> Table::AppendCommit(uint64_t changed_lines) {
   if (!segments_) return std::shared_ptr<SegmentWriter>();
   Result<std::shared_ptr<SegmentWriter>> writer = segments_->Append(line_buffer_);
-  if (!writer.ok()) {
-    // A full or read-only disk changes nothing and passes. Any other error
-    // may come from the fsync of a rollover, after which the full
-    // segment's state on disk is unknown: refuse writes as after a failed
-    // group commit fsync.
-    const auto code = writer.status().code();
-    if (code != protocol::ErrorCode::kDiskFull && code != protocol::ErrorCode::kReadOnly) {
-      NoteFailure(writer.status());
-    }
-    return WithTableName(writer.status());
-  }
+  if (!writer.ok()) return NoteIfInDoubt(writer.status());
   lines_.fetch_add(changed_lines, std::memory_order_relaxed);
   return writer;
 }

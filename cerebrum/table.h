@@ -164,6 +164,11 @@ class Table {
   // from LockShared() or LockExclusive() is held. Empty for a memory-only
   // table.
   SegmentSetFiles Files() const;
+  // For a backup (backup.cc): starts a new active segment when the current
+  // one holds at least `min_bytes`, so that the backup links the sealed file
+  // instead of copying it. Takes the exclusive lock for the rollover. OK and
+  // nothing done for a dropped table; kIoError.
+  protocol::Status SealActiveSegment(uint64_t min_bytes);
 
   // ---- For Database only --------------------------------------------------
   // Reads the manifest's files back into memory; cuts a torn tail off the
@@ -231,6 +236,11 @@ class Table {
   protocol::Status CheckWritable() const;
   // Remembers a failure that leaves the table's files in doubt.
   void NoteFailure(const protocol::Status& status);
+  // For an error of a rollover or an append: a full or read-only disk
+  // changes nothing and passes; anything else may come from an fsync, after
+  // which the segment's state on disk is unknown, so it is noted
+  // (NoteFailure). Returns `status` with the table's name.
+  protocol::Status NoteIfInDoubt(protocol::Status status);
   // Appends the commit in line_buffer_ holding `changed_lines` put/del
   // lines to the active segment, rolling over first when it is full.
   // Returns the writer that received it (null for a memory-only table).

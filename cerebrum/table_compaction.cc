@@ -143,15 +143,7 @@ Result<uint64_t> Table::Compact() {
     }
     KOPF_RETURN_IF_ERROR(CheckWritable());
     Result<std::vector<SegmentFile>> begun = segments_->BeginSnapshot();
-    if (!begun.ok()) {
-      // As for a commit's rollover: a failed fsync leaves the full
-      // segment in doubt.
-      const auto code = begun.status().code();
-      if (code != protocol::ErrorCode::kDiskFull && code != protocol::ErrorCode::kReadOnly) {
-        NoteFailure(begun.status());
-      }
-      return WithTableName(begun.status());
-    }
+    if (!begun.ok()) return NoteIfInDoubt(begun.status());  // as a commit's rollover
     covered = std::move(*begun);
     seq = sequence_->load();
     lines_before = line_count();

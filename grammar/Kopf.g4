@@ -35,6 +35,8 @@ statement
   | explainStatement
   | copyStatement
   | compactTableStatement
+  | backupStatement
+  | showBackupsStatement
   ;
 
 // The grammar lets EXPLAIN take any statement; the builder refuses an
@@ -201,6 +203,16 @@ compactTableStatement
   : K_COMPACT K_TABLE table=identifier
   ;
 
+// BACKUP TO 'folder': a copy of every table at one commit number, written
+// on the server under its backup directory (cerebrum/backup.h).
+backupStatement
+  : K_BACKUP K_TO target=STRING_LITERAL
+  ;
+
+showBackupsStatement
+  : K_SHOW K_BACKUPS
+  ;
+
 // ---- Expressions ----------------------------------------------------------
 //
 // Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL /
@@ -261,7 +273,7 @@ identifier
   | QUOTED_IDENTIFIER
   | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_KEY | K_LAST | K_NULLS
   | K_SHOW | K_TABLES | K_COPY
-  | K_COMPACT
+  | K_COMPACT | K_BACKUP | K_BACKUPS | K_TO
   ;
 
 // ---- Lexer ----------------------------------------------------------------
@@ -271,6 +283,8 @@ K_ALL : A L L ;
 K_AND : A N D ;
 K_AS : A S ;
 K_ASC : A S C ;
+K_BACKUP : B A C K U P ;
+K_BACKUPS : B A C K U P S ;
 K_BETWEEN : B E T W E E N ;
 K_BY : B Y ;
 K_CASE : C A S E ;

@@ -1,5 +1,6 @@
 #include "cerebellum/binder/binder.h"
 
+#include "cerebellum/binder/bound_backup.h"
 #include "cerebellum/binder/bound_index.h"
 
 #include <fmt/format.h>
@@ -60,6 +61,10 @@ Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database&
     Result<BoundStatement> operator()(ast::ShowTables&) { return BoundStatement(BoundShowTables{}); }
     Result<BoundStatement> operator()(ast::CreateIndex& s) { return BindCreateIndex(s, db); }
     Result<BoundStatement> operator()(ast::DropIndex& s) { return BindDropIndex(s, db); }
+    Result<BoundStatement> operator()(ast::Backup& s) { return BindBackup(s, db); }
+    Result<BoundStatement> operator()(ast::ShowBackups&) {
+      return BoundStatement(BoundShowBackups{});
+    }
     Result<BoundStatement> operator()(ast::Explain&) {
       return Status::Internal("EXPLAIN is planned by the engine, not bound directly");
     }

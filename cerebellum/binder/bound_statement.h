@@ -177,6 +177,13 @@ struct BoundCopy {
 
 struct BoundShowTables {};
 
+// BACKUP TO: the folder, resolved and confined to the backup directory.
+struct BoundBackup {
+  std::filesystem::path target;
+};
+
+struct BoundShowBackups {};
+
 struct BoundDescribe {
   std::shared_ptr<cerebrum::Table> table;
 };
@@ -188,6 +195,6 @@ struct BoundCompactTable {
 using BoundStatement =
     std::variant<BoundCreateTable, BoundDropTable, BoundInsert, BoundQuery, BoundUpdate,
                  BoundDelete, BoundShowTables, BoundDescribe, BoundExplain, BoundCreateIndex,
-                 BoundDropIndex, BoundCopy, BoundCompactTable>;
+                 BoundDropIndex, BoundCopy, BoundCompactTable, BoundBackup, BoundShowBackups>;
 
 }  // namespace kopf::cerebellum

@@ -1,5 +1,6 @@
 #include "cerebellum/executor/executor.h"
 
+#include "cerebellum/binder/bound_backup.h"
 #include "cerebellum/binder/bound_index.h"
 
 namespace kopf::cerebellum {
@@ -20,6 +21,8 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
     auto operator()(BoundCreateIndex& s) { return ExecuteCreateIndex(s, db); }
     auto operator()(BoundDropIndex& s) { return ExecuteDropIndex(s, db); }
     auto operator()(BoundCopy& s) { return ExecuteCopy(s, db); }
+    auto operator()(BoundBackup& s) { return ExecuteBackup(s, db); }
+    auto operator()(BoundShowBackups&) { return ExecuteShowBackups(db); }
   };
   return std::visit(Visitor{db}, statement);
 }

@@ -58,6 +58,8 @@ class Builder {
   // Fails with kSyntaxError for an unknown or repeated option or a bad
   // option value, and for FROM with a query.
   protocol::Result<ast::Copy> BuildCopy(P::CopyStatementContext* ctx);
+  protocol::Result<ast::Backup> BuildBackup(P::BackupStatementContext* ctx);
+  protocol::Result<ast::ShowBackups> BuildShowBackups(P::ShowBackupsStatementContext* ctx);
 
   // One SELECT of a compound, without ORDER BY or LIMIT (build_select.cc).
   protocol::Result<ast::Select> BuildSelectCore(P::SelectCoreContext* ctx);

@@ -87,6 +87,10 @@ std::vector<std::string> ExplainPlan(const BoundStatement& statement) {
       out->push_back(fmt::format("Copy {} {} '{}'", s.name, s.from ? "from" : "to", s.path));
       if (s.select) DescribeSelect(*s.select, 1, out);
     }
+    void operator()(const BoundBackup& s) const {
+      out->push_back(fmt::format("Backup to {}", s.target.string()));
+    }
+    void operator()(const BoundShowBackups&) const { out->push_back("Show backups"); }
   };
   std::visit(Visitor{&out}, statement);
   return out;

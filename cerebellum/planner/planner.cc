@@ -125,6 +125,8 @@ void Plan(BoundStatement* statement) {
     void operator()(BoundCopy& s) const {
       if (s.select) PlanSelect(s.select.get());
     }
+    void operator()(BoundBackup&) const {}
+    void operator()(BoundShowBackups&) const {}
   };
   std::visit(Visitor{}, *statement);
 }
