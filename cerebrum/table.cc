@@ -267,16 +267,17 @@ Status Table::CheckWritable() const {
   return WithTableName(group_commit_->FailureOf(*segments_->active_writer()));
 }
 
-void Table::NoteFailure(const Status& status) {
+Status Table::NoteFailure(const Status& refusal) {
   std::lock_guard guard(failure_mu_);
-  if (failure_.ok()) failure_ = WithTableName(status);
+  if (failure_.ok()) failure_ = WithTableName(refusal);
+  return WithTableName(refusal);
 }
 
 Status Table::NoteIfInDoubt(Status status) {
   if (status.ok()) return status;
   const auto code = status.code();
   if (code != protocol::ErrorCode::kDiskFull && code != protocol::ErrorCode::kReadOnly) {
-    NoteFailure(status);
+    return NoteFailure(RefusalAfter(status));
   }
   return WithTableName(std::move(status));
 }
@@ -296,10 +297,8 @@ Status Table::FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> wr
   lock.unlock();
   if (compact) compaction_hint_();
   Status durable = group_commit_->WaitDurable(epoch, *writer);
-  if (!durable.ok()) {
-    NoteFailure(durable);
-    return WithTableName(durable);
-  }
+  // The group commit's answer is already the refusal (RefusalAfter).
+  if (!durable.ok()) return NoteFailure(durable);
   return Status::Ok();
 }
 

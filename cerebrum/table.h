@@ -234,12 +234,14 @@ class Table {
   // Before a commit: an earlier fsync (or rollover) failure makes the table
   // refuse writes until a restart (see GroupCommit). OK for memory-only.
   protocol::Status CheckWritable() const;
-  // Remembers a failure that leaves the table's files in doubt.
-  void NoteFailure(const protocol::Status& status);
+  // Remembers `refusal` (see RefusalAfter) as the answer to every later
+  // write; returns it with the table's name.
+  protocol::Status NoteFailure(const protocol::Status& refusal);
   // For an error of a rollover or an append: a full or read-only disk
   // changes nothing and passes; anything else may come from an fsync, after
   // which the segment's state on disk is unknown, so it is noted
-  // (NoteFailure). Returns `status` with the table's name.
+  // (NoteFailure(RefusalAfter(status))). Returns the error with the
+  // table's name.
   protocol::Status NoteIfInDoubt(protocol::Status status);
   // Appends the commit in line_buffer_ holding `changed_lines` put/del
   // lines to the active segment, rolling over first when it is full.

@@ -130,8 +130,7 @@ Result<uint64_t> Table::Compact() {
   //    lock is taken, so the rollover's own fsync is short.
   //    An fsync failure of the active segment is sticky, as in GroupCommit.
   if (Status synced = segments_->SyncActive(); !synced.ok()) {
-    NoteFailure(synced);
-    return WithTableName(synced);
+    return NoteFailure(RefusalAfter(synced));
   }
   std::vector<SegmentFile> covered;
   uint64_t seq = 0;
@@ -175,8 +174,7 @@ Result<uint64_t> Table::Compact() {
   //    segment would leave half a statement: flush the active segment.
   KOPF_RETURN_IF_ERROR(group_commit_->WaitForRegistered());
   if (Status synced = segments_->SyncActive(); !synced.ok()) {
-    NoteFailure(synced);
-    return WithTableName(synced);
+    return NoteFailure(RefusalAfter(synced));
   }
   // 4. Publish, retire. No table lock: the segment set serialises this
   //    with a rollover, and readers and writers never look at the files.
