@@ -11,6 +11,7 @@
 //      no new connections, in-flight requests finish and are answered,
 //      the engine shuts down, exit 0. A second signal stops at once.
 #include <csignal>
+#include <optional>
 #include <cstdio>
 #include <cstring>  // strsignal
 #include <string>
@@ -22,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "brainstem/auth.h"
+#include "brainstem/backup_scheduler.h"
 #include "brainstem/log.h"
 #include "brainstem/server.h"
 #include "brainstem/server_config.h"
@@ -89,6 +91,17 @@ int Run(const kopf::brainstem::ServerConfig& config) {
     return kExitFailure;
   }
   kopf::cerebellum::Engine engine(database->get(), config.engine);
+  // Scheduled backups, stopped (after a backup in progress) before the
+  // database closes.
+  std::optional<kopf::brainstem::BackupScheduler> backups;
+  if (!config.backups.schedule.empty()) {
+    auto schedule = kopf::brainstem::CronSchedule::Parse(config.backups.schedule);
+    if (!schedule.ok()) {  // ParseCommandLine checked it already
+      Log("{}", schedule.status().ToString());
+      return kExitFailure;
+    }
+    backups.emplace(database->get(), std::move(*schedule), config.backups.keep);
+  }
 
   asio::io_context io(config.server.io_threads);
   kopf::brainstem::Server server(io, &engine, config.server, "kopfd " KOPF_VERSION, *authenticator);
@@ -127,6 +140,7 @@ int Run(const kopf::brainstem::ServerConfig& config) {
   io.run();
   for (std::thread& t : threads) t.join();
 
+  backups.reset();
   engine.Shutdown();
   Log("stopped");
   return 0;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -84,6 +85,24 @@ Status SetMilliseconds(std::chrono::milliseconds* out, std::string_view text, in
   KOPF_RETURN_IF_ERROR(SetNumber<int64_t>(&ms, text, min_ms, max_ms));
   *out = std::chrono::milliseconds(ms);
   return Status::Ok();
+}
+
+// A fraction in [0, 1].
+Status SetFraction(double* out, std::string_view text) {
+  std::string copy(text);
+  char* end = nullptr;
+  double value = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !(value >= 0 && value <= 1)) {
+    return Status::InvalidValue(fmt::format("\"{}\" is not a number in 0..1", text));
+  }
+  *out = value;
+  return Status::Ok();
+}
+
+Status SetBool(bool* out, std::string_view text) {
+  const std::string_view names[] = {"true", "false"};
+  const bool values[] = {true, false};
+  return SetChoice(out, text, names, values);
 }
 
 // ---- The settings -----------------------------------------------------------
@@ -169,6 +188,44 @@ const Setting kSettings[] = {
      "the first one). Without one COPY refuses server-side files",
      [](ServerConfig& c, std::string_view v) { return AddDirectory(&c.engine.import_dirs, v); },
      /*repeatable=*/true},
+    {"segment_max_bytes", "N", "67108864",
+     "start a table's next segment file once the current one holds N bytes, 1..1099511627776 "
+     "(one commit is never split, so a segment may end larger)",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<uint64_t>(&c.storage.segment_max_bytes, v, 1, uint64_t{1} << 40);
+     }},
+    {"compact_dead_fraction", "F", "0.5",
+     "compact a table in the background once this fraction of its stored lines is dead "
+     "(replaced or deleted rows), 0..1, 0 for never",
+     [](ServerConfig& c, std::string_view v) {
+       return SetFraction(&c.storage.compact_dead_fraction, v);
+     }},
+    {"compact_max_segments", "N", "16",
+     "... or once it has more than N segments, 0..1048576, 0 for never",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<uint64_t>(&c.storage.compact_max_segments, v, 0, uint64_t{1} << 20);
+     }},
+    {"backup_dir", "DIR", "none",
+     "the folder BACKUP TO writes into and SHOW BACKUPS lists; BACKUP TO paths must lie "
+     "inside it. Without one BACKUP TO is refused",
+     [](ServerConfig& c, std::string_view v) { return SetPath(&c.storage.backup_dir, v); }},
+    {"backup_schedule", "CRON", "none",
+     "take a backup when the 5-field cron expression fires, in local time, e.g. \"0 3 * * *\" "
+     "(daily at 03:00), into DIR/scheduled-TIME; needs backup_dir",
+     [](ServerConfig& c, std::string_view v) {
+       Result<CronSchedule> parsed = CronSchedule::Parse(v);
+       if (!parsed.ok()) return Status::InvalidValue(parsed.status().message());
+       c.backups.schedule = std::string(v);
+       return Status::Ok();
+     }},
+    {"backup_keep", "N", "7", "scheduled backups kept (older ones removed), 0..100000, 0 for all",
+     [](ServerConfig& c, std::string_view v) {
+       return SetNumber<uint32_t>(&c.backups.keep, v, 0, 100000);
+     }},
+    {"repair", "BOOL", "false",
+     "at start-up, cut damage in the middle of a table's files (normally a fatal error) "
+     "after saving it aside as FILE.damaged-TIME, and carry on",
+     [](ServerConfig& c, std::string_view v) { return SetBool(&c.storage.repair, v); }},
 };
 
 // Flags without a value that stand for a setting.
@@ -180,6 +237,7 @@ struct FlagAlias {
 const FlagAlias kAliases[] = {
     {"--no-sync", "sync", "none"},
     {"--memory", "storage", "memory"},
+    {"--repair", "repair", "true"},
 };
 
 const Setting* FindSetting(std::string_view key) {
@@ -285,11 +343,25 @@ Options (each also a config-file key: --max-frame-bytes is max_frame_bytes):
     out += text + "\n";
   };
   line("--config FILE", "read settings from FILE (key = value lines); flags override it");
+  // A setting whose flag is an alias (a switch) shows as that switch.
+  auto alias_of = [](std::string_view flag) -> const FlagAlias* {
+    for (const FlagAlias& alias : kAliases) {
+      if (alias.flag == flag) return &alias;
+    }
+    return nullptr;
+  };
   for (const Setting& s : kSettings) {
-    line(fmt::format("{} {}", FlagOf(s.key), s.value_name),
+    const std::string flag = FlagOf(s.key);
+    if (const FlagAlias* alias = alias_of(flag)) {
+      line(flag, fmt::format("{}; in a config file: {} = {} (default {})", s.help, s.key,
+                             alias->value, s.default_text));
+      continue;
+    }
+    line(fmt::format("{} {}", flag, s.value_name),
          fmt::format("default {}; {}", s.default_text, s.help));
   }
   for (const FlagAlias& alias : kAliases) {
+    if (alias.flag == FlagOf(alias.key)) continue;  // shown with its setting
     line(std::string(alias.flag), fmt::format("same as {} {}", FlagOf(alias.key), alias.value));
   }
   line("--help", "show this text");
@@ -314,9 +386,10 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
       a.flag = std::string(arg.substr(0, eq));
       a.value = std::string(arg.substr(eq + 1));
     }
-    bool takes_value = a.flag == "--config" || FindFlag(a.flag) != nullptr;
     bool is_switch = a.flag == "--help" || a.flag == "-h";
     for (const FlagAlias& alias : kAliases) is_switch |= a.flag == alias.flag;
+    // An alias wins over its own setting's flag (--repair is "repair = true").
+    bool takes_value = !is_switch && (a.flag == "--config" || FindFlag(a.flag) != nullptr);
     if (!takes_value && !is_switch) {
       return Status::InvalidValue(fmt::format("unknown option \"{}\"", arg));
     }
@@ -353,6 +426,9 @@ Result<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
     if (Status s = setting->apply(config, value); !s.ok()) {
       return Status::InvalidValue(fmt::format("{}: {}", a.flag, s.message()));
     }
+  }
+  if (!config.backups.schedule.empty() && config.storage.backup_dir.empty()) {
+    return Status::InvalidValue("--backup-schedule: scheduled backups need --backup-dir DIR");
   }
   return cl;
 }

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "brainstem/backup_scheduler.h"
 #include "brainstem/options.h"
 #include "cerebellum/engine.h"
 #include "cerebrum/options.h"
@@ -39,7 +40,8 @@ namespace kopf::brainstem {
 struct ServerConfig {
   Options server;              // listener and session limits
   cerebellum::Options engine;  // worker pool
-  cerebrum::Options storage;   // data directory, durability, storage mode
+  cerebrum::Options storage;   // data directory, durability, storage mode, backup_dir
+  BackupScheduleOptions backups;  // scheduled backups
   // The users file (brainstem/auth.h). Empty: DATA/users.csv when it
   // exists, else authentication is off and only loopback hosts are allowed.
   std::filesystem::path users_file;

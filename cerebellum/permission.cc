@@ -26,6 +26,9 @@ std::pair<std::string_view, Role> Classify(const BoundStatement& statement) {
     std::pair<std::string_view, Role> operator()(const BoundExplain&) {
       return {"EXPLAIN", Role::kReadOnly};
     }
+    std::pair<std::string_view, Role> operator()(const BoundShowBackups&) {
+      return {"SHOW BACKUPS", Role::kReadOnly};
+    }
     std::pair<std::string_view, Role> operator()(const BoundInsert&) {
       return {"INSERT", Role::kReadWrite};
     }
@@ -51,6 +54,15 @@ std::pair<std::string_view, Role> Classify(const BoundStatement& statement) {
     }
     std::pair<std::string_view, Role> operator()(const BoundDropIndex&) {
       return {"DROP INDEX", Role::kAdmin};
+    }
+    // Rewrites a table's files and costs a full pass over its rows: an
+    // operator's decision, like the DDL above.
+    std::pair<std::string_view, Role> operator()(const BoundCompactTable&) {
+      return {"COMPACT TABLE", Role::kAdmin};
+    }
+    // Writes a copy of every table into a folder on the server.
+    std::pair<std::string_view, Role> operator()(const BoundBackup&) {
+      return {"BACKUP", Role::kAdmin};
     }
   };
   return std::visit(Visitor{}, statement);

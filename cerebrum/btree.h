@@ -208,6 +208,12 @@ class BPlusTree {
     return InsertImpl(std::move(key), std::move(value), /*overwrite=*/true);
   }
 
+  // Upsert for loading keys in ascending order: when `key` is greater than
+  // every key in the tree (one comparison with the last), it goes straight
+  // to the end of the rightmost leaf without a search; otherwise this is
+  // Upsert. Returns true if the key was new.
+  bool Append(Key key, Value value);
+
   // The value stored under `key`, or nullptr. The pointer is valid until the
   // next modification of the tree.
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
@@ -414,6 +420,21 @@ class BPlusTree {
   }
 
   bool InsertImpl(Key&& key, Value&& value, bool overwrite);
+  // Moves the entries from `pos` on one slot right and puts the new entry
+  // at `pos` (the leaf has a spare slot, so this works on a full leaf too).
+  void ShiftIn(Leaf* leaf, uint32_t pos, Key&& key, Value&& value) noexcept {
+    for (uint32_t i = leaf->count; i > pos; --i) {
+      leaf->keys[i] = std::move(leaf->keys[i - 1]);
+      leaf->values[i] = std::move(leaf->values[i - 1]);
+    }
+    leaf->keys[pos] = std::move(key);
+    leaf->values[pos] = std::move(value);
+    ++leaf->count;
+    ++size_;
+  }
+  // Inserts a new key at `pos` of `leaf` (reached by `path`), splitting if
+  // the leaf is full.
+  void PlaceInLeaf(Leaf* leaf, uint32_t pos, Path* path, Key&& key, Value&& value);
   // Inserts into a full leaf at `pos` and splits nodes up `path` as needed.
   void InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key, Value&& value);
   void RemoveFromLeaf(Leaf* leaf, uint32_t pos);
@@ -475,18 +496,33 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
     if (overwrite) leaf->values[pos] = std::move(value);
     return false;
   }
-  if (leaf->count < kLeafSlots) {
-    for (uint32_t i = leaf->count; i > pos; --i) {
-      leaf->keys[i] = std::move(leaf->keys[i - 1]);
-      leaf->values[i] = std::move(leaf->values[i - 1]);
-    }
-    leaf->keys[pos] = std::move(key);
-    leaf->values[pos] = std::move(value);
-    ++leaf->count;
-    ++size_;
-    return true;
+  PlaceInLeaf(leaf, pos, &path, std::move(key), std::move(value));
+  return true;
+}
+
+KOPF_BTREE_TEMPLATE
+void KOPF_BTREE::PlaceInLeaf(Leaf* leaf, uint32_t pos, Path* path, Key&& key, Value&& value) {
+  if (leaf->count == kLeafSlots) {
+    InsertAndSplit(leaf, pos, path, std::move(key), std::move(value));
+    return;
   }
-  InsertAndSplit(leaf, pos, &path, std::move(key), std::move(value));
+  ShiftIn(leaf, pos, std::move(key), std::move(value));
+}
+
+KOPF_BTREE_TEMPLATE
+bool KOPF_BTREE::Append(Key key, Value value) {
+  if (root_ == nullptr || cmp_(last_leaf_->keys[last_leaf_->count - 1], key) >= 0) {
+    return InsertImpl(std::move(key), std::move(value), /*overwrite=*/true);
+  }
+  // The path to the last leaf is the rightmost child at every level.
+  Path path;
+  Node* n = root_;
+  while (!n->is_leaf) {
+    Inner* inner = AsInner(n);
+    path.steps[path.depth++] = {inner, inner->count};
+    n = inner->children[inner->count];
+  }
+  PlaceInLeaf(AsLeaf(n), AsLeaf(n)->count, &path, std::move(key), std::move(value));
   return true;
 }
 
@@ -515,14 +551,7 @@ void KOPF_BTREE::InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key,
   Key separator = pos < keep ? leaf->keys[keep - 1] : pos == keep ? key : leaf->keys[keep];
 
   // Nothing below throws.
-  for (uint32_t i = leaf->count; i > pos; --i) {
-    leaf->keys[i] = std::move(leaf->keys[i - 1]);
-    leaf->values[i] = std::move(leaf->values[i - 1]);
-  }
-  leaf->keys[pos] = std::move(key);
-  leaf->values[pos] = std::move(value);
-  ++leaf->count;
-  ++size_;
+  ShiftIn(leaf, pos, std::move(key), std::move(value));
 
   // Split the leaf: the upper half moves to a new right sibling.
   Leaf* right = spare.leaf.release();

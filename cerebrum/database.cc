@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -26,9 +27,67 @@ Database::Database(Options options)
       group_commit_(in_memory() ? SyncMode::kNone : options_.sync, options_.sync_interval) {}
 
 Database::~Database() {
+  if (compaction_thread_.joinable()) {
+    {
+      std::lock_guard lock(compaction_mu_);
+      stopping_ = true;
+    }
+    compaction_cv_.notify_all();
+    compaction_thread_.join();
+  }
   // The last fsync round (interval mode) runs while the folder is still ours.
   group_commit_.Stop();
   if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+std::shared_ptr<Table> Database::NewTable(TableSchema schema, const fs::path& folder) {
+  auto table = std::make_shared<Table>(std::move(schema), folder, &group_commit_, options_);
+  table->SetSequence(&sequence_);
+  table->SetCompactionHint([this] {
+    {
+      std::lock_guard lock(compaction_mu_);
+      compaction_wanted_ = true;
+    }
+    compaction_cv_.notify_one();
+  });
+  return table;
+}
+
+void Database::CompactionLoop() {
+  std::unique_lock lock(compaction_mu_);
+  while (!stopping_) {
+    // A commit past a threshold wakes the thread; the timeout looks again
+    // at tables whose hint came while a compaction was running.
+    compaction_cv_.wait_for(lock, std::chrono::seconds(5),
+                            [&] { return stopping_ || compaction_wanted_; });
+    if (stopping_) break;
+    compaction_wanted_ = false;
+    lock.unlock();
+    std::vector<std::shared_ptr<Table>> tables;
+    {
+      std::shared_lock catalog(catalog_mutex_);
+      for (const auto& [name, table] : tables_) tables.push_back(table);
+    }
+    for (const auto& table : tables) {
+      {
+        std::lock_guard stop(compaction_mu_);
+        if (stopping_) break;
+      }
+      if (!table->NeedsCompaction()) continue;
+      Result<uint64_t> rows = table->Compact();
+      if (!rows.ok() && rows.status().code() != protocol::ErrorCode::kUndefinedTable) {
+        std::fprintf(stderr, "kopfd: background compaction of table \"%s\" failed: %s\n",
+                     table->schema().name.c_str(), rows.status().ToString().c_str());
+      }
+    }
+    lock.lock();
+  }
+}
+
+Result<uint64_t> Database::CompactTable(std::string_view name) {
+  std::shared_ptr<Table> table = FindTable(name);
+  if (!table) return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", name));
+  return table->Compact();
 }
 
 fs::path Database::tables_dir() const { return options_.data_dir / kTablesFolder; }
@@ -50,6 +109,9 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
                                        options.data_dir.string()));
   }
   KOPF_RETURN_IF_ERROR(db->Recover());
+  if (options.compact_dead_fraction > 0 || options.compact_max_segments > 0) {
+    db->compaction_thread_ = std::thread([raw = db.get()] { raw->CompactionLoop(); });
+  }
   return db;
 }
 
@@ -72,33 +134,58 @@ Status Database::Recover() {
   }
   if (ec) return Status::IoError(fmt::format("cannot list {}: {}", tables_dir().string(), ec.message()));
 
-  uint64_t max_seq = 0;
-  for (const fs::path& folder : folders) {
-    fs::path schema_path = folder / kSchemaFileName;
-    if (!fs::exists(schema_path)) {
-      std::fprintf(stderr, "kopfd: warning: ignoring folder %s without %s\n", folder.c_str(),
-                   std::string(kSchemaFileName).c_str());
-      continue;
+  // Tables are independent: recover several at once.
+  unsigned threads = options_.recovery_threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, static_cast<unsigned>(folders.size()));
+  std::vector<Result<std::shared_ptr<Table>>> recovered(
+      folders.size(), Result<std::shared_ptr<Table>>(std::shared_ptr<Table>()));
+  std::vector<uint64_t> max_seqs(folders.size(), 0);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < folders.size();) {
+      recovered[i] = RecoverTable(folders[i], &max_seqs[i]);
     }
-    std::string name = DecodeFileName(folder.filename().string());
-    KOPF_ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(schema_path));
-    KOPF_ASSIGN_OR_RETURN(TableSchema schema, DecodeSchemaFile(contents, name, schema_path));
-    auto table = std::make_shared<Table>(std::move(schema), folder, &group_commit_);
-    table->SetSequence(&sequence_);
-    KOPF_RETURN_IF_ERROR(table->Recover(&max_seq));
-    KOPF_RETURN_IF_ERROR(table->OpenForWrites());
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+
+  uint64_t max_seq = 0;
+  for (size_t i = 0; i < folders.size(); ++i) {
+    KOPF_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, std::move(recovered[i]));
+    if (!table) continue;  // not a table folder
+    max_seq = std::max(max_seq, max_seqs[i]);
     for (const IndexStatistics& index : table->Statistics().indexes) {
       if (indexes_.contains(index.schema.name)) {
         return Status::Corruption(fmt::format("{}: index \"{}\" is defined on two tables",
-                                              (folder / kIndexFileName).string(),
+                                              (folders[i] / kIndexFileName).string(),
                                               index.schema.name));
       }
       indexes_.emplace(index.schema.name, index.schema);
     }
-    tables_.emplace(name, std::move(table));
+    std::string name = table->schema().name;
+    tables_.emplace(std::move(name), std::move(table));
   }
   sequence_.store(max_seq);
   return Status::Ok();
+}
+
+Result<std::shared_ptr<Table>> Database::RecoverTable(const fs::path& folder, uint64_t* max_seq) {
+  fs::path schema_path = folder / kSchemaFileName;
+  if (!fs::exists(schema_path)) {
+    std::fprintf(stderr, "kopfd: warning: ignoring folder %s without %s\n", folder.c_str(),
+                 std::string(kSchemaFileName).c_str());
+    return std::shared_ptr<Table>();
+  }
+  std::string name = DecodeFileName(folder.filename().string());
+  KOPF_ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(schema_path));
+  KOPF_ASSIGN_OR_RETURN(TableSchema schema, DecodeSchemaFile(contents, name, schema_path));
+  std::shared_ptr<Table> table = NewTable(std::move(schema), folder);
+  KOPF_RETURN_IF_ERROR(table->Recover(max_seq));
+  KOPF_RETURN_IF_ERROR(table->OpenForWrites());
+  return table;
 }
 
 Status Database::CreateTable(TableSchema schema) {
@@ -107,8 +194,7 @@ Status Database::CreateTable(TableSchema schema) {
     return Status::DuplicateTable(fmt::format("table \"{}\" already exists", schema.name));
   }
   if (in_memory()) {
-    auto table = std::make_shared<Table>(std::move(schema), fs::path(), &group_commit_);
-    table->SetSequence(&sequence_);
+    std::shared_ptr<Table> table = NewTable(std::move(schema), fs::path());
     std::unique_lock catalog(catalog_mutex_);
     tables_.emplace(table->schema().name, std::move(table));
     return Status::Ok();
@@ -135,8 +221,7 @@ Status Database::CreateTable(TableSchema schema) {
     return s;
   }
   KOPF_RETURN_IF_ERROR(SyncDirectory(tables_dir()));
-  auto table = std::make_shared<Table>(std::move(schema), folder, &group_commit_);
-  table->SetSequence(&sequence_);
+  std::shared_ptr<Table> table = NewTable(std::move(schema), folder);
   KOPF_RETURN_IF_ERROR(table->OpenForWrites());
   std::unique_lock catalog(catalog_mutex_);
   tables_.emplace(table->schema().name, std::move(table));

@@ -13,7 +13,10 @@
 // folder (indexes.csv) and their entries are rebuilt at start-up.
 //
 // With StorageMode::kMemory none of the above touches the disk: tables and
-// indexes live in memory only and are gone when the Database is destroyed.
+// indexes live in memory only and are gone when the Database is destroyed
+// (and nothing is compacted).
+// A background thread compacts tables that pass the thresholds of Options
+// (see table_compaction.cc); COMPACT TABLE does the same on demand.
 //
 // Thread-safety: all methods may be called from any thread. A Table found
 // with FindTable() stays valid while the caller holds the shared_ptr, even
@@ -21,6 +24,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,8 +32,10 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "cerebrum/backup.h"
 #include "cerebrum/group_commit.h"
 #include "cerebrum/options.h"
 #include "cerebrum/schema.h"
@@ -74,6 +80,17 @@ class Database {
   // The definitions of every index of `table` (none for an unknown table).
   std::vector<IndexSchema> IndexesOf(std::string_view table) const;
 
+  // COMPACT TABLE: writes `name`'s live rows as a snapshot and retires the
+  // files it covers (Table::Compact). Returns the snapshot's row count.
+  // kUndefinedTable, kIoError.
+  protocol::Result<uint64_t> CompactTable(std::string_view name);
+
+  // BACKUP TO: writes a copy of every table, consistent at one commit
+  // number, into the folder `target` (see backup.h and backup.cc). Writers
+  // wait only while the files are noted, not while they are copied. One
+  // backup runs at a time. kInvalidValue when `target` exists, kIoError.
+  protocol::Result<BackupSummary> Backup(const std::filesystem::path& target);
+
   // The table named `name`, or null.
   std::shared_ptr<Table> FindTable(std::string_view name) const;
   // Every table's name, sorted bytewise.
@@ -98,7 +115,15 @@ class Database {
  private:
   explicit Database(Options options);
   protocol::Status Recover();
+  // Reads one table's folder back (schema, files, indexes).
+  protocol::Result<std::shared_ptr<Table>> RecoverTable(const std::filesystem::path& folder,
+                                                        uint64_t* max_seq);
+  std::shared_ptr<Table> NewTable(TableSchema schema, const std::filesystem::path& folder);
   std::filesystem::path tables_dir() const;
+  // The background compaction thread: wakes when a commit leaves a table
+  // past a threshold (Table::NeedsCompaction) and compacts such tables one
+  // at a time, or every few seconds to look again.
+  void CompactionLoop();
 
   const Options options_;
   int lock_fd_ = -1;
@@ -109,6 +134,12 @@ class Database {
   std::map<std::string, std::shared_ptr<Table>, std::less<>> tables_;  // GUARDED_BY(catalog_mutex_)
   // Index name -> its definition (the table's name is in it).
   std::map<std::string, IndexSchema, std::less<>> indexes_;  // GUARDED_BY(catalog_mutex_)
+
+  std::mutex compaction_mu_;
+  std::condition_variable compaction_cv_;
+  bool compaction_wanted_ = false;  // GUARDED_BY(compaction_mu_)
+  bool stopping_ = false;           // GUARDED_BY(compaction_mu_)
+  std::thread compaction_thread_;   // declared last: stopped first
 };
 
 }  // namespace kopf::cerebrum

@@ -9,6 +9,12 @@ namespace kopf::cerebrum {
 
 using protocol::Status;
 
+Status RefusalAfter(const Status& failure) {
+  return Status::IoError(failure.message() +
+                         "; what reached the disk is unknown, so writes are refused until the "
+                         "server restarts");
+}
+
 GroupCommit::GroupCommit(SyncMode mode, std::chrono::milliseconds interval)
     : mode_(mode), interval_(interval) {
   if (mode_ == SyncMode::kInterval) interval_thread_ = std::thread([this] { IntervalLoop(); });
@@ -76,9 +82,7 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
     if (results[i].ok()) continue;
     // Always kIoError, even for ENOSPC: the file stays refused until a
     // restart, so "retry when space returns" would be wrong advice.
-    failed.push_back({files[i], Status::IoError(results[i].message() +
-                                                "; what reached the disk is unknown, so writes "
-                                                "are refused until the server restarts")});
+    failed.push_back({files[i], RefusalAfter(results[i])});
   }
   lock.lock();
   for (Failure& failure : failed) {

@@ -45,6 +45,11 @@ namespace kopf::cerebrum {
 
 class SegmentWriter;
 
+// The kIoError a table refuses writes with after `failure` (a failed fsync,
+// or a failed write whose effect on the file is unknown): its message plus
+// "...; writes are refused until the server restarts".
+protocol::Status RefusalAfter(const protocol::Status& failure);
+
 class GroupCommit {
  public:
   // `interval` matters for SyncMode::kInterval only.

@@ -2,7 +2,18 @@
 // recovery reader. cerebrum/README.md describes it for people.
 //
 //   DATA_DIR/tables/<encoded name>/schema.csv         column definitions
+//   DATA_DIR/tables/<encoded name>/manifest.csv       the live files, in order
+//   DATA_DIR/tables/<encoded name>/snapshot-<seq>.csv  live rows at commit <seq>
 //   DATA_DIR/tables/<encoded name>/segment-000001.csv  the table's lines
+//
+// manifest.csv is a CSV file with the header `kind,file` and one record per
+// live file, oldest first: at most one `snapshot` and then one or more
+// `segment`s (see segment_set.h). A folder without it (older data) is read
+// as its segment files in number order.
+//
+// A snapshot has the same header as a segment and holds every live row as a
+// `put` line with the snapshot's commit number, then that commit's `commit`
+// line.
 //
 // Every segment is a CSV file (RFC 4180, see csv_format.h) whose header is
 //   _seq,_op[,_rowid],<column 1>,...,<column n>
@@ -27,6 +38,15 @@ inline constexpr std::string_view kTablesFolder = "tables";
 inline constexpr std::string_view kSchemaFileName = "schema.csv";
 inline constexpr std::string_view kSegmentPrefix = "segment-";
 inline constexpr std::string_view kSegmentSuffix = ".csv";
+inline constexpr std::string_view kSnapshotPrefix = "snapshot-";
+inline constexpr std::string_view kManifestFileName = "manifest.csv";
+inline constexpr std::string_view kManifestHeader = "kind,file";
+inline constexpr std::string_view kManifestSnapshot = "snapshot";
+inline constexpr std::string_view kManifestSegment = "segment";
+// Suffix of a file being written that is renamed into place when complete.
+inline constexpr std::string_view kTempSuffix = ".tmp";
+// Infix of a damaged tail saved aside by `kopfd --repair`.
+inline constexpr std::string_view kDamagedInfix = ".damaged-";
 
 // Names of the bookkeeping columns at the front of every segment line.
 inline constexpr std::string_view kSeqColumn = "_seq";
@@ -44,6 +64,10 @@ inline constexpr std::string_view kTransientPrefix = ".";
 
 inline std::string SegmentFileName(uint64_t number) {
   return fmt::format("{}{:06}{}", kSegmentPrefix, number, kSegmentSuffix);
+}
+
+inline std::string SnapshotFileName(uint64_t seq) {
+  return fmt::format("{}{:012}{}", kSnapshotPrefix, seq, kSegmentSuffix);
 }
 
 }  // namespace kopf::cerebrum

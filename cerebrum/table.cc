@@ -14,6 +14,7 @@
 #include "cerebrum/group_commit.h"
 #include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
+#include "cerebrum/segment_set.h"
 #include "cerebrum/segment_writer.h"
 
 namespace kopf::cerebrum {
@@ -67,8 +68,12 @@ std::optional<ValueRange> NumericRange(const Tree& tree, Type type) {
 
 }  // namespace
 
-Table::Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit)
-    : schema_(std::move(schema)), folder_(std::move(folder)), group_commit_(group_commit) {}
+Table::Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit,
+             const Options& options)
+    : schema_(std::move(schema)),
+      folder_(std::move(folder)),
+      group_commit_(group_commit),
+      options_(options) {}
 
 Table::~Table() = default;
 
@@ -109,8 +114,9 @@ Status Table::CheckRow(const Row& row) const {
   return Status::Ok();
 }
 
-void Table::AppendLine(uint64_t seq, std::string_view op, const Key& key, const Row* row) {
-  std::string& out = line_buffer_;
+void Table::AppendLine(std::string* buffer, uint64_t seq, std::string_view op, const Key& key,
+                       const Row* row) const {
+  std::string& out = *buffer;
   out += std::to_string(seq);
   out += ',';
   out += op;
@@ -134,7 +140,7 @@ void Table::AppendLine(uint64_t seq, std::string_view op, const Key& key, const 
 
 Status Table::AppendRowLine(uint64_t seq, const Key& key, const Row* row) {
   size_t start = line_buffer_.size();
-  AppendLine(seq, row != nullptr ? kOpPut : kOpDelete, key, row);
+  AppendLine(&line_buffer_, seq, row != nullptr ? kOpPut : kOpDelete, key, row);
   // The reader cannot take longer lines back; refuse rather than store
   // what could not be recovered.
   if (line_buffer_.size() - start > kMaxPhysicalLineBytes) {
@@ -149,7 +155,7 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
   }
   if (changes.empty()) return uint64_t{0};
-  if (writer_) KOPF_RETURN_IF_ERROR(WithTableName(group_commit_->FailureOf(*writer_)));
+  KOPF_RETURN_IF_ERROR(CheckWritable());
   for (const Change& change : changes) {
     if (change.kind != Change::Kind::kDelete) KOPF_RETURN_IF_ERROR(CheckRow(change.row));
   }
@@ -221,12 +227,11 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   for (const auto& [key, row] : final_state) {
     KOPF_RETURN_IF_ERROR(AppendRowLine(seq, key, row.has_value() ? &*row : nullptr));
   }
-  AppendLine(seq, kOpCommit, {}, nullptr);
+  AppendLine(&line_buffer_, seq, kOpCommit, {}, nullptr);
 
-  // 3. Append (memory-only tables have no writer). Nothing is in memory
-  //    yet, so a failed write (a full disk) changes nothing and the next
-  //    commit may succeed once space returns.
-  if (writer_) KOPF_RETURN_IF_ERROR(WithTableName(writer_->Append(line_buffer_)));
+  // 3. Append. Nothing is in memory yet, so a failed write (a full disk)
+  //    changes nothing and the next commit may succeed once space returns.
+  KOPF_ASSIGN_OR_RETURN(std::shared_ptr<SegmentWriter> writer, AppendCommit(final_state.size()));
   if (line_buffer_.capacity() > (1u << 20)) std::string().swap(line_buffer_);
 
   // 4. Apply to memory: index entries first (they need the old image).
@@ -249,12 +254,52 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   PublishStatistics(/*index_list_changed=*/false);
 
   // 5. Durability, outside the lock so concurrent writers share the fsync.
-  if (!writer_) return affected;
-  std::shared_ptr<SegmentWriter> writer = writer_;
-  uint64_t epoch = group_commit_->Register(writer);
-  lock.unlock();
-  KOPF_RETURN_IF_ERROR(WithTableName(group_commit_->WaitDurable(epoch, *writer)));
+  KOPF_RETURN_IF_ERROR(FinishCommit(std::move(lock), std::move(writer)));
   return affected;
+}
+
+Status Table::CheckWritable() const {
+  if (!segments_) return Status::Ok();
+  {
+    std::lock_guard guard(failure_mu_);
+    if (!failure_.ok()) return failure_;
+  }
+  return WithTableName(group_commit_->FailureOf(*segments_->active_writer()));
+}
+
+Status Table::NoteFailure(const Status& refusal) {
+  std::lock_guard guard(failure_mu_);
+  if (failure_.ok()) failure_ = WithTableName(refusal);
+  return WithTableName(refusal);
+}
+
+Status Table::NoteIfInDoubt(Status status) {
+  if (status.ok()) return status;
+  const auto code = status.code();
+  if (code != protocol::ErrorCode::kDiskFull && code != protocol::ErrorCode::kReadOnly) {
+    return NoteFailure(RefusalAfter(status));
+  }
+  return WithTableName(std::move(status));
+}
+
+Result<std::shared_ptr<SegmentWriter>> Table::AppendCommit(uint64_t changed_lines) {
+  if (!segments_) return std::shared_ptr<SegmentWriter>();
+  Result<std::shared_ptr<SegmentWriter>> writer = segments_->Append(line_buffer_);
+  if (!writer.ok()) return NoteIfInDoubt(writer.status());
+  lines_.fetch_add(changed_lines, std::memory_order_relaxed);
+  return writer;
+}
+
+Status Table::FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer) {
+  if (!writer) return Status::Ok();
+  uint64_t epoch = group_commit_->Register(writer);
+  const bool compact = compaction_hint_ && NeedsCompaction();
+  lock.unlock();
+  if (compact) compaction_hint_();
+  Status durable = group_commit_->WaitDurable(epoch, *writer);
+  // The group commit's answer is already the refusal (RefusalAfter).
+  if (!durable.ok()) return NoteFailure(durable);
+  return Status::Ok();
 }
 
 Status Table::WithTableName(Status status) const {
@@ -279,10 +324,11 @@ std::string Table::HeaderLine() const {
 }
 
 Status Table::OpenForWrites() {
-  KOPF_ASSIGN_OR_RETURN(auto writer,
-                        SegmentWriter::Open(folder_ / SegmentFileName(1), HeaderLine()));
-  writer_ = std::move(writer);
-  return Status::Ok();
+  if (!segments_) {  // a new table: nothing to recover
+    KOPF_ASSIGN_OR_RETURN(segments_, SegmentSet::Load(folder_, HeaderLine(),
+                                                      options_.segment_max_bytes, KnownFiles()));
+  }
+  return segments_->OpenForWrites();
 }
 
 // ---- Secondary indexes -----------------------------------------------------

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,8 +34,10 @@
 
 #include "cerebrum/btree.h"
 #include "cerebrum/key_range.h"
+#include "cerebrum/options.h"
 #include "cerebrum/schema.h"
 #include "cerebrum/secondary_index.h"
+#include "cerebrum/segment_set.h"
 #include "protocol/status.h"
 #include "protocol/value.h"
 
@@ -83,7 +86,8 @@ class Table {
 
   // Used by Database when it creates or recovers a table. An empty
   // `folder` makes a memory-only table: nothing is ever written for it.
-  Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit);
+  Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit,
+        const Options& options);
   ~Table();
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
@@ -147,11 +151,37 @@ class Table {
   protocol::Result<uint64_t> BulkInsert(ExclusiveLock lock, std::vector<protocol::Row> rows,
                                         size_t* failed_row);
 
+  // Writes the live rows as a snapshot that replaces every file up to a
+  // rollover point (see table_compaction.cc). Readers and writers carry on
+  // meanwhile. Returns the number of rows in the snapshot. kUndefinedTable
+  // when the table is dropped meanwhile, kIoError. A memory-only table
+  // has no files: it returns its row count and does nothing.
+  protocol::Result<uint64_t> Compact();
+  // True when a compaction threshold of Options is passed (dead fraction
+  // of the lines in the live files, or the number of segments).
+  bool NeedsCompaction() const;
+  // Lines (put and del) in the live files, and how many of them are live
+  // rows: the rest are dead, which compaction reclaims.
+  uint64_t line_count() const { return lines_.load(std::memory_order_relaxed); }
+  // The files holding this table's data, for a backup. REQUIRES: a lock
+  // from LockShared() or LockExclusive() is held. Empty for a memory-only
+  // table.
+  SegmentSetFiles Files() const;
+  // For a backup (backup.cc): starts a new active segment when the current
+  // one holds at least `min_bytes`, so that the backup links the sealed file
+  // instead of copying it. Takes the exclusive lock for the rollover. OK and
+  // nothing done for a dropped table; kIoError.
+  protocol::Status SealActiveSegment(uint64_t min_bytes);
+
   // ---- For Database only --------------------------------------------------
-  // Reads the segments back into memory; cuts a torn tail off the last one.
+  // Reads the manifest's files back into memory; cuts a torn tail off the
+  // last one (and, with options.repair, damage anywhere, saved aside).
   protocol::Status Recover(uint64_t* max_seq);
-  // Opens the segment for appending (creating it if needed).
+  // Opens the active segment for appending (creating it if needed).
   protocol::Status OpenForWrites();
+  // Called (without the table's lock) after a commit that leaves the table
+  // past a compaction threshold.
+  void SetCompactionHint(std::function<void()> hint) { compaction_hint_ = std::move(hint); }
   // Reads indexes.csv (if any) and builds every index from the rows.
   // Called by Recover() once the rows are back. kCorruption for a bad file
   // or a unique index the rows violate.
@@ -176,12 +206,55 @@ class Table {
   // `status` with `table "NAME": ` before its message (OK stays OK).
   protocol::Status WithTableName(protocol::Status status) const;
   std::string HeaderLine() const;
+  // A put or del line of a complete commit, read at start-up.
+  struct RecoveredChange {
+    bool is_delete = false;
+    Key key;
+    protocol::Row row;
+  };
+  // Reads one file, appending the changes of its complete commits to
+  // `*changes` in file order.
   protocol::Status RecoverSegment(const std::filesystem::path& path, bool is_last,
-                                  uint64_t* max_seq);
-  void AppendLine(uint64_t seq, std::string_view op, const Key& key, const protocol::Row* row);
-  // AppendLine for a put or a tombstone, refusing (kInvalidValue) a line
-  // longer than recovery can read back.
+                                  uint64_t* max_seq, std::vector<RecoveredChange>* changes);
+  // Builds the row tree from every recovered change: the last change of
+  // each key wins, and the surviving rows are loaded in key order.
+  void ApplyRecovered(std::vector<RecoveredChange> changes);
+  // Moves the bytes of `path` from `offset` on into a .damaged-<time> file
+  // beside it (kopfd --repair).
+  protocol::Status CutDamagedTail(const std::filesystem::path& path, uint64_t offset,
+                                  const protocol::Status& damage) const;
+  // Names of the files in the folder that are not the segment set's.
+  static std::vector<std::string_view> KnownFiles();
+  // Appends one segment line to `*buffer`.
+  void AppendLine(std::string* buffer, uint64_t seq, std::string_view op, const Key& key,
+                  const protocol::Row* row) const;
+  // Compaction: writes the snapshot file's rows at commit `seq`, walking
+  // the rows under the shared lock in chunks. Returns the row count.
+  protocol::Result<uint64_t> WriteSnapshot(const std::filesystem::path& path, uint64_t seq);
+  // AppendLine to line_buffer_ for a put or a tombstone, refusing
+  // (kInvalidValue) a line longer than recovery can read back.
   protocol::Status AppendRowLine(uint64_t seq, const Key& key, const protocol::Row* row);
+  // Before a commit: an earlier fsync (or rollover) failure makes the table
+  // refuse writes until a restart (see GroupCommit). OK for memory-only.
+  protocol::Status CheckWritable() const;
+  // Remembers `refusal` (see RefusalAfter) as the answer to every later
+  // write; returns it with the table's name.
+  protocol::Status NoteFailure(const protocol::Status& refusal);
+  // For an error of a rollover or an append: a full or read-only disk
+  // changes nothing and passes; anything else may come from an fsync, after
+  // which the segment's state on disk is unknown, so it is noted
+  // (NoteFailure(RefusalAfter(status))). Returns the error with the
+  // table's name.
+  protocol::Status NoteIfInDoubt(protocol::Status status);
+  // Appends the commit in line_buffer_ holding `changed_lines` put/del
+  // lines to the active segment, rolling over first when it is full.
+  // Returns the writer that received it (null for a memory-only table).
+  // A failed write changes nothing.
+  protocol::Result<std::shared_ptr<SegmentWriter>> AppendCommit(uint64_t changed_lines);
+  // Registers `writer`'s bytes with the group commit, releases `lock`,
+  // wakes the compaction thread when a threshold is passed, then waits as
+  // the sync mode says. Nothing to do for a memory-only table.
+  protocol::Status FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer);
   // Writes indexes.csv holding `indexes`. REQUIRES: exclusive lock held.
   protocol::Status WriteIndexFile(const std::vector<IndexSchema>& indexes) const;
   // Refreshes stats_ from the indexes. REQUIRES: exclusive lock held.
@@ -190,14 +263,20 @@ class Table {
   const TableSchema schema_;
   const std::filesystem::path folder_;
   GroupCommit* const group_commit_;
+  const Options options_;
   std::atomic<uint64_t>* sequence_ = nullptr;
+  std::function<void()> compaction_hint_;
+  std::mutex compaction_mutex_;  // one compaction of this table at a time
 
   mutable std::shared_mutex mutex_;
   RowTree rows_;                            // GUARDED_BY(mutex_)
   int64_t next_rowid_ = 1;                  // GUARDED_BY(mutex_), rowid tables only
   bool dropped_ = false;                    // GUARDED_BY(mutex_)
-  std::shared_ptr<SegmentWriter> writer_;   // GUARDED_BY(mutex_)
+  std::unique_ptr<SegmentSet> segments_;    // appends GUARDED_BY(mutex_) exclusive
+  std::atomic<uint64_t> lines_{0};          // put/del lines in the live files
   std::string line_buffer_;                 // GUARDED_BY(mutex_), reused per commit
+  mutable std::mutex failure_mu_;
+  protocol::Status failure_ = protocol::Status::Ok();  // GUARDED_BY(failure_mu_): sticky
   std::vector<std::unique_ptr<SecondaryIndex>> indexes_;  // GUARDED_BY(mutex_)
 
   // A copy of the statistics for callers without the table's lock,

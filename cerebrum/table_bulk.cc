@@ -59,7 +59,7 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
   }
   if (rows.empty()) return uint64_t{0};
-  if (writer_) KOPF_RETURN_IF_ERROR(WithTableName(group_commit_->FailureOf(*writer_)));
+  KOPF_RETURN_IF_ERROR(CheckWritable());
   for (size_t i = 0; i < rows.size(); ++i) {
     Status status = CheckRow(rows[i]);
     if (!status.ok()) {
@@ -140,9 +140,12 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
       return status;
     }
   }
-  AppendLine(seq, kOpCommit, {}, nullptr);
-  // Memory-only tables have no writer; a failed write changes nothing.
-  if (writer_) KOPF_RETURN_IF_ERROR(WithTableName(writer_->Append(line_buffer_)));
+  AppendLine(&line_buffer_, seq, kOpCommit, {}, nullptr);
+  // Through the segment set like Commit(): rolls over first when the active
+  // segment is full, and the whole load stays one commit in one segment
+  // however far past segment_max_bytes it goes. A failed write changes
+  // nothing.
+  KOPF_ASSIGN_OR_RETURN(std::shared_ptr<SegmentWriter> writer, AppendCommit(rows.size()));
   if (line_buffer_.capacity() > (1u << 20)) std::string().swap(line_buffer_);
 
   // 5. Apply, in key order.
@@ -154,12 +157,9 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
   PublishStatistics(/*index_list_changed=*/false);
 
   // 6. Durability, outside the lock so concurrent writers share the fsync.
-  if (!writer_) return uint64_t{rows.size()};
-  std::shared_ptr<SegmentWriter> writer = writer_;
-  uint64_t epoch = group_commit_->Register(writer);
-  lock.unlock();
-  KOPF_RETURN_IF_ERROR(WithTableName(group_commit_->WaitDurable(epoch, *writer)));
-  return uint64_t{rows.size()};
+  const uint64_t inserted = rows.size();
+  KOPF_RETURN_IF_ERROR(FinishCommit(std::move(lock), std::move(writer)));
+  return inserted;
 }
 
 }  // namespace kopf::cerebrum

@@ -1,17 +1,26 @@
 // Table::Recover: rebuilding a table's rows from its segments at start-up.
 //
-// 1. List segment-*.csv in the table's folder, in number order.
+// 1. Read manifest.csv for the live files (a snapshot, then segments; a
+//    folder without a manifest: segment-*.csv in number order). See
+//    segment_set.h for the leftovers of a crash that are removed here.
 // 2. Read each record (a record may span lines when a value holds a
 //    newline). The first record must be the expected header.
 // 3. Collect put/del records of a commit until its `commit` record, then
-//    apply them to the tree together. Records without their commit record
-//    are never applied: that is what makes a statement atomic.
+//    keep them with the other complete commits. Records without their
+//    commit record are never applied: that is what makes a statement
+//    atomic. Once every file is read, the last change of each key wins and
+//    the surviving rows are loaded into the tree in key order
+//    (ApplyRecovered).
 // 4. At the end of the last segment, records after the last commit record
 //    (a torn line, a commit cut short by a crash) are cut off the file, so
 //    new commits are appended after the last complete one.
 // 5. A damaged record followed by a complete commit is not a torn tail but
 //    damage in the middle: start-up stops with kCorruption naming the file
-//    and line, and nothing is dropped silently.
+//    and line, and nothing is dropped silently. So does an incomplete end
+//    of any file but the last (each was fsync'ed whole before the next was
+//    started). With Options::repair (kopfd --repair) the file is instead
+//    cut after its last complete commit, the bytes cut off are saved as
+//    <file>.damaged-<time>, and recovery carries on with the next file.
 // 6. Once every row is back, the secondary indexes named in indexes.csv are
 //    built from the rows (their entries are never stored). A unique index
 //    the rows violate (only possible if files were edited by hand) stops
@@ -19,6 +28,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstdio>
 #include <optional>
 
@@ -29,6 +39,7 @@
 #include "cerebrum/file_util.h"
 #include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
+#include "cerebrum/segment_set.h"
 #include "cerebrum/table.h"
 
 namespace kopf::cerebrum {
@@ -40,12 +51,6 @@ using protocol::Type;
 using protocol::Value;
 
 namespace {
-
-struct PendingLine {
-  bool is_delete = false;
-  Key key;
-  Row row;
-};
 
 Result<uint64_t> ParseSeq(const CsvField& field) {
   if (field.quoted || field.text.empty() || field.text.size() > 19) {
@@ -63,28 +68,89 @@ Result<uint64_t> ParseSeq(const CsvField& field) {
 
 }  // namespace
 
+std::vector<std::string_view> Table::KnownFiles() { return {kSchemaFileName, kIndexFileName}; }
+
 Status Table::Recover(uint64_t* max_seq) {
-  std::vector<std::filesystem::path> segments;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder_, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.starts_with(kSegmentPrefix) && name.ends_with(kSegmentSuffix)) {
-      segments.push_back(entry.path());
-    } else if (name == std::string(kIndexFileName) + ".tmp") {
-      // An index file being replaced when the server stopped: the old one
-      // (or none) is still in place, so the half-written copy goes.
-      std::error_code ignored;
-      std::filesystem::remove(entry.path(), ignored);
-    } else if (name != kSchemaFileName && name != kIndexFileName) {
-      std::fprintf(stderr, "kopfd: warning: ignoring stray file %s\n", entry.path().c_str());
+  // An index file being replaced when the server stopped: the old one (or
+  // none) is still in place, so the half-written copy goes.
+  std::filesystem::path index_tmp = folder_ / kIndexFileName;
+  index_tmp += kTempSuffix;
+  std::error_code ignored;
+  std::filesystem::remove(index_tmp, ignored);
+
+  KOPF_ASSIGN_OR_RETURN(
+      segments_, SegmentSet::Load(folder_, HeaderLine(), options_.segment_max_bytes, KnownFiles()));
+  std::vector<SegmentFile> files = segments_->live();
+  std::vector<RecoveredChange> changes;
+  for (size_t i = 0; i < files.size(); ++i) {
+    KOPF_RETURN_IF_ERROR(
+        RecoverSegment(folder_ / files[i].name, i + 1 == files.size(), max_seq, &changes));
+  }
+  ApplyRecovered(std::move(changes));
+  return LoadIndexes();
+}
+
+// Inserting a million keys one by one in the order the files hold them
+// costs a tree descent (~20 key comparisons) each; sorting positions by key
+// and appending the survivors in order costs one comparison per row in the
+// tree. A single INTEGER key (and every rowid table) sorts as plain int64.
+void Table::ApplyRecovered(std::vector<RecoveredChange> changes) {
+  const size_t n = changes.size();
+  bool integer_keys = true;
+  for (const RecoveredChange& c : changes) {
+    if (c.key.size() != 1 || c.key[0].type() != Type::kInteger) {
+      integer_keys = false;
+      break;
     }
   }
-  if (ec) return Status::IoError(fmt::format("cannot list {}: {}", folder_.string(), ec.message()));
-  std::sort(segments.begin(), segments.end());
-  for (size_t i = 0; i < segments.size(); ++i) {
-    KOPF_RETURN_IF_ERROR(RecoverSegment(segments[i], i + 1 == segments.size(), max_seq));
+  if (integer_keys) {
+    std::vector<std::pair<int64_t, uint32_t>> keyed(n);
+    for (size_t i = 0; i < n; ++i) {
+      keyed[i] = {changes[i].key[0].as_integer(), static_cast<uint32_t>(i)};
+    }
+    std::sort(keyed.begin(), keyed.end());
+    // Equal keys are adjacent, in file order: the last one is the key's state.
+    for (size_t i = 0; i < n; ++i) {
+      if (i + 1 < n && keyed[i + 1].first == keyed[i].first) continue;
+      RecoveredChange& c = changes[keyed[i].second];
+      if (!c.is_delete) rows_.Append(std::move(c.key), std::move(c.row));
+    }
+    return;
   }
-  return LoadIndexes();
+  std::vector<uint32_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    auto c = KeyCompare()(changes[a].key, changes[b].key);
+    return c < 0 || (c == 0 && a < b);
+  });
+  for (size_t i = 0; i < n; ++i) {
+    RecoveredChange& c = changes[order[i]];
+    if (i + 1 < n && KeyCompare()(c.key, changes[order[i + 1]].key) == 0) continue;
+    if (!c.is_delete) rows_.Append(std::move(c.key), std::move(c.row));
+  }
+}
+
+Status Table::CutDamagedTail(const std::filesystem::path& path, uint64_t offset,
+                             const Status& damage) const {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::filesystem::path aside = path;
+  aside += fmt::format("{}{}", kDamagedInfix, stamp);
+  KOPF_ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(path));
+  if (offset > contents.size()) offset = contents.size();
+  KOPF_RETURN_IF_ERROR(WriteFileAtomically(aside, std::string_view(contents).substr(offset)));
+  if (::truncate(path.c_str(), static_cast<off_t>(offset)) != 0) {
+    return ErrnoStatus("cannot cut the damaged tail off", path);
+  }
+  std::fprintf(stderr,
+               "kopfd: repair: %s; cut %llu bytes off %s after its last good commit and saved "
+               "them as %s\n",
+               damage.message().c_str(), static_cast<unsigned long long>(contents.size() - offset),
+               path.c_str(), aside.c_str());
+  return Status::Ok();
 }
 
 Status Table::LoadIndexes() {
@@ -112,7 +178,8 @@ Status Table::LoadIndexes() {
   return Status::Ok();
 }
 
-Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, uint64_t* max_seq) {
+Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, uint64_t* max_seq,
+                             std::vector<RecoveredChange>* changes) {
   KOPF_ASSIGN_OR_RETURN(auto reader, CsvRecordReader::Open(path));
   const bool keyed = schema_.has_primary_key();
   const size_t meta = keyed ? 2 : 3;  // _seq, _op [, _rowid]
@@ -122,7 +189,7 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
   std::string record;
   uint64_t line = 0;
   std::vector<CsvField> fields;
-  std::vector<PendingLine> pending;
+  std::vector<RecoveredChange> pending;
   uint64_t pending_seq = 0;
   uint64_t pending_line = 0;
   uint64_t last_good_end = 0;  // byte offset just past the last applied commit
@@ -172,7 +239,7 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
         }
       }
     }
-    PendingLine change;
+    RecoveredChange change;
     if (parsed.ok() && op != kOpCommit) {
       change.is_delete = op == kOpDelete;
       auto parse_values = [&]() -> Status {
@@ -210,7 +277,10 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
     if (damage) {
       // Something readable after a damaged record: if it completes a commit,
       // the damage is in the middle of the data, not a torn tail.
-      if (op == kOpCommit) return *damage;
+      if (op == kOpCommit) {
+        if (!options_.repair) return *damage;
+        return CutDamagedTail(path, last_good_end, *damage);
+      }
       continue;
     }
     if (!pending.empty() && seq != pending_seq) {
@@ -221,14 +291,11 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
       pending.clear();
     }
     if (op == kOpCommit) {
-      for (PendingLine& p : pending) {
+      for (RecoveredChange& p : pending) {
         if (!keyed) next_rowid_ = std::max(next_rowid_, p.key[0].as_integer() + 1);
-        if (p.is_delete) {
-          rows_.Erase(p.key);
-        } else {
-          rows_.Upsert(std::move(p.key), std::move(p.row));
-        }
+        changes->push_back(std::move(p));
       }
+      lines_.fetch_add(pending.size(), std::memory_order_relaxed);
       pending.clear();
       *max_seq = std::max(*max_seq, seq);
       last_good_end = reader->record_end_offset();
@@ -243,9 +310,13 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
 
   if (!damage && pending.empty()) return Status::Ok();
   if (!is_last) {
-    return damage ? *damage
-                  : Status::Corruption(fmt::format("{}: commit {} has no commit record",
-                                                   where(pending_line), pending_seq));
+    // Files before the last were fsync'ed whole before the next one was
+    // started: an incomplete end is damage.
+    Status problem = damage ? *damage
+                            : Status::Corruption(fmt::format("{}: commit {} has no commit record",
+                                                             where(pending_line), pending_seq));
+    if (!options_.repair) return problem;
+    return CutDamagedTail(path, last_good_end, problem);
   }
   // A torn tail: the crash hit while this commit was being written, so it
   // was never acknowledged. Cut it off so appends continue after the last

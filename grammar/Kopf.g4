@@ -34,6 +34,9 @@ statement
   | describeStatement
   | explainStatement
   | copyStatement
+  | compactTableStatement
+  | backupStatement
+  | showBackupsStatement
   ;
 
 // The grammar lets EXPLAIN take any statement; the builder refuses an
@@ -194,6 +197,22 @@ copyOption
     (value=(STRING_LITERAL | INTEGER_LITERAL | K_TRUE | K_FALSE | K_ON | IDENTIFIER))?
   ;
 
+// COMPACT TABLE t: rewrite the table's stored history as a snapshot of its
+// live rows (cerebrum/README.md, "Compaction").
+compactTableStatement
+  : K_COMPACT K_TABLE table=identifier
+  ;
+
+// BACKUP TO 'folder': a copy of every table at one commit number, written
+// on the server under its backup directory (cerebrum/backup.h).
+backupStatement
+  : K_BACKUP K_TO target=STRING_LITERAL
+  ;
+
+showBackupsStatement
+  : K_SHOW K_BACKUPS
+  ;
+
 // ---- Expressions ----------------------------------------------------------
 //
 // Precedence, lowest first: OR; AND; NOT; IS [NOT] NULL / ISNULL / NOTNULL /
@@ -255,6 +274,7 @@ identifier
   | QUOTED_IDENTIFIER
   | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_KEY | K_LAST | K_NULLS
   | K_SHOW | K_TABLES | K_COPY
+  | K_COMPACT | K_BACKUP | K_BACKUPS | K_TO
   ;
 
 // ---- Lexer ----------------------------------------------------------------
@@ -264,6 +284,8 @@ K_ALL : A L L ;
 K_AND : A N D ;
 K_AS : A S ;
 K_ASC : A S C ;
+K_BACKUP : B A C K U P ;
+K_BACKUPS : B A C K U P S ;
 K_BETWEEN : B E T W E E N ;
 K_BY : B Y ;
 K_CASE : C A S E ;
@@ -275,6 +297,7 @@ K_DEFAULT : D E F A U L T ;
 K_DELETE : D E L E T E ;
 K_DESC : D E S C ;
 K_DESCRIBE : D E S C R I B E ;
+K_COMPACT : C O M P A C T ;
 K_DISTINCT : D I S T I N C T ;
 K_DROP : D R O P ;
 K_ELSE : E L S E ;

@@ -13,7 +13,8 @@
 #   ccache                caches compiled objects across builds
 #   libbenchmark-dev      Google Benchmark, for the micro-benchmarks
 #   libssl-dev            OpenSSL's libcrypto: PBKDF2, HMAC, SHA-256 and secure random
-#                         bytes for SCRAM-SHA-256 authentication (protocol/auth.cc)
+#                         bytes for SCRAM-SHA-256 authentication (protocol/auth.cc),
+#                         SHA-256 checksums of backup files (cerebrum/backup.cc)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ make ccache libboost-dev libfccp-dev antlr4 libantlr4-runtime-dev

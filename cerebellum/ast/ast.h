@@ -333,10 +333,26 @@ struct Copy {
   CopyOptions options;
 };
 
+// COMPACT TABLE table
+struct CompactTable {
+  std::string table;
+  int32_t table_position = -1;
+};
+
+// BACKUP TO 'folder'
+struct Backup {
+  std::string target;  // the string literal's text, quotes undone
+  int32_t target_position = -1;
+};
+
+// SHOW BACKUPS
+struct ShowBackups {};
+
 struct Explain;
 
 using Statement = std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables,
-                               Describe, CreateIndex, DropIndex, Explain, Copy>;
+                               Describe, CreateIndex, DropIndex, Explain, Copy,
+                               CompactTable, Backup, ShowBackups>;
 
 // EXPLAIN statement: the plan of the statement, which is not run.
 struct ExplainTarget;

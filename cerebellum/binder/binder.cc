@@ -1,5 +1,6 @@
 #include "cerebellum/binder/binder.h"
 
+#include "cerebellum/binder/bound_backup.h"
 #include "cerebellum/binder/bound_index.h"
 
 #include <fmt/format.h>
@@ -60,10 +61,18 @@ Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database&
     Result<BoundStatement> operator()(ast::ShowTables&) { return BoundStatement(BoundShowTables{}); }
     Result<BoundStatement> operator()(ast::CreateIndex& s) { return BindCreateIndex(s, db); }
     Result<BoundStatement> operator()(ast::DropIndex& s) { return BindDropIndex(s, db); }
+    Result<BoundStatement> operator()(ast::Backup& s) { return BindBackup(s, db); }
+    Result<BoundStatement> operator()(ast::ShowBackups&) {
+      return BoundStatement(BoundShowBackups{});
+    }
     Result<BoundStatement> operator()(ast::Explain&) {
       return Status::Internal("EXPLAIN is planned by the engine, not bound directly");
     }
     Result<BoundStatement> operator()(ast::Copy& s) { return BindCopy(s, db); }
+    Result<BoundStatement> operator()(ast::CompactTable& s) {
+      KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
+      return BoundStatement(BoundCompactTable{std::move(table)});
+    }
     Result<BoundStatement> operator()(ast::Describe& s) {
       KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
       return BoundStatement(BoundDescribe{std::move(table)});

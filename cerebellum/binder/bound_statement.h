@@ -177,13 +177,24 @@ struct BoundCopy {
 
 struct BoundShowTables {};
 
+// BACKUP TO: the folder, resolved and confined to the backup directory.
+struct BoundBackup {
+  std::filesystem::path target;
+};
+
+struct BoundShowBackups {};
+
 struct BoundDescribe {
+  std::shared_ptr<cerebrum::Table> table;
+};
+
+struct BoundCompactTable {
   std::shared_ptr<cerebrum::Table> table;
 };
 
 using BoundStatement =
     std::variant<BoundCreateTable, BoundDropTable, BoundInsert, BoundQuery, BoundUpdate,
                  BoundDelete, BoundShowTables, BoundDescribe, BoundExplain, BoundCreateIndex,
-                 BoundDropIndex, BoundCopy>;
+                 BoundDropIndex, BoundCopy, BoundCompactTable, BoundBackup, BoundShowBackups>;
 
 }  // namespace kopf::cerebellum

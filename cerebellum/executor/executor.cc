@@ -1,5 +1,6 @@
 #include "cerebellum/executor/executor.h"
 
+#include "cerebellum/binder/bound_backup.h"
 #include "cerebellum/binder/bound_index.h"
 
 namespace kopf::cerebellum {
@@ -15,10 +16,13 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
     auto operator()(BoundDelete& s) { return ExecuteDelete(s, db); }
     auto operator()(BoundShowTables&) { return ExecuteShowTables(db); }
     auto operator()(BoundDescribe& s) { return ExecuteDescribe(s, db); }
+    auto operator()(BoundCompactTable& s) { return ExecuteCompactTable(s, db); }
     auto operator()(BoundExplain& s) { return ExecuteExplain(s, db); }
     auto operator()(BoundCreateIndex& s) { return ExecuteCreateIndex(s, db); }
     auto operator()(BoundDropIndex& s) { return ExecuteDropIndex(s, db); }
     auto operator()(BoundCopy& s) { return ExecuteCopy(s, db); }
+    auto operator()(BoundBackup& s) { return ExecuteBackup(s, db); }
+    auto operator()(BoundShowBackups&) { return ExecuteShowBackups(db); }
   };
   return std::visit(Visitor{db}, statement);
 }

@@ -32,6 +32,7 @@ protocol::Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Databa
 protocol::Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteShowTables(cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDescribe(BoundDescribe& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteCompactTable(BoundCompactTable& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteExplain(BoundExplain& s, cerebrum::Database& db);
 // COPY FROM / TO a CSV file. REQUIRES: s.file was set by ConfineCopyPath.
 protocol::Result<StatementResult> ExecuteCopy(BoundCopy& s, cerebrum::Database& db);

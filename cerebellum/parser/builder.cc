@@ -50,10 +50,16 @@ Result<ast::Statement> Builder::BuildStatement(P::StatementContext* ctx) {
       return Wrap(BuildShowTables(static_cast<P::ShowTablesStatementContext*>(child)));
     case P::RuleDescribeStatement:
       return Wrap(BuildDescribe(static_cast<P::DescribeStatementContext*>(child)));
+    case P::RuleCompactTableStatement:
+      return Wrap(BuildCompactTable(static_cast<P::CompactTableStatementContext*>(child)));
     case P::RuleExplainStatement:
       return Wrap(BuildExplain(static_cast<P::ExplainStatementContext*>(child)));
     case P::RuleCopyStatement:
       return Wrap(BuildCopy(static_cast<P::CopyStatementContext*>(child)));
+    case P::RuleBackupStatement:
+      return Wrap(BuildBackup(static_cast<P::BackupStatementContext*>(child)));
+    case P::RuleShowBackupsStatement:
+      return Wrap(BuildShowBackups(static_cast<P::ShowBackupsStatementContext*>(child)));
     default:
       return Status::Internal("parser: unknown statement kind");
   }

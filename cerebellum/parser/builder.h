@@ -52,11 +52,14 @@ class Builder {
   protocol::Result<ast::Delete> BuildDelete(P::DeleteStatementContext* ctx);
   protocol::Result<ast::ShowTables> BuildShowTables(P::ShowTablesStatementContext* ctx);
   protocol::Result<ast::Describe> BuildDescribe(P::DescribeStatementContext* ctx);
+  protocol::Result<ast::CompactTable> BuildCompactTable(P::CompactTableStatementContext* ctx);
   // Fails with kSyntaxError for EXPLAIN EXPLAIN.
   protocol::Result<ast::Explain> BuildExplain(P::ExplainStatementContext* ctx);
   // Fails with kSyntaxError for an unknown or repeated option or a bad
   // option value, and for FROM with a query.
   protocol::Result<ast::Copy> BuildCopy(P::CopyStatementContext* ctx);
+  protocol::Result<ast::Backup> BuildBackup(P::BackupStatementContext* ctx);
+  protocol::Result<ast::ShowBackups> BuildShowBackups(P::ShowBackupsStatementContext* ctx);
 
   // One SELECT of a compound, without ORDER BY or LIMIT (build_select.cc).
   protocol::Result<ast::Select> BuildSelectCore(P::SelectCoreContext* ctx);

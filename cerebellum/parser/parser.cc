@@ -276,6 +276,8 @@ void WarmUp() {
       "UPDATE t SET a = a + 1, b = 'x' WHERE a <= 3",
       "DELETE FROM t WHERE a > 1",
       "SHOW TABLES",
+      "SHOW BACKUPS",
+      "BACKUP TO 'x'",
       "DESCRIBE t",
       "SELECT ALL a FROM t1 x, (t2 CROSS JOIN t3) JOIN t4 ON x.a = t4.a LEFT OUTER JOIN t5 y ON 1 "
       "INNER JOIN t6 ON TRUE, t7 INDEXED BY i NATURAL JOIN t8 WHERE a IN () AND a NOT IN t "

@@ -79,6 +79,7 @@ std::vector<std::string> ExplainPlan(const BoundStatement& statement) {
     void operator()(const BoundDropTable&) const { out->push_back("Drop table"); }
     void operator()(const BoundShowTables&) const { out->push_back("Show tables"); }
     void operator()(const BoundDescribe&) const { out->push_back("Describe table"); }
+    void operator()(const BoundCompactTable&) const { out->push_back("Compact table"); }
     void operator()(const BoundExplain&) const { out->push_back("Explain"); }
     void operator()(const BoundCreateIndex&) const { out->push_back("Create index"); }
     void operator()(const BoundDropIndex&) const { out->push_back("Drop index"); }
@@ -86,6 +87,10 @@ std::vector<std::string> ExplainPlan(const BoundStatement& statement) {
       out->push_back(fmt::format("Copy {} {} '{}'", s.name, s.from ? "from" : "to", s.path));
       if (s.select) DescribeSelect(*s.select, 1, out);
     }
+    void operator()(const BoundBackup& s) const {
+      out->push_back(fmt::format("Backup to {}", s.target.string()));
+    }
+    void operator()(const BoundShowBackups&) const { out->push_back("Show backups"); }
   };
   std::visit(Visitor{&out}, statement);
   return out;

@@ -118,12 +118,15 @@ void Plan(BoundStatement* statement) {
     void operator()(BoundDropTable&) const {}
     void operator()(BoundShowTables&) const {}
     void operator()(BoundDescribe&) const {}
+    void operator()(BoundCompactTable&) const {}
     void operator()(BoundExplain&) const {}
     void operator()(BoundCreateIndex&) const {}
     void operator()(BoundDropIndex&) const {}
     void operator()(BoundCopy& s) const {
       if (s.select) PlanSelect(s.select.get());
     }
+    void operator()(BoundBackup&) const {}
+    void operator()(BoundShowBackups&) const {}
   };
   std::visit(Visitor{}, *statement);
 }

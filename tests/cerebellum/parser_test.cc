@@ -485,6 +485,17 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(ParseError("DESC t").position() == 0);
   }
 
+  TEST_CASE("parses BACKUP TO and SHOW BACKUPS, and the new keywords still name columns") {
+    auto backup = ParseAs<ast::Backup>("backup to 'nightly/it''s'");
+    CHECK(backup.target == "nightly/it's");
+    CHECK(backup.target_position == 10);
+    ParseAs<ast::ShowBackups>("SHOW BACKUPS;");
+    CHECK(ParseError("BACKUP TO nightly").position() == 10);  // a string, not a name
+    CHECK(ParseError("BACKUP 'x'").position() == 7);
+    auto create = ParseAs<ast::CreateTable>("CREATE TABLE backups (backup INT, to INT)");
+    CHECK(create.table == "backups");
+  }
+
   // ---- FROM, compound SELECT and subqueries ---------------------------------
 
   TEST_CASE("parses comma joins, JOIN ON, LEFT JOIN and CROSS JOIN into a flat FROM list") {

@@ -256,6 +256,32 @@ TEST_SUITE("cerebrum/btree") {
     }
   }
 
+  TEST_CASE("Append loads ascending keys and falls back to Upsert for any other key") {
+    auto check = [](auto tree) {
+      for (int64_t i = 0; i < 5'000; ++i) REQUIRE(tree.Append(2 * i, i));
+      CHECK_INVARIANTS(tree);
+      CHECK(tree.size() == 5'000);
+      // Not past the end: an ordinary upsert, new key or replaced value.
+      CHECK(tree.Append(7, -7));
+      CHECK(!tree.Append(8, -8));
+      CHECK(tree.Append(20'000, 1));
+      CHECK_INVARIANTS(tree);
+      CHECK(tree.size() == 5'002);
+      CHECK(*tree.Find(8) == -8);
+      CHECK(*tree.Find(7) == -7);
+      int64_t previous = -1;
+      for (auto it = tree.Begin(); it.Valid(); it.Next()) {
+        CHECK(it.key() > previous);
+        previous = it.key();
+      }
+      for (int64_t i = 0; i < 5'000; i += 3) REQUIRE(tree.Erase(2 * i));
+      CHECK_INVARIANTS(tree);
+    };
+    check(TinyTree());
+    check(SmallTree());
+    check(DefaultTree());
+  }
+
   TEST_CASE("LowerBound and UpperBound at both ends and between keys") {
     SmallTree tree;
     for (int64_t i = 10; i <= 1000; i += 10) REQUIRE(tree.Insert(i, i));

@@ -207,7 +207,8 @@ TEST_SUITE("e2e/auth") {
     CHECK(denied.status().message() ==
           "permission denied: INSERT needs the read-write role, this user is read-only");
     for (const char* ddl :
-         {"CREATE TABLE u (id INT PRIMARY KEY)", "DROP TABLE t", "CREATE INDEX i ON t (v)"}) {
+         {"CREATE TABLE u (id INT PRIMARY KEY)", "DROP TABLE t", "CREATE INDEX i ON t (v)",
+          "COMPACT TABLE t"}) {
       INFO(ddl);
       auto r = writer->Query(ddl);
       CHECK(r.status().code() == ErrorCode::kPermissionDenied);
@@ -221,7 +222,47 @@ TEST_SUITE("e2e/auth") {
     CHECK(rows->rows[0][1].as_text() == "a");
     CHECK(root->Query("SHOW TABLES")->rows.size() == 1);
     CHECK(root->Query("CREATE INDEX i ON t (v)").ok());
+    CHECK(root->Query("COMPACT TABLE t").ok());
     CHECK(root->Query("DROP TABLE t").ok());
+  }
+
+  TEST_CASE("BACKUP TO needs the admin role, SHOW BACKUPS read-only, kopf backup logs in") {
+    Fixture f;
+    const std::filesystem::path backups = f.dir.path() / "backups";
+    std::filesystem::create_directories(backups);
+    auto server = ServerProcess::Start(f.data, {"--backup-dir", backups.string()});
+    auto root = MustLogin(*server, "root", "root-pw");
+    auto writer = MustLogin(*server, "writer", "writer-pw");
+    auto reader = MustLogin(*server, "reader", "reader-pw");
+    REQUIRE(root->Query("CREATE TABLE t (id INT PRIMARY KEY)").ok());
+    REQUIRE(writer->Query("INSERT INTO t VALUES (1)").ok());
+
+    auto denied = writer->Query("BACKUP TO 'w'");
+    CHECK(denied.status().code() == ErrorCode::kPermissionDenied);
+    CHECK(denied.status().message() ==
+          "permission denied: BACKUP needs the admin role, this user is read-write");
+    CHECK(!std::filesystem::exists(backups / "w"));
+    CHECK(root->Query("BACKUP TO 'r'").ok());
+    auto listed = reader->Query("SHOW BACKUPS");
+    REQUIRE_MESSAGE(listed.ok(), listed.status().ToString());
+    REQUIRE(listed->rows.size() == 1);
+    CHECK(listed->rows[0][0].as_text() == "r");
+
+    // kopf backup takes its credentials from a connection string.
+    const std::string kopf = testing::BinaryPath("kopf");
+    const std::string port = std::to_string(server->port());
+    auto anonymous = RunProcess({kopf, "-p", port, "backup", "--to", "anon"});
+    CHECK(anonymous.exit_code != 0);
+    auto as_reader = RunProcess(
+        {kopf, "-d", "kopf://reader:reader-pw@127.0.0.1:" + port, "backup", "--to", "rd"});
+    CHECK(as_reader.exit_code == 1);
+    CHECK_MESSAGE(as_reader.err.find("needs the admin role") != std::string::npos, as_reader.err);
+    auto as_root = RunProcess(
+        {kopf, "-d", "kopf://root:root-pw@127.0.0.1:" + port, "backup", "--to", "cli"});
+    CHECK_MESSAGE(as_root.exit_code == 0, as_root.err);
+    CHECK(std::filesystem::exists(backups / "cli" / "backup.csv"));
+    CHECK(!std::filesystem::exists(backups / "anon"));
+    CHECK(!std::filesystem::exists(backups / "rd"));
   }
 
   TEST_CASE("a client that vanishes or misbehaves mid-handshake does not disturb the server") {

@@ -133,6 +133,39 @@ TEST_SUITE("e2e/fault") {
     CHECK_MESSAGE((a == "1 4" || a == "1 2 4"), a);
   }
 
+  TEST_CASE("a failed fsync at a segment rollover refuses later writes like a commit's") {
+    // sync = none: no commit is fsync'ed, so the only fsync is the one that
+    // seals the full segment before the next one starts.
+    FaultyServer f({"--sync", "none", "--segment-max-bytes", "1"});
+    auto& [dir, data, faults, server, client] = f;
+    Run(*client, "CREATE TABLE a (id INT PRIMARY KEY)");
+    Run(*client, "CREATE TABLE b (id INT PRIMARY KEY)");
+    Run(*client, "INSERT INTO a VALUES (1)");
+    Run(*client, "INSERT INTO b VALUES (1)");
+
+    faults.Set("sync EIO");
+    protocol::Status failed = Failure(*client, "INSERT INTO a VALUES (2)");
+    CheckError(failed, ErrorCode::kIoError,
+               {"table \"a\"", "cannot fsync", "until the server restarts"});
+    faults.Clear();
+
+    // A later rollover would succeed, but the first segment's state is unknown.
+    protocol::Status refused = Failure(*client, "INSERT INTO a VALUES (3)");
+    CheckError(refused, ErrorCode::kIoError, {"table \"a\"", "until the server restarts"});
+    CheckError(Failure(*client, "COMPACT TABLE a"), ErrorCode::kIoError,
+               {"until the server restarts"});
+    Run(*client, "INSERT INTO b VALUES (2)");
+    CHECK(Ids(*client, "b") == "1 2");
+    CHECK(Ids(*client, "a") == "1");  // the failed rollover came before any append
+    CHECK(server->Stop() == 0);
+
+    server = ServerProcess::Start(data);
+    client = Connect(*server);
+    Run(*client, "INSERT INTO a VALUES (4)");
+    CHECK(Ids(*client, "a") == "1 4");
+    CHECK(Ids(*client, "b") == "1 2");
+  }
+
   TEST_CASE("a read-only data directory refuses the start with a clear message") {
     TempDir dir;
     fs::path data = dir.path() / "data";

@@ -68,6 +68,16 @@ std::string ReadTextFile(const std::filesystem::path& path) {
   return s.str();
 }
 
+void FlipByte(const fs::path& file, uint64_t offset) {
+  int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+  REQUIRE_MESSAGE(fd >= 0, file);
+  char c = 0;
+  REQUIRE(::pread(fd, &c, 1, static_cast<off_t>(offset)) == 1);
+  c = static_cast<char>(c ^ 0x01);
+  REQUIRE(::pwrite(fd, &c, 1, static_cast<off_t>(offset)) == 1);
+  ::close(fd);
+}
+
 std::string BinaryPath(const std::string& name) { return std::string(KOPF_BIN_DIR) + "/" + name; }
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input) {

@@ -39,6 +39,10 @@ std::string ReadTextFile(const std::filesystem::path& path);
 // Path of a built program, e.g. BinaryPath("kopfd").
 std::string BinaryPath(const std::string& name);
 
+// Flips the lowest bit of the byte at `offset` of `file` in place: damage
+// that a checksum must notice.
+void FlipByte(const std::filesystem::path& file, uint64_t offset);
+
 struct ProcessResult {
   int exit_code = -1;  // 128+N when killed by signal N
   std::string out;

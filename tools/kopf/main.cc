@@ -2,6 +2,7 @@
 //
 //   kopf [-h HOST] [-p PORT] [-U USER] [-W] [-d URL | URL] [-c SQL]... [-f FILE]...
 //        [--csv | --json] [-x] [-q]
+//   kopf [-h HOST] [-p PORT] [-U USER] [-d URL] backup --to DIR | kopf backup --verify DIR
 //
 // 1. Parse the command line; -c and -f may repeat and run in the order given.
 //    The address is built up in layers: the defaults (kopf://127.0.0.1:5433),
@@ -33,6 +34,7 @@
 
 #include "protocol/client.h"
 #include "protocol/connection_string.h"
+#include "tools/kopf/backup_command.h"
 #include "tools/kopf/interactive.h"
 #include "tools/kopf/line_editor.h"
 #include "tools/kopf/pager.h"
@@ -52,6 +54,7 @@ constexpr std::string_view kUsage =
     "\n"
     "Usage:\n"
     "  kopf [OPTION]... [kopf://USER:PASSWORD@HOST:PORT]\n"
+    "  kopf [-h HOST] [-p PORT] [-U USER] backup --to DIR | --verify DIR   (kopf backup --help)\n"
     "\n"
     "Connection options (they override $KOPF_URL, which overrides the defaults):\n"
     "  -d, --dbname=URL      connection string kopf://[user[:password]@][host][:port]\n"
@@ -269,6 +272,10 @@ int main(int argc, char** argv) {
     return kopf::shell::RunUserCommand(std::vector<std::string>(argv + 2, argv + argc),
                                        {&std::cin, isatty(STDIN_FILENO) == 1}, std::cout,
                                        std::cerr);
+  }
+  // `kopf backup ...` (tools/kopf/backup_command.h).
+  if (auto status = kopf::shell::RunBackupCommandIfAsked(argc, argv, std::cout, std::cerr)) {
+    return *status;
   }
   auto parsed = ParseFlags(argc, argv);
   if (const int* status = std::get_if<int>(&parsed)) return *status;
