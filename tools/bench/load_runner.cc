@@ -1,6 +1,8 @@
 #include "tools/bench/load_runner.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <memory>
 #include <utility>
 
@@ -41,34 +43,74 @@ struct Run {
 struct Connection {
   std::shared_ptr<protocol::AsyncClient> client;
   std::unique_ptr<Workload> workload;
+  bool simple = false;
+  // By WorkloadKind (kSelect..kUpdate): the statements prepared for it.
+  std::array<protocol::PreparedStatement, std::size(kStatementKinds)> statements;
+  protocol::Row params;  // reused for every EXECUTE
   int in_flight = 0;
 
   void SendNext(Run& run) {
     ++run.sent;
     ++in_flight;
     Clock::time_point sent_at = Clock::now();
-    client->AsyncQuery(workload->NextRequest(), [this, &run, sent_at](protocol::Response r) {
-      Clock::time_point now = Clock::now();
-      --in_flight;
-      if (r.status.ok()) {
-        run.latencies_us.push_back(std::chrono::duration<double, std::micro>(now - sent_at).count());
-      } else if (run.errors++ == 0) {
-        run.first_error = r.status.ToString();
-      }
-      if (!run.Done(now) && r.status.code() != protocol::ErrorCode::kProtocolViolation) {
-        SendNext(run);
-      } else if (in_flight == 0) {
-        client->Close();
-      }
-    });
+    auto done = [this, &run, sent_at](protocol::Response r) { OnReply(run, sent_at, r); };
+    if (simple) {
+      client->AsyncQuery(workload->NextRequest(), std::move(done));
+    } else {
+      WorkloadKind kind = workload->NextParameters(&params);
+      client->AsyncExecute(statements[static_cast<size_t>(kind)], params, std::move(done));
+    }
+  }
+
+  // Records a reply and keeps the pipeline full.
+  void OnReply(Run& run, Clock::time_point sent_at, const protocol::Response& r) {
+    Clock::time_point now = Clock::now();
+    --in_flight;
+    if (r.status.ok()) {
+      run.latencies_us.push_back(std::chrono::duration<double, std::micro>(now - sent_at).count());
+    } else if (run.errors++ == 0) {
+      run.first_error = r.status.ToString();
+    }
+    if (!run.Done(now) && r.status.code() != protocol::ErrorCode::kProtocolViolation) {
+      SendNext(run);
+    } else if (in_flight == 0) {
+      client->Close();
+    }
   }
 };
+
+// Prepares every statement kind on every connection, running `io` until
+// all are answered.
+protocol::Status PrepareAll(boost::asio::io_context& io,
+                            std::vector<std::unique_ptr<Connection>>& conns) {
+  size_t waiting = 0;
+  protocol::Status failed;
+  for (auto& conn : conns) {
+    for (WorkloadKind kind : kStatementKinds) {
+      ++waiting;
+      conn->client->AsyncPrepare(
+          PreparedSql(kind), [&, c = conn.get(), kind](protocol::Result<protocol::PreparedStatement> r) {
+            --waiting;
+            if (r.ok()) {
+              c->statements[static_cast<size_t>(kind)] = std::move(*r);
+            } else if (failed.ok()) {
+              failed = protocol::Status(r.status().code(), "cannot prepare \"" +
+                                                               std::string(PreparedSql(kind)) +
+                                                               "\": " + r.status().message());
+            }
+          });
+    }
+  }
+  while (waiting > 0) io.run_one();
+  return failed;
+}
 
 }  // namespace
 
 protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& spec, int64_t rows,
-                                     int connections, int depth, const RunLimit& limit,
-                                     int64_t* next_insert_id, uint64_t seed) {
+                                     int connections, int depth, bool simple,
+                                     const RunLimit& limit, int64_t* next_insert_id,
+                                     uint64_t seed) {
   boost::asio::io_context io;
   protocol::ClientOptions options;
   options.client_name = "kopf-bench";
@@ -81,11 +123,16 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
     auto conn = std::make_unique<Connection>();
     conn->client = std::move(client);
     conn->workload = std::make_unique<Workload>(spec, rows, next_insert_id, seed + i);
+    conn->simple = simple;
     conns.push_back(std::move(conn));
   }
+  if (!simple) KOPF_RETURN_IF_ERROR(PrepareAll(io, conns));
 
   Run run;
   run.max_requests = limit.requests;
+  // Room for the replies up front, so recording one never reallocates
+  // in the middle of a run.
+  run.latencies_us.reserve(limit.requests > 0 ? limit.requests : size_t{1} << 20);
   run.start = Clock::now();
   run.deadline = run.start + std::chrono::duration_cast<Clock::duration>(limit.duration);
   for (auto& conn : conns) {

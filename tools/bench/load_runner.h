@@ -1,7 +1,9 @@
 // LoadRunner: drives one workload over C connections with P requests in
 // flight on each, on one thread, and measures every request's latency.
 //
-// Each connection is an AsyncClient. It starts with P requests; each reply
+// Each connection is an AsyncClient. Unless the run is `simple`, it first
+// prepares the workload's statements (not timed) and then sends EXECUTEs;
+// a simple run sends SQL text instead. It starts with P requests; each reply
 // records the time from its send to its reply and sends the next request,
 // until the run's limit (a duration or a total count) is reached; the
 // connections then drain and close. Latency therefore includes the time a
@@ -41,11 +43,14 @@ struct Target {
   std::string password;
 };
 
-// Runs `spec` with `connections` x `depth` requests in flight. Fails only
-// when a connection cannot be made; failed requests count as errors.
+// Runs `spec` with `connections` x `depth` requests in flight, as prepared
+// statements or, when `simple`, as SQL text. Fails only when a connection
+// cannot be made or a statement cannot be prepared; failed requests count
+// as errors.
 protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& spec, int64_t rows,
-                                     int connections, int depth, const RunLimit& limit,
-                                     int64_t* next_insert_id, uint64_t seed);
+                                     int connections, int depth, bool simple,
+                                     const RunLimit& limit, int64_t* next_insert_id,
+                                     uint64_t seed);
 
 // The median of each figure over several runs (ops and errors are summed).
 RunFigures Median(const std::vector<RunFigures>& runs);
