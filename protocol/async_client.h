@@ -1,9 +1,9 @@
 // AsyncClient: one kopf connection driven by a Boost.Asio executor, with any
 // number of requests in flight.
 //
-// Each AsyncQuery() sends its statement at once (frames queued while a write
-// is under way go out together in the next write) and completes when its
-// answer has arrived, whatever the order the server answers in: responses
+// Each AsyncQuery() (and each prepared-statement call below) sends its
+// request at once (frames queued while a write is under way go out
+// together in the next write) and completes when its answer has arrived, whatever the order the server answers in: responses
 // are matched to requests by payload id (PROTOCOL.md section 5). The
 // completion signature is void(Response); a server-side error is
 // Response::status, and so is a lost connection (kProtocolViolation, as with

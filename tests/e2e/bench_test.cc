@@ -21,7 +21,7 @@ TEST_SUITE("e2e/bench") {
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("loaded 1000 rows into kv") != std::string::npos);
     CHECK(r.out.find("; prepared statements\n") != std::string::npos);
-    CHECK(r.out.find("| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs |") !=
+    CHECK(r.out.find("| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs | bench CPU µs/op |") !=
           std::string::npos);
     for (const char* row : {"| select | prepared | 1 | 1 | ", "| range | prepared | 2 | 4 | ",
                             "| insert | prepared | 1 | 1 | ", "| update | prepared | 2 | 4 | ",

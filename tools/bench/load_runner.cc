@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
+#include <sys/resource.h>
 
 #include "protocol/async_client.h"
 
@@ -15,6 +16,14 @@ namespace kopf::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CPU time the calling thread has used, user and system.
+double ThreadCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
@@ -139,7 +148,9 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
     for (int k = 0; k < depth && !run.Done(run.start); ++k) conn->SendNext(run);
     if (conn->in_flight == 0) conn->client->Close();
   }
+  double cpu_before = ThreadCpuSeconds();
   io.run();
+  double cpu_seconds = ThreadCpuSeconds() - cpu_before;
   double seconds = std::chrono::duration<double>(Clock::now() - run.start).count();
 
   RunFigures f;
@@ -150,6 +161,7 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
   f.p50_us = Percentile(run.latencies_us, 0.50);
   f.p99_us = Percentile(run.latencies_us, 0.99);
   f.p999_us = Percentile(run.latencies_us, 0.999);
+  f.client_cpu_us = f.ops > 0 ? cpu_seconds * 1e6 / static_cast<double>(f.ops) : 0;
   f.errors = run.errors;
   f.first_error = std::move(run.first_error);
   return f;
@@ -173,6 +185,7 @@ RunFigures Median(const std::vector<RunFigures>& runs) {
   m.p50_us = median(&RunFigures::p50_us);
   m.p99_us = median(&RunFigures::p99_us);
   m.p999_us = median(&RunFigures::p999_us);
+  m.client_cpu_us = median(&RunFigures::client_cpu_us);
   return m;
 }
 

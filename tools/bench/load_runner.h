@@ -32,6 +32,9 @@ struct RunFigures {
   double seconds = 0;
   double ops_per_second = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0;
+  // kopf-bench's own CPU time (user + system, its one thread) per reply:
+  // what the load generator takes from the cores it shares with the server.
+  double client_cpu_us = 0;
   uint64_t errors = 0;
   std::string first_error;  // empty when errors == 0
 };
