@@ -99,7 +99,10 @@ class AsyncClient {
 
   // Runs `statement` once per parameter row (see CheckParameters in
   // client.h: rows that fail it complete with that error, unsent). The
-  // rows are encoded before the call returns; the caller may reuse them.
+  // rows are encoded when the operation starts: at once for a callback,
+  // at the co_await for use_awaitable; afterwards the caller may reuse
+  // them. (A token that defers the start must keep `statement` and `rows`
+  // alive until then.)
   template <typename CompletionToken>
   auto AsyncExecute(const PreparedStatement& statement, std::span<const Row> rows,
                     CompletionToken&& token) {
