@@ -43,7 +43,7 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   // Sorted, so a failure completes the requests in the order they were sent.
   std::map<uint64_t, std::function<void(Response)>> pending;
   std::map<uint64_t, std::function<void(Status)>> pings;  // by PING id
-  Envelope scratch_execute{0, 0, protocol::Execute{}};     // reused by StartExecute
+  Envelope scratch_execute{0, 0, protocol::Execute{}};    // reused by StartExecute
   std::string queued;   // frames waiting for the next write
   std::string writing;  // the frames of the write under way
   bool write_busy = false;

@@ -3,11 +3,12 @@
 //
 // Each AsyncQuery() (and each prepared-statement call below) sends its
 // request at once (frames queued while a write is under way go out
-// together in the next write) and completes when its answer has arrived, whatever the order the server answers in: responses
-// are matched to requests by payload id (PROTOCOL.md section 5). The
-// completion signature is void(Response); a server-side error is
-// Response::status, and so is a lost connection (kProtocolViolation, as with
-// the blocking Client), which completes every request still in flight.
+// together in the next write) and completes when its answer has arrived,
+// whatever the order the server answers in: responses are matched to
+// requests by payload id (PROTOCOL.md section 5). AsyncQuery's completion
+// signature is void(Response); a server-side error is Response::status, and
+// so is a lost connection (kProtocolViolation, as with the blocking
+// Client), which completes every request still in flight.
 //
 // AsyncQuery takes any Asio completion token: a plain callback, or
 // boost::asio::use_awaitable inside a C++20 coroutine:

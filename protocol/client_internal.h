@@ -6,9 +6,10 @@
 // enforces the response grammar of protocol/PROTOCOL.md section 5.3
 // (ROW_DESCRIPTION ROW_BATCH* COMPLETE, a lone COMPLETE, STATEMENT_DESCRIPTION
 // or ERROR, or ROW_DESCRIPTION ROW_BATCH* ERROR; the frames of one response
-// contiguous; PONG only for a PING sent and never inside a response) and keeps finished responses until
-// the client asks for them, so Query() can wait for its own answer while
-// answers to earlier Send()s pile up for Receive().
+// contiguous; PONG only for a PING sent and never inside a response) and
+// keeps finished responses until the client asks for them, so Query() can
+// wait for its own answer while answers to earlier Send()s pile up for
+// Receive().
 //
 // ConnectAndRelease lets the asynchronous client (async_client.cc) reuse the
 // blocking client's connect and handshake, so the handshake lives in one

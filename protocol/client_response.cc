@@ -168,8 +168,9 @@ namespace kopf::protocol {
 
 Status CheckParameters(const PreparedStatement& statement, std::span<const Row> rows) {
   if (rows.empty()) {
-    return Status::InvalidValue("EXECUTE needs at least one row of parameters (a statement "
-                                "without parameters takes one empty row)");
+    return Status::InvalidValue(
+        "EXECUTE needs at least one row of parameters (a statement "
+        "without parameters takes one empty row)");
   }
   if (rows.size() > std::numeric_limits<uint32_t>::max()) {
     return Status::InvalidValue("EXECUTE of " + std::to_string(rows.size()) +
@@ -180,8 +181,10 @@ Status CheckParameters(const PreparedStatement& statement, std::span<const Row> 
     return Status::InvalidValue("rows of " + std::to_string(width) + " values are too wide");
   }
   if (width == 0 && rows.size() != 1) {
-    return Status::InvalidValue("a statement without parameters runs with exactly one empty row, "
-                                "got " + std::to_string(rows.size()) + " rows");
+    return Status::InvalidValue(
+        "a statement without parameters runs with exactly one empty row, "
+        "got " +
+        std::to_string(rows.size()) + " rows");
   }
   // The frame's length field is a u32: header, statement id, counts, values.
   uint64_t frame_bytes = kHeaderBytes + 8 + 4 + 2;
@@ -197,8 +200,7 @@ Status CheckParameters(const PreparedStatement& statement, std::span<const Row> 
     for (size_t p = 0; p < width; ++p) {
       Type want = statement.parameter_types[p];
       Type got = row[p].type();
-      if (got == Type::kNull || got == want ||
-          (want == Type::kDouble && got == Type::kInteger)) {
+      if (got == Type::kNull || got == want || (want == Type::kDouble && got == Type::kInteger)) {
         continue;
       }
       return Status::TypeMismatch("parameter $" + std::to_string(p + 1) + " of row " +

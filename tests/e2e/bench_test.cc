@@ -21,8 +21,8 @@ TEST_SUITE("e2e/bench") {
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("loaded 1000 rows into kv") != std::string::npos);
     CHECK(r.out.find("; prepared statements\n") != std::string::npos);
-    CHECK(r.out.find("| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs | bench CPU µs/op |") !=
-          std::string::npos);
+    CHECK(r.out.find("| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs | bench CPU "
+                     "µs/op |") != std::string::npos);
     for (const char* row : {"| select | prepared | 1 | 1 | ", "| range | prepared | 2 | 4 | ",
                             "| insert | prepared | 1 | 1 | ", "| update | prepared | 2 | 4 | ",
                             "| mixed70 | prepared | 2 | 4 | "}) {
@@ -32,15 +32,15 @@ TEST_SUITE("e2e/bench") {
   }
 
   TEST_CASE("kopf-bench --compare runs prepared and simple side by side on a durable server") {
-    auto r = RunProcess({BinaryPath("kopf-bench"), "--spawn=" + BinaryPath("kopfd"),
-                         "--spawn-sync", "always", "--rows", "1000", "-n", "200", "--compare",
-                         "-w", "insert,select"});
+    auto r =
+        RunProcess({BinaryPath("kopf-bench"), "--spawn=" + BinaryPath("kopfd"), "--spawn-sync",
+                    "always", "--rows", "1000", "-n", "200", "--compare", "-w", "insert,select"});
     CHECK(r.err == "");
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("(spawned, sync always)") != std::string::npos);
-    for (const char* row : {"| insert | prepared | 1 | 1 | ", "| insert | simple | 1 | 1 | ",
-                            "| insert | prepared/simple | 1 | 1 | ",
-                            "| select | simple | 1 | 1 | "}) {
+    for (const char* row :
+         {"| insert | prepared | 1 | 1 | ", "| insert | simple | 1 | 1 | ",
+          "| insert | prepared/simple | 1 | 1 | ", "| select | simple | 1 | 1 | "}) {
       CAPTURE(row);
       CHECK(r.out.find(row) != std::string::npos);
     }

@@ -75,7 +75,8 @@ TEST_SUITE("e2e/client_prepared") {
     CHECK(one->row(0).get<std::string>("name").value() == "n4242");
     CHECK(one->row(0).get<double>("score").value() == 4242.5);
     // Several parameter rows of a SELECT: one answer with the rows of each run.
-    auto many = f.client->Execute(*read, std::vector<Row>{{Value::Integer(3)}, {Value::Integer(9)}});
+    auto many =
+        f.client->Execute(*read, std::vector<Row>{{Value::Integer(3)}, {Value::Integer(9)}});
     REQUIRE(many.ok());
     REQUIRE(many->rows.size() == 2);
     CHECK(many->row(1).get<std::string>(0).value() == "n9");
@@ -96,7 +97,8 @@ TEST_SUITE("e2e/client_prepared") {
     // Refused by the client: nothing is sent.
     auto wrong = f.client->Execute(*read, Row{Value::Text("1")});
     CHECK(wrong.status().code() == ErrorCode::kTypeMismatch);
-    CHECK(wrong.status().message() == "parameter $1 of row 1 is TEXT, the statement expects INTEGER");
+    CHECK(wrong.status().message() ==
+          "parameter $1 of row 1 is TEXT, the statement expects INTEGER");
     // A handle without a description is checked by the server instead.
     auto unchecked = f.client->Execute(PreparedStatement::Pending(read->id), Row{Value::Text("1")});
     CHECK(unchecked.status().code() == ErrorCode::kTypeMismatch);
@@ -121,7 +123,8 @@ TEST_SUITE("e2e/client_prepared") {
     PreparedStatement pending = PreparedStatement::Pending(*prepare_id);
     std::vector<uint64_t> ids;
     for (int64_t id = 1; id <= 50; ++id) {
-      auto sent = f.client->SendExecute(pending, std::vector<Row>{{Value::Integer(id), Value::Text("x")}});
+      auto sent =
+          f.client->SendExecute(pending, std::vector<Row>{{Value::Integer(id), Value::Text("x")}});
       REQUIRE(sent.ok());
       ids.push_back(*sent);
     }

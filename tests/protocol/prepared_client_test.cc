@@ -141,9 +141,9 @@ TEST_SUITE("protocol/prepared_client") {
     auto client = MustConnect(server.port());
     auto result = client->Query("SELECT 1");
     CHECK(result.status().code() == ErrorCode::kProtocolViolation);
-    CHECK(result.status().message().find(inside ? "PONG 5-1 inside the response to payload 1"
-                                                : "PONG 5-77 answers no PING") !=
-          std::string::npos);
+    CHECK(result.status().message().find(inside
+                                             ? "PONG 5-1 inside the response to payload 1"
+                                             : "PONG 5-77 answers no PING") != std::string::npos);
   }
 
   TEST_CASE("the async client pipelines EXECUTE behind PREPARE, pings and cancels") {

@@ -115,17 +115,16 @@ int UsageError(const std::string& message) {
 // The flags, or the exit status when the program should stop now.
 std::variant<Flags, int> ParseFlags(int argc, char** argv) {
   enum { kSpawn = 256, kSpawnSync, kConfigs, kRows, kNoLoad, kRuns, kSimple, kCompare, kHelp };
-  static const option kOptions[] = {
-      {"spawn", optional_argument, nullptr, kSpawn},
-      {"spawn-sync", required_argument, nullptr, kSpawnSync},
-      {"configs", required_argument, nullptr, kConfigs},
-      {"rows", required_argument, nullptr, kRows},
-      {"no-load", no_argument, nullptr, kNoLoad},
-      {"runs", required_argument, nullptr, kRuns},
-      {"simple", no_argument, nullptr, kSimple},
-      {"compare", no_argument, nullptr, kCompare},
-      {"help", no_argument, nullptr, kHelp},
-      {nullptr, 0, nullptr, 0}};
+  static const option kOptions[] = {{"spawn", optional_argument, nullptr, kSpawn},
+                                    {"spawn-sync", required_argument, nullptr, kSpawnSync},
+                                    {"configs", required_argument, nullptr, kConfigs},
+                                    {"rows", required_argument, nullptr, kRows},
+                                    {"no-load", no_argument, nullptr, kNoLoad},
+                                    {"runs", required_argument, nullptr, kRuns},
+                                    {"simple", no_argument, nullptr, kSimple},
+                                    {"compare", no_argument, nullptr, kCompare},
+                                    {"help", no_argument, nullptr, kHelp},
+                                    {nullptr, 0, nullptr, 0}};
   Flags flags;
   if (const char* url = std::getenv("KOPF_URL"); url != nullptr && *url != '\0') {
     auto parsed = kopf::protocol::ParseConnectionString(url);
@@ -292,19 +291,20 @@ int main(int argc, char** argv) {
   std::string limit = flags.limit.requests > 0
                           ? fmt::format("{} requests", flags.limit.requests)
                           : fmt::format("{:g} s", flags.limit.duration.count());
-  fmt::print("{} at {}:{}{}, kv with {} rows; {} per run, {}; {}\n\n",
-             (*client)->server_version(), target.host, target.port,
+  fmt::print("{} at {}:{}{}, kv with {} rows; {} per run, {}; {}\n\n", (*client)->server_version(),
+             target.host, target.port,
              server ? fmt::format(" (spawned, sync {})", flags.spawn_sync) : "", flags.rows, limit,
              flags.runs == 1 ? std::string("1 run") : fmt::format("median of {} runs", flags.runs),
              flags.compare  ? "prepared statements and SQL text"
              : flags.simple ? "SQL text"
                             : "prepared statements");
-  fmt::print("| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs | bench CPU µs/op |\n");
+  fmt::print(
+      "| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs | bench CPU µs/op |\n");
   fmt::print("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   // The modes each configuration runs in: true = simple.
-  std::vector<bool> modes = flags.compare ? std::vector<bool>{false, true}
-                                          : std::vector<bool>{flags.simple};
+  std::vector<bool> modes =
+      flags.compare ? std::vector<bool>{false, true} : std::vector<bool>{flags.simple};
 
   int64_t next_insert_id = kopf::bench::kFirstInsertId;
   uint64_t seed = 1;
@@ -334,8 +334,8 @@ int main(int argc, char** argv) {
                    f.ops_per_second, f.p50_us, f.p99_us, f.p999_us, f.client_cpu_us);
         if (f.errors > 0) {
           any_errors = true;
-          fmt::print(stderr, "kopf-bench: {}: {} requests failed, the first with: {}\n",
-                     spec.name, f.errors, f.first_error);
+          fmt::print(stderr, "kopf-bench: {}: {} requests failed, the first with: {}\n", spec.name,
+                     f.errors, f.first_error);
         }
         medians.push_back(std::move(f));
       }

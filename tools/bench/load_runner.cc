@@ -98,7 +98,8 @@ protocol::Status PrepareAll(boost::asio::io_context& io,
     for (WorkloadKind kind : kStatementKinds) {
       ++waiting;
       conn->client->AsyncPrepare(
-          PreparedSql(kind), [&, c = conn.get(), kind](protocol::Result<protocol::PreparedStatement> r) {
+          PreparedSql(kind),
+          [&, c = conn.get(), kind](protocol::Result<protocol::PreparedStatement> r) {
             --waiting;
             if (r.ok()) {
               c->statements[static_cast<size_t>(kind)] = std::move(*r);
@@ -117,9 +118,8 @@ protocol::Status PrepareAll(boost::asio::io_context& io,
 }  // namespace
 
 protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& spec, int64_t rows,
-                                     int connections, int depth, bool simple,
-                                     const RunLimit& limit, int64_t* next_insert_id,
-                                     uint64_t seed) {
+                                     int connections, int depth, bool simple, const RunLimit& limit,
+                                     int64_t* next_insert_id, uint64_t seed) {
   boost::asio::io_context io;
   protocol::ClientOptions options;
   options.client_name = "kopf-bench";

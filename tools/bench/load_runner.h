@@ -51,9 +51,8 @@ struct Target {
 // cannot be made or a statement cannot be prepared; failed requests count
 // as errors.
 protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& spec, int64_t rows,
-                                     int connections, int depth, bool simple,
-                                     const RunLimit& limit, int64_t* next_insert_id,
-                                     uint64_t seed);
+                                     int connections, int depth, bool simple, const RunLimit& limit,
+                                     int64_t* next_insert_id, uint64_t seed);
 
 // The median of each figure over several runs (ops and errors are summed).
 RunFigures Median(const std::vector<RunFigures>& runs);

@@ -69,12 +69,16 @@ Workload::Request Workload::Next() {
 
 std::string_view PreparedSql(WorkloadKind kind) {
   switch (kind) {
-    case WorkloadKind::kSelect: return "SELECT name, age, city FROM kv WHERE id = $1";
+    case WorkloadKind::kSelect:
+      return "SELECT name, age, city FROM kv WHERE id = $1";
     case WorkloadKind::kRange:
       return "SELECT id, name, age, city FROM kv WHERE id BETWEEN $1 AND $2";
-    case WorkloadKind::kInsert: return "INSERT INTO kv VALUES ($1, 'name_ins', 42, 'Berlin')";
-    case WorkloadKind::kUpdate: return "UPDATE kv SET age = age + 1 WHERE id = $1";
-    case WorkloadKind::kMixed: break;
+    case WorkloadKind::kInsert:
+      return "INSERT INTO kv VALUES ($1, 'name_ins', 42, 'Berlin')";
+    case WorkloadKind::kUpdate:
+      return "UPDATE kv SET age = age + 1 WHERE id = $1";
+    case WorkloadKind::kMixed:
+      break;
   }
   return {};
 }

@@ -108,8 +108,7 @@ int main(int argc, char** argv) {
       int64_t want = i % kRows;
       params[0] = kp::Value::Integer(want);  // encoded at once: the row can be reused
       client->AsyncExecute(
-          read, params,
-          [&, want](kp::Response r) {
+          read, params, [&, want](kp::Response r) {
             ++tally.replies;
             if (r.payload_id < tally.highest_answered) ++tally.out_of_order;
             tally.highest_answered = std::max(tally.highest_answered, r.payload_id);

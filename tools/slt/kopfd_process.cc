@@ -31,9 +31,9 @@ std::string ReadFile(const fs::path& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<KopfdProcess>> KopfdProcess::Start(
-    const std::string& kopfd_path, std::chrono::milliseconds startup_timeout,
-    const std::string& sync) {
+Result<std::unique_ptr<KopfdProcess>> KopfdProcess::Start(const std::string& kopfd_path,
+                                                          std::chrono::milliseconds startup_timeout,
+                                                          const std::string& sync) {
   std::unique_ptr<KopfdProcess> server(new KopfdProcess());
   std::error_code ec;
   fs::path base = fs::temp_directory_path(ec);
