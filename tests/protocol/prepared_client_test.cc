@@ -19,18 +19,13 @@ namespace {
 
 namespace asio = boost::asio;
 using testing::FakeServer;
+using testing::MustConnect;
 
 constexpr uint32_t kId = 5;
 
 // The description of `SELECT name FROM t WHERE id = $1 AND score > $2`.
 StatementDescription PointRead(uint64_t id) {
   return StatementDescription{id, {Type::kInteger, Type::kDouble}, {{"name", Type::kText}}};
-}
-
-std::unique_ptr<Client> MustConnect(uint16_t port) {
-  auto client = Client::Connect("127.0.0.1", port);
-  REQUIRE_MESSAGE(client.ok(), client.status().ToString());
-  return std::move(client).value();
 }
 
 TEST_SUITE("protocol/prepared_client") {
