@@ -16,7 +16,6 @@
 #include "protocol/async_client.h"
 
 #include <array>
-#include <limits>
 #include <map>
 #include <optional>
 
@@ -43,6 +42,8 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   std::optional<ResponseAssembler> assembler;
   // Sorted, so a failure completes the requests in the order they were sent.
   std::map<uint64_t, std::function<void(Response)>> pending;
+  std::map<uint64_t, std::function<void(Status)>> pings;  // by PING id
+  Envelope scratch_execute{0, 0, protocol::Execute{}};    // reused by StartExecute
   std::string queued;   // frames waiting for the next write
   std::string writing;  // the frames of the write under way
   bool write_busy = false;
@@ -50,8 +51,17 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   Status broken;         // non-OK once no request can be sent
   uint32_t client_id = 0;
   uint64_t last_payload_id = 0;
+  uint64_t last_ping_id = 0;
   std::string server_version;
   std::array<uint8_t, 64 * 1024> read_buffer;
+
+  // `checked` unless the connection refuses new requests (ended or
+  // closing).
+  Status Refusal(Status checked) const {
+    if (!broken.ok()) return broken;
+    if (closing) return Status::InvalidValue("the client was closed");
+    return checked;
+  }
 
   void Queue(const Envelope& envelope) {
     EncodeFrame(envelope, &queued);
@@ -111,6 +121,14 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
         Fail(std::move(status));
         return false;
       }
+      while (std::optional<uint64_t> pong = assembler->TakeAnyPong()) {
+        auto it = pings.find(*pong);
+        if (it == pings.end()) continue;  // the assembler checked it was sent
+        std::function<void(Status)> done = std::move(it->second);
+        pings.erase(it);
+        done(Status::Ok());
+        if (!broken.ok()) return false;
+      }
       while (std::optional<Response> response = assembler->TakeAny()) {
         auto it = pending.find(response->payload_id);
         if (it == pending.end()) continue;  // the assembler checked it was sent
@@ -130,7 +148,10 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
     socket.close(ec);
     auto failed = std::move(pending);
     pending.clear();
-    for (auto& [payload_id, done] : failed) done(Response{payload_id, broken, {}});
+    auto failed_pings = std::move(pings);
+    pings.clear();
+    for (auto& [payload_id, done] : failed) done(Response{payload_id, broken, {}, std::nullopt});
+    for (auto& [ping_id, done] : failed_pings) done(broken);
   }
 };
 
@@ -162,28 +183,82 @@ AsyncClient::AsyncClient(Executor executor, std::shared_ptr<State> state)
 AsyncClient::~AsyncClient() { Close(); }
 
 void AsyncClient::StartQuery(std::string sql, std::function<void(Response)> done) {
+  uint64_t payload_id = BeginRequest(client_internal::CheckSql(sql), done);
+  if (payload_id == 0) return;
+  state_->Queue(Envelope{state_->client_id, payload_id, protocol::Query{std::move(sql)}});
+}
+
+void AsyncClient::StartPrepare(std::string sql,
+                               std::function<void(Result<PreparedStatement>)> done) {
+  std::function<void(Response)> described = [done = std::move(done)](Response response) {
+    if (!response.status.ok()) return done(std::move(response.status));
+    if (!response.statement) {
+      return done(Status::ProtocolViolation(
+          "server broke the protocol: PREPARE answered without STATEMENT_DESCRIPTION"));
+    }
+    done(std::move(*response.statement));
+  };
+  uint64_t payload_id = BeginRequest(client_internal::CheckSql(sql), described);
+  if (payload_id == 0) return;
+  state_->Queue(Envelope{state_->client_id, payload_id, protocol::Prepare{std::move(sql)}});
+}
+
+void AsyncClient::StartExecute(const PreparedStatement& statement, std::span<const Row> rows,
+                               std::function<void(Response)> done) {
+  uint64_t payload_id = BeginRequest(CheckParameters(statement, rows), done);
+  if (payload_id == 0) return;
+  // The rows are copied into a reused EXECUTE, so a steady stream of
+  // executions of the same shape allocates nothing for its parameters.
   State& s = *state_;
-  Status refused = s.broken;
-  if (refused.ok() && s.closing) refused = Status::InvalidValue("the client was closed");
-  constexpr size_t kMaxSql = std::numeric_limits<uint32_t>::max() - kHeaderBytes - 4;
-  if (refused.ok() && sql.size() > kMaxSql) {
-    refused = Status::InvalidValue("statement of " + std::to_string(sql.size()) +
-                                   " bytes is too large for a frame");
+  s.scratch_execute.client_id = s.client_id;
+  s.scratch_execute.payload_id = payload_id;
+  auto& execute = std::get<protocol::Execute>(s.scratch_execute.message);
+  execute.statement_id = statement.id;
+  execute.parameter_count = static_cast<uint16_t>(rows[0].size());
+  execute.rows.assign(rows.begin(), rows.end());
+  s.Queue(s.scratch_execute);
+}
+
+void AsyncClient::StartClose(uint64_t statement_id, std::function<void(Response)> done) {
+  uint64_t payload_id = BeginRequest(Status::Ok(), done);
+  if (payload_id == 0) return;
+  state_->Queue(Envelope{state_->client_id, payload_id, CloseStatement{statement_id}});
+}
+
+void AsyncClient::StartPing(std::function<void(Status)> done) {
+  State& s = *state_;
+  Status refused = s.Refusal(Status::Ok());
+  if (!refused.ok()) {
+    // Never complete from inside the initiating call (Asio's rule): post.
+    asio::post(executor_, [done = std::move(done), refused]() mutable { done(refused); });
+    return;
   }
-  if (refused.ok() && !IsValidUtf8(sql)) {
-    refused = Status::InvalidValue("statement is not valid UTF-8");
-  }
+  uint64_t ping_id = ++s.last_ping_id;
+  s.assembler->ExpectPong(ping_id);
+  s.pings.emplace(ping_id, std::move(done));
+  s.Queue(Envelope{s.client_id, ping_id, protocol::Ping{}});
+}
+
+void AsyncClient::Cancel(uint64_t payload_id) {
+  State& s = *state_;
+  if (!s.Refusal(Status::Ok()).ok()) return;
+  s.Queue(Envelope{s.client_id, payload_id, protocol::Cancel{}});
+}
+
+uint64_t AsyncClient::BeginRequest(Status refused, std::function<void(Response)>& done) {
+  State& s = *state_;
+  refused = s.Refusal(std::move(refused));
   if (!refused.ok()) {
     // Never complete from inside the initiating call (Asio's rule): post.
     asio::post(executor_, [done = std::move(done), refused]() mutable {
-      done(Response{0, refused, {}});
+      done(Response{0, refused, {}, std::nullopt});
     });
-    return;
+    return 0;
   }
   uint64_t payload_id = ++s.last_payload_id;
   s.assembler->Expect(payload_id);
   s.pending.emplace(payload_id, std::move(done));
-  s.Queue(Envelope{s.client_id, payload_id, protocol::Query{std::move(sql)}});
+  return payload_id;
 }
 
 void AsyncClient::Close() {

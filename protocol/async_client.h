@@ -1,13 +1,14 @@
 // AsyncClient: one kopf connection driven by a Boost.Asio executor, with any
 // number of requests in flight.
 //
-// Each AsyncQuery() sends its statement at once (frames queued while a write
-// is under way go out together in the next write) and completes when its
-// answer has arrived, whatever the order the server answers in: responses
-// are matched to requests by payload id (PROTOCOL.md section 5). The
-// completion signature is void(Response); a server-side error is
-// Response::status, and so is a lost connection (kProtocolViolation, as with
-// the blocking Client), which completes every request still in flight.
+// Each AsyncQuery() (and each prepared-statement call below) sends its
+// request at once (frames queued while a write is under way go out
+// together in the next write) and completes when its answer has arrived,
+// whatever the order the server answers in: responses are matched to
+// requests by payload id (PROTOCOL.md section 5). AsyncQuery's completion
+// signature is void(Response); a server-side error is Response::status, and
+// so is a lost connection (kProtocolViolation, as with the blocking
+// Client), which completes every request still in flight.
 //
 // AsyncQuery takes any Asio completion token: a plain callback, or
 // boost::asio::use_awaitable inside a C++20 coroutine:
@@ -21,15 +22,19 @@
 // GOODBYE after everything queued, the server still answers every request
 // it read, and the socket closes once the server's GOODBYE arrives.
 //
-// Left out: timeouts and cancelling a request (the protocol has no cancel
-// message; Close() or destroying the io_context are the ways out), and an
-// asynchronous Connect (the handshake stays the blocking client's, in one
-// place).
+// Prepared statements ride the same payload-id matching (PROTOCOL.md
+// section 5.5): AsyncPrepare(sql, token) completes with
+// void(Result<PreparedStatement>); AsyncExecute(statement, rows, token) and
+// AsyncClose(statement, token) with void(Response). An EXECUTE may be sent
+// right behind its PREPARE: PreparedStatement::Pending(last_payload_id())
+// names the statement before its description arrived. AsyncPing(token)
+// completes with void(Status) when the PONG arrives; Cancel(payload_id)
+// asks the server to stop a request, which then completes with
+// kCancelled (or its normal answer, if it had finished).
 //
-// Prepared statements will slot in beside AsyncQuery as
-// AsyncPrepare(sql, token) -> void(Result<Statement>) and
-// AsyncExecute(statement, params, token) -> void(Response), riding the same
-// payload-id matching, once PROTOCOL.md defines their messages.
+// Left out: timeouts (Cancel(), Close() or destroying the io_context are
+// the ways out), and an asynchronous Connect (the handshake stays the
+// blocking client's, in one place).
 //
 // Thread-safety: use one AsyncClient from one thread at a time: the thread
 // running its executor (or any thread before that starts). Handlers run on
@@ -41,6 +46,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>  // before Asio: Boost 1.74 needs it for C++20 coroutines
@@ -51,6 +57,7 @@
 #include <boost/asio/dispatch.hpp>
 
 #include "protocol/client.h"
+#include "protocol/message.h"
 
 namespace kopf::protocol {
 
@@ -75,18 +82,65 @@ class AsyncClient {
   auto AsyncQuery(std::string_view sql, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(Response)>(
         [this](auto handler, std::string text) {
-          // Handlers may be move-only (use_awaitable's is); std::function
-          // needs a copyable callable, so the handler rides in a shared_ptr.
-          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          auto executor = boost::asio::get_associated_executor(*shared, executor_);
-          StartQuery(std::move(text), [shared, executor](Response response) mutable {
-            boost::asio::dispatch(executor, [shared, r = std::move(response)]() mutable {
-              (*shared)(std::move(r));
-            });
-          });
+          StartQuery(std::move(text), Wrap<Response>(std::move(handler)));
         },
         token, std::string(sql));
   }
+
+  // Prepares `sql`; completes with the statement or the server's error.
+  // The statement id is last_payload_id() right after the call.
+  template <typename CompletionToken>
+  auto AsyncPrepare(std::string_view sql, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(Result<PreparedStatement>)>(
+        [this](auto handler, std::string text) {
+          StartPrepare(std::move(text), Wrap<Result<PreparedStatement>>(std::move(handler)));
+        },
+        token, std::string(sql));
+  }
+
+  // Runs `statement` once per parameter row (see CheckParameters in
+  // client.h: rows that fail it complete with that error, unsent). The
+  // rows are encoded when the operation starts: at once for a callback,
+  // at the co_await for use_awaitable; afterwards the caller may reuse
+  // them. (A token that defers the start must keep `statement` and `rows`
+  // alive until then.)
+  template <typename CompletionToken>
+  auto AsyncExecute(const PreparedStatement& statement, std::span<const Row> rows,
+                    CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(Response)>(
+        [this, &statement, rows](auto handler) {
+          StartExecute(statement, rows, Wrap<Response>(std::move(handler)));
+        },
+        token);
+  }
+  template <typename CompletionToken>
+  auto AsyncExecute(const PreparedStatement& statement, const Row& row, CompletionToken&& token) {
+    return AsyncExecute(statement, std::span<const Row>(&row, 1),
+                        std::forward<CompletionToken>(token));
+  }
+
+  // Forgets `statement` on the server; completes with COMPLETE "CLOSE".
+  template <typename CompletionToken>
+  auto AsyncClose(const PreparedStatement& statement, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(Response)>(
+        [this, id = statement.id](auto handler) {
+          StartClose(id, Wrap<Response>(std::move(handler)));
+        },
+        token);
+  }
+
+  // Sends PING; completes with OK when its PONG arrives, or the error that
+  // ended the connection.
+  template <typename CompletionToken>
+  auto AsyncPing(CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(Status)>(
+        [this](auto handler) { StartPing(Wrap<Status>(std::move(handler))); }, token);
+  }
+
+  // Asks the server to stop request `payload_id`. Nothing completes for the
+  // CANCEL itself; the request completes as usual, with kCancelled when it
+  // was stopped. Does nothing once the connection is closed.
+  void Cancel(uint64_t payload_id);
 
   // Sends GOODBYE after everything queued; requests already sent are still
   // answered. Later AsyncQuery calls complete with an error.
@@ -104,7 +158,30 @@ class AsyncClient {
 
  private:
   AsyncClient(Executor executor, std::shared_ptr<State> state);
+  // Turns an Asio handler into a callback that runs it on the handler's
+  // associated executor. Handlers may be move-only (use_awaitable's is);
+  // std::function needs a copyable callable, so it rides in a shared_ptr.
+  template <typename Arg, typename Handler>
+  std::function<void(Arg)> Wrap(Handler handler) {
+    auto shared = std::make_shared<Handler>(std::move(handler));
+    auto executor = boost::asio::get_associated_executor(*shared, executor_);
+    return [shared, executor](Arg arg) mutable {
+      boost::asio::dispatch(executor,
+                            [shared, a = std::move(arg)]() mutable { (*shared)(std::move(a)); });
+    };
+  }
+
   void StartQuery(std::string sql, std::function<void(Response)> done);
+  void StartPrepare(std::string sql, std::function<void(Result<PreparedStatement>)> done);
+  void StartExecute(const PreparedStatement& statement, std::span<const Row> rows,
+                    std::function<void(Response)> done);
+  void StartClose(uint64_t statement_id, std::function<void(Response)> done);
+  void StartPing(std::function<void(Status)> done);
+  // Registers `done` under the next payload id and returns it; the caller
+  // then queues the request's frame. When `refused` is not OK, or the
+  // connection takes no more requests, completes `done` (posted) with the
+  // reason and returns 0.
+  uint64_t BeginRequest(Status refused, std::function<void(Response)>& done);
 
   Executor executor_;
   std::shared_ptr<State> state_;

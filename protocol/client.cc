@@ -140,29 +140,65 @@ class ClientImpl final : public Client {
 
   Result<QueryResult> Query(std::string_view sql) override {
     KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, Send(sql));
-    for (;;) {
-      if (std::optional<Response> response = assembler_->Take(payload_id)) {
-        if (!response->status.ok()) return response->status;
-        return std::move(response->result);
-      }
-      KOPF_RETURN_IF_ERROR(ReceiveFrame());
-    }
+    return ResultOf(payload_id);
   }
 
   Result<uint64_t> Send(std::string_view sql) override {
-    if (!broken_.ok()) return broken_;
-    constexpr size_t kMaxSql = std::numeric_limits<uint32_t>::max() - kHeaderBytes - 4;
-    if (sql.size() > kMaxSql) {
-      return Status::InvalidValue("statement of " + std::to_string(sql.size()) +
-                                  " bytes is too large for a frame");
+    KOPF_RETURN_IF_ERROR(client_internal::CheckSql(sql));
+    return SendRequest(protocol::Query{std::string(sql)});
+  }
+
+  Result<uint64_t> SendPrepare(std::string_view sql) override {
+    KOPF_RETURN_IF_ERROR(client_internal::CheckSql(sql));
+    return SendRequest(protocol::Prepare{std::string(sql)});
+  }
+
+  Result<uint64_t> SendExecute(const PreparedStatement& statement,
+                               std::span<const Row> rows) override {
+    KOPF_RETURN_IF_ERROR(CheckParameters(statement, rows));
+    return SendRequest(protocol::Execute{statement.id, static_cast<uint16_t>(rows[0].size()),
+                                         std::vector<Row>(rows.begin(), rows.end())});
+  }
+
+  Result<PreparedStatement> Prepare(std::string_view sql) override {
+    KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, SendPrepare(sql));
+    KOPF_ASSIGN_OR_RETURN(Response response, Await(payload_id));
+    if (!response.status.ok()) return response.status;
+    if (!response.statement) {
+      return Fail(Status::ProtocolViolation("server broke the protocol: PREPARE " +
+                                            std::to_string(payload_id) +
+                                            " answered without STATEMENT_DESCRIPTION"));
     }
-    if (!IsValidUtf8(sql)) return Status::InvalidValue("statement is not valid UTF-8");
-    uint64_t payload_id = ++last_payload_id_;
+    return std::move(*response.statement);
+  }
+
+  Result<QueryResult> Execute(const PreparedStatement& statement,
+                              std::span<const Row> rows) override {
+    KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, SendExecute(statement, rows));
+    return ResultOf(payload_id);
+  }
+
+  Status Close(const PreparedStatement& statement) override {
+    KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, SendRequest(CloseStatement{statement.id}));
+    return ResultOf(payload_id).status();
+  }
+
+  Status Ping() override {
+    if (!broken_.ok()) return broken_;
+    uint64_t ping_id = ++last_ping_id_;
     std::string frame;
-    EncodeFrame(Envelope{client_id_, payload_id, protocol::Query{std::string(sql)}}, &frame);
-    assembler_->Expect(payload_id);
+    EncodeFrame(Envelope{client_id_, ping_id, protocol::Ping{}}, &frame);
+    assembler_->ExpectPong(ping_id);
     KOPF_RETURN_IF_ERROR(WriteAll(frame));
-    return payload_id;
+    while (!assembler_->TakePong(ping_id)) KOPF_RETURN_IF_ERROR(ReceiveFrame());
+    return Status::Ok();
+  }
+
+  Status Cancel(uint64_t payload_id) override {
+    if (!broken_.ok()) return broken_;
+    std::string frame;
+    EncodeFrame(Envelope{client_id_, payload_id, protocol::Cancel{}}, &frame);
+    return WriteAll(frame);
   }
 
   Result<Response> Receive() override {
@@ -205,6 +241,34 @@ class ClientImpl final : public Client {
   Status Lost(const std::string& what, const boost::system::error_code& ec) {
     return Fail(
         Status::ProtocolViolation("connection to the server lost: " + what + ": " + ec.message()));
+  }
+
+  // Sends one request under the next payload id.
+  Result<uint64_t> SendRequest(Message message) {
+    if (!broken_.ok()) return broken_;
+    uint64_t payload_id = ++last_payload_id_;
+    frame_.clear();
+    EncodeFrame(Envelope{client_id_, payload_id, std::move(message)}, &frame_);
+    assembler_->Expect(payload_id);
+    KOPF_RETURN_IF_ERROR(WriteAll(frame_));
+    return payload_id;
+  }
+
+  // Waits for the response to `payload_id`, keeping others for Receive().
+  Result<Response> Await(uint64_t payload_id) {
+    for (;;) {
+      if (std::optional<Response> response = assembler_->Take(payload_id)) {
+        return std::move(*response);
+      }
+      KOPF_RETURN_IF_ERROR(ReceiveFrame());
+    }
+  }
+
+  // The result of request `payload_id`, or the server's error.
+  Result<QueryResult> ResultOf(uint64_t payload_id) {
+    KOPF_ASSIGN_OR_RETURN(Response response, Await(payload_id));
+    if (!response.status.ok()) return response.status;
+    return std::move(response.result);
   }
 
   // Waits until the socket is ready for `events` (POLLIN/POLLOUT).
@@ -282,6 +346,8 @@ class ClientImpl final : public Client {
   Status broken_;                               // non-OK once the connection is unusable
   uint32_t client_id_ = 0;
   uint64_t last_payload_id_ = 0;
+  uint64_t last_ping_id_ = 0;  // PINGs count apart from requests
+  std::string frame_;          // the request being sent, reused
   std::string server_version_;
 };
 

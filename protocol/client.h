@@ -9,12 +9,23 @@
 // the next complete response, whichever request it belongs to; responses may
 // arrive in any order and are matched by payload_id.
 //
+// Prepared statements (protocol 1.1, PROTOCOL.md section 5.5): Prepare()
+// returns a PreparedStatement (its id is the PREPARE's payload id, its
+// parameter types and result columns come from STATEMENT_DESCRIPTION);
+// Execute() runs it with one row or a batch of parameter rows, checked
+// against the parameter types before anything is sent; Close() forgets it.
+// SendPrepare()/SendExecute() are the pipelining forms: an EXECUTE may go
+// out right behind its PREPARE, before the description arrived. Ping()
+// waits for the server's PONG; Cancel() asks the server to stop a request
+// sent with Send*() (its response then arrives through Receive()).
+//
 // Thread-safety: one Client per thread; it is not safe to share.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,12 +47,36 @@ struct QueryResult {
   RowRef row(size_t i) const { return RowRef(columns, rows[i]); }
 };
 
+// A statement prepared on one connection (PROTOCOL.md section 5.5).
+struct PreparedStatement {
+  uint64_t id = 0;  // the payload id of its PREPARE; valid on its connection only
+  // False for a handle made from the id alone (to pipeline EXECUTEs behind
+  // the PREPARE before its description arrived): the types below are then
+  // unknown, and only the server checks the parameter values.
+  bool described = false;
+  std::vector<Type> parameter_types;  // $1 first; never kNull
+  std::vector<ColumnInfo> columns;    // empty for INSERT, UPDATE, DELETE
+
+  // A handle for the statement prepared by the request `payload_id`.
+  static PreparedStatement Pending(uint64_t payload_id) { return {payload_id, false, {}, {}}; }
+};
+
 // One response as received by the pipelining API.
 struct Response {
   uint64_t payload_id = 0;
   Status status;        // non-OK when the server answered with an error
   QueryResult result;   // meaningful when status.ok()
+  // The answer to a PREPARE that succeeded (STATEMENT_DESCRIPTION).
+  std::optional<PreparedStatement> statement;
 };
+
+// Checks parameter rows against `statement` before they are sent: at least
+// one row; every row as wide as the statement has parameters (kInvalidValue)
+// and each value NULL or of its parameter's type, an INTEGER also for a
+// DOUBLE (kTypeMismatch); the message names the parameter and the row. A
+// handle that is not described is checked only for rows of equal width.
+// A statement without parameters takes one empty row.
+Status CheckParameters(const PreparedStatement& statement, std::span<const Row> rows);
 
 struct ClientOptions {
   std::string client_name = "kopf-client";
@@ -74,6 +109,33 @@ class Client {
   // Waits for the next complete response to any request sent with Send().
   // Fails (not via Response::status) only on connection problems.
   virtual Result<Response> Receive() = 0;
+
+  // Prepares `sql` and waits for its description. A server-side error
+  // (syntax, unknown names, a parameter of unknown type) is the Status.
+  virtual Result<PreparedStatement> Prepare(std::string_view sql) = 0;
+  // Runs `statement` once per parameter row and waits for the one answer.
+  // Rows that fail CheckParameters are refused without sending anything.
+  virtual Result<QueryResult> Execute(const PreparedStatement& statement,
+                                      std::span<const Row> rows) = 0;
+  Result<QueryResult> Execute(const PreparedStatement& statement, const Row& row) {
+    return Execute(statement, std::span<const Row>(&row, 1));
+  }
+  // Forgets the statement on the server (COMPLETE "CLOSE").
+  virtual Status Close(const PreparedStatement& statement) = 0;
+
+  // Pipelining forms of Prepare and Execute: send without waiting and
+  // return the payload id; the answers come from Receive().
+  virtual Result<uint64_t> SendPrepare(std::string_view sql) = 0;
+  virtual Result<uint64_t> SendExecute(const PreparedStatement& statement,
+                                       std::span<const Row> rows) = 0;
+
+  // Sends PING and waits for its PONG (responses arriving meanwhile are
+  // kept for Receive()).
+  virtual Status Ping() = 0;
+  // Asks the server to stop request `payload_id` (sent with Send*()). It
+  // still gets exactly one response: ERROR kCancelled, or its normal one
+  // when it had finished. Unknown or finished ids are ignored by the server.
+  virtual Status Cancel(uint64_t payload_id) = 0;
 
   virtual uint32_t client_id() const = 0;
   virtual const std::string& server_version() const = 0;

@@ -3,11 +3,13 @@
 //
 // ResponseAssembler turns the stream of server frames of one connection
 // into complete Responses. It knows which payload ids are outstanding,
-// enforces the response grammar of protocol/PROTOCOL.md
-// (ROW_DESCRIPTION ROW_BATCH* COMPLETE, or a lone COMPLETE or ERROR; the
-// frames of one response contiguous) and keeps finished responses until
-// the client asks for them, so Query() can wait for its own answer while
-// answers to earlier Send()s pile up for Receive().
+// enforces the response grammar of protocol/PROTOCOL.md section 5.3
+// (ROW_DESCRIPTION ROW_BATCH* COMPLETE, a lone COMPLETE, STATEMENT_DESCRIPTION
+// or ERROR, or ROW_DESCRIPTION ROW_BATCH* ERROR; the frames of one response
+// contiguous; PONG only for a PING sent and never inside a response) and
+// keeps finished responses until the client asks for them, so Query() can
+// wait for its own answer while answers to earlier Send()s pile up for
+// Receive().
 //
 // ConnectAndRelease lets the asynchronous client (async_client.cc) reuse the
 // blocking client's connect and handshake, so the handshake lives in one
@@ -34,6 +36,12 @@ class ResponseAssembler {
 
   // Records that a request with `payload_id` was sent.
   void Expect(uint64_t payload_id) { outstanding_.insert(payload_id); }
+  // Records that a PING with `payload_id` was sent (PINGs have their own ids).
+  void ExpectPong(uint64_t payload_id) { pings_.insert(payload_id); }
+  // True once the PONG to PING `payload_id` arrived; forgets it.
+  bool TakePong(uint64_t payload_id);
+  // The id of the oldest PONG received and not yet taken, if any.
+  std::optional<uint64_t> TakeAnyPong();
 
   // Consumes one frame from the server. Fails with kProtocolViolation when
   // the frame breaks the protocol or the server said GOODBYE; the
@@ -54,10 +62,16 @@ class ResponseAssembler {
 
   uint32_t client_id_;
   std::unordered_set<uint64_t> outstanding_;  // sent, not yet finished
+  std::unordered_set<uint64_t> pings_;        // PINGs sent, not yet answered
+  std::deque<uint64_t> pongs_;                // PONGs received, not yet taken
   std::optional<Response> partial_;           // the response being received
   bool described_ = false;                    // partial_ had a ROW_DESCRIPTION
   std::deque<Response> finished_;             // in order of arrival
 };
+
+// Checks a statement's text before it is sent: valid UTF-8 and small
+// enough for one frame (kInvalidValue otherwise).
+Status CheckSql(std::string_view sql);
 
 // A connected socket whose handshake is done, no longer owned by a Client.
 struct ReleasedConnection {

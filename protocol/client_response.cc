@@ -1,7 +1,12 @@
+#include <limits>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 
 #include "protocol/client_internal.h"
+#include "protocol/frame_decoder.h"
+#include "protocol/frame_encoder.h"
 
 namespace kopf::protocol::client_internal {
 
@@ -12,6 +17,16 @@ Status Violation(const std::string& what) {
 }
 
 }  // namespace
+
+Status CheckSql(std::string_view sql) {
+  constexpr size_t kMaxSql = std::numeric_limits<uint32_t>::max() - kHeaderBytes - 4;
+  if (sql.size() > kMaxSql) {
+    return Status::InvalidValue("statement of " + std::to_string(sql.size()) +
+                                " bytes is too large for a frame");
+  }
+  if (!IsValidUtf8(sql)) return Status::InvalidValue("statement is not valid UTF-8");
+  return Status::Ok();
+}
 
 Status ResponseAssembler::OnFrame(Envelope envelope) {
   MessageType type = TypeOf(envelope.message);
@@ -24,6 +39,15 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
                      std::to_string(client_id_));
   }
   uint64_t id = envelope.payload_id;
+  if (type == MessageType::kPong) {
+    if (partial_) {
+      return Violation(Describe(envelope) + " inside the response to payload " +
+                       std::to_string(partial_->payload_id));
+    }
+    if (pings_.erase(id) == 0) return Violation(Describe(envelope) + " answers no PING");
+    pongs_.push_back(id);
+    return Status::Ok();
+  }
   if (!outstanding_.contains(id)) {
     return Violation(Describe(envelope) + " answers no outstanding request");
   }
@@ -62,9 +86,21 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
       return Finish(Status::Ok());
     }
     case MessageType::kError:
-      // An ERROR replaces whatever part of the response came before it.
+      // An ERROR replaces whatever part of the response came before it,
+      // including ROW_BATCHes already streamed (PROTOCOL.md section 5.3).
       partial_->result = QueryResult{};
       return Finish(ToStatus(std::get<ErrorMessage>(envelope.message)));
+    case MessageType::kStatementDescription: {
+      if (described_) return Violation(Describe(envelope) + " after ROW_DESCRIPTION");
+      auto& description = std::get<StatementDescription>(envelope.message);
+      if (description.statement_id != id) {
+        return Violation(Describe(envelope) + " names statement " +
+                         std::to_string(description.statement_id));
+      }
+      partial_->statement = PreparedStatement{id, true, std::move(description.parameter_types),
+                                              std::move(description.columns)};
+      return Finish(Status::Ok());
+    }
     case MessageType::kHello:
     case MessageType::kWelcome:
     case MessageType::kGoodbye:
@@ -72,14 +108,12 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     case MessageType::kAuthChallenge:
     case MessageType::kAuthResponse:
     case MessageType::kAuthOk:
-    // Protocol 1.1 messages this client never asks for.
     case MessageType::kPing:
-    case MessageType::kPong:
+    case MessageType::kPong:  // handled above
     case MessageType::kCancel:
     case MessageType::kPrepare:
     case MessageType::kExecute:
     case MessageType::kClose:
-    case MessageType::kStatementDescription:
       break;
   }
   return Violation("unexpected " + Describe(envelope));
@@ -104,6 +138,23 @@ std::optional<Response> ResponseAssembler::Take(uint64_t payload_id) {
   return std::nullopt;
 }
 
+bool ResponseAssembler::TakePong(uint64_t payload_id) {
+  for (auto it = pongs_.begin(); it != pongs_.end(); ++it) {
+    if (*it == payload_id) {
+      pongs_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<uint64_t> ResponseAssembler::TakeAnyPong() {
+  if (pongs_.empty()) return std::nullopt;
+  uint64_t id = pongs_.front();
+  pongs_.pop_front();
+  return id;
+}
+
 std::optional<Response> ResponseAssembler::TakeAny() {
   if (finished_.empty()) return std::nullopt;
   Response response = std::move(finished_.front());
@@ -112,3 +163,56 @@ std::optional<Response> ResponseAssembler::TakeAny() {
 }
 
 }  // namespace kopf::protocol::client_internal
+
+namespace kopf::protocol {
+
+Status CheckParameters(const PreparedStatement& statement, std::span<const Row> rows) {
+  if (rows.empty()) {
+    return Status::InvalidValue(
+        "EXECUTE needs at least one row of parameters (a statement "
+        "without parameters takes one empty row)");
+  }
+  if (rows.size() > std::numeric_limits<uint32_t>::max()) {
+    return Status::InvalidValue("EXECUTE of " + std::to_string(rows.size()) +
+                                " rows is too many for one frame");
+  }
+  size_t width = statement.described ? statement.parameter_types.size() : rows[0].size();
+  if (width > std::numeric_limits<uint16_t>::max()) {
+    return Status::InvalidValue("rows of " + std::to_string(width) + " values are too wide");
+  }
+  if (width == 0 && rows.size() != 1) {
+    return Status::InvalidValue(
+        "a statement without parameters runs with exactly one empty row, "
+        "got " +
+        std::to_string(rows.size()) + " rows");
+  }
+  // The frame's length field is a u32: header, statement id, counts, values.
+  uint64_t frame_bytes = kHeaderBytes + 8 + 4 + 2;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const Row& row = rows[r];
+    for (const Value& value : row) frame_bytes += EncodedValueSize(value);
+    if (row.size() != width) {
+      return Status::InvalidValue("row " + std::to_string(r + 1) + " has " +
+                                  std::to_string(row.size()) + " values, the statement takes " +
+                                  std::to_string(width) + " parameters");
+    }
+    if (!statement.described) continue;
+    for (size_t p = 0; p < width; ++p) {
+      Type want = statement.parameter_types[p];
+      Type got = row[p].type();
+      if (got == Type::kNull || got == want || (want == Type::kDouble && got == Type::kInteger)) {
+        continue;
+      }
+      return Status::TypeMismatch("parameter $" + std::to_string(p + 1) + " of row " +
+                                  std::to_string(r + 1) + " is " + std::string(TypeName(got)) +
+                                  ", the statement expects " + std::string(TypeName(want)));
+    }
+  }
+  if (frame_bytes > std::numeric_limits<uint32_t>::max()) {
+    return Status::InvalidValue("EXECUTE of " + std::to_string(frame_bytes) +
+                                " bytes is too large for one frame: split the rows");
+  }
+  return Status::Ok();
+}
+
+}  // namespace kopf::protocol

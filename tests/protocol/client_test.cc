@@ -26,12 +26,7 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 using testing::FakeServer;
-
-std::unique_ptr<Client> MustConnect(uint16_t port) {
-  auto client = Client::Connect("127.0.0.1", port);
-  REQUIRE_MESSAGE(client.ok(), client.status().ToString());
-  return std::move(client).value();
-}
+using testing::MustConnect;
 
 TEST_SUITE("protocol/client") {
   TEST_CASE("connecting to a closed port fails with IoError naming the address") {

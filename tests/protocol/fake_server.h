@@ -1,11 +1,12 @@
 // FakeServer: a scripted one-connection kopf server on 127.0.0.1 (a thread
 // with a blocking socket), so the client libraries' handshake, response
 // assembly, pipelining and failure paths are tested without kopfd. Shared
-// by client_test.cc and async_client_test.cc.
+// by client_test.cc, async_client_test.cc and prepared_client_test.cc.
 #pragma once
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
@@ -13,6 +14,7 @@
 #include <boost/asio.hpp>
 #include <doctest/doctest.h>
 
+#include "protocol/client.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/frame_encoder.h"
 #include "protocol/message.h"
@@ -97,5 +99,13 @@ class FakeServer {
   FrameDecoder decoder_;
   std::thread thread_;
 };
+
+// A blocking Client connected to `port` on 127.0.0.1; fails the test when
+// it cannot connect.
+inline std::unique_ptr<Client> MustConnect(uint16_t port) {
+  auto client = Client::Connect("127.0.0.1", port);
+  REQUIRE_MESSAGE(client.ok(), client.status().ToString());
+  return std::move(client).value();
+}
 
 }  // namespace kopf::protocol::testing

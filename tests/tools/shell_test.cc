@@ -35,6 +35,21 @@ class FakeClient : public protocol::Client {
   }
   Result<uint64_t> Send(std::string_view) override { return Status::Internal("unused"); }
   Result<protocol::Response> Receive() override { return Status::Internal("unused"); }
+  Result<protocol::PreparedStatement> Prepare(std::string_view) override {
+    return Status::Internal("unused");
+  }
+  Result<QueryResult> Execute(const protocol::PreparedStatement&,
+                              std::span<const protocol::Row>) override {
+    return Status::Internal("unused");
+  }
+  Status Close(const protocol::PreparedStatement&) override { return Status::Internal("unused"); }
+  Result<uint64_t> SendPrepare(std::string_view) override { return Status::Internal("unused"); }
+  Result<uint64_t> SendExecute(const protocol::PreparedStatement&,
+                               std::span<const protocol::Row>) override {
+    return Status::Internal("unused");
+  }
+  Status Ping() override { return Status::Internal("unused"); }
+  Status Cancel(uint64_t) override { return Status::Internal("unused"); }
   uint32_t client_id() const override { return 7; }
   const std::string& server_version() const override { return version_; }
 

@@ -2,12 +2,16 @@
 // and pgbench.
 //
 // 1. Parse the flags; with --spawn, start a private kopfd (tools/slt's
-//    KopfdProcess: a fresh temporary data directory, --no-sync).
+//    KopfdProcess: a fresh temporary data directory, --sync none unless
+//    --spawn-sync always asks for durable writes).
 // 2. Load kv(id INT PRIMARY KEY, name TEXT, age INT, city TEXT) with ids
 //    1..--rows (1000 rows per INSERT), unless --no-load.
 // 3. For each workload and each connections x pipeline configuration, run
 //    --runs times (RunLoad) and print one Markdown table row: the median of
-//    the runs' ops/s and latency percentiles.
+//    the runs' ops/s, latency percentiles and kopf-bench's own CPU time per
+//    request. Requests are prepared
+//    statements, or SQL text with --simple; --compare runs both, alternating
+//    run by run, and adds a row with the prepared/simple ratios.
 // 4. Exit 0, or 1 when any request failed, 2 when the server cannot be
 //    reached or started.
 #include <charconv>
@@ -47,7 +51,9 @@ constexpr std::string_view kUsage =
     "  -h HOST               server address (default 127.0.0.1; also $KOPF_URL)\n"
     "  -p PORT               server port (default 5433)\n"
     "      --spawn[=KOPFD]   start a private kopfd (default: the one beside kopf-bench)\n"
-    "                        on a fresh temporary data directory, with --no-sync\n"
+    "                        on a fresh temporary data directory\n"
+    "      --spawn-sync MODE the spawned kopfd's --sync: none (default) or always\n"
+    "                        (fsync before each reply: durable writes)\n"
     "  -c N                  connections (default 1)\n"
     "  -P N                  requests in flight per connection (default 1)\n"
     "      --configs LIST    several CxP pairs instead of -c/-P, e.g. 1x1,8x1,8x16\n"
@@ -58,6 +64,8 @@ constexpr std::string_view kUsage =
     "      --rows N          rows preloaded into kv (default 100000)\n"
     "      --no-load         use the kv table already there (ids 1..--rows)\n"
     "      --runs N          repeat each run N times and print medians (default 1)\n"
+    "      --simple          send SQL text (QUERY) instead of prepared statements\n"
+    "      --compare         run prepared and --simple side by side, with their ratios\n"
     "      --help            show this help\n";
 
 struct Config {
@@ -68,6 +76,9 @@ struct Config {
 struct Flags {
   kopf::protocol::ConnectionString where;
   std::optional<std::string> spawn;  // kopfd path; "" = beside kopf-bench
+  std::string spawn_sync = "none";
+  bool simple = false;
+  bool compare = false;
   std::vector<Config> configs;
   std::vector<WorkloadSpec> workloads = kopf::bench::AllWorkloads();
   kopf::bench::RunLimit limit;
@@ -103,12 +114,17 @@ int UsageError(const std::string& message) {
 
 // The flags, or the exit status when the program should stop now.
 std::variant<Flags, int> ParseFlags(int argc, char** argv) {
-  enum { kSpawn = 256, kConfigs, kRows, kNoLoad, kRuns, kHelp };
-  static const option kOptions[] = {
-      {"spawn", optional_argument, nullptr, kSpawn}, {"configs", required_argument, nullptr, kConfigs},
-      {"rows", required_argument, nullptr, kRows},   {"no-load", no_argument, nullptr, kNoLoad},
-      {"runs", required_argument, nullptr, kRuns},   {"help", no_argument, nullptr, kHelp},
-      {nullptr, 0, nullptr, 0}};
+  enum { kSpawn = 256, kSpawnSync, kConfigs, kRows, kNoLoad, kRuns, kSimple, kCompare, kHelp };
+  static const option kOptions[] = {{"spawn", optional_argument, nullptr, kSpawn},
+                                    {"spawn-sync", required_argument, nullptr, kSpawnSync},
+                                    {"configs", required_argument, nullptr, kConfigs},
+                                    {"rows", required_argument, nullptr, kRows},
+                                    {"no-load", no_argument, nullptr, kNoLoad},
+                                    {"runs", required_argument, nullptr, kRuns},
+                                    {"simple", no_argument, nullptr, kSimple},
+                                    {"compare", no_argument, nullptr, kCompare},
+                                    {"help", no_argument, nullptr, kHelp},
+                                    {nullptr, 0, nullptr, 0}};
   Flags flags;
   if (const char* url = std::getenv("KOPF_URL"); url != nullptr && *url != '\0') {
     auto parsed = kopf::protocol::ParseConnectionString(url);
@@ -162,6 +178,14 @@ std::variant<Flags, int> ParseFlags(int argc, char** argv) {
         }
         break;
       case kSpawn: flags.spawn = std::string(arg); break;
+      case kSpawnSync:
+        if (arg != "none" && arg != "always") {
+          return UsageError(fmt::format("--spawn-sync needs none or always, got \"{}\"", arg));
+        }
+        flags.spawn_sync = arg;
+        break;
+      case kSimple: flags.simple = true; break;
+      case kCompare: flags.compare = true; break;
       case kConfigs:
         for (std::string_view pair : Split(arg, ',')) {
           auto parts = Split(pair, 'x');
@@ -199,6 +223,7 @@ std::variant<Flags, int> ParseFlags(int argc, char** argv) {
     return UsageError(fmt::format("unexpected argument \"{}\"", argv[optind + 1]));
   }
   if (flags.configs.empty()) flags.configs.push_back(single);
+  if (flags.simple && flags.compare) return UsageError("--simple and --compare exclude each other");
   return flags;
 }
 
@@ -235,7 +260,7 @@ int main(int argc, char** argv) {
                              flags.where.password};
   if (flags.spawn) {
     std::string path = flags.spawn->empty() ? SiblingKopfd() : *flags.spawn;
-    auto started = kopf::slt::KopfdProcess::Start(path, std::chrono::seconds(30));
+    auto started = kopf::slt::KopfdProcess::Start(path, std::chrono::seconds(30), flags.spawn_sync);
     if (!started.ok()) {
       fmt::print(stderr, "kopf-bench: cannot start {}: {}\n", path, started.status().ToString());
       return 2;
@@ -266,37 +291,62 @@ int main(int argc, char** argv) {
   std::string limit = flags.limit.requests > 0
                           ? fmt::format("{} requests", flags.limit.requests)
                           : fmt::format("{:g} s", flags.limit.duration.count());
-  fmt::print("{} at {}:{}{}, kv with {} rows; {} per run, {}\n\n", (*client)->server_version(),
-             target.host, target.port, server ? " (spawned, --no-sync)" : "", flags.rows, limit,
-             flags.runs == 1 ? std::string("1 run") : fmt::format("median of {} runs", flags.runs));
-  fmt::print("| workload | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs |\n");
-  fmt::print("|---|---:|---:|---:|---:|---:|---:|\n");
+  fmt::print("{} at {}:{}{}, kv with {} rows; {} per run, {}; {}\n\n", (*client)->server_version(),
+             target.host, target.port,
+             server ? fmt::format(" (spawned, sync {})", flags.spawn_sync) : "", flags.rows, limit,
+             flags.runs == 1 ? std::string("1 run") : fmt::format("median of {} runs", flags.runs),
+             flags.compare  ? "prepared statements and SQL text"
+             : flags.simple ? "SQL text"
+                            : "prepared statements");
+  fmt::print(
+      "| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs | bench CPU µs/op |\n");
+  fmt::print("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
+  // The modes each configuration runs in: true = simple.
+  std::vector<bool> modes =
+      flags.compare ? std::vector<bool>{false, true} : std::vector<bool>{flags.simple};
 
   int64_t next_insert_id = kopf::bench::kFirstInsertId;
   uint64_t seed = 1;
   bool any_errors = false;
   for (const WorkloadSpec& spec : flags.workloads) {
     for (const Config& config : flags.configs) {
-      std::vector<RunFigures> runs;
+      // Modes alternate run by run, so both see the same server state.
+      std::vector<std::vector<RunFigures>> runs(modes.size());
       for (int r = 0; r < flags.runs; ++r) {
-        auto figures = kopf::bench::RunLoad(target, spec, flags.rows, config.connections,
-                                            config.depth, flags.limit, &next_insert_id, seed);
-        seed += 1000;
-        if (!figures.ok()) {
-          fmt::print(stderr, "kopf-bench: {}\n", figures.status().ToString());
-          return 2;
+        for (size_t m = 0; m < modes.size(); ++m) {
+          auto figures =
+              kopf::bench::RunLoad(target, spec, flags.rows, config.connections, config.depth,
+                                   modes[m], flags.limit, &next_insert_id, seed);
+          seed += 1000;
+          if (!figures.ok()) {
+            fmt::print(stderr, "kopf-bench: {}\n", figures.status().ToString());
+            return 2;
+          }
+          runs[m].push_back(std::move(*figures));
         }
-        runs.push_back(std::move(*figures));
       }
-      RunFigures m = kopf::bench::Median(runs);
-      fmt::print("| {} | {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} |\n", spec.name,
-                 config.connections, config.depth, m.ops_per_second, m.p50_us, m.p99_us,
-                 m.p999_us);
-      if (m.errors > 0) {
-        any_errors = true;
-        fmt::print(stderr, "kopf-bench: {}: {} requests failed, the first with: {}\n", spec.name,
-                   m.errors, m.first_error);
+      std::vector<RunFigures> medians;
+      for (size_t m = 0; m < modes.size(); ++m) {
+        RunFigures f = kopf::bench::Median(runs[m]);
+        fmt::print("| {} | {} | {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.1f} |\n",
+                   spec.name, modes[m] ? "simple" : "prepared", config.connections, config.depth,
+                   f.ops_per_second, f.p50_us, f.p99_us, f.p999_us, f.client_cpu_us);
+        if (f.errors > 0) {
+          any_errors = true;
+          fmt::print(stderr, "kopf-bench: {}: {} requests failed, the first with: {}\n", spec.name,
+                     f.errors, f.first_error);
+        }
+        medians.push_back(std::move(f));
+      }
+      if (medians.size() == 2) {
+        auto ratio = [](double a, double b) { return b > 0 ? fmt::format("{:.2f}x", a / b) : "-"; };
+        const RunFigures& p = medians[0];
+        const RunFigures& q = medians[1];
+        fmt::print("| {} | prepared/simple | {} | {} | {} | {} | {} | {} | {} |\n", spec.name,
+                   config.connections, config.depth, ratio(p.ops_per_second, q.ops_per_second),
+                   ratio(p.p50_us, q.p50_us), ratio(p.p99_us, q.p99_us),
+                   ratio(p.p999_us, q.p999_us), ratio(p.client_cpu_us, q.client_cpu_us));
       }
       std::fflush(stdout);
     }

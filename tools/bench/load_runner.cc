@@ -1,10 +1,13 @@
 #include "tools/bench/load_runner.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <memory>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
+#include <sys/resource.h>
 
 #include "protocol/async_client.h"
 
@@ -13,6 +16,14 @@ namespace kopf::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CPU time the calling thread has used, user and system.
+double ThreadCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
@@ -41,33 +52,73 @@ struct Run {
 struct Connection {
   std::shared_ptr<protocol::AsyncClient> client;
   std::unique_ptr<Workload> workload;
+  bool simple = false;
+  // By WorkloadKind (kSelect..kUpdate): the statements prepared for it.
+  std::array<protocol::PreparedStatement, std::size(kStatementKinds)> statements;
+  protocol::Row params;  // reused for every EXECUTE
   int in_flight = 0;
 
   void SendNext(Run& run) {
     ++run.sent;
     ++in_flight;
     Clock::time_point sent_at = Clock::now();
-    client->AsyncQuery(workload->NextRequest(), [this, &run, sent_at](protocol::Response r) {
-      Clock::time_point now = Clock::now();
-      --in_flight;
-      if (r.status.ok()) {
-        run.latencies_us.push_back(std::chrono::duration<double, std::micro>(now - sent_at).count());
-      } else if (run.errors++ == 0) {
-        run.first_error = r.status.ToString();
-      }
-      if (!run.Done(now) && r.status.code() != protocol::ErrorCode::kProtocolViolation) {
-        SendNext(run);
-      } else if (in_flight == 0) {
-        client->Close();
-      }
-    });
+    auto done = [this, &run, sent_at](protocol::Response r) { OnReply(run, sent_at, r); };
+    if (simple) {
+      client->AsyncQuery(workload->NextRequest(), std::move(done));
+    } else {
+      WorkloadKind kind = workload->NextParameters(&params);
+      client->AsyncExecute(statements[static_cast<size_t>(kind)], params, std::move(done));
+    }
+  }
+
+  // Records a reply and keeps the pipeline full.
+  void OnReply(Run& run, Clock::time_point sent_at, const protocol::Response& r) {
+    Clock::time_point now = Clock::now();
+    --in_flight;
+    if (r.status.ok()) {
+      run.latencies_us.push_back(std::chrono::duration<double, std::micro>(now - sent_at).count());
+    } else if (run.errors++ == 0) {
+      run.first_error = r.status.ToString();
+    }
+    if (!run.Done(now) && r.status.code() != protocol::ErrorCode::kProtocolViolation) {
+      SendNext(run);
+    } else if (in_flight == 0) {
+      client->Close();
+    }
   }
 };
+
+// Prepares every statement kind on every connection, running `io` until
+// all are answered.
+protocol::Status PrepareAll(boost::asio::io_context& io,
+                            std::vector<std::unique_ptr<Connection>>& conns) {
+  size_t waiting = 0;
+  protocol::Status failed;
+  for (auto& conn : conns) {
+    for (WorkloadKind kind : kStatementKinds) {
+      ++waiting;
+      conn->client->AsyncPrepare(
+          PreparedSql(kind),
+          [&, c = conn.get(), kind](protocol::Result<protocol::PreparedStatement> r) {
+            --waiting;
+            if (r.ok()) {
+              c->statements[static_cast<size_t>(kind)] = std::move(*r);
+            } else if (failed.ok()) {
+              failed = protocol::Status(r.status().code(), "cannot prepare \"" +
+                                                               std::string(PreparedSql(kind)) +
+                                                               "\": " + r.status().message());
+            }
+          });
+    }
+  }
+  while (waiting > 0) io.run_one();
+  return failed;
+}
 
 }  // namespace
 
 protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& spec, int64_t rows,
-                                     int connections, int depth, const RunLimit& limit,
+                                     int connections, int depth, bool simple, const RunLimit& limit,
                                      int64_t* next_insert_id, uint64_t seed) {
   boost::asio::io_context io;
   protocol::ClientOptions options;
@@ -81,18 +132,25 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
     auto conn = std::make_unique<Connection>();
     conn->client = std::move(client);
     conn->workload = std::make_unique<Workload>(spec, rows, next_insert_id, seed + i);
+    conn->simple = simple;
     conns.push_back(std::move(conn));
   }
+  if (!simple) KOPF_RETURN_IF_ERROR(PrepareAll(io, conns));
 
   Run run;
   run.max_requests = limit.requests;
+  // Room for the replies up front, so recording one never reallocates
+  // in the middle of a run.
+  run.latencies_us.reserve(limit.requests > 0 ? limit.requests : size_t{1} << 20);
   run.start = Clock::now();
   run.deadline = run.start + std::chrono::duration_cast<Clock::duration>(limit.duration);
   for (auto& conn : conns) {
     for (int k = 0; k < depth && !run.Done(run.start); ++k) conn->SendNext(run);
     if (conn->in_flight == 0) conn->client->Close();
   }
+  double cpu_before = ThreadCpuSeconds();
   io.run();
+  double cpu_seconds = ThreadCpuSeconds() - cpu_before;
   double seconds = std::chrono::duration<double>(Clock::now() - run.start).count();
 
   RunFigures f;
@@ -103,6 +161,7 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
   f.p50_us = Percentile(run.latencies_us, 0.50);
   f.p99_us = Percentile(run.latencies_us, 0.99);
   f.p999_us = Percentile(run.latencies_us, 0.999);
+  f.client_cpu_us = f.ops > 0 ? cpu_seconds * 1e6 / static_cast<double>(f.ops) : 0;
   f.errors = run.errors;
   f.first_error = std::move(run.first_error);
   return f;
@@ -126,6 +185,7 @@ RunFigures Median(const std::vector<RunFigures>& runs) {
   m.p50_us = median(&RunFigures::p50_us);
   m.p99_us = median(&RunFigures::p99_us);
   m.p999_us = median(&RunFigures::p999_us);
+  m.client_cpu_us = median(&RunFigures::client_cpu_us);
   return m;
 }
 

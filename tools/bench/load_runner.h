@@ -1,7 +1,9 @@
 // LoadRunner: drives one workload over C connections with P requests in
 // flight on each, on one thread, and measures every request's latency.
 //
-// Each connection is an AsyncClient. It starts with P requests; each reply
+// Each connection is an AsyncClient. Unless the run is `simple`, it first
+// prepares the workload's statements (not timed) and then sends EXECUTEs;
+// a simple run sends SQL text instead. It starts with P requests; each reply
 // records the time from its send to its reply and sends the next request,
 // until the run's limit (a duration or a total count) is reached; the
 // connections then drain and close. Latency therefore includes the time a
@@ -30,6 +32,9 @@ struct RunFigures {
   double seconds = 0;
   double ops_per_second = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0;
+  // kopf-bench's own CPU time (user + system, its one thread) per reply:
+  // what the load generator takes from the cores it shares with the server.
+  double client_cpu_us = 0;
   uint64_t errors = 0;
   std::string first_error;  // empty when errors == 0
 };
@@ -41,10 +46,12 @@ struct Target {
   std::string password;
 };
 
-// Runs `spec` with `connections` x `depth` requests in flight. Fails only
-// when a connection cannot be made; failed requests count as errors.
+// Runs `spec` with `connections` x `depth` requests in flight, as prepared
+// statements or, when `simple`, as SQL text. Fails only when a connection
+// cannot be made or a statement cannot be prepared; failed requests count
+// as errors.
 protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& spec, int64_t rows,
-                                     int connections, int depth, const RunLimit& limit,
+                                     int connections, int depth, bool simple, const RunLimit& limit,
                                      int64_t* next_insert_id, uint64_t seed);
 
 // The median of each figure over several runs (ops and errors are summed).

@@ -46,7 +46,7 @@ int64_t Workload::RandomId() {
   return std::uniform_int_distribution<int64_t>(1, rows_)(rng_);
 }
 
-std::string Workload::NextRequest() {
+Workload::Request Workload::Next() {
   WorkloadKind kind = spec_.kind;
   if (kind == WorkloadKind::kMixed) {
     bool read = std::uniform_int_distribution<int>(0, 99)(rng_) < spec_.read_percent;
@@ -54,20 +54,59 @@ std::string Workload::NextRequest() {
   }
   switch (kind) {
     case WorkloadKind::kSelect:
-      return fmt::format("SELECT name, age, city FROM kv WHERE id = {}", RandomId());
-    case WorkloadKind::kRange: {
-      int64_t x = std::uniform_int_distribution<int64_t>(1, std::max<int64_t>(1, rows_ - 99))(rng_);
-      return fmt::format("SELECT id, name, age, city FROM kv WHERE id BETWEEN {} AND {}", x, x + 99);
-    }
-    case WorkloadKind::kInsert:
-      return fmt::format("INSERT INTO kv VALUES ({}, 'name_ins', 42, 'Berlin')",
-                         (*next_insert_id_)++);
     case WorkloadKind::kUpdate:
-      return fmt::format("UPDATE kv SET age = age + 1 WHERE id = {}", RandomId());
+      return {kind, RandomId()};
+    case WorkloadKind::kRange:
+      return {kind,
+              std::uniform_int_distribution<int64_t>(1, std::max<int64_t>(1, rows_ - 99))(rng_)};
+    case WorkloadKind::kInsert:
+      return {kind, (*next_insert_id_)++};
+    case WorkloadKind::kMixed:
+      break;
+  }
+  return {WorkloadKind::kSelect, 1};  // not reached: kMixed became a statement kind
+}
+
+std::string_view PreparedSql(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kSelect:
+      return "SELECT name, age, city FROM kv WHERE id = $1";
+    case WorkloadKind::kRange:
+      return "SELECT id, name, age, city FROM kv WHERE id BETWEEN $1 AND $2";
+    case WorkloadKind::kInsert:
+      return "INSERT INTO kv VALUES ($1, 'name_ins', 42, 'Berlin')";
+    case WorkloadKind::kUpdate:
+      return "UPDATE kv SET age = age + 1 WHERE id = $1";
     case WorkloadKind::kMixed:
       break;
   }
   return {};
+}
+
+std::string Workload::NextRequest() {
+  Request r = Next();
+  switch (r.kind) {
+    case WorkloadKind::kSelect:
+      return fmt::format("SELECT name, age, city FROM kv WHERE id = {}", r.id);
+    case WorkloadKind::kRange:
+      return fmt::format("SELECT id, name, age, city FROM kv WHERE id BETWEEN {} AND {}", r.id,
+                         r.id + 99);
+    case WorkloadKind::kInsert:
+      return fmt::format("INSERT INTO kv VALUES ({}, 'name_ins', 42, 'Berlin')", r.id);
+    case WorkloadKind::kUpdate:
+      return fmt::format("UPDATE kv SET age = age + 1 WHERE id = {}", r.id);
+    case WorkloadKind::kMixed:
+      break;
+  }
+  return {};
+}
+
+WorkloadKind Workload::NextParameters(protocol::Row* params) {
+  Request r = Next();
+  params->resize(r.kind == WorkloadKind::kRange ? 2 : 1);
+  (*params)[0] = protocol::Value::Integer(r.id);
+  if (r.kind == WorkloadKind::kRange) (*params)[1] = protocol::Value::Integer(r.id + 99);
+  return r.kind;
 }
 
 std::vector<std::string> LoadStatements(int64_t rows, int per_statement) {

@@ -9,9 +9,11 @@
 //   update    UPDATE kv SET age = age + 1 WHERE id = <random id>
 //   mixed70   70% select, 30% update (also mixed50, mixed30)
 //
-// Requests are SQL text sent as QUERY; once the protocol has prepared
-// statements, a Workload will name one statement per kind and NextRequest
-// will return its parameters instead of a whole text.
+// By default each connection prepares the statement of each kind once
+// (PreparedSql, with $n markers where the values above vary) and sends
+// EXECUTEs with the parameters NextParameters() fills in; with --simple the
+// same requests go out as SQL text (NextRequest) in QUERY frames. Both
+// draw the same random sequence, so the two modes compare.
 //
 // Thread-safety: none; one Workload per driving thread.
 #pragma once
@@ -23,9 +25,18 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/value.h"
+
 namespace kopf::bench {
 
 enum class WorkloadKind { kSelect, kRange, kInsert, kUpdate, kMixed };
+
+// The kinds of statement a request can be (kMixed picks one of these).
+inline constexpr WorkloadKind kStatementKinds[] = {WorkloadKind::kSelect, WorkloadKind::kRange,
+                                                   WorkloadKind::kInsert, WorkloadKind::kUpdate};
+// The statement of `kind` with parameter markers, for PREPARE.
+// REQUIRES: kind != kMixed.
+std::string_view PreparedSql(WorkloadKind kind);
 
 struct WorkloadSpec {
   std::string name;  // as on the command line: "select", "mixed70", ...
@@ -47,8 +58,18 @@ class Workload {
 
   // The SQL of the next request.
   std::string NextRequest();
+  // The next request as a statement kind (never kMixed) and its parameters,
+  // written into `*params` (reused, so a steady run allocates nothing).
+  WorkloadKind NextParameters(protocol::Row* params);
 
  private:
+  // The next request: its kind and the id it is about (the point, the
+  // start of the range, or the new row).
+  struct Request {
+    WorkloadKind kind;
+    int64_t id;
+  };
+  Request Next();
   int64_t RandomId();
 
   WorkloadSpec spec_;

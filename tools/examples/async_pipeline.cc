@@ -3,8 +3,9 @@
 //   kopf-example-async [-n REQUESTS] [kopf://host:port]   (default 10000; $KOPF_URL, else kopf://)
 //
 // 1. Creates example_kv with 1000 known rows (id, 'name-<id>').
-// 2. Sends REQUESTS point reads at once, without waiting, on one connection:
-//    request i reads id i % 1000.
+// 2. Prepares the point read "SELECT id, name FROM example_kv WHERE id = $1"
+//    and sends REQUESTS executions of it at once, without waiting, on one
+//    connection: request i reads id i % 1000.
 // 3. Checks every reply against the request it answers (the server may
 //    answer independent reads in any order; the client matches replies by
 //    payload id) and counts the replies that arrived before the reply to an
@@ -96,14 +97,18 @@ int main(int argc, char** argv) {
   };
 
   // The reads go out once the INSERT is acknowledged: a request is only
-  // promised the writes whose answers had arrived before it was sent.
+  // promised the writes whose answers had arrived before it was sent. Each
+  // is an EXECUTE of the prepared point read: parsed once, and its value
+  // travels typed instead of inside SQL text.
   Tally tally;
+  kp::PreparedStatement read;
   auto send_reads = [&] {
+    kp::Row params{kp::Value::Integer(0)};
     for (int i = 0; i < requests; ++i) {
       int64_t want = i % kRows;
-      client->AsyncQuery(
-          "SELECT id, name FROM example_kv WHERE id = " + std::to_string(want),
-          [&, want](kp::Response r) {
+      params[0] = kp::Value::Integer(want);  // encoded at once: the row can be reused
+      client->AsyncExecute(
+          read, params, [&, want](kp::Response r) {
             ++tally.replies;
             if (r.payload_id < tally.highest_answered) ++tally.out_of_order;
             tally.highest_answered = std::max(tally.highest_answered, r.payload_id);
@@ -123,13 +128,19 @@ int main(int argc, char** argv) {
   };
   client->AsyncQuery("DROP TABLE IF EXISTS example_kv", setup);
   client->AsyncQuery("CREATE TABLE example_kv (id INT PRIMARY KEY, name TEXT)", setup);
+  // PREPARE checks the table exists, so it too waits for the setup's answers.
   client->AsyncQuery(insert, [&](kp::Response r) {
     setup(r);
-    if (setup_failed) {
-      client->Close();
-    } else {
-      send_reads();
-    }
+    if (setup_failed) return client->Close();
+    client->AsyncPrepare("SELECT id, name FROM example_kv WHERE id = $1",
+                         [&](kp::Result<kp::PreparedStatement> prepared) {
+                           if (!prepared.ok()) {
+                             setup(kp::Response{0, prepared.status(), {}, std::nullopt});
+                             return client->Close();
+                           }
+                           read = std::move(*prepared);
+                           send_reads();
+                         });
   });
   io.run();
 

@@ -2,9 +2,9 @@
 // for kopf-slt's spawn mode (one server per .test file).
 //
 // Start() makes a temporary directory, runs
-//   KOPFD --port 0 --data DIR/data --no-sync
+//   KOPFD --port 0 --data DIR/data --sync none
 // with stdout and stderr going to DIR/kopfd.out and DIR/kopfd.log, and
-// waits for the "kopfd listening on HOST:PORT" line. --no-sync because a
+// waits for the "kopfd listening on HOST:PORT" line. No fsync because a
 // conformance run never needs its writes to survive a crash. The
 // destructor kills the server and removes the directory.
 //
@@ -27,10 +27,13 @@ namespace kopf::slt {
 class KopfdProcess {
  public:
   // Starts `kopfd_path` and waits up to `startup_timeout` until it listens.
-  // Fails with kIoError (and the tail of the server's log) when it cannot
-  // be started or exits or stays silent.
+  // `sync` is its --sync mode ("none" by default, as above; kopf-bench
+  // passes "always" to measure durable writes). Fails with kIoError (and the
+  // tail of the server's log) when it cannot be started or exits or stays
+  // silent.
   static protocol::Result<std::unique_ptr<KopfdProcess>> Start(
-      const std::string& kopfd_path, std::chrono::milliseconds startup_timeout);
+      const std::string& kopfd_path, std::chrono::milliseconds startup_timeout,
+      const std::string& sync = "none");
   ~KopfdProcess();
   KopfdProcess(const KopfdProcess&) = delete;
   KopfdProcess& operator=(const KopfdProcess&) = delete;
