@@ -61,11 +61,11 @@ log "kopf: kopfd on port $PORT, loading $ROWS rows"
 kopf_run() {
   local name="$1" wl="$2" c="$3" p="$4" r="$5" line
   line="$("$BIN/kopf-bench" -p "$PORT" --rows "$ROWS" --no-load -w "$wl" -c "$c" -P "$p" \
-            -T "$DURATION" | awk -F'|' -v w="$wl" '$2 ~ "^ *" w " *$" { print $5, $8 }')"
+            -T "$DURATION" | awk -F'|' -v w="$wl" '$2 ~ "^ *" w " *$" { print $6, $8 }')"
   [ -n "$line" ] || die "kopf-bench $wl -c $c -P $p printed no figures"
   read -r ops p99_us <<<"$line"
   record kopf "$name" "$c" "$r" "$ops" "-" "$(awk -v u="$p99_us" 'BEGIN { printf "%.3f", u / 1000 }')" \
-    "kopf-bench -c $c -P $p, durable kopfd"
+    "kopf-bench -c $c -P $p, prepared statements, durable kopfd"
 }
 
 for (( r = 1; r <= RUNS; r++ )); do

@@ -306,7 +306,13 @@ int main(int argc, char** argv) {
   std::vector<bool> modes =
       flags.compare ? std::vector<bool>{false, true} : std::vector<bool>{flags.simple};
 
+  // Inserted ids go above every id already there, so repeated runs against
+  // one server (--no-load) never collide with an earlier run's rows.
   int64_t next_insert_id = kopf::bench::kFirstInsertId;
+  if (auto top = (*client)->Query("SELECT max(id) FROM kv"); top.ok() && top->rows.size() == 1 &&
+                                                                 top->rows[0][0].type() == kopf::protocol::Type::kInteger) {
+    next_insert_id = std::max(next_insert_id, top->rows[0][0].as_integer() + 1);
+  }
   uint64_t seed = 1;
   bool any_errors = false;
   for (const WorkloadSpec& spec : flags.workloads) {
