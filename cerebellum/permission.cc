@@ -20,6 +20,9 @@ std::pair<std::string_view, Role> Classify(const BoundStatement& statement) {
     std::pair<std::string_view, Role> operator()(const BoundShowTables&) {
       return {"SHOW TABLES", Role::kReadOnly};
     }
+    std::pair<std::string_view, Role> operator()(const BoundShowIndexes&) {
+      return {"SHOW INDEXES", Role::kReadOnly};
+    }
     std::pair<std::string_view, Role> operator()(const BoundDescribe&) {
       return {"DESCRIBE", Role::kReadOnly};
     }

@@ -1,7 +1,8 @@
 // Permission: which role a statement needs (protocol/role.h), decided from
 // its bound kind, and the check the engine makes before executing it.
 //
-//   read-only   SELECT, SHOW TABLES, DESCRIBE, EXPLAIN (of anything: it runs nothing)
+//   read-only   SELECT, SHOW TABLES, SHOW INDEXES, DESCRIBE,
+//               EXPLAIN (of anything: it runs nothing)
 //   read-write  INSERT, UPDATE, DELETE, COPY (FROM and TO)
 //   admin       CREATE/DROP TABLE, CREATE/DROP INDEX
 //

@@ -31,6 +31,7 @@ statement
   | updateStatement
   | deleteStatement
   | showTablesStatement
+  | showIndexesStatement
   | describeStatement
   | explainStatement
   | copyStatement
@@ -175,6 +176,11 @@ showTablesStatement
   : K_SHOW K_TABLES
   ;
 
+// SHOW INDEXES [FROM t]: every access path of every table, or of one.
+showIndexesStatement
+  : K_SHOW K_INDEXES (K_FROM table=identifier)?
+  ;
+
 describeStatement
   : K_DESCRIBE table=identifier
   ;
@@ -272,7 +278,7 @@ caseWhen
 identifier
   : IDENTIFIER
   | QUOTED_IDENTIFIER
-  | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_KEY | K_LAST | K_NULLS
+  | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_INDEXES | K_KEY | K_LAST | K_NULLS
   | K_SHOW | K_TABLES | K_COPY
   | K_COMPACT | K_BACKUP | K_BACKUPS | K_TO
   ;
@@ -314,6 +320,7 @@ K_IF : I F ;
 K_IN : I N ;
 K_INDEX : I N D E X ;
 K_INDEXED : I N D E X E D ;
+K_INDEXES : I N D E X E S ;
 K_INNER : I N N E R ;
 K_INSERT : I N S E R T ;
 K_INTERSECT : I N T E R S E C T ;

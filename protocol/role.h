@@ -1,7 +1,7 @@
 // Role: what a user may do, from the users file to the engine's check.
 //
 // Roles are ordered; each allows everything the one before it does:
-//   read-only   SELECT, SHOW TABLES, DESCRIBE, EXPLAIN
+//   read-only   SELECT, SHOW TABLES, SHOW INDEXES, DESCRIBE, EXPLAIN
 //   read-write  + INSERT, UPDATE, DELETE (and COPY)
 //   admin       + CREATE/DROP TABLE and INDEX (and COMPACT, BACKUP, user management)
 // The names are stored in the users file (protocol/users_file.h) and shown

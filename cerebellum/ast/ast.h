@@ -281,6 +281,12 @@ struct Delete {
 
 struct ShowTables {};
 
+// SHOW INDEXES [FROM table]; an empty table means every table.
+struct ShowIndexes {
+  std::string table;
+  int32_t table_position = -1;
+};
+
 struct Describe {
   std::string table;
   int32_t table_position = -1;
@@ -352,7 +358,7 @@ struct Explain;
 
 using Statement = std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables,
                                Describe, CreateIndex, DropIndex, Explain, Copy,
-                               CompactTable, Backup, ShowBackups>;
+                               CompactTable, Backup, ShowBackups, ShowIndexes>;
 
 // EXPLAIN statement: the plan of the statement, which is not run.
 struct ExplainTarget;

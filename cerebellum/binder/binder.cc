@@ -73,6 +73,11 @@ Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database&
       KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
       return BoundStatement(BoundCompactTable{std::move(table)});
     }
+    Result<BoundStatement> operator()(ast::ShowIndexes& s) {
+      if (s.table.empty()) return BoundStatement(BoundShowIndexes{});
+      KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
+      return BoundStatement(BoundShowIndexes{std::move(table)});
+    }
     Result<BoundStatement> operator()(ast::Describe& s) {
       KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
       return BoundStatement(BoundDescribe{std::move(table)});

@@ -177,6 +177,11 @@ struct BoundCopy {
 
 struct BoundShowTables {};
 
+// SHOW INDEXES [FROM t]: the one table, or null for every table.
+struct BoundShowIndexes {
+  std::shared_ptr<cerebrum::Table> table;
+};
+
 // BACKUP TO: the folder, resolved and confined to the backup directory.
 struct BoundBackup {
   std::filesystem::path target;
@@ -195,6 +200,7 @@ struct BoundCompactTable {
 using BoundStatement =
     std::variant<BoundCreateTable, BoundDropTable, BoundInsert, BoundQuery, BoundUpdate,
                  BoundDelete, BoundShowTables, BoundDescribe, BoundExplain, BoundCreateIndex,
-                 BoundDropIndex, BoundCopy, BoundCompactTable, BoundBackup, BoundShowBackups>;
+                 BoundDropIndex, BoundCopy, BoundCompactTable, BoundBackup, BoundShowBackups,
+                 BoundShowIndexes>;
 
 }  // namespace kopf::cerebellum

@@ -1,6 +1,8 @@
-// SHOW TABLES, DESCRIBE and EXPLAIN.
+// SHOW TABLES, SHOW INDEXES, DESCRIBE and EXPLAIN.
 #include "cerebellum/executor/executor.h"
 #include "cerebrum/database.h"
+
+#include <algorithm>
 
 namespace kopf::cerebellum {
 
@@ -19,6 +21,62 @@ Result<StatementResult> ExecuteShowTables(cerebrum::Database& db) {
     result.rows.push_back({Value::Text(name),
                            Value::Integer(static_cast<int64_t>(table->schema().columns.size())),
                            Value::Integer(static_cast<int64_t>(table->rows().size()))});
+  }
+  result.count = result.rows.size();
+  return result;
+}
+
+namespace {
+
+// "name, age DESC": the columns of a key in key order, as CREATE INDEX
+// takes them.
+std::string KeyColumnsText(const cerebrum::TableSchema& schema,
+                           const std::vector<size_t>& columns,
+                           const std::vector<bool>& descending) {
+  std::string text;
+  for (size_t k = 0; k < columns.size(); ++k) {
+    if (k > 0) text += ", ";
+    text += schema.columns[columns[k]].name;
+    if (k < descending.size() && descending[k]) text += " DESC";
+  }
+  return text;
+}
+
+// One table's rows: its primary key first (the table's own access path),
+// then its indexes by name, bytewise.
+void AppendIndexRows(const cerebrum::Table& table, cerebrum::Database& db,
+                     std::vector<protocol::Row>* rows) {
+  const cerebrum::TableSchema& schema = table.schema();
+  if (schema.has_primary_key()) {
+    rows->push_back({Value::Text(schema.name), Value::Text("PRIMARY KEY"), Value::Boolean(true),
+                     Value::Text(KeyColumnsText(schema, schema.primary_key, {}))});
+  }
+  std::vector<cerebrum::IndexSchema> indexes = db.IndexesOf(schema.name);
+  std::sort(indexes.begin(), indexes.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (const cerebrum::IndexSchema& index : indexes) {
+    rows->push_back({Value::Text(schema.name), Value::Text(index.name),
+                     Value::Boolean(index.unique),
+                     Value::Text(KeyColumnsText(schema, index.columns, index.descending))});
+  }
+}
+
+}  // namespace
+
+Result<StatementResult> ExecuteShowIndexes(BoundShowIndexes& s, cerebrum::Database& db) {
+  StatementResult result;
+  result.tag = "SHOW";
+  result.columns = {{"table", Type::kText},
+                    {"index", Type::kText},
+                    {"unique", Type::kBoolean},
+                    {"columns", Type::kText}};
+  if (s.table) {
+    AppendIndexRows(*s.table, db, &result.rows);
+  } else {
+    for (const std::string& name : db.TableNames()) {
+      auto table = db.FindTable(name);
+      if (table) AppendIndexRows(*table, db, &result.rows);  // else dropped meanwhile
+    }
   }
   result.count = result.rows.size();
   return result;

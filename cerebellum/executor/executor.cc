@@ -15,6 +15,7 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
     auto operator()(BoundUpdate& s) { return ExecuteUpdate(s, db); }
     auto operator()(BoundDelete& s) { return ExecuteDelete(s, db); }
     auto operator()(BoundShowTables&) { return ExecuteShowTables(db); }
+    auto operator()(BoundShowIndexes& s) { return ExecuteShowIndexes(s, db); }
     auto operator()(BoundDescribe& s) { return ExecuteDescribe(s, db); }
     auto operator()(BoundCompactTable& s) { return ExecuteCompactTable(s, db); }
     auto operator()(BoundExplain& s) { return ExecuteExplain(s, db); }

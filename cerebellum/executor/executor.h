@@ -31,6 +31,7 @@ std::optional<protocol::Result<StatementResult>> ExecuteQueryWithoutWaiting(Boun
 protocol::Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteShowTables(cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteShowIndexes(BoundShowIndexes& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDescribe(BoundDescribe& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteCompactTable(BoundCompactTable& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteExplain(BoundExplain& s, cerebrum::Database& db);

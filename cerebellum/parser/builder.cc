@@ -48,6 +48,8 @@ Result<ast::Statement> Builder::BuildStatement(P::StatementContext* ctx) {
       return Wrap(BuildDelete(static_cast<P::DeleteStatementContext*>(child)));
     case P::RuleShowTablesStatement:
       return Wrap(BuildShowTables(static_cast<P::ShowTablesStatementContext*>(child)));
+    case P::RuleShowIndexesStatement:
+      return Wrap(BuildShowIndexes(static_cast<P::ShowIndexesStatementContext*>(child)));
     case P::RuleDescribeStatement:
       return Wrap(BuildDescribe(static_cast<P::DescribeStatementContext*>(child)));
     case P::RuleCompactTableStatement:

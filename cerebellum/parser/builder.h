@@ -51,6 +51,7 @@ class Builder {
   protocol::Result<ast::Update> BuildUpdate(P::UpdateStatementContext* ctx);
   protocol::Result<ast::Delete> BuildDelete(P::DeleteStatementContext* ctx);
   protocol::Result<ast::ShowTables> BuildShowTables(P::ShowTablesStatementContext* ctx);
+  protocol::Result<ast::ShowIndexes> BuildShowIndexes(P::ShowIndexesStatementContext* ctx);
   protocol::Result<ast::Describe> BuildDescribe(P::DescribeStatementContext* ctx);
   protocol::Result<ast::CompactTable> BuildCompactTable(P::CompactTableStatementContext* ctx);
   // Fails with kSyntaxError for EXPLAIN EXPLAIN.

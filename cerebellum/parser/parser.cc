@@ -276,6 +276,7 @@ void WarmUp() {
       "UPDATE t SET a = a + 1, b = 'x' WHERE a <= 3",
       "DELETE FROM t WHERE a > 1",
       "SHOW TABLES",
+      "SHOW INDEXES FROM t",
       "SHOW BACKUPS",
       "BACKUP TO 'x'",
       "DESCRIBE t",

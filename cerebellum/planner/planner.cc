@@ -117,6 +117,7 @@ void Plan(BoundStatement* statement) {
     void operator()(BoundCreateTable&) const {}
     void operator()(BoundDropTable&) const {}
     void operator()(BoundShowTables&) const {}
+    void operator()(BoundShowIndexes&) const {}
     void operator()(BoundDescribe&) const {}
     void operator()(BoundCompactTable&) const {}
     void operator()(BoundExplain&) const {}

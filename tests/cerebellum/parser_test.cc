@@ -485,6 +485,15 @@ TEST_SUITE("cerebellum/parser") {
     CHECK(ParseError("DESC t").position() == 0);
   }
 
+  TEST_CASE("parses SHOW INDEXES with and without FROM, and INDEXES still names things") {
+    CHECK(ParseAs<ast::ShowIndexes>("show indexes").table.empty());
+    auto one = ParseAs<ast::ShowIndexes>("SHOW INDEXES FROM People;");
+    CHECK(one.table == "people");
+    CHECK(one.table_position == 18);
+    CHECK(ParseError("SHOW INDEXES people").position() == 13);
+    CHECK(ParseAs<ast::CreateTable>("CREATE TABLE indexes (indexes INT)").table == "indexes");
+  }
+
   TEST_CASE("parses BACKUP TO and SHOW BACKUPS, and the new keywords still name columns") {
     auto backup = ParseAs<ast::Backup>("backup to 'nightly/it''s'");
     CHECK(backup.target == "nightly/it's");

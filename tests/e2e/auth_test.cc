@@ -191,7 +191,7 @@ TEST_SUITE("e2e/auth") {
     CHECK(writer->Query("UPDATE t SET v = 'c' WHERE id = 2").ok());
     CHECK(writer->Query("DELETE FROM t WHERE id = 2").ok());
 
-    for (const char* read : {"SELECT * FROM t", "SHOW TABLES", "DESCRIBE t",
+    for (const char* read : {"SELECT * FROM t", "SHOW TABLES", "SHOW INDEXES", "DESCRIBE t",
                              "EXPLAIN SELECT * FROM t", "EXPLAIN DELETE FROM t"}) {
       INFO(read);
       auto r = reader->Query(read);
