@@ -155,12 +155,33 @@ TEST_SUITE("e2e/shell") {
     CHECK(json.out == "[{\"n\":2}]\n");
   }
 
-  TEST_CASE("\\di says the server cannot list indexes") {
+  TEST_CASE("\\di lists every index, \\di TABLE one table's, aligned like \\d") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
-    auto r = RunProcess({BinaryPath("kopf"), "-p", std::to_string(server->port()), "-c", "\\di"});
-    CHECK(r.exit_code == 1);
-    CHECK(r.err.find("no SHOW INDEXES") != std::string::npos);
+    auto r = RunProcess({BinaryPath("kopf"), "-p", std::to_string(server->port()), "-q"},
+                        "CREATE TABLE pets (id INT PRIMARY KEY, name TEXT, age INT);\n"
+                        "CREATE INDEX pets_name_age ON pets (name, age DESC);\n"
+                        "CREATE TABLE log (line TEXT);\n"
+                        "CREATE UNIQUE INDEX log_line ON log (line);\n"
+                        "\\di\n"
+                        "\\di pets\n"
+                        "\\di nowhere\n"
+                        "\\di pets log\n");
+    CHECK(r.exit_code == 1);  // the last two fail
+    CHECK(r.out ==
+          " table |     index     | unique |    columns\n"
+          "-------+---------------+--------+----------------\n"
+          " log   | log_line      | true   | line\n"
+          " pets  | PRIMARY KEY   | true   | id\n"
+          " pets  | pets_name_age | false  | name, age DESC\n"
+          "(3 rows)\n\n"
+          " table |     index     | unique |    columns\n"
+          "-------+---------------+--------+----------------\n"
+          " pets  | PRIMARY KEY   | true   | id\n"
+          " pets  | pets_name_age | false  | name, age DESC\n"
+          "(2 rows)\n\n");
+    CHECK(r.err.find("table \"nowhere\" does not exist") != std::string::npos);
+    CHECK(r.err.find("\\di: extra argument \"log\"; nothing was run") != std::string::npos);
   }
 
   TEST_CASE("on a terminal: Tab completes a table name, long results page, errors are red") {

@@ -52,6 +52,7 @@ TEST_SUITE("tools/completer") {
     CHECK(c.candidates == Words({"people", "pets"}));
     CHECK(completer.Complete("select * from pets join peo").candidates == Words({"people"}));
     CHECK(completer.Complete("\\d pe").candidates == Words({"people", "pets"}));
+    CHECK(completer.Complete("\\di pe").candidates == Words({"people", "pets"}));
   }
 
   TEST_CASE("keywords follow the case typed, columns come from the tables named") {

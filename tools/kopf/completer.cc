@@ -13,7 +13,8 @@ constexpr const char* kKeywords[] = {
     "BY",      "CASE",     "CAST",     "COUNT",   "CREATE",  "CROSS",   "DEFAULT", "DELETE",
     "DESC",    "DESCRIBE", "DISTINCT", "DOUBLE",  "DROP",    "ELSE",    "END",     "EXCEPT",
     "EXISTS",  "EXPLAIN",  "FALSE",    "FIRST",   "FROM",    "GROUP",   "HAVING",  "IF",
-    "IN",      "INDEX",    "INNER",    "INSERT",  "INT",     "INTEGER", "INTERSECT", "INTO",
+    "IN",      "INDEX",    "INDEXES",  "INNER",   "INSERT",  "INT",     "INTEGER", "INTERSECT",
+    "INTO",
     "IS",      "JOIN",     "KEY",      "LAST",    "LEFT",    "LIKE",    "LIMIT",   "MAX",
     "MIN",     "NOT",      "NULL",     "NULLS",   "OFFSET",  "ON",      "OR",      "ORDER",
     "OUTER",   "PRIMARY",  "SELECT",   "SET",     "SHOW",    "SUM",     "TABLE",   "TABLES",
@@ -91,7 +92,8 @@ Completion Completer::Complete(std::string_view before_cursor) {
     std::vector<std::string_view> words = Words(before);
     std::string previous = words.empty() ? std::string() : Upper(words.back());
     std::string_view command = before_cursor.substr(first == std::string_view::npos ? 0 : first);
-    bool describe = meta && (command.substr(0, 3) == "\\d " || command.substr(0, 4) == "\\dt ");
+    bool describe = meta && (command.substr(0, 3) == "\\d " || command.substr(0, 4) == "\\dt " ||
+                             command.substr(0, 4) == "\\di ");
     if (meta && !describe) return completion;  // no completion of file names
     bool tables_only = describe;
     for (const char* context : kTableContexts) tables_only = tables_only || previous == context;

@@ -30,7 +30,7 @@ constexpr std::string_view kHelp =
     "  \\d                 list tables (runs SHOW TABLES)\n"
     "  \\d NAME            describe a table (runs DESCRIBE NAME)\n"
     "  \\dt                same as \\d\n"
-    "  \\di                list indexes (the server offers no way yet)\n"
+    "  \\di [TABLE]        list indexes (runs SHOW INDEXES [FROM TABLE])\n"
     "  \\conninfo          show where this session is connected\n"
     "\n"
     "Input and output\n"
@@ -206,13 +206,8 @@ Outcome Shell::RunMeta(std::string_view text, int line) {
     out_->flush();
     return Outcome::kOk;
   }
-  if (name == "d" || name == "dt") return RunDescribe(command, line);
-  if (name == "di") {
-    if (nargs > 0) return extra();
-    return Fail("\\di: the server has no way to list indexes yet (no SHOW INDEXES, and "
-                "DESCRIBE shows only columns)",
-                line);
-  }
+  if (name == "d" || name == "dt") return RunListing(command, "SHOW TABLES", "DESCRIBE ", line);
+  if (name == "di") return RunListing(command, "SHOW INDEXES", "SHOW INDEXES FROM ", line);
   if (name == "timing") return toggle(options_.timing, "Timing");
   if (name == "x") return toggle(options_.expanded, "Expanded display");
   if (name == "pset") return RunPset(command, line);
@@ -231,14 +226,15 @@ Outcome Shell::RunMeta(std::string_view text, int line) {
   return Fail(fmt::format("invalid command \\{}\nTry \\? for help.", name), line);
 }
 
-Outcome Shell::RunDescribe(const MetaCommand& command, int line) {
+Outcome Shell::RunListing(const MetaCommand& command, std::string_view all,
+                          std::string_view one_prefix, int line) {
   if (command.args.size() > 1) {
     return Fail(fmt::format("\\{}: extra argument \"{}\"; nothing was run", command.name,
                             command.args.back()),
                 line);
   }
-  if (command.args.empty()) return RunQuery("SHOW TABLES", line);
-  return RunQuery("DESCRIBE " + command.args[0], line);
+  if (command.args.empty()) return RunQuery(std::string(all), line);
+  return RunQuery(std::string(one_prefix) + command.args[0], line);
 }
 
 Outcome Shell::RunPset(const MetaCommand& command, int line) {

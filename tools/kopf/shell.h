@@ -98,7 +98,9 @@ class Shell {
   // How deep \i may nest before it is refused (a file including itself).
   static constexpr int kMaxIncludeDepth = 16;
 
-  Outcome RunDescribe(const MetaCommand& command, int line);
+  // \d and \di: runs `all` with no argument, `one_prefix` + NAME with one.
+  Outcome RunListing(const MetaCommand& command, std::string_view all,
+                     std::string_view one_prefix, int line);
   Outcome RunOutputTo(const MetaCommand& command, int line);
   Outcome RunInclude(const MetaCommand& command, int line);
   Outcome RunPset(const MetaCommand& command, int line);
