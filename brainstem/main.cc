@@ -74,6 +74,29 @@ std::string StorageDescription(const kopf::cerebrum::Options& storage) {
   return fmt::format("data {}, {}", storage.data_dir.string(), sync);
 }
 
+// io.run(), except that once the loop runs out of ready handlers it keeps
+// polling (the sockets included) for up to `window` before it sleeps. On a
+// virtual machine a sleeping core takes tens of microseconds to wake, twice
+// per round trip of a client that sends one request at a time; a request
+// that arrives within the window is picked up at once. The cost is up to
+// `window` of CPU after each burst of work, none while the server is idle.
+void RunPolling(asio::io_context& io, std::chrono::microseconds window) {
+  if (window.count() == 0) {
+    io.run();
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  while (!io.stopped()) {
+    if (io.poll() > 0) continue;
+    bool ran = false;
+    for (auto until = Clock::now() + window; !ran && !io.stopped() && Clock::now() < until;) {
+      ran = io.poll() > 0;
+    }
+    if (ran) continue;
+    if (io.stopped() || io.run_one() == 0) break;  // sleeps; 0: stopped or out of work
+  }
+}
+
 int Run(const kopf::brainstem::ServerConfig& config) {
   auto authenticator = OpenAuthenticator(config);
   if (!authenticator.ok()) {
@@ -136,8 +159,9 @@ int Run(const kopf::brainstem::ServerConfig& config) {
                      : std::string("no users file: authentication off, every client is admin"));
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < config.server.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
-  io.run();
+  auto run = [&io, window = config.server.io_poll] { RunPolling(io, window); };
+  for (int i = 1; i < config.server.io_threads; ++i) threads.emplace_back(run);
+  run();
   for (std::thread& t : threads) t.join();
 
   backups.reset();

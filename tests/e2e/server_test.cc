@@ -50,6 +50,25 @@ TEST_SUITE("e2e/server") {
     }
   }
 
+  TEST_CASE("network threads that sleep at once or poll first serve and stop alike") {
+    // Every other test runs with the default polling window; this one also
+    // covers io_poll_us = 0 (a plain io_context::run) and two network threads.
+    for (const char* window : {"0", "1000"}) {
+      CAPTURE(window);
+      TempDir dir;
+      auto server = ServerProcess::Start(dir.path() / "data",
+                                         {"--io-poll-us", window, "--io-threads", "2"});
+      auto client = Connect(*server);
+      REQUIRE(client->Query("CREATE TABLE t (id INT PRIMARY KEY)").ok());
+      REQUIRE(client->Query("INSERT INTO t VALUES (1), (2)").ok());
+      auto rows = client->Query("SELECT count(*) FROM t");
+      REQUIRE(rows.ok());
+      CHECK(rows->rows.at(0).at(0) == protocol::Value::Integer(2));
+      client.reset();
+      CHECK(server->Stop() == 0);
+    }
+  }
+
   TEST_CASE("the table's CSV file holds the rows a reader expects") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
