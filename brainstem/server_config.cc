@@ -78,12 +78,13 @@ Status AddDirectory(std::vector<std::filesystem::path>* dirs, std::string_view t
   return Status::Ok();
 }
 
-// A whole number of milliseconds in [min_ms, max_ms].
-Status SetMilliseconds(std::chrono::milliseconds* out, std::string_view text, int64_t min_ms,
-                       int64_t max_ms) {
-  int64_t ms = 0;
-  KOPF_RETURN_IF_ERROR(SetNumber<int64_t>(&ms, text, min_ms, max_ms));
-  *out = std::chrono::milliseconds(ms);
+// A whole number of the duration's units (milliseconds, microseconds) in
+// [min, max].
+template <typename Duration>
+Status SetDuration(Duration* out, std::string_view text, int64_t min, int64_t max) {
+  int64_t count = 0;
+  KOPF_RETURN_IF_ERROR(SetNumber<int64_t>(&count, text, min, max));
+  *out = Duration(count);
   return Status::Ok();
 }
 
@@ -151,7 +152,7 @@ const Setting kSettings[] = {
      }},
     {"sync_interval_ms", "N", "1000", "fsync period with sync = interval, 1..60000 ms",
      [](ServerConfig& c, std::string_view v) {
-       return SetMilliseconds(&c.storage.sync_interval, v, 1, 60000);
+       return SetDuration(&c.storage.sync_interval, v, 1, 60000);
      }},
     {"workers", "N", "4", "threads executing statements, 1..1024",
      [](ServerConfig& c, std::string_view v) {
@@ -181,17 +182,14 @@ const Setting kSettings[] = {
      "close a connection that has not completed the handshake (login included) after N ms, "
      "0..3600000, 0 for never",
      [](ServerConfig& c, std::string_view v) {
-       return SetMilliseconds(&c.server.handshake_timeout, v, 0, 3600000);
+       return SetDuration(&c.server.handshake_timeout, v, 0, 3600000);
      }},
     {"io_poll_us", "N", "50",
      "microseconds a network thread keeps polling for work before it sleeps, 0..1000; "
      "saves a core's wake-up per request of a client that sends one at a time, for up to "
      "N µs of CPU after each burst",
      [](ServerConfig& c, std::string_view v) {
-       int64_t us = 0;
-       KOPF_RETURN_IF_ERROR(SetNumber<int64_t>(&us, v, 0, 1000));
-       c.server.io_poll = std::chrono::microseconds(us);
-       return Status::Ok();
+       return SetDuration(&c.server.io_poll, v, 0, 1000);
      }},
     {"import_dir", "DIR", "none",
      "let COPY read and write files inside DIR (repeatable; relative COPY paths start from "
