@@ -1,6 +1,10 @@
 #include "cerebellum/prepared_statement.h"
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -55,6 +59,120 @@ Result<StatementResult> RunInsertValues(const PreparedStatement& prepared,
   return Execute(*all, db);
 }
 
+// Collects the conjuncts of `e` (a AND b AND ...) into `out`.
+void Conjuncts(const BoundExpr& e, std::vector<const BoundExpr*>* out) {
+  const auto* b = std::get_if<bound::Binary>(&e.node);
+  if (b != nullptr && b->op == ast::BinaryOp::kAnd) {
+    Conjuncts(*b->left, out);
+    Conjuncts(*b->right, out);
+    return;
+  }
+  out->push_back(&e);
+}
+
+// The PointRead of `query` (bound at PREPARE, without values), if it is
+// one: one table with a primary key, a WHERE that is exactly one
+// `key column = parameter` per key column (of the column's own type, so
+// the B+Tree's order is the comparison's), plain columns out, nothing
+// else (no join, grouping, DISTINCT, ORDER BY, OFFSET, compound, subquery).
+std::optional<PointRead> FindPointRead(const BoundQuery& query) {
+  const BoundSelect& s = *query.select;
+  if (query.reads.size() != 1 || s.from.size() != 1 || s.aggregate || s.distinct ||
+      !s.compound.empty() || !s.order_by.empty() || s.having || !s.group_by.empty() ||
+      s.offset != 0 || (s.limit && *s.limit == 0) || !s.where || !s.residual.empty()) {
+    return std::nullopt;
+  }
+  const BoundFromTable& from = s.from.front();
+  if (from.on || !from.filters.empty() || from.offset != 0 || !from.table) return std::nullopt;
+  const cerebrum::TableSchema& schema = from.table->schema();
+  if (!schema.has_primary_key()) return std::nullopt;
+
+  PointRead point;
+  point.key_parameters.assign(schema.primary_key.size(), UINT32_MAX);
+  std::vector<const BoundExpr*> conjuncts;
+  Conjuncts(*s.where, &conjuncts);
+  for (const BoundExpr* c : conjuncts) {
+    const auto* eq = std::get_if<bound::Binary>(&c->node);
+    if (eq == nullptr || eq->op != ast::BinaryOp::kEqual || eq->affinity != 0) return std::nullopt;
+    const auto* column = std::get_if<bound::Column>(&eq->left->node);
+    const auto* parameter = std::get_if<bound::Parameter>(&eq->right->node);
+    if (column == nullptr) {
+      column = std::get_if<bound::Column>(&eq->right->node);
+      parameter = std::get_if<bound::Parameter>(&eq->left->node);
+    }
+    if (column == nullptr || parameter == nullptr || column->depth != 0 ||
+        column->index >= schema.columns.size() || parameter->index == 0) {
+      return std::nullopt;
+    }
+    auto key = std::find(schema.primary_key.begin(), schema.primary_key.end(), column->index);
+    if (key == schema.primary_key.end()) return std::nullopt;
+    uint32_t& slot = point.key_parameters[static_cast<size_t>(key - schema.primary_key.begin())];
+    if (slot != UINT32_MAX) return std::nullopt;  // the same key column twice
+    slot = parameter->index - 1;
+  }
+  for (uint32_t p : point.key_parameters) {
+    if (p == UINT32_MAX) return std::nullopt;  // a key column left open: a range
+  }
+  for (const BoundExprPtr& out : s.outputs) {
+    const auto* column = std::get_if<bound::Column>(&out->node);
+    if (column == nullptr || column->depth != 0 || column->index >= schema.columns.size()) {
+      return std::nullopt;
+    }
+    point.outputs.push_back(column->index);
+  }
+  point.key_is_parameters = true;
+  for (size_t i = 0; i < point.key_parameters.size(); ++i) {
+    point.key_is_parameters = point.key_is_parameters && point.key_parameters[i] == i;
+  }
+  point.table = from.table;
+  point.table_name = schema.name;
+  return point;
+}
+
+// The table `point` was prepared for, if the catalog still holds that very
+// table under its name (owner equality: not one created since); else null.
+std::shared_ptr<cerebrum::Table> CurrentTable(const PointRead& point, const cerebrum::Database& db) {
+  std::shared_ptr<cerebrum::Table> table = db.FindTable(point.table_name);
+  if (!table || table.owner_before(point.table) || point.table.owner_before(table)) return nullptr;
+  return table;
+}
+
+// Runs `point` on `table` with `values` (already checked) if it can run
+// without waiting; std::nullopt otherwise, and nothing was done.
+std::optional<Result<StatementResult>> RunPointRead(const PreparedStatement& prepared,
+                                                    const PointRead& point,
+                                                    const cerebrum::Table& table, const Row& values,
+                                                    cerebrum::Database& db) {
+  cerebrum::Table::SharedLock lock = table.TryLockShared();
+  // As ExecuteQueryWithoutWaiting: holding the lock, no write to the table
+  // can become visible, so if every visible write is durable now, so is
+  // the row read here.
+  if (!lock.owns_lock() || !db.VisibleWritesAreDurable()) return std::nullopt;
+  StatementResult result;
+  result.tag = "SELECT";
+  result.columns = prepared.columns;
+  const Row* row = nullptr;
+  bool null_key = false;
+  for (uint32_t p : point.key_parameters) null_key = null_key || values[p].is_null();
+  if (null_key) {
+    // `key = NULL` is never true.
+  } else if (point.key_is_parameters && values.size() == point.key_parameters.size()) {
+    row = table.rows().Find(std::span<const protocol::Value>(values));
+  } else {
+    cerebrum::Key key;
+    key.reserve(point.key_parameters.size());
+    for (uint32_t p : point.key_parameters) key.push_back(values[p]);
+    row = table.rows().Find(key);
+  }
+  if (row != nullptr) {
+    Row& out = result.rows.emplace_back();
+    out.reserve(point.outputs.size());
+    for (size_t c : point.outputs) out.push_back((*row)[c]);
+  }
+  result.count = result.rows.size();
+  return Result<StatementResult>(std::move(result));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(std::string_view sql,
@@ -83,7 +201,10 @@ Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(std::string_vi
   KOPF_RETURN_IF_ERROR(CheckPermission(*bound, role));
   KOPF_RETURN_IF_ERROR(CheckParameterTypes(set));
   prepared->parameter_types = std::move(set.types);
-  if (auto* query = std::get_if<BoundQuery>(&*bound)) prepared->columns = query->select->columns;
+  if (auto* query = std::get_if<BoundQuery>(&*bound)) {
+    prepared->columns = query->select->columns;
+    prepared->point_read = FindPointRead(*query);
+  }
   return std::shared_ptr<const PreparedStatement>(std::move(prepared));
 }
 
@@ -91,6 +212,13 @@ std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStateme
                                                            Row& values, cerebrum::Database& db) {
   if (!prepared.maybe_quick.load(std::memory_order_relaxed)) return std::nullopt;
   if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
+  if (prepared.point_read) {
+    // A table dropped (and perhaps created again) since PREPARE is bound
+    // afresh below, like any other statement.
+    if (auto table = CurrentTable(*prepared.point_read, db)) {
+      return RunPointRead(prepared, *prepared.point_read, *table, values, db);
+    }
+  }
   Result<BoundStatement> bound = BindWithValues(prepared, values, db);
   if (!bound.ok()) return bound.status();
   Plan(&*bound);

@@ -186,6 +186,58 @@ TEST_SUITE("cerebellum/prepared_statement") {
     CHECK(TryExecuteQuickRead(*point, key, *d.db).has_value());
   }
 
+  TEST_CASE("a point read by the whole primary key is planned once and follows the catalog") {
+    Db d;
+    d.Run("CREATE TABLE pair (a INTEGER, b TEXT, v TEXT, PRIMARY KEY (a, b))");
+    d.Run("INSERT INTO pair VALUES (1, 'x', 'one-x'), (1, 'y', 'one-y'), (2, 'x', 'two-x')");
+    // Key columns bound in the other order than the key's, and LIMIT 1.
+    auto swapped = d.Prepare("SELECT v, a FROM pair WHERE b = $1 AND a = $2 LIMIT 1");
+    REQUIRE(swapped->point_read.has_value());
+    Row values{Value::Text("y"), Value::Integer(1)};
+    auto quick = TryExecuteQuickRead(*swapped, values, *d.db);
+    REQUIRE(quick.has_value());
+    REQUIRE(quick->ok());
+    CHECK((*quick)->rows == std::vector<Row>{{Value::Text("one-y"), Value::Integer(1)}});
+    CHECK((*quick)->count == 1);
+    // No such row; and a NULL key, which `=` never matches.
+    Row missing{Value::Text("z"), Value::Integer(1)};
+    quick = TryExecuteQuickRead(*swapped, missing, *d.db);
+    REQUIRE((quick.has_value() && quick->ok()));
+    CHECK((*quick)->rows.empty());
+    Row null_key{Value::Null(), Value::Integer(1)};
+    quick = TryExecuteQuickRead(*swapped, null_key, *d.db);
+    REQUIRE((quick.has_value() && quick->ok()));
+    CHECK((*quick)->rows.empty());
+
+    // Not point reads: part of the key, a key column twice, another
+    // condition besides the key, a computed output.
+    CHECK_FALSE(d.Prepare("SELECT v FROM pair WHERE a = $1")->point_read.has_value());
+    CHECK_FALSE(
+        d.Prepare("SELECT v FROM pair WHERE a = $1 AND a = $2")->point_read.has_value());
+    CHECK_FALSE(d.Prepare("SELECT v FROM pair WHERE a = $1 AND b = $2 AND v = $3")
+                    ->point_read.has_value());
+    CHECK_FALSE(d.Prepare("SELECT id + 1 FROM t WHERE id = $1")->point_read.has_value());
+    CHECK_FALSE(d.Prepare("SELECT count(*) FROM t WHERE id = $1")->point_read.has_value());
+
+    // The table dropped and created again with other columns: the statement
+    // reads the new table, never the plan made for the old one.
+    auto point = d.Prepare("SELECT v FROM pair WHERE a = $1 AND b = $2");
+    REQUIRE(point->point_read.has_value());
+    d.Run("DROP TABLE pair");
+    d.Run("CREATE TABLE pair (a INTEGER, b TEXT, w INTEGER, v TEXT, PRIMARY KEY (a, b))");
+    d.Run("INSERT INTO pair VALUES (1, 'x', 7, 'new')");
+    Row key{Value::Integer(1), Value::Text("x")};
+    quick = TryExecuteQuickRead(*point, key, *d.db);
+    REQUIRE(quick.has_value());
+    REQUIRE(quick->ok());
+    CHECK((*quick)->rows == std::vector<Row>{{Value::Text("new")}});
+    d.Run("DROP TABLE pair");
+    quick = TryExecuteQuickRead(*point, key, *d.db);
+    REQUIRE(quick.has_value());
+    REQUIRE_FALSE(quick->ok());
+    CHECK(quick->status().code() == ErrorCode::kUndefinedTable);
+  }
+
   TEST_CASE("a cancelled statement stops with Cancelled") {
     Db d;
     std::vector<Row> rows;
