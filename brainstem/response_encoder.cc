@@ -98,8 +98,7 @@ bool ResponseStream::Next(std::string* out, size_t budget_bytes) {
     started_ = true;
     if (Status shape = CheckShape(r); !shape.ok()) return Fail(out, shape);
     if (!r.columns.empty()) {
-      protocol::EncodeFrame(Envelope{client_id_, payload_id_, protocol::RowDescription{r.columns}},
-                            out);
+      protocol::EncodeRowDescriptionFrame(client_id_, payload_id_, r.columns, out);
     }
   }
   size_t start_size = out->size();
@@ -126,8 +125,7 @@ bool ResponseStream::Next(std::string* out, size_t budget_bytes) {
                                   out);
   }
   if (next_row_ == rows.size()) {
-    protocol::EncodeFrame(Envelope{client_id_, payload_id_, protocol::Complete{r.tag, r.count}},
-                          out);
+    protocol::EncodeCompleteFrame(client_id_, payload_id_, r.tag, r.count, out);
     done_ = true;
     // The rows are sent: give their memory back now, not when the session
     // drops the stream.

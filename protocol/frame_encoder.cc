@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cassert>
+#include <cstring>
 #include <limits>
 
 namespace kopf::protocol {
@@ -61,6 +62,72 @@ void PutValue(const Value& v, std::string* out) {
       PutU8(v.as_boolean() ? 1 : 0, out);
       break;
   }
+}
+
+// Writes one frame of a size known in advance straight into the output:
+// the hot frames (EXECUTE, ROW_DESCRIPTION, ROW_BATCH, COMPLETE) are sized
+// first, so the string grows once per frame instead of once per field.
+// Little-endian, byte by byte as above.
+class Filler {
+ public:
+  // Grows `*out` by a frame of `body_bytes` after the header and writes
+  // the length and the header.
+  Filler(MessageType type, uint32_t client_id, uint64_t payload_id, size_t body_bytes,
+         std::string* out) {
+    size_t at = out->size();
+    out->resize(at + kLengthFieldBytes + kHeaderBytes + body_bytes);
+    p_ = out->data() + at;
+    assert(kHeaderBytes + body_bytes <= std::numeric_limits<uint32_t>::max());
+    U32(static_cast<uint32_t>(kHeaderBytes + body_bytes));
+    U8(kFrameVersion);
+    U8(static_cast<uint8_t>(type));
+    U16(0);  // flags
+    U32(client_id);
+    U64(payload_id);
+  }
+
+  void U8(uint8_t v) { *p_++ = static_cast<char>(v); }
+  void U16(uint16_t v) {
+    for (int i = 0; i < 2; ++i) *p_++ = static_cast<char>(v >> (8 * i));
+  }
+  void U32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) *p_++ = static_cast<char>(v >> (8 * i));
+  }
+  void U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(v >> (8 * i));
+  }
+  void String(std::string_view s) {
+    U32(static_cast<uint32_t>(s.size()));
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void Put(const Value& v) {
+    U8(static_cast<uint8_t>(v.type()));
+    switch (v.type()) {
+      case Type::kNull: break;
+      case Type::kInteger: U64(static_cast<uint64_t>(v.as_integer())); break;
+      case Type::kDouble: U64(std::bit_cast<uint64_t>(v.as_double())); break;
+      case Type::kText: String(v.as_text()); break;
+      case Type::kBoolean: U8(v.as_boolean() ? 1 : 0); break;
+    }
+  }
+  void Rows(std::span<const Row> rows, size_t width) {
+    for (const Row& row : rows) {
+      assert(row.size() == width && "all rows have the same width");
+      for (const Value& v : row) Put(v);
+    }
+  }
+
+ private:
+  char* p_;
+};
+
+size_t RowsSize(std::span<const Row> rows) {
+  size_t size = 0;
+  for (const Row& row : rows) {
+    for (const Value& v : row) size += EncodedValueSize(v);
+  }
+  return size;
 }
 
 // Appends the length placeholder and the header; returns where the frame
@@ -178,9 +245,45 @@ void EncodeFrame(const Envelope& envelope, std::string* out) {
 
 void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<const Row> rows,
                          std::string* out) {
-  size_t start = BeginFrame(MessageType::kRowBatch, client_id, payload_id, out);
-  PutRows(rows, out);
-  FinishFrame(start, out);
+  size_t width = rows.empty() ? 0 : rows.front().size();
+  assert(rows.size() <= std::numeric_limits<uint32_t>::max());
+  assert(width <= std::numeric_limits<uint16_t>::max());
+  Filler f(MessageType::kRowBatch, client_id, payload_id, 4 + 2 + RowsSize(rows), out);
+  f.U32(static_cast<uint32_t>(rows.size()));
+  f.U16(static_cast<uint16_t>(width));
+  f.Rows(rows, width);
+}
+
+void EncodeRowDescriptionFrame(uint32_t client_id, uint64_t payload_id,
+                               std::span<const ColumnInfo> columns, std::string* out) {
+  assert(columns.size() <= std::numeric_limits<uint16_t>::max());
+  size_t size = 2;
+  for (const ColumnInfo& c : columns) size += 4 + c.name.size() + 1;
+  Filler f(MessageType::kRowDescription, client_id, payload_id, size, out);
+  f.U16(static_cast<uint16_t>(columns.size()));
+  for (const ColumnInfo& c : columns) {
+    f.String(c.name);
+    f.U8(static_cast<uint8_t>(c.type));
+  }
+}
+
+void EncodeCompleteFrame(uint32_t client_id, uint64_t payload_id, std::string_view tag,
+                         uint64_t count, std::string* out) {
+  Filler f(MessageType::kComplete, client_id, payload_id, 4 + tag.size() + 8, out);
+  f.String(tag);
+  f.U64(count);
+}
+
+void EncodeExecuteFrame(uint32_t client_id, uint64_t payload_id, uint64_t statement_id,
+                        std::span<const Row> rows, std::string* out) {
+  size_t width = rows.empty() ? 0 : rows.front().size();
+  assert(rows.size() <= std::numeric_limits<uint32_t>::max());
+  assert(width <= std::numeric_limits<uint16_t>::max());
+  Filler f(MessageType::kExecute, client_id, payload_id, 8 + 4 + 2 + RowsSize(rows), out);
+  f.U64(statement_id);
+  f.U32(static_cast<uint32_t>(rows.size()));
+  f.U16(static_cast<uint16_t>(width));
+  f.Rows(rows, width);
 }
 
 size_t EncodedValueSize(const Value& value) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "protocol/message.h"
 #include "protocol/value.h"
@@ -30,6 +31,17 @@ void EncodeFrame(const Envelope& envelope, std::string* out);
 // the frame fits in 2^32-1 bytes.
 void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<const Row> rows,
                          std::string* out);
+
+// The same for the other frames of the hot paths, from their parts: one
+// ROW_DESCRIPTION, one COMPLETE, one EXECUTE of `rows` (all of one width,
+// the statement's parameter count). Each sizes its frame first and writes
+// it in one go; the bytes are exactly EncodeFrame's.
+void EncodeRowDescriptionFrame(uint32_t client_id, uint64_t payload_id,
+                               std::span<const ColumnInfo> columns, std::string* out);
+void EncodeCompleteFrame(uint32_t client_id, uint64_t payload_id, std::string_view tag,
+                         uint64_t count, std::string* out);
+void EncodeExecuteFrame(uint32_t client_id, uint64_t payload_id, uint64_t statement_id,
+                        std::span<const Row> rows, std::string* out);
 
 // Bytes `value` takes inside a frame: its tag plus its payload. Lets the
 // server cut row batches at a byte budget before encoding them.

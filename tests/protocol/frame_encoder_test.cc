@@ -157,6 +157,28 @@ TEST_SUITE("protocol/frame_encoder") {
     CHECK(EncodedRowBatchFrameSize(rows) == fast.size());
   }
 
+  TEST_CASE("the direct ROW_DESCRIPTION, COMPLETE and EXECUTE encoders match EncodeFrame") {
+    std::vector<ColumnInfo> columns = {{"id", Type::kInteger}, {"", Type::kText},
+                                       {"a longer column name than fits inline", Type::kDouble}};
+    std::string out = "abc";  // appended after what is there
+    EncodeRowDescriptionFrame(4, 8, columns, &out);
+    CHECK(out == "abc" + Encode(Envelope{4, 8, RowDescription{columns}}));
+
+    std::string complete;
+    EncodeCompleteFrame(4, 9, "SELECT", 12345678901, &complete);
+    CHECK(complete == Encode(Envelope{4, 9, Complete{"SELECT", 12345678901}}));
+
+    std::vector<Row> rows = {{Value::Integer(-1), Value::Text("x"), Value::Boolean(true)},
+                             {Value::Null(), Value::Double(2.5), Value::Text("")}};
+    std::string execute;
+    EncodeExecuteFrame(4, 10, 77, rows, &execute);
+    CHECK(execute == Encode(Envelope{4, 10, Execute{77, 3, rows}}));
+    std::vector<Row> no_parameters = {{}};
+    execute.clear();
+    EncodeExecuteFrame(4, 11, 78, no_parameters, &execute);
+    CHECK(execute == Encode(Envelope{4, 11, Execute{78, 0, no_parameters}}));
+  }
+
   TEST_CASE("frames are appended after what the output already holds") {
     std::string out = "abc";
     EncodeFrame(Envelope{1, 1, Goodbye{}}, &out);
