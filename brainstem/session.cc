@@ -34,6 +34,10 @@ constexpr size_t kMaxPreparedStatements = 10000;
 // of kRowBatchTargetBytes): enough per write call to keep the socket busy,
 // little enough that a slow reader pins little memory.
 constexpr size_t kResponsePieceBytes = 256 * 1024;
+// Small whole responses are appended to the last queued output while it is
+// below this size: a burst of pipelined answers then fills one buffer, with
+// no allocation per response, and goes out in one write.
+constexpr size_t kCoalesceBytes = 64 * 1024;
 
 }  // namespace
 
@@ -113,7 +117,9 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
   for (;;) {
     while (!closed_ && ending_ == Ending::kNone && ReaderMustWait()) {
       reader_wake_.expires_at(asio::steady_timer::time_point::max());
+      reader_waiting_ = true;
       co_await reader_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      reader_waiting_ = false;
     }
     if (closed_ || ending_ != Ending::kNone) co_return;
 
@@ -269,7 +275,7 @@ void Session::HandleRequest(Envelope envelope) {
     // A prepared point read runs right here when it cannot block: no hand-off
     // to a worker and back, which would cost more than the lookup itself.
     if (auto result = context_->engine->TryExecuteInline(request)) {
-      Enqueue(FirstPiece(client_id, payload_id, std::move(*result)));
+      EnqueueResult(payload_id, std::move(*result));
       return;
     }
     request.cancel = StartRequest(payload_id);
@@ -450,7 +456,7 @@ void Session::OnResponse(uint64_t payload_id, Outgoing out) {
     if (auto it = cancels_.find(payload_id); it != cancels_.end()) out.cancel = it->second;
   }
   cancels_.erase(payload_id);
-  Wake(reader_wake_);
+  WakeReader();
   if (closed_ || ending_ == Ending::kAfterError) return;  // nobody to send it to
   Enqueue(std::move(out));
 }
@@ -471,9 +477,46 @@ void Session::CountQueued(size_t bytes) {
   peak_unsent_bytes_ = std::max(peak_unsent_bytes_, queued_bytes_ + writing_bytes_);
 }
 
+std::string* Session::Tail() {
+  // Whole responses only: a response still streaming keeps its frames
+  // contiguous (and may be in the writer's hands).
+  if (queue_.empty() || queue_.back().rest || queue_.back().bytes.size() >= kCoalesceBytes) {
+    queue_.push_back(Outgoing{std::move(spare_), nullptr, nullptr});
+    spare_.clear();
+  }
+  return &queue_.back().bytes;
+}
+
+void Session::EnqueueResult(uint64_t payload_id,
+                            protocol::Result<cerebellum::StatementResult> result) {
+  if (!result.ok()) Log("{}-{} {}", client_id_, payload_id, result.status().ToString());
+  ResponseStream stream(client_id_, payload_id, std::move(result));
+  std::string* tail = Tail();
+  size_t before = tail->size();
+  bool more = stream.Next(tail, kResponsePieceBytes);
+  size_t added = tail->size() - before;
+  if (more) {
+    // The rest follows piece by piece behind the first (see WriteLoop).
+    queue_.push_back(Outgoing{std::string(), std::make_shared<ResponseStream>(std::move(stream)),
+                              nullptr});
+  }
+  Queued(added);
+}
+
 void Session::Enqueue(Outgoing out) {
-  CountQueued(out.bytes.size());
+  if (!out.rest && out.bytes.size() < kCoalesceBytes) {
+    std::string* tail = Tail();
+    tail->append(out.bytes);
+    Queued(out.bytes.size());
+    return;
+  }
+  size_t bytes = out.bytes.size();
   queue_.push_back(std::move(out));
+  Queued(bytes);
+}
+
+void Session::Queued(size_t bytes) {
+  CountQueued(bytes);
   if (queue_.size() > 1 && queued_bytes_ > context_->options.max_queued_bytes) {
     Close(
         fmt::format("{} bytes of responses are waiting for a client that is not reading "
@@ -481,7 +524,7 @@ void Session::Enqueue(Outgoing out) {
                     queued_bytes_, context_->options.max_queued_bytes));
     return;
   }
-  Wake(writer_wake_);
+  WakeWriter();
 }
 
 asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
@@ -506,11 +549,16 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
       }
       queued_bytes_ -= bytes;
       writing_bytes_ = bytes;
-      Wake(reader_wake_);
+      WakeReader();
       for (const std::string& b : batch) buffers.push_back(asio::buffer(b));
       co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
       writing_bytes_ = 0;
       if (closed_) co_return;
+      // The next burst of small responses reuses this buffer.
+      if (spare_.capacity() == 0 && batch.front().capacity() <= 2 * kCoalesceBytes) {
+        spare_ = std::move(batch.front());
+        spare_.clear();
+      }
       if (ec) {
         Close(fmt::format("write failed: {}", ec.message()));
         co_return;
@@ -546,7 +594,9 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
       co_return;
     }
     writer_wake_.expires_at(asio::steady_timer::time_point::max());
+    writer_waiting_ = true;
     co_await writer_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    writer_waiting_ = false;
   }
 }
 
@@ -569,16 +619,16 @@ void Session::EndWithError(const protocol::Status& status, uint64_t payload_id,
   // Not through Enqueue: the error must go out even past the queue limit.
   CountQueued(frame.size());
   queue_.push_back(Outgoing{std::move(frame), nullptr});
-  Wake(writer_wake_);
-  Wake(reader_wake_);
+  WakeWriter();
+  WakeReader();
 }
 
 void Session::Finish(Ending ending, std::string reason) {
   if (ending_ != Ending::kNone) return;
   ending_ = ending;
   ending_reason_ = std::move(reason);
-  Wake(writer_wake_);
-  Wake(reader_wake_);
+  WakeWriter();
+  WakeReader();
 }
 
 void Session::Close(const std::string& reason) {
@@ -599,10 +649,15 @@ void Session::Close(const std::string& reason) {
   context_->open_sessions.fetch_sub(1);
 }
 
-void Session::Wake(asio::steady_timer& timer) {
+void Session::WakeReader() {
   // Waiters re-check their condition after every wake-up, and both run on
-  // this strand, so a wake-up with nobody waiting is simply lost.
-  timer.cancel();
+  // this strand, so a wake-up with nobody waiting is simply lost; and
+  // skipped, since cancelling a timer takes the event loop's lock.
+  if (reader_waiting_) reader_wake_.cancel();
+}
+
+void Session::WakeWriter() {
+  if (writer_waiting_) writer_wake_.cancel();
 }
 
 std::string Session::Name() const {

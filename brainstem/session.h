@@ -128,13 +128,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void EnqueueFrame(const protocol::Envelope& envelope);
   void EnqueueError(uint64_t payload_id, const protocol::Status& status);
   void Enqueue(Outgoing out);
+  // Encodes a result right into the queue (see Tail).
+  void EnqueueResult(uint64_t payload_id, protocol::Result<cerebellum::StatementResult> result);
+  // The buffer the next small whole response is appended to: the last
+  // queued one while it is whole and small, else a new one.
+  std::string* Tail();
+  // Counts `bytes` just queued, closes a client far behind, wakes the writer.
+  void Queued(size_t bytes);
   void CountQueued(size_t bytes);
   void Violation(const std::string& what, uint64_t payload_id);
   // Queues an ERROR carrying `status` and closes once it is written.
   void EndWithError(const protocol::Status& status, uint64_t payload_id, std::string reason);
   void Finish(Ending ending, std::string reason);
   void Close(const std::string& reason);
-  void Wake(boost::asio::steady_timer& timer);
+  void WakeReader();
+  void WakeWriter();
   std::string Name() const;
 
   boost::asio::ip::tcp::socket socket_;
@@ -158,12 +166,16 @@ class Session : public std::enable_shared_from_this<Session> {
   // The cancel flag of each request in flight, by payload id.
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
   std::deque<Outgoing> queue_;    // responses waiting for the writer, in order
+  std::string spare_;             // an empty buffer with capacity, from the last write
   size_t queued_bytes_ = 0;       // encoded bytes in queue_
   size_t writing_bytes_ = 0;      // bytes of the write in progress
   size_t peak_unsent_bytes_ = 0;  // most of queued + writing at once (logged at close)
   Ending ending_ = Ending::kNone;
   std::string ending_reason_;
   bool closed_ = false;
+  // Set while the reader or writer coroutine waits on its wake-up timer.
+  bool reader_waiting_ = false;
+  bool writer_waiting_ = false;
 };
 
 }  // namespace kopf::brainstem
