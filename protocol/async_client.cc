@@ -16,6 +16,7 @@
 #include "protocol/async_client.h"
 
 #include <array>
+#include <deque>
 #include <map>
 #include <optional>
 
@@ -40,10 +41,14 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   tcp::socket socket;
   FrameDecoder decoder;
   std::optional<ResponseAssembler> assembler;
-  // Sorted, so a failure completes the requests in the order they were sent.
-  std::map<uint64_t, std::function<void(Response)>> pending;
+  // The requests in flight: pending[i] completes payload id pending_base + i.
+  // Ids are handed out one after another, so this is a window over them;
+  // answered slots are empty, and the window moves past them at its front.
+  // In id order, so a failure completes the requests in the order sent.
+  std::deque<std::function<void(Response)>> pending;
+  uint64_t pending_base = 1;
+  size_t pending_count = 0;
   std::map<uint64_t, std::function<void(Status)>> pings;  // by PING id
-  Envelope scratch_execute{0, 0, protocol::Execute{}};    // reused by StartExecute
   std::string queued;   // frames waiting for the next write
   std::string writing;  // the frames of the write under way
   bool write_busy = false;
@@ -130,14 +135,33 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
         if (!broken.ok()) return false;
       }
       while (std::optional<Response> response = assembler->TakeAny()) {
-        auto it = pending.find(response->payload_id);
-        if (it == pending.end()) continue;  // the assembler checked it was sent
-        std::function<void(Response)> done = std::move(it->second);
-        pending.erase(it);
+        std::function<void(Response)> done = TakePending(response->payload_id);
+        if (!done) continue;  // the assembler checked it was sent
         done(std::move(*response));
         if (!broken.ok()) return false;  // a handler may have ended it
       }
     }
+  }
+
+  // Registers the completion of the request with the next payload id.
+  void AddPending(uint64_t payload_id, std::function<void(Response)> done) {
+    if (pending.empty()) pending_base = payload_id;
+    pending.push_back(std::move(done));
+    ++pending_count;
+  }
+
+  // Removes and returns the completion of `payload_id`; empty if none.
+  std::function<void(Response)> TakePending(uint64_t payload_id) {
+    if (payload_id < pending_base || payload_id - pending_base >= pending.size()) return nullptr;
+    std::function<void(Response)>& slot = pending[payload_id - pending_base];
+    std::function<void(Response)> done = std::move(slot);
+    slot = nullptr;
+    if (done) --pending_count;
+    while (!pending.empty() && !pending.front()) {
+      pending.pop_front();
+      ++pending_base;
+    }
+    return done;
   }
 
   // Ends the connection: `status` completes every request in flight and
@@ -147,10 +171,14 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
     boost::system::error_code ec;
     socket.close(ec);
     auto failed = std::move(pending);
+    uint64_t failed_base = pending_base;
     pending.clear();
+    pending_count = 0;
     auto failed_pings = std::move(pings);
     pings.clear();
-    for (auto& [payload_id, done] : failed) done(Response{payload_id, broken, {}, std::nullopt});
+    for (size_t i = 0; i < failed.size(); ++i) {
+      if (failed[i]) failed[i](Response{failed_base + i, broken, {}, std::nullopt});
+    }
     for (auto& [ping_id, done] : failed_pings) done(broken);
   }
 };
@@ -207,16 +235,11 @@ void AsyncClient::StartExecute(const PreparedStatement& statement, std::span<con
                                std::function<void(Response)> done) {
   uint64_t payload_id = BeginRequest(CheckParameters(statement, rows), done);
   if (payload_id == 0) return;
-  // The rows are copied into a reused EXECUTE, so a steady stream of
-  // executions of the same shape allocates nothing for its parameters.
+  // Encoded straight from the caller's rows: nothing is copied or allocated
+  // for the parameters.
   State& s = *state_;
-  s.scratch_execute.client_id = s.client_id;
-  s.scratch_execute.payload_id = payload_id;
-  auto& execute = std::get<protocol::Execute>(s.scratch_execute.message);
-  execute.statement_id = statement.id;
-  execute.parameter_count = static_cast<uint16_t>(rows[0].size());
-  execute.rows.assign(rows.begin(), rows.end());
-  s.Queue(s.scratch_execute);
+  EncodeExecuteFrame(s.client_id, payload_id, statement.id, rows, &s.queued);
+  s.Flush();
 }
 
 void AsyncClient::StartClose(uint64_t statement_id, std::function<void(Response)> done) {
@@ -257,7 +280,7 @@ uint64_t AsyncClient::BeginRequest(Status refused, std::function<void(Response)>
   }
   uint64_t payload_id = ++s.last_payload_id;
   s.assembler->Expect(payload_id);
-  s.pending.emplace(payload_id, std::move(done));
+  s.AddPending(payload_id, std::move(done));
   return payload_id;
 }
 
@@ -268,7 +291,7 @@ void AsyncClient::Close() {
   s.Queue(Envelope{s.client_id, 0, Goodbye{}});
 }
 
-size_t AsyncClient::in_flight() const { return state_->pending.size(); }
+size_t AsyncClient::in_flight() const { return state_->pending_count; }
 uint64_t AsyncClient::last_payload_id() const { return state_->last_payload_id; }
 uint32_t AsyncClient::client_id() const { return state_->client_id; }
 const std::string& AsyncClient::server_version() const { return state_->server_version; }

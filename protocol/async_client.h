@@ -49,6 +49,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>  // before Asio: Boost 1.74 needs it for C++20 coroutines
 
 #include <boost/asio/any_io_executor.hpp>
@@ -160,15 +161,32 @@ class AsyncClient {
   AsyncClient(Executor executor, std::shared_ptr<State> state);
   // Turns an Asio handler into a callback that runs it on the handler's
   // associated executor. Handlers may be move-only (use_awaitable's is);
-  // std::function needs a copyable callable, so it rides in a shared_ptr.
+  // std::function needs a copyable callable, so such a handler rides in a
+  // shared_ptr. A copyable one (a plain callback) is held directly, which
+  // saves an allocation per request.
+  // A plain callback whose executor is the client's own is called directly:
+  // completions are only ever made inside the client's I/O handlers, which
+  // run on that executor, where dispatch would call it at once anyway.
   template <typename Arg, typename Handler>
   std::function<void(Arg)> Wrap(Handler handler) {
-    auto shared = std::make_shared<Handler>(std::move(handler));
-    auto executor = boost::asio::get_associated_executor(*shared, executor_);
-    return [shared, executor](Arg arg) mutable {
-      boost::asio::dispatch(executor,
-                            [shared, a = std::move(arg)]() mutable { (*shared)(std::move(a)); });
-    };
+    auto executor = boost::asio::get_associated_executor(handler, executor_);
+    if constexpr (std::is_copy_constructible_v<Handler> &&
+                  std::is_same_v<decltype(executor), Executor>) {
+      if (executor == executor_) return std::function<void(Arg)>(std::move(handler));
+    }
+    if constexpr (std::is_copy_constructible_v<Handler>) {
+      return [handler = std::move(handler), executor](Arg arg) mutable {
+        boost::asio::dispatch(executor, [h = std::move(handler), a = std::move(arg)]() mutable {
+          h(std::move(a));
+        });
+      };
+    } else {
+      auto shared = std::make_shared<Handler>(std::move(handler));
+      return [shared, executor](Arg arg) mutable {
+        boost::asio::dispatch(executor,
+                              [shared, a = std::move(arg)]() mutable { (*shared)(std::move(a)); });
+      };
+    }
   }
 
   void StartQuery(std::string sql, std::function<void(Response)> done);

@@ -57,12 +57,14 @@ struct Connection {
   std::array<protocol::PreparedStatement, std::size(kStatementKinds)> statements;
   protocol::Row params;  // reused for every EXECUTE
   int in_flight = 0;
+  Run* run_of = nullptr;  // the run under way
 
   void SendNext(Run& run) {
     ++run.sent;
     ++in_flight;
     Clock::time_point sent_at = Clock::now();
-    auto done = [this, &run, sent_at](protocol::Response r) { OnReply(run, sent_at, r); };
+    // Two words, so std::function holds it without an allocation.
+    auto done = [this, sent_at](protocol::Response r) { OnReply(*run_of, sent_at, r); };
     if (simple) {
       client->AsyncQuery(workload->NextRequest(), std::move(done));
     } else {
@@ -145,6 +147,7 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
   run.start = Clock::now();
   run.deadline = run.start + std::chrono::duration_cast<Clock::duration>(limit.duration);
   for (auto& conn : conns) {
+    conn->run_of = &run;
     for (int k = 0; k < depth && !run.Done(run.start); ++k) conn->SendNext(run);
     if (conn->in_flight == 0) conn->client->Close();
   }
