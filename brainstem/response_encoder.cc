@@ -48,17 +48,17 @@ std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& st
 // Bytes `row` takes in a ROW_BATCH, or an error when the protocol cannot
 // carry it.
 protocol::Result<size_t> CheckRow(const Row& row, size_t index,
-                                  const cerebellum::StatementResult& result) {
-  if (row.size() != result.columns.size()) {
-    return Status::Internal(fmt::format("row {} has {} values for {} columns", index, row.size(),
-                                        result.columns.size()));
+                                  std::span<const protocol::ColumnInfo> columns) {
+  if (row.size() != columns.size()) {
+    return Status::Internal(
+        fmt::format("row {} has {} values for {} columns", index, row.size(), columns.size()));
   }
   size_t bytes = 0;
   for (size_t c = 0; c < row.size(); ++c) {
     const Value& v = row[c];
     if (v.type() == Type::kText && !protocol::IsValidUtf8(v.as_text())) {
       return Status::Corruption(fmt::format("row {} column \"{}\": TEXT value is not valid UTF-8",
-                                            index, result.columns[c].name));
+                                            index, columns[c].name));
     }
     bytes += protocol::EncodedValueSize(v);
   }
@@ -69,16 +69,21 @@ protocol::Result<size_t> CheckRow(const Row& row, size_t index,
   return bytes;
 }
 
-Status CheckShape(const cerebellum::StatementResult& result) {
-  if (result.columns.size() > std::numeric_limits<uint16_t>::max()) {
+Status CheckColumns(std::span<const protocol::ColumnInfo> columns) {
+  if (columns.size() > std::numeric_limits<uint16_t>::max()) {
     return Status::NotSupported(
-        fmt::format("a result of {} columns; at most 65535 can be sent", result.columns.size()));
+        fmt::format("a result of {} columns; at most 65535 can be sent", columns.size()));
   }
+  for (const protocol::ColumnInfo& c : columns) {
+    if (!protocol::IsValidUtf8(c.name)) return Status::Internal("column name is not valid UTF-8");
+  }
+  return Status::Ok();
+}
+
+Status CheckShape(const cerebellum::StatementResult& result) {
+  KOPF_RETURN_IF_ERROR(CheckColumns(result.columns));
   if (result.columns.empty() && !result.rows.empty()) {
     return Status::Internal("statement returned rows without columns");
-  }
-  for (const protocol::ColumnInfo& c : result.columns) {
-    if (!protocol::IsValidUtf8(c.name)) return Status::Internal("column name is not valid UTF-8");
   }
   if (!protocol::IsValidUtf8(result.tag)) return Status::Internal("tag is not valid UTF-8");
   return Status::Ok();
@@ -109,7 +114,7 @@ bool ResponseStream::Next(std::string* out, size_t budget_bytes) {
     size_t begin = next_row_;
     size_t batch_bytes = 0;
     while (next_row_ < rows.size() && next_row_ - begin < kRowBatchMaxRows) {
-      protocol::Result<size_t> row_bytes = CheckRow(rows[next_row_], next_row_, r);
+      protocol::Result<size_t> row_bytes = CheckRow(rows[next_row_], next_row_, r.columns);
       if (!row_bytes.ok()) {
         if (next_row_ > begin) {
           protocol::EncodeRowBatchFrame(client_id_, payload_id_,
@@ -154,6 +159,30 @@ std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
   while (stream.Next(&out, std::numeric_limits<size_t>::max())) {
   }
   return out;
+}
+
+void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
+                             std::span<const protocol::ColumnInfo> columns, const Row* row,
+                             std::string* out) {
+  Status shape = CheckColumns(columns);
+  if (shape.ok() && columns.empty() && row != nullptr) {
+    shape = Status::Internal("statement returned rows without columns");
+  }
+  if (!shape.ok()) {
+    out->append(ErrorFrame(client_id, payload_id, shape));
+    return;
+  }
+  if (!columns.empty()) protocol::EncodeRowDescriptionFrame(client_id, payload_id, columns, out);
+  if (row != nullptr) {
+    // As ResponseStream: a row the protocol cannot carry ends the response
+    // with an ERROR after the ROW_DESCRIPTION.
+    if (protocol::Result<size_t> checked = CheckRow(*row, 0, columns); !checked.ok()) {
+      out->append(ErrorFrame(client_id, payload_id, checked.status()));
+      return;
+    }
+    protocol::EncodeRowBatchFrame(client_id, payload_id, std::span<const Row>(row, 1), out);
+  }
+  protocol::EncodeCompleteFrame(client_id, payload_id, "SELECT", row != nullptr ? 1 : 0, out);
 }
 
 std::string EncodePrepareResponse(

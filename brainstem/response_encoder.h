@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "cerebellum/prepared_statement.h"
@@ -70,6 +71,14 @@ class ResponseStream {
 // The whole response at once.
 std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
                            protocol::Result<cerebellum::StatementResult> result);
+
+// Appends the response to a point read answered in place
+// (Engine::TryPointReadInline): ROW_DESCRIPTION of `columns`, a ROW_BATCH
+// of `*row` unless it is null, COMPLETE "SELECT" 1 or 0; the same bytes and
+// checks as a ResponseStream of that result, without building it.
+void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
+                             std::span<const protocol::ColumnInfo> columns,
+                             const protocol::Row* row, std::string* out);
 
 // The response to a PREPARE: one STATEMENT_DESCRIPTION (statement id = the
 // PREPARE's payload id), or one ERROR.

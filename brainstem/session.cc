@@ -274,6 +274,20 @@ void Session::HandleRequest(Envelope envelope) {
         nullptr};
     // A prepared point read runs right here when it cannot block: no hand-off
     // to a worker and back, which would cost more than the lookup itself.
+    // One by primary key answers with its row alone, encoded straight into
+    // the output.
+    if (auto found = context_->engine->TryPointReadInline(request, &point_row_)) {
+      if (!found->ok()) {
+        EnqueueResult(payload_id, found->status());
+        return;
+      }
+      std::string* tail = Tail();
+      size_t before = tail->size();
+      EncodePointReadResponse(client_id, payload_id, it->second->statement->columns,
+                              **found ? &point_row_ : nullptr, tail);
+      Queued(tail->size() - before);
+      return;
+    }
     if (auto result = context_->engine->TryExecuteInline(request)) {
       EnqueueResult(payload_id, std::move(*result));
       return;

@@ -167,6 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
   std::deque<Outgoing> queue_;    // responses waiting for the writer, in order
   std::string spare_;             // an empty buffer with capacity, from the last write
+  protocol::Row point_row_;       // the row of the last point read, reused
   size_t queued_bytes_ = 0;       // encoded bytes in queue_
   size_t writing_bytes_ = 0;      // bytes of the write in progress
   size_t peak_unsent_bytes_ = 0;  // most of queued + writing at once (logged at close)

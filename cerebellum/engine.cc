@@ -149,14 +149,32 @@ class Engine::Impl {
     });
   }
 
-  std::optional<Result<StatementResult>> TryExecuteInline(ExecuteRequest& r) {
+  // True when `r` is a read of one parameter row that may run on the
+  // calling thread as far as the queue's ordering goes.
+  bool MayRunInline(const ExecuteRequest& r) {
     const PreparedHandle& handle = *r.handle;
-    if (!handle.ready.load(std::memory_order_acquire) || !handle.statement ||
-        handle.statement->is_write || r.parameter_rows.size() != 1 ||
-        !queue_.ReadMayStartNow(r.client_id)) {
+    return handle.ready.load(std::memory_order_acquire) && handle.statement &&
+           !handle.statement->is_write && r.parameter_rows.size() == 1 && !IsSet(r.cancel) &&
+           queue_.ReadMayStartNow(r.client_id);
+  }
+
+  std::optional<Result<bool>> TryPointReadInline(ExecuteRequest& r, protocol::Row* row) {
+    if (!r.handle->ready.load(std::memory_order_acquire) || !r.handle->statement ||
+        !r.handle->statement->point_read || !MayRunInline(r)) {
       return std::nullopt;
     }
-    if (r.cancel && r.cancel->load(std::memory_order_relaxed)) return std::nullopt;
+    std::optional<Result<bool>> out;
+    Result<bool> ran = Guarded([&]() -> Result<bool> {
+      out = TryPointRead(*r.handle->statement, r.parameter_rows.front(), *db_, row);
+      return out.has_value();
+    });
+    if (!ran.ok()) return Result<bool>(ran.status());
+    return out;
+  }
+
+  std::optional<Result<StatementResult>> TryExecuteInline(ExecuteRequest& r) {
+    if (!MayRunInline(r)) return std::nullopt;
+    const PreparedHandle& handle = *r.handle;
     std::optional<Result<StatementResult>> out;
     Result<bool> ran = Guarded([&]() -> Result<bool> {
       out = TryExecuteQuickRead(*handle.statement, r.parameter_rows.front(), *db_);
@@ -245,6 +263,11 @@ void Engine::Execute(ExecuteRequest request, Completion done) {
 
 std::optional<Result<StatementResult>> Engine::TryExecuteInline(ExecuteRequest& request) {
   return impl_->TryExecuteInline(request);
+}
+
+std::optional<Result<bool>> Engine::TryPointReadInline(ExecuteRequest& request,
+                                                       protocol::Row* row) {
+  return impl_->TryPointReadInline(request, row);
 }
 
 void Engine::ForgetClient(uint32_t client_id) { impl_->ForgetClient(client_id); }

@@ -120,6 +120,14 @@ class Engine {
   // Saves the two thread hand-offs of the queue for the commonest request.
   std::optional<protocol::Result<StatementResult>> TryExecuteInline(ExecuteRequest& request);
 
+  // The same for a point read by primary key (prepared_statement.h,
+  // PointRead), answering with its row alone: true and `*row` set when the
+  // key exists, false when not, or an error. The columns are the prepared
+  // statement's. std::nullopt when it cannot run here; TryExecuteInline may
+  // still. Spares the caller a StatementResult per request.
+  std::optional<protocol::Result<bool>> TryPointReadInline(ExecuteRequest& request,
+                                                           protocol::Row* row);
+
   // Runs one statement on the calling thread (tests, tools).
   protocol::Result<StatementResult> ExecuteNow(std::string_view sql,
                                                protocol::Role role = protocol::Role::kAdmin);

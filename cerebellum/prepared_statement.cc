@@ -137,26 +137,22 @@ std::shared_ptr<cerebrum::Table> CurrentTable(const PointRead& point, const cere
   return table;
 }
 
-// Runs `point` on `table` with `values` (already checked) if it can run
-// without waiting; std::nullopt otherwise, and nothing was done.
-std::optional<Result<StatementResult>> RunPointRead(const PreparedStatement& prepared,
-                                                    const PointRead& point,
-                                                    const cerebrum::Table& table, const Row& values,
-                                                    cerebrum::Database& db) {
+// Looks `point` up in `table` with `values` (already checked) if it can
+// run without waiting: true and `*out` set to the projected row when the
+// key exists, false when not; std::nullopt when it would have to wait, and
+// nothing was done.
+std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& table,
+                                 const Row& values, cerebrum::Database& db, Row* out) {
   cerebrum::Table::SharedLock lock = table.TryLockShared();
   // As ExecuteQueryWithoutWaiting: holding the lock, no write to the table
   // can become visible, so if every visible write is durable now, so is
   // the row read here.
   if (!lock.owns_lock() || !db.VisibleWritesAreDurable()) return std::nullopt;
-  StatementResult result;
-  result.tag = "SELECT";
-  result.columns = prepared.columns;
+  for (uint32_t p : point.key_parameters) {
+    if (values[p].is_null()) return false;  // `key = NULL` is never true
+  }
   const Row* row = nullptr;
-  bool null_key = false;
-  for (uint32_t p : point.key_parameters) null_key = null_key || values[p].is_null();
-  if (null_key) {
-    // `key = NULL` is never true.
-  } else if (point.key_is_parameters && values.size() == point.key_parameters.size()) {
+  if (point.key_is_parameters && values.size() == point.key_parameters.size()) {
     row = table.rows().Find(std::span<const protocol::Value>(values));
   } else {
     cerebrum::Key key;
@@ -164,13 +160,10 @@ std::optional<Result<StatementResult>> RunPointRead(const PreparedStatement& pre
     for (uint32_t p : point.key_parameters) key.push_back(values[p]);
     row = table.rows().Find(key);
   }
-  if (row != nullptr) {
-    Row& out = result.rows.emplace_back();
-    out.reserve(point.outputs.size());
-    for (size_t c : point.outputs) out.push_back((*row)[c]);
-  }
-  result.count = result.rows.size();
-  return Result<StatementResult>(std::move(result));
+  if (row == nullptr) return false;
+  out->resize(point.outputs.size());
+  for (size_t i = 0; i < point.outputs.size(); ++i) (*out)[i] = (*row)[point.outputs[i]];
+  return true;
 }
 
 }  // namespace
@@ -211,14 +204,20 @@ Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(std::string_vi
 std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStatement& prepared,
                                                            Row& values, cerebrum::Database& db) {
   if (!prepared.maybe_quick.load(std::memory_order_relaxed)) return std::nullopt;
-  if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
   if (prepared.point_read) {
-    // A table dropped (and perhaps created again) since PREPARE is bound
-    // afresh below, like any other statement.
-    if (auto table = CurrentTable(*prepared.point_read, db)) {
-      return RunPointRead(prepared, *prepared.point_read, *table, values, db);
+    Row row;
+    std::optional<Result<bool>> found = TryPointRead(prepared, values, db, &row);
+    if (found) {
+      if (!found->ok()) return found->status();
+      StatementResult result;
+      result.tag = "SELECT";
+      result.columns = prepared.columns;
+      if (**found) result.rows.push_back(std::move(row));
+      result.count = result.rows.size();
+      return Result<StatementResult>(std::move(result));
     }
   }
+  if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
   Result<BoundStatement> bound = BindWithValues(prepared, values, db);
   if (!bound.ok()) return bound.status();
   Plan(&*bound);
@@ -228,6 +227,19 @@ std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStateme
     return std::nullopt;
   }
   return ExecuteQueryWithoutWaiting(*query, db);
+}
+
+std::optional<Result<bool>> TryPointRead(const PreparedStatement& prepared, Row& values,
+                                         cerebrum::Database& db, Row* row) {
+  if (!prepared.point_read) return std::nullopt;
+  if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
+  // A table dropped (and perhaps created again) since PREPARE is left to
+  // the general path, which binds afresh like any other statement.
+  std::shared_ptr<cerebrum::Table> table = CurrentTable(*prepared.point_read, db);
+  if (!table) return std::nullopt;
+  std::optional<bool> found = RunPointRead(*prepared.point_read, *table, values, db, row);
+  if (!found) return std::nullopt;
+  return Result<bool>(*found);
 }
 
 Result<StatementResult> ExecutePrepared(const PreparedStatement& prepared,

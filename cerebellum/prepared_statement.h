@@ -109,4 +109,14 @@ protocol::Result<StatementResult> ExecutePrepared(const PreparedStatement& state
 std::optional<protocol::Result<StatementResult>> TryExecuteQuickRead(
     const PreparedStatement& statement, protocol::Row& values, cerebrum::Database& db);
 
+// The same for a statement with a PointRead, answering with its one row
+// instead of a StatementResult (the columns are the statement's): true and
+// `*row` set when the key exists, false when not, an error when `values`
+// do not match the parameters. std::nullopt when it cannot run here (no
+// PointRead, its table was dropped since, or it would wait); nothing was
+// run, and TryExecuteQuickRead may still.
+std::optional<protocol::Result<bool>> TryPointRead(const PreparedStatement& statement,
+                                                   protocol::Row& values, cerebrum::Database& db,
+                                                   protocol::Row* row);
+
 }  // namespace kopf::cerebellum
