@@ -130,6 +130,14 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
         if (!broken.ok()) return false;
       }
       while (std::optional<Response> response = assembler->TakeAny()) {
+        if (response->copy_in) {
+          // This client does not stream COPY FROM STDIN data: end the copy
+          // at once, and the server's ERROR answers the request.
+          Queue(Envelope{client_id, response->payload_id,
+                         CopyFail{"the asynchronous client cannot send COPY data; use the "
+                                  "blocking Client::CopyIn"}});
+          continue;
+        }
         auto it = pending.find(response->payload_id);
         if (it == pending.end()) continue;  // the assembler checked it was sent
         std::function<void(Response)> done = std::move(it->second);

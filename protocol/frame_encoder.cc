@@ -164,6 +164,13 @@ void PutBody(const Message& message, std::string* out) {
                    for (Type t : m.parameter_types) PutU8(static_cast<uint8_t>(t), out);
                    PutColumns(m.columns, out);
                  },
+                 [out](const CopyInResponse& m) {
+                   PutU8(static_cast<uint8_t>(m.format), out);
+                   PutColumns(m.columns, out);
+                 },
+                 [out](const CopyData& m) { out->append(m.data); },
+                 [](const CopyDone&) {},
+                 [out](const CopyFail& m) { PutString(m.message, out); },
              },
              message);
 }
@@ -180,6 +187,13 @@ void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<cons
                          std::string* out) {
   size_t start = BeginFrame(MessageType::kRowBatch, client_id, payload_id, out);
   PutRows(rows, out);
+  FinishFrame(start, out);
+}
+
+void EncodeCopyDataFrame(uint32_t client_id, uint64_t payload_id, std::string_view data,
+                         std::string* out) {
+  size_t start = BeginFrame(MessageType::kCopyData, client_id, payload_id, out);
+  out->append(data);
   FinishFrame(start, out);
 }
 

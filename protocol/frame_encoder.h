@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "protocol/message.h"
 #include "protocol/value.h"
@@ -29,6 +30,11 @@ void EncodeFrame(const Envelope& envelope, std::string* out);
 // REQUIRES: every row has the same size (<= 65535), rows.size() < 2^32, and
 // the frame fits in 2^32-1 bytes.
 void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<const Row> rows,
+                         std::string* out);
+
+// Appends one COPY_DATA frame carrying `data` (the same bytes as
+// EncodeFrame of a CopyData, without copying `data` into a message first).
+void EncodeCopyDataFrame(uint32_t client_id, uint64_t payload_id, std::string_view data,
                          std::string* out);
 
 // Bytes `value` takes inside a frame: its tag plus its payload. Lets the
