@@ -168,8 +168,7 @@ bool ResponseStream::NextCopyData(std::string* out, size_t budget_bytes) {
     protocol::EncodeCopyDataFrame(client_id_, payload_id_, csv_, out);
     csv_.clear();
   }
-  protocol::EncodeFrame(Envelope{client_id_, payload_id_, protocol::Complete{r.tag, r.count}},
-                        out);
+  protocol::EncodeFrame(Envelope{client_id_, payload_id_, protocol::Complete{r.tag, r.count}}, out);
   done_ = true;
   result_ = Status::Internal("response already sent");
   return false;

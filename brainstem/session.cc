@@ -320,8 +320,9 @@ bool Session::HandleCopyFrame(Envelope envelope) {
     if (type == MessageType::kCopyDone) {
       copy.stream->Finish();
     } else {
-      copy.stream->Fail(protocol::Status::Cancelled(fmt::format(
-          "the client aborted the copy: {}", std::get<protocol::CopyFail>(envelope.message).message)));
+      copy.stream->Fail(protocol::Status::Cancelled(
+          fmt::format("the client aborted the copy: {}",
+                      std::get<protocol::CopyFail>(envelope.message).message)));
     }
   } else {
     copy_in_.reset();  // the statement already answered
@@ -363,15 +364,15 @@ void Session::StartCopyIn(uint64_t payload_id, std::shared_ptr<cerebellum::CopyI
     return;
   }
   copy_in_ = CopyIn{payload_id, std::move(stream), false};
-  EnqueueFrame(Envelope{client_id_, payload_id,
-                        protocol::CopyInResponse{protocol::CopyInResponse::Format::kCsv,
-                                                 std::move(columns)}});
+  EnqueueFrame(Envelope{
+      client_id_, payload_id,
+      protocol::CopyInResponse{protocol::CopyInResponse::Format::kCsv, std::move(columns)}});
 }
 
 void Session::AbortCopyIn(const std::string& why) {
   if (copy_in_ && copy_in_->stream) {
-    copy_in_->stream->Fail(protocol::Status::IoError(
-        fmt::format("COPY FROM STDIN aborted, nothing loaded: {}", why)));
+    copy_in_->stream->Fail(
+        protocol::Status::IoError(fmt::format("COPY FROM STDIN aborted, nothing loaded: {}", why)));
   }
 }
 

@@ -188,7 +188,7 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
     bool client_ended = false;
   };
   std::optional<CopyIn> copy_in_;
-  uint16_t client_minor_ = 0;  // HELLO's minor version
+  uint16_t client_minor_ = 0;                    // HELLO's minor version
   const boost::asio::any_io_executor executor_;  // the strand; may be copied on any thread
   Ending ending_ = Ending::kNone;
   std::string ending_reason_;

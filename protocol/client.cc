@@ -324,8 +324,9 @@ class ClientImpl final : public Client {
     KOPF_ASSIGN_OR_RETURN(Response response, Await(payload_id));
     if (response.copy_in) {
       // A COPY FROM STDIN sent without data to go with it: end it at once.
-      KOPF_RETURN_IF_ERROR(SendCopyEnd(
-          payload_id, CopyFail{"COPY FROM STDIN needs its data (the shell sends it with \\copy, a program with Client::CopyIn)"}));
+      KOPF_RETURN_IF_ERROR(
+          SendCopyEnd(payload_id, CopyFail{"COPY FROM STDIN needs its data (the shell sends it "
+                                           "with \\copy, a program with Client::CopyIn)"}));
       KOPF_ASSIGN_OR_RETURN(response, Await(payload_id));
     }
     if (!response.status.ok()) return response.status;

@@ -16,6 +16,7 @@
 # connect; timings are wall-clock.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$root/scripts/copy-lib.sh"
 build="$(cd "${1:-$root/build}" && pwd)"
 rows="${ROWS:-1000000}"
 rounds="${ROUNDS:-5}"
@@ -42,22 +43,12 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$work/imports"
-awk -v n="$rows" 'BEGIN {
-  split("Berlin,Paris,London,Madrid,Rome,Vienna,Prague,Warsaw,Lisbon,Oslo", c, ",");
-  for (i = 1; i <= n; i++) printf "%d,name_%d,%d,%s\n", i, i, 18 + (i * 7) % 80, c[1 + i % 10];
-}' > "$work/imports/load.csv"
+make_load_csv "$work/imports/load.csv" "$rows"
 chmod 644 "$work/imports/load.csv"
 chmod 755 "$work/imports"
 echo "file: $rows rows, $(stat -c %s "$work/imports/load.csv") bytes"
 
-"$build/bin/kopfd" --port 0 --data "$work/data" --import-dir "$work/imports" \
-  > "$work/listen" 2> "$work/log" &
-server=$!
-while ! grep -q listening "$work/listen" 2>/dev/null; do
-  kill -0 "$server" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
-  sleep 0.1
-done
-port="$(grep -o '[0-9]*$' "$work/listen")"
+start_kopfd "$build" "$work"
 kopf() { "$build/bin/kopf" -p "$port" -c "$1" > /dev/null; }
 
 if [ -n "$pgbin" ]; then
@@ -73,13 +64,14 @@ if [ -n "$pgbin" ]; then
 fi
 psql_c() { psql -h 127.0.0.1 -p "$pgport" -U postgres -qX -v ON_ERROR_STOP=1 -c "$1" > /dev/null; }
 
-# Runs "$@" and prints its wall time in seconds.
+# Runs "$@" and prints its wall time and the CPU seconds kopfd spent
+# meanwhile (the steadier figure on a busy machine).
 timed() {
-  local t0 t1
-  t0="$(date +%s.%N)"
+  local t0 t1 c0 c1
+  c0="$(server_cpu)"; t0="$(date +%s.%N)"
   "$@"
-  t1="$(date +%s.%N)"
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+  t1="$(date +%s.%N)"; c1="$(server_cpu)"
+  awk -v a="$t0" -v b="$t1" -v ca="$c0" -v cb="$c1" 'BEGIN { printf "%.3f %.2f", b - a, cb - ca }'
 }
 
 create="(id INT PRIMARY KEY, name TEXT, age INT, city TEXT)"
@@ -87,7 +79,7 @@ create="(id INT PRIMARY KEY, name TEXT, age INT, city TEXT)"
 for round in $(seq "$rounds"); do
   kopf "CREATE TABLE s$round $create"
   kopf "CREATE TABLE c$round $create"
-  [ -n "$pgbin" ] && psql_c "CREATE TABLE p$round (id INT PRIMARY KEY, name TEXT, age INT, city TEXT)"
+  [ -n "$pgbin" ] && psql_c "CREATE TABLE p$round $create"
   server_in() { timed kopf "COPY s$round FROM 'load.csv'"; }
   client_in() { timed kopf "\\copy c$round from '$work/imports/load.csv'"; }
   if [ $((round % 2)) = 1 ]; then
@@ -95,7 +87,7 @@ for round in $(seq "$rounds"); do
   else
     c="$(client_in)"; s="$(server_in)"
   fi
-  p="-"
+  p="- -"
   [ -n "$pgbin" ] && p="$(timed psql_c "\\copy p$round from '$work/imports/load.csv' with (format csv)")"
   so="$(timed kopf "COPY s$round TO 'out.csv'")"
   co="$(timed kopf "\\copy c$round to '$work/local-out.csv'")"
@@ -105,24 +97,24 @@ for round in $(seq "$rounds"); do
   kopf "DROP TABLE s$round"
   kopf "DROP TABLE c$round"
   [ -n "$pgbin" ] && psql_c "DROP TABLE p$round"
-  echo "$s $c $p $so $co" >> "$work/times"
-  awk -v r="$round" -v n="$rows" -v s="$s" -v c="$c" -v p="$p" -v so="$so" -v co="$co" 'BEGIN {
-    printf "round %d: COPY FROM file %.2f s (%d rows/s) | \\copy from %.2f s (%d rows/s)", r, s, n / s, c, n / c;
-    if (p != "-") printf " | psql \\copy from %.2f s (%d rows/s)", p, n / p;
-    printf " | COPY TO file %.2f s | \\copy to %.2f s\n", so, co }'
+  # Columns: wall and kopfd CPU of COPY FROM file, \copy from, psql \copy
+  # (wall only), COPY TO file, \copy to.
+  echo "$s $c $p $so $co" | tee -a "$work/times" | awk -v r="$round" -v n="$rows" '{
+    printf "round %d: COPY FROM file %.2f s (%d rows/s, kopfd CPU %.2f s) | \\copy from %.2f s (%d rows/s, kopfd CPU %.2f s)", r, $1, n / $1, $2, $3, n / $3, $4;
+    if ($5 != "-") printf " | psql \\copy from %.2f s (%d rows/s)", $5, n / $5;
+    printf " | COPY TO file %.2f s | \\copy to %.2f s\n", $7, $9 }'
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ms="$(awk '{ print $1 }' "$work/times" | median)"
-mc="$(awk '{ print $2 }' "$work/times" | median)"
-mso="$(awk '{ print $4 }' "$work/times" | median)"
-mco="$(awk '{ print $5 }' "$work/times" | median)"
-ratio="$(awk '{ print $2 / $1 }' "$work/times" | median)"
-awk -v n="$rows" -v s="$ms" -v c="$mc" -v so="$mso" -v co="$mco" -v q="$ratio" 'BEGIN {
-  printf "median: COPY FROM file %.2f s (%d rows/s), \\copy from %.2f s (%d rows/s), \\copy/COPY %.2fx\n", s, n / s, c, n / c, q;
+col() { awk -v k="$1" '{ print $k }' "$work/times" | median; }
+ratio="$(awk '{ print $3 / $1 }' "$work/times" | median)"
+cpu_ratio="$(awk '{ print ($2 > 0 ? $4 / $2 : 0) }' "$work/times" | median)"
+awk -v n="$rows" -v s="$(col 1)" -v sc="$(col 2)" -v c="$(col 3)" -v cc="$(col 4)" \
+    -v so="$(col 7)" -v co="$(col 9)" -v q="$ratio" -v qc="$cpu_ratio" 'BEGIN {
+  printf "median of %d rounds: COPY FROM file %.2f s (%d rows/s, kopfd CPU %.2f s), \\copy from %.2f s (%d rows/s, kopfd CPU %.2f s)\n", '"$rounds"', s, n / s, sc, c, n / c, cc;
+  printf "median ratio \\copy / COPY FROM file: wall %.2fx, kopfd CPU %.2fx\n", q, qc;
   printf "median: COPY TO file %.2f s, \\copy to %.2f s\n", so, co }'
 if [ -n "$pgbin" ]; then
-  mp="$(awk '{ print $3 }' "$work/times" | median)"
-  pr="$(awk '{ print $2 / $3 }' "$work/times" | median)"
-  awk -v n="$rows" -v p="$mp" -v q="$pr" 'BEGIN {
-    printf "median: psql \\copy from %.2f s (%d rows/s), kopf \\copy / psql \\copy %.2fx\n", p, n / p, q }'
+  pr="$(awk '{ print $3 / $5 }' "$work/times" | median)"
+  awk -v n="$rows" -v p="$(col 5)" -v q="$pr" 'BEGIN {
+    printf "median: psql \\copy from %.2f s (%d rows/s); ratio kopf \\copy / psql \\copy (time) %.2fx\n", p, n / p, q }'
 fi

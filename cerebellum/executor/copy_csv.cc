@@ -217,8 +217,7 @@ Result<std::unique_ptr<CopyCsvWriter>> CopyCsvWriter::Create(const fs::path& pat
   return std::unique_ptr<CopyCsvWriter>(new CopyCsvWriter(path, pattern, fd, options));
 }
 
-void CopyCsvEncoder::AppendField(std::string_view text, bool force_quotes,
-                                 std::string* out) const {
+void CopyCsvEncoder::AppendField(std::string_view text, bool force_quotes, std::string* out) const {
   bool quote = force_quotes || text.starts_with(kUtf8Bom);
   for (size_t i = 0; i < text.size() && !quote; ++i) {
     const char c = text[i];

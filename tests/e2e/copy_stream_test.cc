@@ -23,18 +23,13 @@ using protocol::ErrorCode;
 using protocol::Status;
 using testing::BinaryPath;
 using testing::Connect;
+using testing::CountRows;
 using testing::RawConnection;
 using testing::ReadTextFile;
 using testing::RunProcess;
 using testing::ServerProcess;
 using testing::TempDir;
 using testing::WriteTextFile;
-
-int64_t Count(Client& client, const std::string& table) {
-  auto r = client.Query("SELECT count(*) FROM " + table);
-  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-  return r->rows[0][0].as_integer();
-}
 
 // `rows` records of (id, name, score), with NULLs, non-ASCII text and (with
 // `quoted`) quoted fields holding line breaks on the way, in the form COPY
@@ -64,7 +59,9 @@ M Expect(RawConnection& raw) {
 }
 
 TEST_SUITE("e2e/copy_stream") {
-  TEST_CASE("the shell's \\copy loads 100,000 rows from a local file and writes them back byte for byte") {
+  TEST_CASE(
+      "the shell's \\copy loads 100,000 rows from a local file and writes them back byte for "
+      "byte") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");  // no --import-dir
     const std::string port = std::to_string(server->port());
@@ -79,8 +76,8 @@ TEST_SUITE("e2e/copy_stream") {
     CHECK(in.err.empty());  // no progress line without a terminal
 
     auto out_path = dir.path() / "out.csv";
-    auto out = RunProcess({BinaryPath("kopf"), "-p", port, "-c",
-                           fmt::format("\\copy t to '{}'", out_path.string())});
+    auto out = RunProcess(
+        {BinaryPath("kopf"), "-p", port, "-c", fmt::format("\\copy t to '{}'", out_path.string())});
     CHECK_MESSAGE(out.exit_code == 0, out.err);
     CHECK(out.out == "COPY 100000\n");
     CHECK(ReadTextFile(out_path) == csv);
@@ -90,11 +87,12 @@ TEST_SUITE("e2e/copy_stream") {
                              "\\copy (SELECT id, score FROM t WHERE id <= 3 ORDER BY id) to stdout "
                              "with (header, delimiter ';')"});
     CHECK(query.out == "id;score\n1;1.5\n2;2.5\n3;3.5\nCOPY 3\n");
-    auto piped = RunProcess({BinaryPath("kopf"), "-p", port, "-c", "\\copy t (id, name) from stdin"},
-                            "200001,piped\n200002,\"two\"\n");
+    auto piped =
+        RunProcess({BinaryPath("kopf"), "-p", port, "-c", "\\copy t (id, name) from stdin"},
+                   "200001,piped\n200002,\"two\"\n");
     CHECK_MESSAGE(piped.out == "COPY 2\n", piped.err);
     auto client = Connect(*server);
-    CHECK(Count(*client, "t") == 100002);
+    CHECK(CountRows(*client, "t") == 100002);
   }
 
   TEST_CASE("a bad value in line N is reported with line and column, and nothing is loaded") {
@@ -114,21 +112,21 @@ TEST_SUITE("e2e/copy_stream") {
     CHECK_MESSAGE(r.status().message().find("line 40000, column \"score\"") != std::string::npos,
                   r.status().message());
     CHECK(r.status().position() == 12);  // at STDIN
-    CHECK(Count(*client, "t") == 0);
+    CHECK(CountRows(*client, "t") == 0);
 
     // The same through the shell: the server's report, exit status 1.
     WriteTextFile(dir.path() / "bad.csv", csv);
     auto shell = RunProcess({BinaryPath("kopf"), "-p", std::to_string(server->port()), "-c",
                              fmt::format("\\copy t from '{}'", (dir.path() / "bad.csv").string())});
     CHECK(shell.exit_code == 1);
-    CHECK_MESSAGE(shell.err.find("line 40000, column \"score\": invalid double") !=
-                      std::string::npos,
-                  shell.err);
+    CHECK_MESSAGE(
+        shell.err.find("line 40000, column \"score\": invalid double") != std::string::npos,
+        shell.err);
     auto missing = RunProcess({BinaryPath("kopf"), "-p", std::to_string(server->port()), "-c",
                                "\\copy t from 'no-such-file.csv'"});
     CHECK(missing.exit_code == 1);
     CHECK(missing.err == "\\copy: cannot open \"no-such-file.csv\": No such file or directory\n");
-    CHECK(Count(*client, "t") == 0);
+    CHECK(CountRows(*client, "t") == 0);
   }
 
   TEST_CASE("COPY_FAIL aborts the copy with nothing loaded, and the connection goes on") {
@@ -139,17 +137,18 @@ TEST_SUITE("e2e/copy_stream") {
     const std::string csv = MakeCsv(20000);
     size_t offset = 0;
     // Hands out half the data, then fails as a file read would.
-    auto r = client->CopyIn("COPY t FROM STDIN", [&](char* buffer, size_t capacity)
-                                                     -> protocol::Result<size_t> {
-      if (offset >= csv.size() / 2) return Status::IoError("disk read error");
-      size_t n = std::min(capacity, csv.size() / 2 - offset);
-      csv.copy(buffer, n, offset);
-      offset += n;
-      return n;
-    });
+    auto r = client->CopyIn("COPY t FROM STDIN",
+                            [&](char* buffer, size_t capacity) -> protocol::Result<size_t> {
+                              if (offset >= csv.size() / 2)
+                                return Status::IoError("disk read error");
+                              size_t n = std::min(capacity, csv.size() / 2 - offset);
+                              csv.copy(buffer, n, offset);
+                              offset += n;
+                              return n;
+                            });
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().ToString() == Status::IoError("disk read error").ToString());
-    CHECK(Count(*client, "t") == 0);
+    CHECK(CountRows(*client, "t") == 0);
     CHECK(ReadTextFile(server->log_path()).find("the client aborted the copy: disk read error") !=
           std::string::npos);
     // Nothing is left over: a whole copy on the same connection works.
@@ -184,11 +183,11 @@ TEST_SUITE("e2e/copy_stream") {
       // Gone without COPY_DONE: the socket closes as a killed process's does.
     }
     // With one worker, this runs only once the dead copy gave it back.
-    CHECK(Count(*client, "t") == 1);
+    CHECK(CountRows(*client, "t") == 1);
     std::istringstream in(csv);
     auto r = client->CopyIn("COPY t FROM STDIN", in);
     REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-    CHECK(Count(*client, "t") == 1001);
+    CHECK(CountRows(*client, "t") == 1001);
     CHECK(ReadTextFile(server->log_path()).find("COPY FROM STDIN aborted, nothing loaded") !=
           std::string::npos);
   }
@@ -225,7 +224,7 @@ TEST_SUITE("e2e/copy_stream") {
       CHECK(error.message.find("exceeds the limit of 65536 bytes") != std::string::npos);
       CHECK(raw.WaitClosed());
     }
-    CHECK(Count(*client, "t") == 0);
+    CHECK(CountRows(*client, "t") == 0);
   }
 
   TEST_CASE("a 1.1 client is refused COPY FROM STDIN and TO STDOUT with a clear error") {
@@ -240,8 +239,8 @@ TEST_SUITE("e2e/copy_stream") {
     REQUIRE(raw.Send({0, 0, hello}));
     uint32_t id = Expect<protocol::Welcome>(raw).client_id;
     for (uint64_t payload : {1, 2}) {
-      REQUIRE(raw.Send({id, payload,
-                        protocol::Query{payload == 1 ? "COPY t FROM STDIN" : "COPY t TO STDOUT"}}));
+      REQUIRE(raw.Send(
+          {id, payload, protocol::Query{payload == 1 ? "COPY t FROM STDIN" : "COPY t TO STDOUT"}}));
       auto error = Expect<protocol::ErrorMessage>(raw);
       CHECK(error.code == ErrorCode::kNotSupported);
       CHECK(error.message.find("needs protocol 1.2") != std::string::npos);
@@ -254,9 +253,9 @@ TEST_SUITE("e2e/copy_stream") {
     TempDir dir;
     auto data = dir.path() / "data";
     for (auto [user, role] : {std::pair{"root", "admin"}, std::pair{"reader", "read-only"}}) {
-      auto r = RunProcess({BinaryPath("kopf"), "user", "add", user, "--role", role, "--data",
-                           data.string()},
-                          std::string(user) + "-pw\n");
+      auto r = RunProcess(
+          {BinaryPath("kopf"), "user", "add", user, "--role", role, "--data", data.string()},
+          std::string(user) + "-pw\n");
       REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     }
     auto server = ServerProcess::Start(data);
@@ -282,7 +281,7 @@ TEST_SUITE("e2e/copy_stream") {
     auto allowed = reader->CopyOut("COPY t TO STDOUT", out);
     REQUIRE_MESSAGE(allowed.ok(), allowed.status().ToString());
     CHECK(out.str() == "1,one,1.5\n");
-    CHECK(Count(*root, "t") == 1);
+    CHECK(CountRows(*root, "t") == 1);
   }
 }
 

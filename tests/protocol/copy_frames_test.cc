@@ -13,29 +13,14 @@
 #include "protocol/frame_encoder.h"
 #include "protocol/frame_format.h"
 #include "protocol/message.h"
+#include "tests/protocol/frame_bytes.h"
 
 namespace kopf::protocol {
 namespace {
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
-
-std::string Encode(const Envelope& envelope) {
-  std::string out;
-  EncodeFrame(envelope, &out);
-  return out;
-}
-
-Result<Envelope> Decode(const std::string& frame) {
-  auto bytes = std::span(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
-  Result<uint32_t> length = DecodeFrameLength(bytes.data(), kDefaultMaxFrameBytes);
-  if (!length.ok()) return length.status();
-  REQUIRE(*length + 4 == frame.size());
-  return DecodeFrameBody(bytes.subspan(4));
-}
+using testing::Bytes;
+using testing::Decode;
+using testing::Encode;
 
 // Header of client 7, payload 5.
 std::string Header(int type, int length) {
@@ -71,8 +56,8 @@ TEST_SUITE("protocol/copy_frames") {
     // COPY_DATA is cut anywhere: half a UTF-8 sequence, a NUL, nothing.
     const std::string cut = std::string("a,\xc3") + '\0';
     for (const Message& m : std::initializer_list<Message>{
-             CopyInResponse{CopyInResponse::Format::kCsv, {{"x", Type::kDouble}}},
-             CopyInResponse{}, CopyData{cut}, CopyData{""}, CopyDone{}, CopyFail{"why ✓"}}) {
+             CopyInResponse{CopyInResponse::Format::kCsv, {{"x", Type::kDouble}}}, CopyInResponse{},
+             CopyData{cut}, CopyData{""}, CopyDone{}, CopyFail{"why ✓"}}) {
       Envelope sent{7, 5, m};
       Result<Envelope> got = Decode(Encode(sent));
       REQUIRE_MESSAGE(got.ok(), got.status().ToString());
@@ -84,8 +69,7 @@ TEST_SUITE("protocol/copy_frames") {
     auto violation = [](const Result<Envelope>& r, std::string_view fragment) {
       REQUIRE_FALSE(r.ok());
       CHECK(r.status().code() == ErrorCode::kProtocolViolation);
-      CHECK_MESSAGE(r.status().message().find(fragment) != std::string::npos,
-                    r.status().message());
+      CHECK_MESSAGE(r.status().message().find(fragment) != std::string::npos, r.status().message());
     };
     violation(Decode(Header(0x25, 0x13) + Bytes({1, 0, 0})), "bad copy format 1");
     violation(Decode(Header(0x25, 0x19) + Bytes({0, 1, 0, 1, 0, 0, 0, 'x', 9})), "column type");

@@ -218,4 +218,10 @@ std::unique_ptr<protocol::Client> Connect(const ServerProcess& server) {
   return std::move(client).value();
 }
 
+int64_t CountRows(protocol::Client& client, const std::string& table) {
+  auto r = client.Query("SELECT count(*) FROM " + table);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  return r->rows[0][0].as_integer();
+}
+
 }  // namespace kopf::testing

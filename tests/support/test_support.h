@@ -85,4 +85,7 @@ class ServerProcess {
 // A client connected to `server`; fails the test when it cannot connect.
 std::unique_ptr<protocol::Client> Connect(const ServerProcess& server);
 
+// SELECT count(*) FROM `table`; fails the test when the query fails.
+int64_t CountRows(protocol::Client& client, const std::string& table);
+
 }  // namespace kopf::testing

@@ -8,9 +8,9 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/test_support.h"
 #include "tools/kopf/copy_command.h"
 #include "tools/kopf/meta_command.h"
-#include "tests/support/test_support.h"
 
 namespace kopf::shell {
 namespace {
@@ -280,7 +280,7 @@ TEST_SUITE("tools/copy_command") {
 
   TEST_CASE("a malformed \\copy names what is wrong") {
     auto message = [](const char* text) { return ParseCopyCommand(text).status().message(); };
-    CHECK(message("t") .find("expected \\copy TABLE") != std::string::npos);
+    CHECK(message("t").find("expected \\copy TABLE") != std::string::npos);
     CHECK(message("from 'x'") == "\\copy: a table or a (query) must come before from");
     CHECK(message("t to") == "\\copy: a file name, stdout or pstdout must follow to");
     CHECK(message("t from 'x") == "\\copy: unterminated quoted file name");
@@ -303,8 +303,7 @@ TEST_SUITE("tools/copy_command") {
     auto out = dir.path() / "out.csv";
     testing::WriteTextFile(out, "old\n");
     f.client.copy_out = "x,y\n1,2\n";
-    CHECK(shell.RunMetaCommand("\\copy t to '" + out.string() + "' with (header)") ==
-          Outcome::kOk);
+    CHECK(shell.RunMetaCommand("\\copy t to '" + out.string() + "' with (header)") == Outcome::kOk);
     CHECK(f.client.sent.back() == "COPY t TO STDOUT with (header)");
     CHECK(testing::ReadTextFile(out) == "x,y\n1,2\n");
 

@@ -21,9 +21,9 @@ constexpr const char* kKeywords[] = {
     "TEXT",    "THEN",     "TRUE",     "UNION",   "UNIQUE",  "UPDATE",  "VALUES",  "VARCHAR",
     "WHEN",    "WHERE"};
 
-constexpr const char* kMetaCommands[] = {"\\?",       "\\async", "\\conninfo", "\\copy", "\\d",
-                                         "\\di",      "\\dt",    "\\i",        "\\o",
-                                         "\\pset",    "\\q",     "\\timing",   "\\x"};
+constexpr const char* kMetaCommands[] = {"\\?",  "\\async",  "\\conninfo", "\\copy", "\\d",
+                                         "\\di", "\\dt",     "\\i",        "\\o",    "\\pset",
+                                         "\\q",  "\\timing", "\\x"};
 
 // Words before which a table name is expected.
 constexpr const char* kTableContexts[] = {"FROM",  "JOIN", "INTO",     "UPDATE",

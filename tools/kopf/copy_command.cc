@@ -191,9 +191,8 @@ Result<CopyCommand> ParseCopyCommand(std::string_view text) {
   if (at == std::string_view::npos) return Status::SyntaxError(fmt::format("\\copy: {}", kUsage));
   command.source = std::string(Trim(text.substr(0, at)));
   if (command.source.empty()) {
-    return Status::SyntaxError(
-        fmt::format("\\copy: a table or a (query) must come before {}",
-                    command.from ? "from" : "to"));
+    return Status::SyntaxError(fmt::format("\\copy: a table or a (query) must come before {}",
+                                           command.from ? "from" : "to"));
   }
   std::string_view rest = Trim(text.substr(at + (command.from ? 4 : 2)));
   if (rest.empty()) {
@@ -285,8 +284,8 @@ void CopyProgress::Clear() {
 }
 
 Result<protocol::QueryResult> RunCopyCommand(protocol::Client& client, const CopyCommand& command,
-                                             std::istream& in, std::ostream& out,
-                                             std::ostream& err, bool progress) {
+                                             std::istream& in, std::ostream& out, std::ostream& err,
+                                             bool progress) {
   if (command.from) return CopyFromFile(client, command, in, err, progress);
   return CopyToFile(client, command, out, err, progress);
 }

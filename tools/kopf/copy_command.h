@@ -34,11 +34,11 @@
 namespace kopf::shell {
 
 struct CopyCommand {
-  bool from = true;      // from a file into a table; false: to a file
-  std::string source;    // "t (a, b)" or "(SELECT ...)", as written
-  std::string file;      // the local file; empty with `standard_stream`
+  bool from = true;              // from a file into a table; false: to a file
+  std::string source;            // "t (a, b)" or "(SELECT ...)", as written
+  std::string file;              // the local file; empty with `standard_stream`
   bool standard_stream = false;  // stdin/pstdin or stdout/pstdout
-  std::string options;   // "with (header)" or "", as written
+  std::string options;           // "with (header)" or "", as written
 
   // The statement the server runs: COPY SOURCE FROM STDIN | TO STDOUT OPTIONS.
   std::string Sql() const;
@@ -80,8 +80,8 @@ class CopyProgress {
 // problems (a file that cannot be opened, read or written) are kIoError
 // naming the file; server errors come back as the server sent them.
 protocol::Result<protocol::QueryResult> RunCopyCommand(protocol::Client& client,
-                                                       const CopyCommand& command,
-                                                       std::istream& in, std::ostream& out,
-                                                       std::ostream& err, bool progress);
+                                                       const CopyCommand& command, std::istream& in,
+                                                       std::ostream& out, std::ostream& err,
+                                                       bool progress);
 
 }  // namespace kopf::shell

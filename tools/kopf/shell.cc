@@ -153,16 +153,21 @@ Outcome Shell::RunQuery(std::string_view sql, int line) {
       Emit(FormatResult(*result, options_.format, options_.expanded));
     }
   } else {
-    ReportError(result.status(), sql, line);
-    outcome = Outcome::kFailed;
-    if (IsConnectionLost(result.status())) {
-      err_ << "kopf: the connection to the server was lost\n";
-      outcome = Outcome::kConnectionLost;
-    }
-    err_.flush();
+    outcome = ReportFailure(result.status(), sql, line);
   }
   if (options_.timing) *out_ << fmt::format("Time: {:.3f} ms\n", elapsed.count());
   out_->flush();
+  return outcome;
+}
+
+Outcome Shell::ReportFailure(const protocol::Status& status, std::string_view sql, int line) {
+  ReportError(status, sql, line);
+  Outcome outcome = Outcome::kFailed;
+  if (IsConnectionLost(status)) {
+    err_ << "kopf: the connection to the server was lost\n";
+    outcome = Outcome::kConnectionLost;
+  }
+  err_.flush();
   return outcome;
 }
 
@@ -375,13 +380,7 @@ Outcome Shell::RunCopy(std::string_view text, int line) {
   } else if (result.status().message().rfind("\\copy:", 0) == 0) {
     outcome = Fail(result.status().message(), line);  // the local file, not the server
   } else {
-    ReportError(result.status(), command->Sql(), 0);
-    outcome = Outcome::kFailed;
-    if (IsConnectionLost(result.status())) {
-      err_ << "kopf: the connection to the server was lost\n";
-      outcome = Outcome::kConnectionLost;
-    }
-    err_.flush();
+    outcome = ReportFailure(result.status(), command->Sql(), 0);
   }
   if (options_.timing) *out_ << fmt::format("Time: {:.3f} ms\n", elapsed.count());
   out_->flush();

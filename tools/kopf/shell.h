@@ -116,6 +116,9 @@ class Shell {
   void Emit(const std::string& text);
   // The error report for a failed statement, coloured when asked.
   void ReportError(const protocol::Status& status, std::string_view sql, int line);
+  // ReportError, then kConnectionLost (said so) when the connection is
+  // gone, else kFailed.
+  Outcome ReportFailure(const protocol::Status& status, std::string_view sql, int line);
   Outcome Note(Outcome outcome);
   Outcome RunQuery(std::string_view sql, int line);
   Outcome RunMeta(std::string_view text, int line);
