@@ -4,10 +4,14 @@
 // loaded; COPY_FAIL; a client that vanishes mid-copy; frames the server
 // must refuse; a 1.1 client; and the roles each direction needs.
 #include <sstream>
+#include <utility>  // before Asio: its C++20 coroutine support needs it
+
+#include <boost/asio.hpp>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "protocol/async_client.h"
 #include "protocol/client.h"
 #include "protocol/message.h"
 #include "protocol/users_file.h"
@@ -247,6 +251,65 @@ TEST_SUITE("e2e/copy_stream") {
     }
     REQUIRE(raw.Send({id, 3, protocol::Query{"SELECT 1"}}));
     Expect<protocol::RowDescription>(raw);
+  }
+
+  TEST_CASE("COPY TO STDOUT is encoded only as fast as the client reads it") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    auto client = Connect(*server);
+    REQUIRE(client->Query("CREATE TABLE big (id INT PRIMARY KEY, body TEXT)").ok());
+    std::string csv;
+    for (int i = 0; i < 4000; ++i) csv += fmt::format("{},{}\n", i, std::string(10000, 'a' + i % 26));
+    std::istringstream in(csv);
+    REQUIRE(client->CopyIn("COPY big FROM STDIN", in).ok());
+    // About 40 MB of text; the client reads it frame by frame.
+    RawConnection raw(server->port());
+    uint32_t id = raw.Handshake();
+    REQUIRE(raw.Send({id, 1, protocol::Query{"COPY big TO STDOUT"}}));
+    std::string got;
+    for (;;) {
+      auto frame = raw.Receive();
+      REQUIRE(frame.has_value());
+      if (auto* data = std::get_if<protocol::CopyData>(&frame->message)) {
+        got += data->data;
+        continue;
+      }
+      auto* done = std::get_if<protocol::Complete>(&frame->message);
+      REQUIRE_MESSAGE(done != nullptr, protocol::Describe(*frame));
+      CHECK(done->count == 4000);
+      break;
+    }
+    CHECK(got == csv);
+    REQUIRE(raw.Send({id, 0, protocol::Goodbye{}}));
+    CHECK(raw.WaitClosed());
+    std::optional<uint64_t> peak = testing::PeakUnsentBytes(*server, id);
+    REQUIRE(peak.has_value());
+    CHECK(*peak < 2u * 1024 * 1024);
+  }
+
+  TEST_CASE("the asynchronous client ends a COPY FROM STDIN it cannot feed, and reads COPY TO") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    auto client = Connect(*server);
+    REQUIRE(client->Query(kCreate).ok());
+    REQUIRE(client->Query("INSERT INTO t VALUES (1, 'one', 1.5)").ok());
+    boost::asio::io_context io;
+    auto connected = protocol::AsyncClient::Connect(io.get_executor(), "127.0.0.1", server->port());
+    REQUIRE(connected.ok());
+    auto async = *connected;
+    protocol::Response in, out;
+    async->AsyncQuery("COPY t FROM STDIN", [&](protocol::Response r) { in = std::move(r); });
+    async->AsyncQuery("COPY t TO STDOUT", [&](protocol::Response r) {
+      out = std::move(r);
+      async->Close();
+    });
+    io.run();
+    CHECK(in.status.code() == ErrorCode::kCancelled);
+    CHECK(in.status.message().find("the asynchronous client cannot send COPY data") !=
+          std::string::npos);
+    REQUIRE_MESSAGE(out.status.ok(), out.status.ToString());
+    CHECK(out.result.copy_data == "1,one,1.5\n");
+    CHECK(CountRows(*client, "t") == 1);
   }
 
   TEST_CASE("COPY FROM STDIN needs the read-write role, COPY TO STDOUT read-only") {

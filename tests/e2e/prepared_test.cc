@@ -470,16 +470,7 @@ TEST_SUITE("e2e/prepared") {
 
     // The session logs the most output it ever held unsent at close (before
     // closing the socket, so the line is there now).
-    std::ifstream log(server->log_path());
-    std::string line;
-    std::optional<uint64_t> peak;
-    std::string wanted = fmt::format("client {} disconnected", reader.id());
-    while (std::getline(log, line)) {
-      size_t at = line.find("peak unsent output ");
-      if (line.find(wanted) != std::string::npos && at != std::string::npos) {
-        peak = std::stoull(line.substr(at + 19));
-      }
-    }
+    std::optional<uint64_t> peak = testing::PeakUnsentBytes(*server, reader.id());
     REQUIRE(peak.has_value());
     MESSAGE("peak unsent output: " << *peak << " bytes for " << got_bytes << " bytes of rows");
     CHECK(*peak < 2u * 1024 * 1024);
