@@ -86,6 +86,17 @@ for (( r = 1; r <= RUNS; r++ )); do
   record kopf "bulk_load_${BULK_ROWS}_copy" 1 "$r" \
     "$(awk -v n="$BULK_ROWS" -v m="$ms" 'BEGIN { printf "%.0f", n / (m / 1000) }')" "$ms" "-" \
     "rows/s; mean = whole load in ms; COPY FROM a server-side file into a table with PK"
+  # The same file through the shell's \copy (COPY FROM STDIN), as psql's
+  # \copy loads it into PostgreSQL.
+  "$BIN/kopf" -p "$PORT" -q -c "DROP TABLE kv_bulk" \
+    -c "CREATE TABLE kv_bulk (id INT PRIMARY KEY, name TEXT, age INT, city TEXT)" >/dev/null
+  t0="$(now)"
+  "$BIN/kopf" -p "$PORT" -q -c "\\copy kv_bulk from '$KOPF_DIR/import/bulk.csv'" >/dev/null
+  t1="$(now)"
+  ms="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')"
+  record kopf "bulk_load_${BULK_ROWS}_client_copy" 1 "$r" \
+    "$(awk -v n="$BULK_ROWS" -v m="$ms" 'BEGIN { printf "%.0f", n / (m / 1000) }')" "$ms" "-" \
+    "rows/s; mean = whole load in ms; the shell's \\copy (COPY FROM STDIN) into a table with PK"
 done
 stop_kopfd
 
@@ -127,6 +138,8 @@ ratio() { # ratio KOPF-WORKLOAD CONNS PEER PEER-WORKLOAD PEER-CONNS LABEL
   ratio insert_sync_commit 8 redis-aof-always SET 8 "durable single-row INSERT, 8 connections, vs Redis SET (aof always)"
   ratio "bulk_load_${BULK_ROWS}_copy" 1 postgresql "bulk_load_${BULK_ROWS}_copy" 1 \
     "bulk load of $BULK_ROWS rows (rows/s), vs PostgreSQL \\copy"
+  ratio "bulk_load_${BULK_ROWS}_client_copy" 1 postgresql "bulk_load_${BULK_ROWS}_copy" 1 \
+    "bulk load of $BULK_ROWS rows (rows/s), kopf \\copy vs PostgreSQL \\copy"
   echo
   echo "## kopf"
   echo
