@@ -524,7 +524,7 @@ TEST_SUITE("e2e/prepared") {
     auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
     REQUIRE(error != nullptr);
     CHECK(error->code == ErrorCode::kProtocolViolation);
-    CHECK(error->message == "unsupported protocol major version 2 (this server speaks 1.1)");
+    CHECK(error->message == "unsupported protocol major version 2 (this server speaks 1.2)");
     CHECK(raw.WaitClosed());
 
     // An older minor version of the same major is welcome.
@@ -535,7 +535,7 @@ TEST_SUITE("e2e/prepared") {
     auto* w = std::get_if<protocol::Welcome>(&welcome->message);
     REQUIRE(w != nullptr);
     CHECK(w->major == 1);
-    CHECK(w->minor == 1);
+    CHECK(w->minor == protocol::kProtocolMinor);
   }
 
   TEST_CASE("after GOODBYE the server answers what it read, says GOODBYE and closes") {
