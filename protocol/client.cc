@@ -244,7 +244,14 @@ class ClientImpl final : public Client {
       KOPF_RETURN_IF_ERROR(WriteAll(frame_));
       // A server that failed the copy early (a bad value near the start)
       // has answered already: stop sending what it would only drop.
-      KOPF_RETURN_IF_ERROR(TakeArrived());
+      if (Status arrived = TakeArrived(); !arrived.ok()) {
+        // The server ended the copy and then the connection (shutting
+        // down): its answer to the copy says more than the lost connection.
+        if (std::optional<Response> done = assembler_->Take(payload_id)) {
+          if (!done->status.ok()) return done->status;
+        }
+        return arrived;
+      }
       if (assembler_->finished(payload_id)) {
         KOPF_RETURN_IF_ERROR(SendCopyEnd(payload_id, CopyDone{}));
         break;
