@@ -196,6 +196,29 @@ TEST_SUITE("e2e/copy_stream") {
           std::string::npos);
   }
 
+  TEST_CASE("a server shutting down mid-copy stops promptly and loads nothing") {
+    TempDir dir;
+    auto data = dir.path() / "data";
+    auto server = ServerProcess::Start(data);
+    {
+      auto client = Connect(*server);
+      REQUIRE(client->Query(kCreate).ok());
+    }
+    RawConnection raw(server->port());
+    uint32_t id = raw.Handshake();
+    REQUIRE(raw.Send({id, 1, protocol::Query{"COPY t FROM STDIN"}}));
+    Expect<protocol::CopyInResponse>(raw);
+    REQUIRE(raw.Send({id, 1, protocol::CopyData{MakeCsv(100)}}));
+    // The copy waits for more data on a worker; SIGTERM must not wait for it.
+    CHECK(server->Stop() == 0);
+    auto error = Expect<protocol::ErrorMessage>(raw);
+    CHECK(error.message.find("COPY FROM STDIN aborted, nothing loaded: server shutting down") !=
+          std::string::npos);
+    server = ServerProcess::Start(data);
+    auto client = Connect(*server);
+    CHECK(CountRows(*client, "t") == 0);
+  }
+
   TEST_CASE("COPY_DATA nobody waits for, or too large a frame, ends only that connection") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data", {"--max-frame-bytes", "65536"});
