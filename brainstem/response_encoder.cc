@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "cerebellum/ast/ast.h"
 #include "cerebellum/executor/cancel.h"
+#include "cerebellum/executor/copy_csv.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/frame_encoder.h"
 #include "protocol/frame_format.h"
@@ -23,6 +25,9 @@ namespace {
 
 // Frame overhead of a ROW_BATCH: length, header, row and column counts.
 constexpr size_t kRowBatchOverhead = protocol::kLengthFieldBytes + protocol::kHeaderBytes + 6;
+// COPY TO STDOUT fills a COPY_DATA frame with about this much CSV text (a
+// row is never split, so a frame may hold more).
+constexpr size_t kCopyDataFrameBytes = 64 * 1024;
 
 }  // namespace
 
@@ -99,6 +104,7 @@ bool ResponseStream::Next(std::string* out, size_t budget_bytes) {
   if (done_) return false;
   if (!result_.ok()) return Fail(out, result_.status());
   const cerebellum::StatementResult& r = *result_;
+  if (r.copy_out) return NextCopyData(out, budget_bytes);
   if (!started_) {
     started_ = true;
     if (Status shape = CheckShape(r); !shape.ok()) return Fail(out, shape);
@@ -137,6 +143,38 @@ bool ResponseStream::Next(std::string* out, size_t budget_bytes) {
     result_ = Status::Internal("response already sent");
   }
   return !done_;
+}
+
+bool ResponseStream::NextCopyData(std::string* out, size_t budget_bytes) {
+  const cerebellum::StatementResult& r = *result_;
+  const cerebellum::CopyCsvEncoder encoder(*r.copy_out);
+  if (!started_) {
+    started_ = true;
+    if (r.copy_out->header) {
+      std::vector<std::string> names;
+      for (const protocol::ColumnInfo& c : r.columns) names.push_back(c.name);
+      encoder.AppendNames(names, &csv_);
+    }
+  }
+  // Frames of about kCopyDataFrameBytes of text each, until the budget is
+  // spent or the rows end.
+  size_t start_size = out->size();
+  while (next_row_ < r.rows.size() && out->size() - start_size < budget_bytes) {
+    while (next_row_ < r.rows.size() && csv_.size() < kCopyDataFrameBytes) {
+      encoder.AppendRow(r.rows[next_row_++], &csv_);
+    }
+    protocol::EncodeCopyDataFrame(client_id_, payload_id_, csv_, out);
+    csv_.clear();
+  }
+  if (next_row_ < r.rows.size()) return true;
+  if (!csv_.empty()) {  // a header of a result without rows
+    protocol::EncodeCopyDataFrame(client_id_, payload_id_, csv_, out);
+    csv_.clear();
+  }
+  protocol::EncodeFrame(Envelope{client_id_, payload_id_, protocol::Complete{r.tag, r.count}}, out);
+  done_ = true;
+  result_ = Status::Internal("response already sent");
+  return false;
 }
 
 std::string ResponseStream::Cancel() {

@@ -3,6 +3,7 @@
 //   ROW_DESCRIPTION, ROW_BATCH*, COMPLETE   for a result with columns
 //   COMPLETE                                for a result without
 //   ERROR                                   for a failure
+//   COPY_DATA*, COMPLETE                    for COPY ... TO STDOUT
 // Rows are cut into batches of at most kRowBatchMaxRows rows and about
 // kRowBatchTargetBytes bytes, so the client can start decoding early and no
 // frame approaches protocol::kMaxServerFrameBytes.
@@ -49,6 +50,8 @@ class ResponseStream {
   // Appends the next piece to `*out`: frames until about `budget_bytes`
   // (at least one ROW_BATCH, however large) or the end of the response.
   // Returns true while more pieces remain. REQUIRES: not done().
+  // COPY ... TO STDOUT answers COPY_DATA frames of CSV text instead of
+  // ROW_DESCRIPTION and ROW_BATCHes, then COMPLETE.
   bool Next(std::string* out, size_t budget_bytes);
   bool done() const { return done_; }
   uint64_t payload_id() const { return payload_id_; }
@@ -59,6 +62,7 @@ class ResponseStream {
 
  private:
   bool Fail(std::string* out, const protocol::Status& status);
+  bool NextCopyData(std::string* out, size_t budget_bytes);
 
   uint32_t client_id_;
   uint64_t payload_id_;
@@ -66,6 +70,7 @@ class ResponseStream {
   size_t next_row_ = 0;
   bool started_ = false;
   bool done_ = false;
+  std::string csv_;  // COPY TO STDOUT: the text of the frame being filled
 };
 
 // The whole response at once.

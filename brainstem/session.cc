@@ -47,7 +47,8 @@ Session::Session(tcp::socket socket, std::shared_ptr<SessionContext> context)
       reader_wake_(socket_.get_executor()),
       writer_wake_(socket_.get_executor()),
       handshake_deadline_(socket_.get_executor()),
-      decoder_(context_->options.max_frame_bytes) {
+      decoder_(context_->options.max_frame_bytes),
+      executor_(socket_.get_executor()) {
   boost::system::error_code ec;
   tcp::endpoint peer = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown peer" : fmt::format("{}:{}", peer.address().to_string(), peer.port());
@@ -108,8 +109,11 @@ void Session::Abort() {
 bool Session::ReaderMustWait() const {
   // Back-pressure: stop taking requests while this client already has many
   // in flight or a lot of unsent output; TCP then slows the client down.
+  // A COPY FROM STDIN whose statement has not caught up holds the client
+  // back the same way (the drain callback wakes the reader).
   return in_flight_ >= context_->options.max_requests_in_flight ||
-         queued_bytes_ >= context_->options.max_queued_bytes / 2;
+         queued_bytes_ >= context_->options.max_queued_bytes / 2 ||
+         (copy_in_ && copy_in_->stream && copy_in_->stream->full());
 }
 
 asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
@@ -200,6 +204,10 @@ bool Session::Handle(Envelope envelope) {
       last_payload_id_ = envelope.payload_id;
       HandleRequest(std::move(envelope));
       return true;
+    case MessageType::kCopyData:
+    case MessageType::kCopyDone:
+    case MessageType::kCopyFail:
+      return HandleCopyFrame(std::move(envelope));
     case MessageType::kPing:
       // Answered here at once, whatever runs on the workers.
       EnqueueFrame(Envelope{client_id_, envelope.payload_id, protocol::Pong{}});
@@ -207,6 +215,10 @@ bool Session::Handle(Envelope envelope) {
     case MessageType::kCancel:
       if (auto it = cancels_.find(envelope.payload_id); it != cancels_.end()) {
         it->second->store(true, std::memory_order_relaxed);
+        // A COPY FROM STDIN waits for data, not at a cancellation check.
+        if (copy_in_ && copy_in_->payload_id == envelope.payload_id && copy_in_->stream) {
+          copy_in_->stream->Fail(cerebellum::CancelledStatus());
+        }
       } else {
         // Perhaps a response still streaming; stopped before its next piece.
         for (Outgoing& out : queue_) {
@@ -230,6 +242,7 @@ bool Session::Handle(Envelope envelope) {
     case MessageType::kAuthResponse:
     case MessageType::kAuthOk:
     case MessageType::kStatementDescription:
+    case MessageType::kCopyInResponse:
       break;
   }
   Violation(fmt::format("a client may not send {} here", protocol::MessageTypeName(type)),
@@ -243,6 +256,9 @@ void Session::HandleRequest(Envelope envelope) {
   if (auto* query = std::get_if<protocol::Query>(&envelope.message)) {
     cerebellum::Request request{client_id, payload_id, std::move(query->sql), role_,
                                 StartRequest(payload_id)};
+    // Only a 1.2 client can take part in the copy sub-protocol. The
+    // completion holds the session, so `this` outlives the request.
+    if (client_minor_ >= protocol::kCopyProtocolMinor) request.copy_client = this;
     context_->engine->Submit(std::move(request), ResultResponder(payload_id));
     return;
   }
@@ -305,6 +321,81 @@ void Session::HandleRequest(Envelope envelope) {
   EnqueueFrame(Envelope{client_id, payload_id, protocol::Complete{"CLOSE", 0}});
 }
 
+bool Session::HandleCopyFrame(Envelope envelope) {
+  MessageType type = protocol::TypeOf(envelope.message);
+  if (!copy_in_ || copy_in_->payload_id != envelope.payload_id || copy_in_->client_ended) {
+    Violation(fmt::format("{} for payload {}, which has no COPY FROM STDIN waiting for data",
+                          protocol::MessageTypeName(type), envelope.payload_id),
+              envelope.payload_id);
+    return false;
+  }
+  CopyIn& copy = *copy_in_;
+  if (auto* data = std::get_if<protocol::CopyData>(&envelope.message)) {
+    // After the statement ended (an error) the data is simply dropped.
+    if (copy.stream) copy.stream->Push(std::move(data->data));
+    return true;
+  }
+  copy.client_ended = true;
+  if (copy.stream) {
+    if (type == MessageType::kCopyDone) {
+      copy.stream->Finish();
+    } else {
+      copy.stream->Fail(protocol::Status::Cancelled(
+          fmt::format("the client aborted the copy: {}",
+                      std::get<protocol::CopyFail>(envelope.message).message)));
+    }
+  } else {
+    copy_in_.reset();  // the statement already answered
+  }
+  return true;
+}
+
+std::shared_ptr<cerebellum::CopyInStream> Session::OpenCopyIn(
+    uint64_t payload_id, std::vector<protocol::ColumnInfo> columns) {
+  auto stream = std::make_shared<cerebellum::CopyInStream>();
+  // The statement makes room on its worker; the reader, on the strand,
+  // then reads on. Weak: the stream must not keep the session alive.
+  stream->SetOnDrain([weak = weak_from_this(), executor = executor_] {
+    asio::post(executor, [weak] {
+      if (auto self = weak.lock()) self->WakeReader();
+    });
+  });
+  auto work = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
+  asio::post(work, [self = shared_from_this(), payload_id, stream,
+                    columns = std::move(columns)]() mutable {
+    self->StartCopyIn(payload_id, std::move(stream), std::move(columns));
+  });
+  return stream;
+}
+
+void Session::StartCopyIn(uint64_t payload_id, std::shared_ptr<cerebellum::CopyInStream> stream,
+                          std::vector<protocol::ColumnInfo> columns) {
+  if (closed_ || ending_ != Ending::kNone) {
+    stream->Fail(protocol::Status::IoError("the connection closed before the copy began"));
+    return;
+  }
+  if (copy_in_) {
+    // Only when a client pipelined a second COPY FROM STDIN behind one it
+    // has not ended yet.
+    stream->Fail(protocol::Status::NotSupported(
+        fmt::format("COPY FROM STDIN {} is still waiting for the client's COPY_DONE; one copy "
+                    "at a time per connection",
+                    copy_in_->payload_id)));
+    return;
+  }
+  copy_in_ = CopyIn{payload_id, std::move(stream), false};
+  EnqueueFrame(Envelope{
+      client_id_, payload_id,
+      protocol::CopyInResponse{protocol::CopyInResponse::Format::kCsv, std::move(columns)}});
+}
+
+void Session::AbortCopyIn(const std::string& why) {
+  if (copy_in_ && copy_in_->stream) {
+    copy_in_->stream->Fail(
+        protocol::Status::IoError(fmt::format("COPY FROM STDIN aborted, nothing loaded: {}", why)));
+  }
+}
+
 protocol::Status Session::UnknownStatement(uint64_t statement_id) const {
   return protocol::Status::UndefinedStatement(fmt::format(
       "statement {} is not prepared on this connection (a statement id is the payload id of "
@@ -325,6 +416,7 @@ bool Session::HandleHello(const Envelope& envelope) {
     return false;
   }
   client_name_ = hello.client_name;
+  client_minor_ = hello.minor;
   Authenticator* auth = context_->authenticator.get();
   if (auth == nullptr) {
     Welcome(protocol::Role::kAdmin);  // authentication is off (see brainstem/auth.h)
@@ -465,6 +557,12 @@ Session::Outgoing Session::FirstPiece(uint32_t client_id, uint64_t payload_id,
 
 void Session::OnResponse(uint64_t payload_id, Outgoing out) {
   --in_flight_;
+  if (copy_in_ && copy_in_->payload_id == payload_id) {
+    // The statement is over; the copy stays known until the client ends
+    // it too, so its late COPY_DATA are dropped rather than refused.
+    copy_in_->stream.reset();
+    if (copy_in_->client_ended) copy_in_.reset();
+  }
   // A response still streaming can be cancelled until its last piece.
   if (out.rest) {
     if (auto it = cancels_.find(payload_id); it != cancels_.end()) out.cancel = it->second;
@@ -625,6 +723,7 @@ void Session::Violation(const std::string& what, uint64_t payload_id) {
 void Session::EndWithError(const protocol::Status& status, uint64_t payload_id,
                            std::string reason) {
   if (closed_ || ending_ == Ending::kAfterError) return;
+  AbortCopyIn(reason);
   std::string frame;
   protocol::EncodeFrame(Envelope{client_id_, payload_id, protocol::ToErrorMessage(status)},
                         &frame);
@@ -639,6 +738,7 @@ void Session::EndWithError(const protocol::Status& status, uint64_t payload_id,
 
 void Session::Finish(Ending ending, std::string reason) {
   if (ending_ != Ending::kNone) return;
+  AbortCopyIn(reason);
   ending_ = ending;
   ending_reason_ = std::move(reason);
   WakeWriter();
@@ -648,6 +748,7 @@ void Session::Finish(Ending ending, std::string reason) {
 void Session::Close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
+  AbortCopyIn(reason);
   // Logged before the socket closes, so a client that sees the close can
   // count on the line being in the log.
   Log("{} disconnected: {} (peak unsent output {} bytes)", Name(), reason, peak_unsent_bytes_);

@@ -27,6 +27,14 @@
 //          closes once the ERROR is written;
 //        - on an I/O error or a client that stops reading (see
 //          Options::max_queued_bytes): closed at once.
+//      A COPY ... FROM STDIN (protocol 1.2) runs as a QUERY whose statement,
+//      once bound, calls OpenCopyIn from its worker: the session queues
+//      COPY_IN_RESPONSE and pushes the client's COPY_DATA chunks into the
+//      statement's CopyInStream as they arrive, stopping to read while that
+//      stream is full; COPY_DONE finishes it, COPY_FAIL, CANCEL and the end
+//      of the connection fail it (nothing is loaded). If the statement
+//      fails first, the client's remaining COPY_DATA are dropped up to its
+//      COPY_DONE or COPY_FAIL.
 //      A connection that has not received WELCOME within
 //      Options::handshake_timeout is closed at once.
 //      Closing calls Engine::ForgetClient. Completions that arrive after
@@ -44,6 +52,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>  // before Asio: its C++20 coroutine support needs it
@@ -52,6 +61,7 @@
 
 #include "brainstem/options.h"
 #include "brainstem/response_encoder.h"
+#include "cerebellum/copy_in_stream.h"
 #include "cerebellum/engine.h"
 #include "cerebellum/executor/cancel.h"
 #include "protocol/auth.h"
@@ -81,7 +91,7 @@ struct SessionContext {
   std::atomic<size_t> open_sessions{0};  // sessions not yet closed
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public std::enable_shared_from_this<Session>, private cerebellum::CopyClient {
  public:
   // REQUIRES: the socket's executor is a strand; the caller has counted
   // this session in context->open_sessions (Close() uncounts it).
@@ -109,6 +119,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // QUERY, PREPARE, EXECUTE, CLOSE: the requests that get a response.
   void HandleRequest(protocol::Envelope envelope);
   protocol::Status UnknownStatement(uint64_t statement_id) const;
+  // COPY_DATA, COPY_DONE, COPY_FAIL; false when reading must stop.
+  bool HandleCopyFrame(protocol::Envelope envelope);
+  // cerebellum::CopyClient, called on a worker.
+  std::shared_ptr<cerebellum::CopyInStream> OpenCopyIn(
+      uint64_t payload_id, std::vector<protocol::ColumnInfo> columns) override;
+  void StartCopyIn(uint64_t payload_id, std::shared_ptr<cerebellum::CopyInStream> stream,
+                   std::vector<protocol::ColumnInfo> columns);
+  // Fails the COPY FROM STDIN in progress, if any (the connection ends).
+  void AbortCopyIn(const std::string& why);
   // Counts a request in flight and makes the flag its CANCEL sets.
   std::shared_ptr<cerebellum::CancelFlag> StartRequest(uint64_t payload_id);
   // Output waiting for the writer: encoded bytes, and for a large result
@@ -171,6 +190,16 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t queued_bytes_ = 0;       // encoded bytes in queue_
   size_t writing_bytes_ = 0;      // bytes of the write in progress
   size_t peak_unsent_bytes_ = 0;  // most of queued + writing at once (logged at close)
+  // The COPY FROM STDIN in progress: from its COPY_IN_RESPONSE until both
+  // the client ended it (COPY_DONE or COPY_FAIL) and the statement did.
+  struct CopyIn {
+    uint64_t payload_id = 0;
+    std::shared_ptr<cerebellum::CopyInStream> stream;  // null once the statement ended
+    bool client_ended = false;
+  };
+  std::optional<CopyIn> copy_in_;
+  uint16_t client_minor_ = 0;                    // HELLO's minor version
+  const boost::asio::any_io_executor executor_;  // the strand; may be copied on any thread
   Ending ending_ = Ending::kNone;
   std::string ending_reason_;
   bool closed_ = false;

@@ -77,10 +77,11 @@ class Engine::Impl {
     job.is_write = !IsReadOnly(request.sql);
     auto shared_done = std::make_shared<Completion>(std::move(done));
     job.run = [this, sql = std::move(request.sql), role = request.role,
-               cancel = std::move(request.cancel), shared_done] {
+               cancel = std::move(request.cancel), copy_client = request.copy_client,
+               payload_id = request.payload_id, shared_done] {
       if (IsSet(cancel)) return (*shared_done)(CancelledStatus());
       CancelScope scope(cancel.get());
-      (*shared_done)(Run(sql, role));
+      (*shared_done)(Run(sql, role, copy_client, payload_id));
     };
     if (!queue_.Push(job)) (*shared_done)(BusyStatus());
   }
@@ -129,7 +130,8 @@ class Engine::Impl {
     if (!queue_.Push(job)) (*shared_done)(BusyStatus());
   }
 
-  Result<StatementResult> Run(std::string_view sql, protocol::Role role) {
+  Result<StatementResult> Run(std::string_view sql, protocol::Role role,
+                              CopyClient* copy_client = nullptr, uint64_t payload_id = 0) {
     return Guarded([&]() -> Result<StatementResult> {
       KOPF_ASSIGN_OR_RETURN(ast::Statement statement, ParseStatement(sql));
       if (auto* explain = std::get_if<ast::Explain>(&statement)) {
@@ -142,7 +144,11 @@ class Engine::Impl {
       KOPF_ASSIGN_OR_RETURN(BoundStatement bound, Bind(statement, *db_));
       KOPF_RETURN_IF_ERROR(CheckPermission(bound, role));
       if (auto* copy = std::get_if<BoundCopy>(&bound)) {
-        KOPF_RETURN_IF_ERROR(ConfineCopyPath(copy, import_dirs_));
+        if (copy->client) {
+          KOPF_RETURN_IF_ERROR(ConnectCopyClient(copy, copy_client, payload_id));
+        } else {
+          KOPF_RETURN_IF_ERROR(ConfineCopyPath(copy, import_dirs_));
+        }
       }
       Plan(&bound);
       return cerebellum::Execute(bound, *db_);

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "cerebellum/copy_in_stream.h"
 #include "cerebellum/executor/cancel.h"
 #include "cerebellum/prepared_statement.h"
 #include "cerebellum/statement_result.h"
@@ -62,6 +63,11 @@ struct Request {
   // kPermissionDenied, before it runs, when it needs more (permission.h).
   protocol::Role role = protocol::Role::kAdmin;
   std::shared_ptr<const CancelFlag> cancel;  // may be null
+  // For COPY ... FROM STDIN / TO STDOUT; null when the client cannot
+  // stream copy data (such a COPY then fails with kNotSupported). It must
+  // outlive the request: the session passes itself, and its completion
+  // holds the session.
+  CopyClient* copy_client = nullptr;
 };
 
 using Completion = std::function<void(protocol::Result<StatementResult>)>;

@@ -41,10 +41,13 @@ std::pair<std::string_view, Role> Classify(const BoundStatement& statement) {
     std::pair<std::string_view, Role> operator()(const BoundDelete&) {
       return {"DELETE", Role::kReadWrite};
     }
-    // Both directions need read-write: FROM changes a table, and TO writes a
-    // file on the server (inside an import directory the operator allowed).
+    // FROM changes a table, and TO a file writes a file on the server
+    // (inside an import directory the operator allowed): both need
+    // read-write. TO STDOUT only reads, like the SELECT it amounts to.
     std::pair<std::string_view, Role> operator()(const BoundCopy& copy) {
-      return {copy.from ? "COPY FROM" : "COPY TO", Role::kReadWrite};
+      if (copy.from) return {copy.client ? "COPY FROM STDIN" : "COPY FROM", Role::kReadWrite};
+      if (copy.client) return {"COPY TO STDOUT", Role::kReadOnly};
+      return {"COPY TO", Role::kReadWrite};
     }
     std::pair<std::string_view, Role> operator()(const BoundCreateTable&) {
       return {"CREATE TABLE", Role::kAdmin};

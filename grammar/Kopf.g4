@@ -185,16 +185,18 @@ describeStatement
   : K_DESCRIBE table=identifier
   ;
 
-// COPY t [(a, b)] FROM 'file' [WITH (option, ...)]
-// COPY t [(a, b)] TO 'file' [WITH (...)], COPY (SELECT ...) TO 'file' [WITH (...)]
+// COPY t [(a, b)] FROM 'file' | STDIN [WITH (option, ...)]
+// COPY t [(a, b)] TO 'file' | STDOUT [WITH (...)],
+// COPY (SELECT ...) TO 'file' | STDOUT [WITH (...)]
 // Options follow PostgreSQL's form: a name and an optional value. Which
 // names exist and which values they take is the builder's business, so a
 // misspelt option gets a precise message instead of a parse error. NULL is
-// a keyword, hence its own alternative.
+// a keyword, hence its own alternative. STDIN and STDOUT are plain
+// identifiers the builder checks, so they stay usable as names elsewhere.
 copyStatement
   : K_COPY (table=identifier (LPAREN columns+=identifier (COMMA columns+=identifier)* RPAREN)?
       | LPAREN query=selectStatement RPAREN)
-    (from=K_FROM | K_TO) path=STRING_LITERAL
+    (from=K_FROM | K_TO) (path=STRING_LITERAL | client=IDENTIFIER)
     (K_WITH? LPAREN options+=copyOption (COMMA options+=copyOption)* RPAREN)?
   ;
 

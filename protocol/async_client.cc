@@ -135,6 +135,14 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
         if (!broken.ok()) return false;
       }
       while (std::optional<Response> response = assembler->TakeAny()) {
+        if (response->copy_in) {
+          // This client does not stream COPY FROM STDIN data: end the copy
+          // at once, and the server's ERROR answers the request.
+          Queue(Envelope{client_id, response->payload_id,
+                         CopyFail{"the asynchronous client cannot send COPY data; use the "
+                                  "blocking Client::CopyIn"}});
+          continue;
+        }
         std::function<void(Response)> done = TakePending(response->payload_id);
         if (!done) continue;  // the assembler checked it was sent
         done(std::move(*response));

@@ -15,7 +15,9 @@
 
 #include <array>
 #include <cerrno>
+#include <istream>
 #include <limits>
+#include <ostream>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -39,6 +41,10 @@ std::string Address(const std::string& host, uint16_t port) {
   bool ipv6 = host.find(':') != std::string::npos;
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
+
+// COPY FROM STDIN data goes out in COPY_DATA frames of this size: large
+// enough that framing costs nothing, far below any server's frame limit.
+constexpr size_t kCopyChunkBytes = 128 * 1024;
 
 bool WouldBlock(const boost::system::error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
@@ -212,6 +218,62 @@ class ClientImpl final : public Client {
     }
   }
 
+  Result<QueryResult> CopyIn(std::string_view sql, const CopySource& source) override {
+    KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, Send(sql));
+    KOPF_ASSIGN_OR_RETURN(Response first, Await(payload_id));
+    if (!first.status.ok()) return first.status;
+    if (!first.copy_in) {
+      return Status::InvalidValue("CopyIn() needs COPY ... FROM STDIN; the statement ran as " +
+                                  first.result.tag);
+    }
+    std::string chunk(kCopyChunkBytes, '\0');
+    Status source_error;
+    for (;;) {
+      Result<size_t> n = source(chunk.data(), chunk.size());
+      if (!n.ok()) {
+        source_error = n.status();
+        KOPF_RETURN_IF_ERROR(SendCopyEnd(payload_id, CopyFail{source_error.message()}));
+        break;
+      }
+      if (*n == 0) {
+        KOPF_RETURN_IF_ERROR(SendCopyEnd(payload_id, CopyDone{}));
+        break;
+      }
+      frame_.clear();
+      EncodeCopyDataFrame(client_id_, payload_id, std::string_view(chunk.data(), *n), &frame_);
+      KOPF_RETURN_IF_ERROR(WriteAll(frame_));
+      // A server that failed the copy early (a bad value near the start)
+      // has answered already: stop sending what it would only drop.
+      if (Status arrived = TakeArrived(); !arrived.ok()) {
+        // The server ended the copy and then the connection (shutting
+        // down): its answer to the copy says more than the lost connection.
+        if (std::optional<Response> done = assembler_->Take(payload_id)) {
+          if (!done->status.ok()) return done->status;
+        }
+        return arrived;
+      }
+      if (assembler_->finished(payload_id)) {
+        KOPF_RETURN_IF_ERROR(SendCopyEnd(payload_id, CopyDone{}));
+        break;
+      }
+    }
+    KOPF_ASSIGN_OR_RETURN(Response done, Await(payload_id));
+    if (!source_error.ok()) return source_error;
+    if (!done.status.ok()) return done.status;
+    return std::move(done.result);
+  }
+
+  Result<QueryResult> CopyOut(std::string_view sql, const CopySink& sink) override {
+    KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, Send(sql));
+    assembler_->SetCopySink(payload_id, &sink);
+    Result<QueryResult> result = ResultOf(payload_id);
+    Status sink_error = assembler_->sink_error();
+    assembler_->SetCopySink(0, nullptr);
+    if (!result.ok()) return result;
+    if (!sink_error.ok()) return sink_error;
+    return result;
+  }
+
   uint32_t client_id() const override { return client_id_; }
   const std::string& server_version() const override { return server_version_; }
 
@@ -267,8 +329,37 @@ class ClientImpl final : public Client {
   // The result of request `payload_id`, or the server's error.
   Result<QueryResult> ResultOf(uint64_t payload_id) {
     KOPF_ASSIGN_OR_RETURN(Response response, Await(payload_id));
+    if (response.copy_in) {
+      // A COPY FROM STDIN sent without data to go with it: end it at once.
+      KOPF_RETURN_IF_ERROR(
+          SendCopyEnd(payload_id, CopyFail{"COPY FROM STDIN needs its data (the shell sends it "
+                                           "with \\copy, a program with Client::CopyIn)"}));
+      KOPF_ASSIGN_OR_RETURN(response, Await(payload_id));
+    }
     if (!response.status.ok()) return response.status;
     return std::move(response.result);
+  }
+
+  // Sends COPY_DONE or COPY_FAIL for the copy of request `payload_id`.
+  Status SendCopyEnd(uint64_t payload_id, Message end) {
+    frame_.clear();
+    EncodeFrame(Envelope{client_id_, payload_id, std::move(end)}, &frame_);
+    return WriteAll(frame_);
+  }
+
+  // Takes in, without waiting, the frames that have arrived.
+  Status TakeArrived() {
+    KOPF_RETURN_IF_ERROR(ReadSome(false));
+    for (;;) {
+      Result<std::optional<Envelope>> next = decoder_.Next();
+      if (!next.ok()) {
+        return Fail(
+            Status::ProtocolViolation("server sent a bad frame: " + next.status().message()));
+      }
+      if (!next->has_value()) return Status::Ok();
+      Status status = assembler_->OnFrame(std::move(**next));
+      if (!status.ok()) return Fail(std::move(status));
+    }
   }
 
   // Waits until the socket is ready for `events` (POLLIN/POLLOUT).
@@ -364,6 +455,22 @@ Result<ReleasedConnection> ConnectAndRelease(const std::string& host, uint16_t p
 }
 
 }  // namespace client_internal
+
+Result<QueryResult> Client::CopyIn(std::string_view sql, std::istream& in) {
+  return CopyIn(sql, [&in](char* buffer, size_t capacity) -> Result<size_t> {
+    in.read(buffer, static_cast<std::streamsize>(capacity));
+    if (in.bad()) return Status::IoError("cannot read the data to copy");
+    return static_cast<size_t>(in.gcount());
+  });
+}
+
+Result<QueryResult> Client::CopyOut(std::string_view sql, std::ostream& out) {
+  return CopyOut(sql, [&out](std::string_view data) -> Status {
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out) return Status::IoError("cannot write the copied data");
+    return Status::Ok();
+  });
+}
 
 Result<std::unique_ptr<Client>> Client::Connect(const std::string& host, uint16_t port,
                                                 const ClientOptions& options) {

@@ -18,11 +18,15 @@
 // out right behind its PREPARE, before the description arrived. Ping()
 // waits for the server's PONG; Cancel() asks the server to stop a request
 // sent with Send*() (its response then arrives through Receive()).
+// CopyIn()/CopyOut() run COPY ... FROM STDIN / TO STDOUT (protocol 1.2,
+// PROTOCOL.md section 5.8) from a callback or a stream.
 //
 // Thread-safety: one Client per thread; it is not safe to share.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <span>
@@ -42,6 +46,8 @@ struct QueryResult {
   std::vector<Row> rows;
   std::string tag;     // command tag: "SELECT", "INSERT", "CREATE TABLE", ...
   uint64_t count = 0;  // rows returned (SELECT) or affected (writes)
+  // COPY ... TO STDOUT run through Query(): the CSV text the server sent.
+  std::string copy_data;
 
   // Typed access to row `i` (see client_row.h). REQUIRES: i < rows.size().
   RowRef row(size_t i) const { return RowRef(columns, rows[i]); }
@@ -68,7 +74,19 @@ struct Response {
   QueryResult result;   // meaningful when status.ok()
   // The answer to a PREPARE that succeeded (STATEMENT_DESCRIPTION).
   std::optional<PreparedStatement> statement;
+  // COPY_IN_RESPONSE (protocol 1.2): the server waits for the data of a
+  // COPY ... FROM STDIN, whose records fill these columns. Not the end of
+  // the request: its COMPLETE or ERROR follows the client's COPY_DONE.
+  std::optional<std::vector<ColumnInfo>> copy_in;
 };
+
+// Hands out the data of a COPY ... FROM STDIN: copies up to `capacity`
+// bytes into `buffer` and returns the count, 0 at the end, or an error,
+// which aborts the copy (COPY_FAIL; nothing is loaded).
+using CopySource = std::function<Result<size_t>(char* buffer, size_t capacity)>;
+// Takes the data of a COPY ... TO STDOUT piece by piece, in order. An error
+// stops the delivery (the rest of the response is read and dropped).
+using CopySink = std::function<Status(std::string_view data)>;
 
 // Checks parameter rows against `statement` before they are sent: at least
 // one row; every row as wide as the statement has parameters (kInvalidValue)
@@ -136,6 +154,20 @@ class Client {
   // still gets exactly one response: ERROR kCancelled, or its normal one
   // when it had finished. Unknown or finished ids are ignored by the server.
   virtual Status Cancel(uint64_t payload_id) = 0;
+
+  // COPY ... FROM STDIN (protocol 1.2): sends `sql`, then the bytes of
+  // `source` in COPY_DATA frames as fast as the server takes them, then
+  // COPY_DONE, and waits for the COPY's answer (tag "COPY", the row count).
+  // A server error (a bad value, with its line and column) stops the
+  // sending early; a source error ends the copy with COPY_FAIL and is
+  // returned itself. A statement that is not COPY FROM STDIN is refused
+  // with kInvalidValue after it ran.
+  virtual Result<QueryResult> CopyIn(std::string_view sql, const CopySource& source) = 0;
+  Result<QueryResult> CopyIn(std::string_view sql, std::istream& in);
+  // COPY ... TO STDOUT (protocol 1.2): sends `sql` and hands the CSV text
+  // to `sink` as it arrives; the result carries the row count.
+  virtual Result<QueryResult> CopyOut(std::string_view sql, const CopySink& sink) = 0;
+  Result<QueryResult> CopyOut(std::string_view sql, std::ostream& out);
 
   virtual uint32_t client_id() const = 0;
   virtual const std::string& server_version() const = 0;

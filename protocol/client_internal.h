@@ -53,6 +53,19 @@ class ResponseAssembler {
   // Removes and returns the oldest finished response, if any.
   std::optional<Response> TakeAny();
 
+  // Hands the COPY_DATA of request `payload_id` to `sink` instead of
+  // collecting it in QueryResult::copy_data; nullptr stops that. The sink
+  // must outlive the request's response.
+  void SetCopySink(uint64_t payload_id, const CopySink* sink) {
+    sink_id_ = payload_id;
+    sink_ = sink;
+    sink_error_ = Status::Ok();
+  }
+  // The first error the sink returned, if any.
+  const Status& sink_error() const { return sink_error_; }
+  // True when the response to `payload_id` is finished and not taken.
+  bool finished(uint64_t payload_id) const;
+
   // True while some request has no finished response yet.
   bool awaiting() const { return !outstanding_.empty(); }
   bool has_finished() const { return !finished_.empty(); }
@@ -66,6 +79,10 @@ class ResponseAssembler {
   std::deque<uint64_t> pongs_;                // PONGs received, not yet taken
   std::optional<Response> partial_;           // the response being received
   bool described_ = false;                    // partial_ had a ROW_DESCRIPTION
+  bool copying_out_ = false;                  // partial_ had COPY_DATA
+  uint64_t sink_id_ = 0;
+  const CopySink* sink_ = nullptr;
+  Status sink_error_;
   std::deque<Response> finished_;             // in order of arrival
 };
 

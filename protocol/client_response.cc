@@ -59,11 +59,34 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     partial_.emplace();
     partial_->payload_id = id;
     described_ = false;
+    copying_out_ = false;
   }
   QueryResult& result = partial_->result;
   switch (type) {
+    case MessageType::kCopyInResponse: {
+      if (described_ || copying_out_) {
+        return Violation(Describe(envelope) + " after the response began");
+      }
+      partial_->copy_in = std::move(std::get<CopyInResponse>(envelope.message).columns);
+      // Not the end of the request: it stays outstanding for its COMPLETE.
+      finished_.push_back(std::move(*partial_));
+      partial_.reset();
+      return Status::Ok();
+    }
+    case MessageType::kCopyData: {
+      if (described_) return Violation(Describe(envelope) + " after ROW_DESCRIPTION");
+      copying_out_ = true;
+      std::string& data = std::get<CopyData>(envelope.message).data;
+      if (sink_ != nullptr && sink_id_ == id) {
+        if (sink_error_.ok()) sink_error_ = (*sink_)(data);
+      } else {
+        result.copy_data += data;
+      }
+      return Status::Ok();
+    }
     case MessageType::kRowDescription:
       if (described_) return Violation(Describe(envelope) + ": second ROW_DESCRIPTION");
+      if (copying_out_) return Violation(Describe(envelope) + " after COPY_DATA");
       described_ = true;
       result.columns = std::move(std::get<RowDescription>(envelope.message).columns);
       return Status::Ok();
@@ -114,6 +137,8 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     case MessageType::kPrepare:
     case MessageType::kExecute:
     case MessageType::kClose:
+    case MessageType::kCopyDone:
+    case MessageType::kCopyFail:
       break;
   }
   return Violation("unexpected " + Describe(envelope));
@@ -125,6 +150,13 @@ Status ResponseAssembler::Finish(Status status) {
   finished_.push_back(std::move(*partial_));
   partial_.reset();
   return Status::Ok();
+}
+
+bool ResponseAssembler::finished(uint64_t payload_id) const {
+  for (const Response& response : finished_) {
+    if (response.payload_id == payload_id) return true;
+  }
+  return false;
 }
 
 std::optional<Response> ResponseAssembler::Take(uint64_t payload_id) {

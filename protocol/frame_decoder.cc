@@ -109,6 +109,14 @@ class BodyReader {
     }
   }
 
+  // The remaining bytes as they are (COPY_DATA: raw CSV text, which may
+  // end inside a UTF-8 sequence, so it is not checked here).
+  std::string Rest() {
+    std::string bytes(reinterpret_cast<const char*>(body_.data() + offset_), remaining());
+    offset_ = body_.size();
+    return bytes;
+  }
+
   // Fails unless the whole body was consumed.
   void ExpectEnd() {
     if (ok() && remaining() > 0) {
@@ -313,6 +321,22 @@ Message DecodeMessage(MessageType type, BodyReader& r) {
       return DecodeError(r);
     case MessageType::kStatementDescription:
       return DecodeStatementDescription(r);
+    case MessageType::kCopyInResponse: {
+      CopyInResponse m;
+      size_t at = r.offset();
+      uint8_t format = r.U8("copy format");
+      if (r.ok() && format != static_cast<uint8_t>(CopyInResponse::Format::kCsv)) {
+        r.Fail(Cat("bad copy format ", format, " at body offset ", at));
+      }
+      m.columns = DecodeColumns(r);
+      return m;
+    }
+    case MessageType::kCopyData:
+      return CopyData{r.Rest()};
+    case MessageType::kCopyDone:
+      return CopyDone{};
+    case MessageType::kCopyFail:
+      return CopyFail{r.String("copy failure message")};
   }
   r.Fail("unknown message type");
   return Goodbye{};

@@ -231,6 +231,13 @@ void PutBody(const Message& message, std::string* out) {
                    for (Type t : m.parameter_types) PutU8(static_cast<uint8_t>(t), out);
                    PutColumns(m.columns, out);
                  },
+                 [out](const CopyInResponse& m) {
+                   PutU8(static_cast<uint8_t>(m.format), out);
+                   PutColumns(m.columns, out);
+                 },
+                 [out](const CopyData& m) { out->append(m.data); },
+                 [](const CopyDone&) {},
+                 [out](const CopyFail& m) { PutString(m.message, out); },
              },
              message);
 }
@@ -284,6 +291,13 @@ void EncodeExecuteFrame(uint32_t client_id, uint64_t payload_id, uint64_t statem
   f.U32(static_cast<uint32_t>(rows.size()));
   f.U16(static_cast<uint16_t>(width));
   f.Rows(rows, width);
+}
+
+void EncodeCopyDataFrame(uint32_t client_id, uint64_t payload_id, std::string_view data,
+                         std::string* out) {
+  size_t start = BeginFrame(MessageType::kCopyData, client_id, payload_id, out);
+  out->append(data);
+  FinishFrame(start, out);
 }
 
 size_t EncodedValueSize(const Value& value) {

@@ -42,6 +42,10 @@ void EncodeCompleteFrame(uint32_t client_id, uint64_t payload_id, std::string_vi
                          uint64_t count, std::string* out);
 void EncodeExecuteFrame(uint32_t client_id, uint64_t payload_id, uint64_t statement_id,
                         std::span<const Row> rows, std::string* out);
+// Appends one COPY_DATA frame carrying `data` (the same bytes as
+// EncodeFrame of a CopyData, without copying `data` into a message first).
+void EncodeCopyDataFrame(uint32_t client_id, uint64_t payload_id, std::string_view data,
+                         std::string* out);
 
 // Bytes `value` takes inside a frame: its tag plus its payload. Lets the
 // server cut row batches at a byte budget before encoding them.

@@ -26,8 +26,11 @@ inline constexpr uint8_t kFrameVersion = 1;
 // adds things an older peer may ignore; a new major version is incompatible.
 inline constexpr uint16_t kProtocolMajor = 1;
 // 1.1 added authentication (HELLO's user fields and AUTH_*, section 5.1),
-// PING/PONG, CANCEL, prepared statements and streamed results.
-inline constexpr uint16_t kProtocolMinor = 1;
+// PING/PONG, CANCEL, prepared statements and streamed results; 1.2 the
+// copy sub-protocol (COPY ... FROM STDIN / TO STDOUT, PROTOCOL.md 5.8).
+inline constexpr uint16_t kProtocolMinor = 2;
+// The first minor version that streams COPY data.
+inline constexpr uint16_t kCopyProtocolMinor = 2;
 
 // Size of the length prefix and of the fixed header that follows it.
 inline constexpr size_t kLengthFieldBytes = 4;
@@ -64,12 +67,17 @@ enum class MessageType : uint8_t {
   kPrepare = 0x11,         // client -> server: parse a statement with $n parameters (1.1)
   kExecute = 0x12,         // client -> server: run a prepared statement (1.1)
   kClose = 0x13,           // client -> server: forget a prepared statement (1.1)
+  kCopyData = 0x14,        // either side: a chunk of COPY's CSV text (1.2)
+  kCopyDone = 0x15,        // client -> server: the COPY FROM STDIN data is complete (1.2)
+  kCopyFail = 0x16,        // client -> server: abort the COPY FROM STDIN (1.2)
   kRowDescription = 0x20,  // server -> client: result columns
   kRowBatch = 0x21,        // server -> client: some result rows
   kComplete = 0x22,        // server -> client: end of a successful response
   kError = 0x23,           // server -> client: end of a failed response
   // server -> client: the answer to PREPARE (1.1)
   kStatementDescription = 0x24,
+  // server -> client: ready for a COPY FROM STDIN's data (1.2)
+  kCopyInResponse = 0x25,
 };
 
 // "HELLO", "WELCOME", ... ; "UNKNOWN" for numbers that name no type.
@@ -111,6 +119,14 @@ constexpr std::string_view MessageTypeName(MessageType type) {
       return "ERROR";
     case MessageType::kStatementDescription:
       return "STATEMENT_DESCRIPTION";
+    case MessageType::kCopyData:
+      return "COPY_DATA";
+    case MessageType::kCopyDone:
+      return "COPY_DONE";
+    case MessageType::kCopyFail:
+      return "COPY_FAIL";
+    case MessageType::kCopyInResponse:
+      return "COPY_IN_RESPONSE";
   }
   return "UNKNOWN";
 }

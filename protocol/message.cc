@@ -36,6 +36,10 @@ MessageType TypeOf(const Message& message) {
           [](const AuthChallenge&) { return MessageType::kAuthChallenge; },
           [](const AuthResponse&) { return MessageType::kAuthResponse; },
           [](const AuthOk&) { return MessageType::kAuthOk; },
+          [](const CopyInResponse&) { return MessageType::kCopyInResponse; },
+          [](const CopyData&) { return MessageType::kCopyData; },
+          [](const CopyDone&) { return MessageType::kCopyDone; },
+          [](const CopyFail&) { return MessageType::kCopyFail; },
       },
       message);
 }

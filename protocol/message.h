@@ -165,9 +165,40 @@ struct StatementDescription {
   bool operator==(const StatementDescription&) const = default;
 };
 
+// 0x25, server -> client (1.2): the server is ready for the data of a
+// COPY ... FROM STDIN. `columns` are the table columns the fields of each
+// CSV record fill, in order; `format` is the data's format (only kCsv).
+struct CopyInResponse {
+  enum class Format : uint8_t { kCsv = 0 };
+  Format format = Format::kCsv;
+  std::vector<ColumnInfo> columns;
+  bool operator==(const CopyInResponse&) const = default;
+};
+
+// 0x14, either side (1.2): a chunk of COPY's CSV text. Chunks are cut
+// anywhere (inside a record, even inside a UTF-8 sequence); only their
+// concatenation means something.
+struct CopyData {
+  std::string data;
+  bool operator==(const CopyData&) const = default;
+};
+
+// 0x15, client -> server (1.2): every byte of the COPY FROM STDIN was sent.
+struct CopyDone {
+  bool operator==(const CopyDone&) const = default;
+};
+
+// 0x16, client -> server (1.2): abort the COPY FROM STDIN; nothing of it is
+// loaded. `message` says why (it goes into the ERROR that answers).
+struct CopyFail {
+  std::string message;
+  bool operator==(const CopyFail&) const = default;
+};
+
 using Message = std::variant<Hello, Welcome, Goodbye, Ping, Pong, Cancel, Query, Prepare, Execute,
                              CloseStatement, RowDescription, RowBatch, Complete, ErrorMessage,
-                             StatementDescription, AuthChallenge, AuthResponse, AuthOk>;
+                             StatementDescription, AuthChallenge, AuthResponse, AuthOk,
+                             CopyInResponse, CopyData, CopyDone, CopyFail>;
 
 // One frame: the ids from its header and its message.
 struct Envelope {

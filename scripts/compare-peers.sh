@@ -68,6 +68,21 @@ kopf_run() {
     "kopf-bench -c $c -P $p, prepared statements, durable kopfd"
 }
 
+# kopf_bulk NAME COMMAND RUN WHAT: times one `kopf -c COMMAND` that loads
+# the bulk file into a fresh kv_bulk and records its rows/s as NAME.
+kopf_bulk() {
+  local t0 t1 ms
+  "$BIN/kopf" -p "$PORT" -q -c "DROP TABLE IF EXISTS kv_bulk" \
+    -c "CREATE TABLE kv_bulk (id INT PRIMARY KEY, name TEXT, age INT, city TEXT)" >/dev/null
+  t0="$(now)"
+  "$BIN/kopf" -p "$PORT" -q -c "$2" >/dev/null
+  t1="$(now)"
+  ms="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')"
+  record kopf "$1" 1 "$3" \
+    "$(awk -v n="$BULK_ROWS" -v m="$ms" 'BEGIN { printf "%.0f", n / (m / 1000) }')" "$ms" "-" \
+    "rows/s; mean = whole load in ms; $4"
+}
+
 for (( r = 1; r <= RUNS; r++ )); do
   log "kopf: run $r/$RUNS"
   kopf_run point_select select 1 1 "$r"
@@ -76,16 +91,13 @@ for (( r = 1; r <= RUNS; r++ )); do
   kopf_run range_select_100 range 1 1 "$r"
   kopf_run insert_sync_commit insert 1 1 "$r"
   kopf_run insert_sync_commit insert 8 1 "$r"
-  # Bulk load: COPY FROM the same 1,000,000-row file into a fresh table.
-  "$BIN/kopf" -p "$PORT" -q -c "DROP TABLE IF EXISTS kv_bulk" \
-    -c "CREATE TABLE kv_bulk (id INT PRIMARY KEY, name TEXT, age INT, city TEXT)" >/dev/null
-  t0="$(now)"
-  "$BIN/kopf" -p "$PORT" -q -c "COPY kv_bulk FROM 'bulk.csv'" >/dev/null
-  t1="$(now)"
-  ms="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')"
-  record kopf "bulk_load_${BULK_ROWS}_copy" 1 "$r" \
-    "$(awk -v n="$BULK_ROWS" -v m="$ms" 'BEGIN { printf "%.0f", n / (m / 1000) }')" "$ms" "-" \
-    "rows/s; mean = whole load in ms; COPY FROM a server-side file into a table with PK"
+  # Bulk load of the same 1,000,000-row file into a fresh table: COPY FROM
+  # a server-side file, and the shell's \copy (COPY FROM STDIN), which is
+  # how psql's \copy loads it into PostgreSQL.
+  kopf_bulk "bulk_load_${BULK_ROWS}_copy" "COPY kv_bulk FROM 'bulk.csv'" "$r" \
+    "COPY FROM a server-side file into a table with PK"
+  kopf_bulk "bulk_load_${BULK_ROWS}_client_copy" "\\copy kv_bulk from '$KOPF_DIR/import/bulk.csv'" \
+    "$r" "the shell's \\copy (COPY FROM STDIN) into a table with PK"
 done
 stop_kopfd
 
@@ -127,6 +139,8 @@ ratio() { # ratio KOPF-WORKLOAD CONNS PEER PEER-WORKLOAD PEER-CONNS LABEL
   ratio insert_sync_commit 8 redis-aof-always SET 8 "durable single-row INSERT, 8 connections, vs Redis SET (aof always)"
   ratio "bulk_load_${BULK_ROWS}_copy" 1 postgresql "bulk_load_${BULK_ROWS}_copy" 1 \
     "bulk load of $BULK_ROWS rows (rows/s), vs PostgreSQL \\copy"
+  ratio "bulk_load_${BULK_ROWS}_client_copy" 1 postgresql "bulk_load_${BULK_ROWS}_copy" 1 \
+    "bulk load of $BULK_ROWS rows (rows/s), kopf \\copy vs PostgreSQL \\copy"
   echo
   echo "## kopf"
   echo

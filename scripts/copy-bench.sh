@@ -11,6 +11,7 @@
 # Builds nothing: build kopfd, kopf and kopf-bench first.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$root/scripts/copy-lib.sh"
 build="$(cd "${1:-$root/build}" && pwd)"
 rows="${ROWS:-1000000}"
 rounds="${ROUNDS:-3}"
@@ -24,22 +25,12 @@ server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 mkdir -p "$work/imports"
-awk -v n="$rows" 'BEGIN {
-  split("Berlin,Paris,London,Madrid,Rome,Vienna,Prague,Warsaw,Lisbon,Oslo", c, ",");
-  for (i = 1; i <= n; i++) printf "%d,name_%d,%d,%s\n", i, i, 18 + (i * 7) % 80, c[1 + i % 10];
-}' > "$work/imports/load.csv"
+make_load_csv "$work/imports/load.csv" "$rows"
 
-"$build/bin/kopfd" --port 0 --data "$work/data" --import-dir "$work/imports" \
-  > "$work/listen" 2> "$work/log" &
-server=$!
-while ! grep -q listening "$work/listen" 2>/dev/null; do
-  kill -0 "$server" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
-  sleep 0.1
-done
-port="$(grep -o '[0-9]*$' "$work/listen")"
+start_kopfd "$build" "$work"
 sql() { "$build/bin/kopf" -p "$port" -c "$1" > /dev/null; }
 now() { date +%s.%N; }
-cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$server/stat"; }
+cpu() { server_cpu; }
 
 ratios=()
 for round in $(seq "$rounds"); do

@@ -326,7 +326,8 @@ struct CopyOptions {
 };
 
 // COPY t [(cols)] FROM 'file', COPY t [(cols)] TO 'file',
-// COPY (SELECT ...) TO 'file'.
+// COPY (SELECT ...) TO 'file'; with STDIN / STDOUT instead of 'file' the
+// data comes from / goes to the client (the copy sub-protocol, 1.2).
 struct Copy {
   std::string table;  // empty with `query`
   int32_t table_position = -1;
@@ -334,8 +335,9 @@ struct Copy {
   std::vector<int32_t> column_positions;
   SelectPtr query;   // COPY (SELECT ...) TO; null otherwise
   bool from = true;  // FROM a file into the table; false: TO a file
-  std::string path;  // as written, quotes undone
-  int32_t path_position = -1;
+  std::string path;  // as written, quotes undone; empty with `client`
+  int32_t path_position = -1;  // of the path, or of STDIN / STDOUT
+  bool client = false;         // FROM STDIN or TO STDOUT
   CopyOptions options;
 };
 

@@ -37,6 +37,7 @@ Result<BoundStatement> BindCopy(ast::Copy& stmt, const cerebrum::Database& db) {
   out.path = stmt.path;
   out.path_position = stmt.path_position;
   out.options = stmt.options;
+  out.client = stmt.client;
   if (stmt.query) {
     Scope scope;
     KOPF_ASSIGN_OR_RETURN(out.select, BindQuerySelect(*stmt.query, db, &scope, &out.reads));
@@ -64,6 +65,20 @@ Result<BoundStatement> BindCopy(ast::Copy& stmt, const cerebrum::Database& db) {
     }
   }
   return BoundStatement(std::move(out));
+}
+
+Status ConnectCopyClient(BoundCopy* copy, CopyClient* client, uint64_t payload_id) {
+  if (client == nullptr) {
+    return Status::NotSupported(
+        fmt::format("COPY {} streams its data over the connection, which needs protocol 1.2 "
+                    "(kopf clients from that version on; the shell's \\copy uses it); "
+                    "this connection cannot",
+                    copy->from ? "FROM STDIN" : "TO STDOUT"),
+        copy->path_position);
+  }
+  copy->copy_client = client;
+  copy->payload_id = payload_id;
+  return Status::Ok();
 }
 
 Status ConfineCopyPath(BoundCopy* copy, const std::vector<fs::path>& import_dirs) {

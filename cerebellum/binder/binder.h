@@ -40,6 +40,12 @@ protocol::Result<BoundStatement> BindCopy(ast::Copy& stmt, const cerebrum::Datab
 protocol::Status ConfineCopyPath(BoundCopy* copy,
                                  const std::vector<std::filesystem::path>& import_dirs);
 
+// For COPY FROM STDIN / TO STDOUT: connects `copy` to the client of request
+// `payload_id`. kNotSupported when there is none (`client` null: the
+// connection speaks a protocol older than 1.2, or the statement runs
+// in-process) and so nowhere to stream the data.
+protocol::Status ConnectCopyClient(BoundCopy* copy, CopyClient* client, uint64_t payload_id);
+
 // The table columns named by `names` (at `positions` in the statement), or
 // every column in table order when `names` is empty. kUndefinedColumn,
 // kDuplicateColumn. Shared by INSERT and COPY.

@@ -28,6 +28,8 @@ class Table;
 
 namespace kopf::cerebellum {
 
+class CopyClient;  // copy_in_stream.h
+
 struct BoundCreateTable {
   cerebrum::TableSchema schema;
   bool if_not_exists = false;
@@ -173,6 +175,11 @@ struct BoundCopy {
   int32_t path_position = -1;
   std::filesystem::path file;
   ast::CopyOptions options;
+  // FROM STDIN / TO STDOUT: the data comes from / goes to the client of
+  // request `payload_id` (set by ConnectCopyClient) instead of a file.
+  bool client = false;
+  CopyClient* copy_client = nullptr;
+  uint64_t payload_id = 0;
 };
 
 struct BoundShowTables {};

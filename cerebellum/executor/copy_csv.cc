@@ -32,10 +32,13 @@ constexpr size_t kIoChunkBytes = size_t{1} << 20;
 
 // ---- Reader -----------------------------------------------------------------
 
-CopyCsvReader::CopyCsvReader(int fd, const ast::CopyOptions& options)
-    : fd_(fd), delimiter_(options.delimiter), quote_(options.quote), buffer_(kIoChunkBytes) {}
+CopyCsvReader::CopyCsvReader(Source source, const ast::CopyOptions& options)
+    : source_(std::move(source)),
+      delimiter_(options.delimiter),
+      quote_(options.quote),
+      buffer_(kIoChunkBytes) {}
 
-CopyCsvReader::~CopyCsvReader() { ::close(fd_); }
+CopyCsvReader::~CopyCsvReader() = default;
 
 Result<std::unique_ptr<CopyCsvReader>> CopyCsvReader::Open(const fs::path& path,
                                                            const ast::CopyOptions& options) {
@@ -43,7 +46,20 @@ Result<std::unique_ptr<CopyCsvReader>> CopyCsvReader::Open(const fs::path& path,
   // place after the check, so refuse to follow it.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return cerebrum::ErrnoStatus("cannot open", path);
-  return std::unique_ptr<CopyCsvReader>(new CopyCsvReader(fd, options));
+  // The source owns the descriptor and closes it with the reader.
+  auto owned = std::shared_ptr<int>(new int(fd), [](int* p) {
+    ::close(*p);
+    delete p;
+  });
+  Source source = [owned](char* dest, size_t capacity) -> Result<size_t> {
+    while (true) {
+      ssize_t n = ::read(*owned, dest, capacity);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::IoError(fmt::format("COPY: read failed: {}", std::strerror(errno)));
+      return static_cast<size_t>(n);
+    }
+  };
+  return std::make_unique<CopyCsvReader>(std::move(source), options);
 }
 
 Status CopyCsvReader::Refill() {
@@ -59,14 +75,10 @@ Status CopyCsvReader::Refill() {
     }
     buffer_.resize(buffer_.size() * 2);
   }
-  while (true) {
-    ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IoError(fmt::format("COPY: read failed: {}", std::strerror(errno)));
-    if (n == 0) eof_ = true;
-    end_ += static_cast<size_t>(n);
-    return Status::Ok();
-  }
+  KOPF_ASSIGN_OR_RETURN(size_t n, source_(buffer_.data() + end_, buffer_.size() - end_));
+  if (n == 0) eof_ = true;
+  end_ += n;
+  return Status::Ok();
 }
 
 Result<bool> CopyCsvReader::Next(std::vector<CopyField>* fields) {
@@ -187,7 +199,7 @@ Result<bool> CopyCsvReader::ParseRecord(std::vector<CopyField>* fields) {
 // ---- Writer -----------------------------------------------------------------
 
 CopyCsvWriter::CopyCsvWriter(fs::path path, fs::path temp, int fd, const ast::CopyOptions& options)
-    : path_(std::move(path)), temp_(std::move(temp)), fd_(fd), options_(options) {
+    : path_(std::move(path)), temp_(std::move(temp)), fd_(fd), encoder_(options) {
   buffer_.reserve(kIoChunkBytes + 4096);
 }
 
@@ -205,72 +217,90 @@ Result<std::unique_ptr<CopyCsvWriter>> CopyCsvWriter::Create(const fs::path& pat
   return std::unique_ptr<CopyCsvWriter>(new CopyCsvWriter(path, pattern, fd, options));
 }
 
-void CopyCsvWriter::AppendField(std::string_view text, bool force_quotes) {
+void CopyCsvEncoder::AppendField(std::string_view text, bool force_quotes, std::string* out) const {
   bool quote = force_quotes || text.starts_with(kUtf8Bom);
   for (size_t i = 0; i < text.size() && !quote; ++i) {
     const char c = text[i];
     quote = c == options_.delimiter || c == options_.quote || c == '\r' || c == '\n';
   }
   if (!quote) {
-    buffer_.append(text);
+    out->append(text);
     return;
   }
-  buffer_.push_back(options_.quote);
+  out->push_back(options_.quote);
   for (char c : text) {
-    buffer_.push_back(c);
-    if (c == options_.quote) buffer_.push_back(c);
+    out->push_back(c);
+    if (c == options_.quote) out->push_back(c);
   }
-  buffer_.push_back(options_.quote);
+  out->push_back(options_.quote);
 }
 
-void CopyCsvWriter::AppendValue(const Value& v) {
+void CopyCsvEncoder::AppendValue(const Value& v, std::string* out) const {
   switch (v.type()) {
     case Type::kNull:
-      buffer_.append(options_.null_text);
+      out->append(options_.null_text);
       return;
     case Type::kInteger: {
       char digits[24];
       auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), v.as_integer());
       std::string_view text(digits, static_cast<size_t>(end - digits));
-      AppendField(text, text == options_.null_text);
+      AppendField(text, text == options_.null_text, out);
       return;
     }
     case Type::kDouble: {
       std::string text = v.ToString();
-      AppendField(text, text == options_.null_text);
+      AppendField(text, text == options_.null_text, out);
       return;
     }
     case Type::kText:
-      AppendField(v.as_text(), v.as_text() == options_.null_text);
+      AppendField(v.as_text(), v.as_text() == options_.null_text, out);
       return;
     case Type::kBoolean: {
       std::string_view text = v.as_boolean() ? "true" : "false";
-      AppendField(text, text == options_.null_text);
+      AppendField(text, text == options_.null_text, out);
       return;
     }
   }
 }
 
-Status CopyCsvWriter::EndRecord() {
-  buffer_.push_back('\n');
+void CopyCsvEncoder::AppendNames(const std::vector<std::string>& names, std::string* out) const {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out->push_back(options_.delimiter);
+    AppendField(names[i], names[i] == options_.null_text, out);
+  }
+  out->push_back('\n');
+}
+
+void CopyCsvEncoder::AppendRow(const protocol::Row& row, const std::vector<size_t>& columns,
+                               std::string* out) const {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) out->push_back(options_.delimiter);
+    AppendValue(row[columns[i]], out);
+  }
+  out->push_back('\n');
+}
+
+void CopyCsvEncoder::AppendRow(const protocol::Row& row, std::string* out) const {
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i > 0) out->push_back(options_.delimiter);
+    AppendValue(row[i], out);
+  }
+  out->push_back('\n');
+}
+
+Status CopyCsvWriter::FlushIfFull() {
   if (buffer_.size() >= kIoChunkBytes) return Flush();
   return Status::Ok();
 }
 
 Status CopyCsvWriter::WriteNames(const std::vector<std::string>& names) {
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) buffer_.push_back(options_.delimiter);
-    AppendField(names[i], names[i] == options_.null_text);
-  }
-  return EndRecord();
+  encoder_.AppendNames(names, &buffer_);
+  return FlushIfFull();
 }
 
 Status CopyCsvWriter::WriteRow(const protocol::Row& row, const std::vector<size_t>& columns) {
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (i > 0) buffer_.push_back(options_.delimiter);
-    AppendValue(row[columns[i]]);
-  }
-  return EndRecord();
+  encoder_.AppendRow(row, columns, &buffer_);
+  return FlushIfFull();
 }
 
 Status CopyCsvWriter::Flush() {

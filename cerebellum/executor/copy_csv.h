@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,9 +42,15 @@ struct CopyField {
 
 class CopyCsvReader {
  public:
+  // Where the bytes come from: copies up to `capacity` bytes to `dest` and
+  // returns the count, 0 at the end, or an error.
+  using Source = std::function<protocol::Result<size_t>(char* dest, size_t capacity)>;
+
   // Opens `path` for reading. kIoError if it cannot be opened.
   static protocol::Result<std::unique_ptr<CopyCsvReader>> Open(const std::filesystem::path& path,
                                                                const ast::CopyOptions& options);
+  // Reads whatever `source` hands out (COPY FROM STDIN: the client's data).
+  CopyCsvReader(Source source, const ast::CopyOptions& options);
   ~CopyCsvReader();
   CopyCsvReader(const CopyCsvReader&) = delete;
   CopyCsvReader& operator=(const CopyCsvReader&) = delete;
@@ -61,7 +68,6 @@ class CopyCsvReader {
   static constexpr size_t kMaxRecordBytes = size_t{64} << 20;
 
  private:
-  CopyCsvReader(int fd, const ast::CopyOptions& options);
   // Moves the unread bytes to the front of the buffer and reads more after
   // them, growing the buffer when it is full. Sets eof_ at the end of file.
   protocol::Status Refill();
@@ -69,7 +75,7 @@ class CopyCsvReader {
   // the record does and more bytes may come.
   protocol::Result<bool> ParseRecord(std::vector<CopyField>* fields);
 
-  int fd_;
+  Source source_;
   const char delimiter_;
   const char quote_;
   std::vector<char> buffer_;
@@ -80,6 +86,27 @@ class CopyCsvReader {
   uint64_t next_line_ = 1;
   uint64_t record_line_ = 0;
   std::vector<size_t> escaped_;  // fields of the current record holding doubled quotes
+};
+
+// Formats records in a COPY dialect: the file writer below and COPY TO
+// STDOUT (brainstem's response stream) share it.
+class CopyCsvEncoder {
+ public:
+  explicit CopyCsvEncoder(const ast::CopyOptions& options) : options_(options) {}
+
+  // Appends a record of column names (the header).
+  void AppendNames(const std::vector<std::string>& names, std::string* out) const;
+  // Appends one record: `row[columns[0]], row[columns[1]], ...`.
+  void AppendRow(const protocol::Row& row, const std::vector<size_t>& columns,
+                 std::string* out) const;
+  // Appends one record of every value of `row`.
+  void AppendRow(const protocol::Row& row, std::string* out) const;
+
+ private:
+  void AppendField(std::string_view text, bool force_quotes, std::string* out) const;
+  void AppendValue(const protocol::Value& v, std::string* out) const;
+
+  const ast::CopyOptions options_;
 };
 
 class CopyCsvWriter {
@@ -104,15 +131,13 @@ class CopyCsvWriter {
  private:
   CopyCsvWriter(std::filesystem::path path, std::filesystem::path temp, int fd,
                 const ast::CopyOptions& options);
-  void AppendField(std::string_view text, bool force_quotes);
-  void AppendValue(const protocol::Value& v);
-  protocol::Status EndRecord();
+  protocol::Status FlushIfFull();
   protocol::Status Flush();
 
   const std::filesystem::path path_;
   const std::filesystem::path temp_;
   int fd_;
-  const ast::CopyOptions options_;
+  const CopyCsvEncoder encoder_;
   std::string buffer_;
   bool finished_ = false;
 };

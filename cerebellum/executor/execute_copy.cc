@@ -1,5 +1,6 @@
 // COPY FROM and COPY TO a server-side CSV file (the path is already confined
-// to the import directories by ConfineCopyPath).
+// to the import directories by ConfineCopyPath), or FROM STDIN / TO STDOUT,
+// the client's end of the connection (the copy sub-protocol).
 //
 // COPY FROM, one statement and one commit:
 //   1. stream the file record by record (CopyCsvReader) and type each field
@@ -10,12 +11,21 @@
 //      so after a crash either every row is there or none;
 //   3. wait for durability outside the lock, as every commit does.
 //
+// FROM STDIN is the same, but the records come from the client's COPY_DATA
+// chunks (copy_in_stream.h), parsed as they arrive; only the typed rows are
+// held until the commit, never the raw text. A client that aborts (COPY_FAIL,
+// CANCEL, a lost connection) fails the statement before step 2.
+//
 // COPY TO writes a temporary file beside the target under the table's
 // shared lock (or runs the query), then fsyncs and renames it into place.
+// TO STDOUT collects the rows as a SELECT does and hands them back with the
+// CSV dialect; the brainstem streams them as COPY_DATA at the client's pace.
 #include <charconv>
 
 #include <fmt/format.h>
 
+#include "cerebellum/copy_in_stream.h"
+#include "cerebellum/executor/cancel.h"
 #include "cerebellum/executor/copy_csv.h"
 #include "cerebellum/executor/executor.h"
 #include "cerebellum/executor/query_runner.h"
@@ -117,8 +127,40 @@ Status InFile(const BoundCopy& s, const Status& status) {
                 s.path_position);
 }
 
+// The reader of a COPY FROM: the file, or the client's stream (opened
+// here, which asks the client to start sending).
+Result<std::unique_ptr<CopyCsvReader>> OpenSource(BoundCopy& s,
+                                                  std::shared_ptr<CopyInStream>* stream) {
+  if (!s.client) return CopyCsvReader::Open(s.file, s.options);
+  std::vector<protocol::ColumnInfo> columns;
+  for (size_t c : s.columns) {
+    const cerebrum::ColumnSchema& column = s.table->schema().columns[c];
+    columns.push_back({column.name, column.type});
+  }
+  *stream = s.copy_client->OpenCopyIn(s.payload_id, std::move(columns));
+  return std::make_unique<CopyCsvReader>(
+      [in = *stream](char* dest, size_t capacity) { return in->Read(dest, capacity); }, s.options);
+}
+
+// Tells the client's stream that the statement reads no more, however it
+// ends, so the connection drops the rest of the client's data.
+class AbandonOnExit {
+ public:
+  explicit AbandonOnExit(const std::shared_ptr<CopyInStream>& stream) : stream_(stream) {}
+  ~AbandonOnExit() {
+    if (stream_) stream_->Abandon();
+  }
+  AbandonOnExit(const AbandonOnExit&) = delete;
+  AbandonOnExit& operator=(const AbandonOnExit&) = delete;
+
+ private:
+  const std::shared_ptr<CopyInStream>& stream_;
+};
+
 Result<StatementResult> CopyFrom(BoundCopy& s) {
-  KOPF_ASSIGN_OR_RETURN(auto reader, CopyCsvReader::Open(s.file, s.options));
+  std::shared_ptr<CopyInStream> stream;
+  AbandonOnExit abandon(stream);
+  KOPF_ASSIGN_OR_RETURN(auto reader, OpenSource(s, &stream));
   std::vector<CopyField> fields;
   if (s.options.header) {
     auto header = reader->Next(&fields);
@@ -144,6 +186,7 @@ Result<StatementResult> CopyFrom(BoundCopy& s) {
     }
     lines.push_back(reader->line());
   }
+  if (stream) stream->Abandon();  // all read: nothing more will come
   StatementLocks locks({}, s.table.get());
   size_t failed_row = rows.size();
   auto count = s.table->BulkInsert(locks.TakeExclusive(), std::move(rows), &failed_row);
@@ -160,7 +203,40 @@ Result<StatementResult> CopyFrom(BoundCopy& s) {
   return result;
 }
 
+// TO STDOUT: the rows (only the copied columns) and their names; the
+// brainstem encodes them as CSV while it sends them.
+Result<StatementResult> CopyToClient(BoundCopy& s, cerebrum::Database& db) {
+  StatementResult result;
+  if (s.select) {
+    {
+      StatementLocks locks(s.reads, nullptr);
+      ExecContext context(&db);
+      KOPF_ASSIGN_OR_RETURN(result.rows, RunQuery(*s.select, context));
+    }
+    result.columns = s.select->columns;
+  } else {
+    const cerebrum::TableSchema& schema = s.table->schema();
+    for (size_t c : s.columns) {
+      result.columns.push_back({schema.columns[c].name, schema.columns[c].type});
+    }
+    StatementLocks locks({s.table}, nullptr);
+    for (auto it = s.table->rows().Begin(); it.Valid(); it.Next()) {
+      if (CancelledEvery(result.rows.size())) return CancelledStatus();
+      const Row& row = it.value();
+      Row& out = result.rows.emplace_back();
+      out.reserve(s.columns.size());
+      for (size_t c : s.columns) out.push_back(row[c]);
+    }
+  }
+  KOPF_RETURN_IF_ERROR(db.WaitForVisibleWrites());
+  result.tag = "COPY";
+  result.count = result.rows.size();
+  result.copy_out = std::make_shared<const ast::CopyOptions>(s.options);
+  return result;
+}
+
 Result<StatementResult> CopyTo(BoundCopy& s, cerebrum::Database& db) {
+  if (s.client) return CopyToClient(s, db);
   KOPF_ASSIGN_OR_RETURN(auto writer, CopyCsvWriter::Create(s.file, s.options));
   uint64_t count = 0;
   if (s.select) {

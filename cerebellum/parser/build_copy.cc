@@ -1,6 +1,6 @@
-// COPY t [(a, b)] FROM 'file' [WITH (option, ...)]
-// COPY t [(a, b)] TO 'file' [WITH (...)]
-// COPY (SELECT ...) TO 'file' [WITH (...)]
+// COPY t [(a, b)] FROM 'file' | STDIN [WITH (option, ...)]
+// COPY t [(a, b)] TO 'file' | STDOUT [WITH (...)]
+// COPY (SELECT ...) TO 'file' | STDOUT [WITH (...)]
 //
 // Options, in PostgreSQL's spelling, each at most once:
 //   HEADER [true | false | on | off | 1 | 0]   a bare HEADER means true
@@ -54,8 +54,19 @@ Result<ast::Copy> Builder::BuildCopy(P::CopyStatementContext* ctx) {
       copy.column_positions.push_back(Position(column));
     }
   }
-  copy.path = StringLiteral(ctx->path);
-  copy.path_position = Position(ctx->path);
+  if (ctx->client != nullptr) {
+    std::string word = Lower(Text(ctx->client));
+    if (word != (copy.from ? "stdin" : "stdout")) {
+      return ErrorAt(ErrorCode::kSyntaxError, ctx->client,
+                     copy.from ? "COPY FROM takes a quoted file name or STDIN"
+                               : "COPY TO takes a quoted file name or STDOUT");
+    }
+    copy.client = true;
+    copy.path_position = Position(ctx->client);
+  } else {
+    copy.path = StringLiteral(ctx->path);
+    copy.path_position = Position(ctx->path);
+  }
 
   std::set<std::string> seen;
   for (P::CopyOptionContext* option : ctx->options) {

@@ -4,10 +4,13 @@
 // directories.
 #include <cmath>
 #include <limits>
+#include <future>
 #include <memory>
 
 #include <doctest/doctest.h>
 
+#include "cerebellum/ast/ast.h"
+#include "cerebellum/copy_in_stream.h"
 #include "cerebellum/engine.h"
 #include "cerebrum/database.h"
 #include "tests/support/test_support.h"
@@ -57,7 +60,112 @@ struct Fixture {
   std::unique_ptr<Engine> engine;
 };
 
+// A client whose COPY FROM STDIN data is all there at once, cut into
+// `chunk`-byte pieces, and then finished (or failed with `failure`).
+class FeedingClient : public CopyClient {
+ public:
+  FeedingClient(std::string data, size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
+  std::shared_ptr<CopyInStream> OpenCopyIn(uint64_t payload_id,
+                                           std::vector<protocol::ColumnInfo> columns) override {
+    opened_payload = payload_id;
+    this->columns = std::move(columns);
+    auto stream = std::make_shared<CopyInStream>(data_.size() + 1);
+    for (size_t i = 0; i < data_.size(); i += chunk_) stream->Push(data_.substr(i, chunk_));
+    if (failure.ok()) {
+      stream->Finish();
+    } else {
+      stream->Fail(failure);
+    }
+    return stream;
+  }
+  uint64_t opened_payload = 0;
+  std::vector<protocol::ColumnInfo> columns;
+  protocol::Status failure;
+
+ private:
+  std::string data_;
+  size_t chunk_;
+};
+
+// Runs `sql` as request 9 of a client that streams copy data.
+protocol::Result<StatementResult> RunWithClient(Engine& engine, const std::string& sql,
+                                                CopyClient* client,
+                                                protocol::Role role = protocol::Role::kAdmin) {
+  std::promise<protocol::Result<StatementResult>> done;
+  Request request{1, 9, sql, role, nullptr};
+  request.copy_client = client;
+  engine.Submit(std::move(request), [&](protocol::Result<StatementResult> r) {
+    done.set_value(std::move(r));
+  });
+  return done.get_future().get();
+}
+
 TEST_SUITE("cerebellum/copy") {
+  TEST_CASE("COPY FROM STDIN parses records cut anywhere, even inside a UTF-8 character") {
+    Fixture f(/*allow_imports=*/false);  // the client's data needs no import directory
+    f.Ok("CREATE TABLE t (id INT PRIMARY KEY, name TEXT, score DOUBLE)");
+    const std::string csv = "id,name,score\n1,\"a, \"\"b\"\"\nc\",1.5\n2,Ünïcødé ✓,\n3,,-2\r\n";
+    for (size_t chunk : {1, 2, 3, 7, 4096}) {
+      CAPTURE(chunk);
+      f.Ok("DELETE FROM t");
+      FeedingClient client(csv, chunk);
+      auto r = RunWithClient(*f.engine, "COPY t (id, name, score) FROM STDIN WITH (HEADER)", &client);
+      REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+      CHECK(r->count == 3);
+      CHECK(client.opened_payload == 9);
+      REQUIRE(client.columns.size() == 3);
+      CHECK(client.columns[2].type == protocol::Type::kDouble);
+      auto rows = f.Rows("SELECT name, score FROM t ORDER BY id");
+      CHECK(rows[0][0].as_text() == "a, \"b\"\nc");
+      CHECK(rows[1][0].as_text() == "Ünïcødé ✓");
+      CHECK(rows[1][1].is_null());
+      CHECK(rows[2][0].is_null());
+    }
+  }
+
+  TEST_CASE("a failed or bad COPY FROM STDIN loads nothing, and TO STDOUT returns rows and dialect") {
+    Fixture f(false);
+    f.Ok("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)");
+    FeedingClient aborted("1,a\n2,b\n", 3);
+    aborted.failure = protocol::Status::Cancelled("the client aborted the copy: no");
+    auto r = RunWithClient(*f.engine, "COPY t FROM STDIN", &aborted);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kCancelled);
+    CHECK(r.status().message() == "COPY t, the client aborted the copy: no");
+    FeedingClient bad("1,a\n2,b\nx,c\n", 5);
+    r = RunWithClient(*f.engine, "COPY t FROM STDIN", &bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("COPY t, line 3, column \"id\"") == 0);
+    CHECK(r.status().position() == 12);
+    CHECK(f.Count("t") == 0);
+    // Read-only may copy out, not in.
+    CHECK(RunWithClient(*f.engine, "COPY t FROM STDIN", &bad, protocol::Role::kReadOnly)
+              .status()
+              .code() == ErrorCode::kPermissionDenied);
+
+    f.Ok("INSERT INTO t VALUES (1, 'one'), (2, NULL)");
+    FeedingClient none("", 1);
+    auto out = RunWithClient(*f.engine, "COPY t (name) TO STDOUT WITH (NULL 'NA')", &none,
+                             protocol::Role::kReadOnly);
+    REQUIRE_MESSAGE(out.ok(), out.status().ToString());
+    REQUIRE(out->copy_out != nullptr);
+    CHECK(out->copy_out->null_text == "NA");
+    CHECK(out->columns.size() == 1);
+    CHECK(out->rows == std::vector<Row>{{protocol::Value::Text("one")}, {protocol::Value()}});
+    CHECK(out->count == 2);
+  }
+
+  TEST_CASE("without a client that streams, COPY FROM STDIN and TO STDOUT say what they need") {
+    Fixture f(false);
+    f.Ok("CREATE TABLE t (id INT PRIMARY KEY)");
+    for (const char* sql : {"COPY t FROM STDIN", "COPY t TO stdout"}) {
+      auto s = f.Fails(sql);
+      CHECK(s.code() == ErrorCode::kNotSupported);
+      CHECK(s.message().find("needs protocol 1.2") != std::string::npos);
+      CHECK(s.position() == static_cast<int32_t>(std::string_view(sql).rfind(' ') + 1));
+    }
+  }
+
   TEST_CASE("COPY TO then COPY FROM round-trips awkward values exactly") {
     Fixture f;
     f.Ok("CREATE TABLE t (id INT PRIMARY KEY, s TEXT, d DOUBLE, b BOOLEAN)");
@@ -324,6 +432,8 @@ TEST_SUITE("cerebellum/copy") {
         {"COPY t FROM 'a' WITH (FORMAT binary)", "COPY supports FORMAT csv only"},
         {"COPY (SELECT 1) FROM 'a'", "COPY FROM needs a table"},
         {"COPY t FROM a.csv", ""},
+        {"COPY t FROM stdout", "COPY FROM takes a quoted file name or STDIN"},
+        {"COPY t TO stdin", "COPY TO takes a quoted file name or STDOUT"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.sql);

@@ -21,15 +21,10 @@ using protocol::Client;
 using protocol::ErrorCode;
 using testing::ReadTextFile;
 using testing::Connect;
+using testing::CountRows;
 using testing::ServerProcess;
 using testing::TempDir;
 using testing::WriteTextFile;
-
-int64_t Count(Client& client, const std::string& table) {
-  auto r = client.Query("SELECT count(*) FROM " + table);
-  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-  return r->rows[0][0].as_integer();
-}
 
 // An inotify watch set up before the action it waits for, so the event
 // cannot be missed.
@@ -85,7 +80,7 @@ TEST_SUITE("e2e/copy") {
     REQUIRE(!bad.ok());
     CHECK(bad.status().code() == ErrorCode::kInvalidValue);
     CHECK(bad.status().position() == 12);
-    CHECK(Count(*client, "t") == 5);
+    CHECK(CountRows(*client, "t") == 5);
   }
 
   TEST_CASE("kopfd without --import-dir refuses COPY with a file and keeps serving") {
@@ -98,7 +93,7 @@ TEST_SUITE("e2e/copy") {
     REQUIRE(!r.ok());
     CHECK(r.status().code() == ErrorCode::kNotSupported);
     CHECK(r.status().message().find("--import-dir") != std::string::npos);
-    CHECK(Count(*client, "t") == 0);
+    CHECK(CountRows(*client, "t") == 0);
   }
 
   TEST_CASE("kill -9 during a large COPY FROM leaves every row or none") {
@@ -156,7 +151,7 @@ TEST_SUITE("e2e/copy") {
 
       server = ServerProcess::Start(data, flags);
       auto client = Connect(*server);
-      int64_t count = Count(*client, table);
+      int64_t count = CountRows(*client, table);
       INFO("rows after the restart: " << count);
       CHECK((count == 0 || count == kRows));
       if (answered) CHECK(count == kRows);

@@ -470,16 +470,7 @@ TEST_SUITE("e2e/prepared") {
 
     // The session logs the most output it ever held unsent at close (before
     // closing the socket, so the line is there now).
-    std::ifstream log(server->log_path());
-    std::string line;
-    std::optional<uint64_t> peak;
-    std::string wanted = fmt::format("client {} disconnected", reader.id());
-    while (std::getline(log, line)) {
-      size_t at = line.find("peak unsent output ");
-      if (line.find(wanted) != std::string::npos && at != std::string::npos) {
-        peak = std::stoull(line.substr(at + 19));
-      }
-    }
+    std::optional<uint64_t> peak = testing::PeakUnsentBytes(*server, reader.id());
     REQUIRE(peak.has_value());
     MESSAGE("peak unsent output: " << *peak << " bytes for " << got_bytes << " bytes of rows");
     CHECK(*peak < 2u * 1024 * 1024);
@@ -533,7 +524,7 @@ TEST_SUITE("e2e/prepared") {
     auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
     REQUIRE(error != nullptr);
     CHECK(error->code == ErrorCode::kProtocolViolation);
-    CHECK(error->message == "unsupported protocol major version 2 (this server speaks 1.1)");
+    CHECK(error->message == "unsupported protocol major version 2 (this server speaks 1.2)");
     CHECK(raw.WaitClosed());
 
     // An older minor version of the same major is welcome.
@@ -544,7 +535,7 @@ TEST_SUITE("e2e/prepared") {
     auto* w = std::get_if<protocol::Welcome>(&welcome->message);
     REQUIRE(w != nullptr);
     CHECK(w->major == 1);
-    CHECK(w->minor == 1);
+    CHECK(w->minor == protocol::kProtocolMinor);
   }
 
   TEST_CASE("after GOODBYE the server answers what it read, says GOODBYE and closes") {

@@ -16,34 +16,15 @@
 
 #include "protocol/frame_encoder.h"
 #include "protocol/message.h"
+#include "tests/protocol/frame_bytes.h"
 
 namespace kopf::protocol {
 namespace {
 
-std::span<const uint8_t> AsBytes(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
-
-std::string Encode(const Envelope& envelope) {
-  std::string out;
-  EncodeFrame(envelope, &out);
-  return out;
-}
-
-// Decodes a whole frame through both steps of the two-step API.
-Result<Envelope> Decode(const std::string& frame, uint32_t max = kDefaultMaxFrameBytes) {
-  REQUIRE(frame.size() >= 4);
-  Result<uint32_t> length = DecodeFrameLength(AsBytes(frame).data(), max);
-  if (!length.ok()) return length.status();
-  REQUIRE(*length == frame.size() - 4);
-  return DecodeFrameBody(AsBytes(frame).subspan(4));
-}
+using testing::AsBytes;
+using testing::Bytes;
+using testing::Decode;
+using testing::Encode;
 
 // A frame with a hand-made header and body; the length is computed.
 std::string Frame(int type, const std::string& body, int version = 1, int flags = 0) {
@@ -182,7 +163,7 @@ TEST_SUITE("protocol/frame_decoder") {
     // The first number past the last code is not a code.
     CHECK_FALSE(IsKnownErrorCode(23));
     CHECK_FALSE(IsKnownErrorCode(256));
-    CHECK(kProtocolMinor == 1);
+    CHECK(kProtocolMinor >= 1);
   }
 
   TEST_CASE("an EXECUTE of no rows, or of several rows without parameters, is rejected") {
@@ -298,7 +279,7 @@ TEST_SUITE("protocol/frame_decoder") {
   }
 
   TEST_CASE("an unknown message type is rejected") {
-    for (int type : {0x00, 0x07, 0x0b, 0x0f, 0x14, 0x25, 0x7f, 0xff}) {
+    for (int type : {0x00, 0x07, 0x0b, 0x0f, 0x17, 0x26, 0x7f, 0xff}) {
       CAPTURE(type);
       CheckViolation(Decode(Frame(type, "")), "unknown message type");
     }

@@ -12,21 +12,13 @@
 
 #include "protocol/frame_format.h"
 #include "protocol/message.h"
+#include "tests/protocol/frame_bytes.h"
 
 namespace kopf::protocol {
 namespace {
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
-
-std::string Encode(const Envelope& envelope) {
-  std::string out;
-  EncodeFrame(envelope, &out);
-  return out;
-}
+using testing::Bytes;
+using testing::Encode;
 
 TEST_SUITE("protocol/frame_encoder") {
   TEST_CASE("a QUERY frame is length, header and a length-prefixed string, little-endian") {

@@ -218,4 +218,24 @@ std::unique_ptr<protocol::Client> Connect(const ServerProcess& server) {
   return std::move(client).value();
 }
 
+std::optional<uint64_t> PeakUnsentBytes(const ServerProcess& server, uint32_t client_id) {
+  std::ifstream log(server.log_path());
+  std::string line;
+  std::optional<uint64_t> peak;
+  const std::string wanted = "client " + std::to_string(client_id) + " disconnected";
+  while (std::getline(log, line)) {
+    size_t at = line.find("peak unsent output ");
+    if (line.find(wanted) != std::string::npos && at != std::string::npos) {
+      peak = std::stoull(line.substr(at + 19));
+    }
+  }
+  return peak;
+}
+
+int64_t CountRows(protocol::Client& client, const std::string& table) {
+  auto r = client.Query("SELECT count(*) FROM " + table);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  return r->rows[0][0].as_integer();
+}
+
 }  // namespace kopf::testing

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,5 +85,13 @@ class ServerProcess {
 
 // A client connected to `server`; fails the test when it cannot connect.
 std::unique_ptr<protocol::Client> Connect(const ServerProcess& server);
+
+// The most output the server held unsent for client `client_id`, from the
+// line its session logs at the close (written before the socket closes);
+// nullopt when that line is not in the log.
+std::optional<uint64_t> PeakUnsentBytes(const ServerProcess& server, uint32_t client_id);
+
+// SELECT count(*) FROM `table`; fails the test when the query fails.
+int64_t CountRows(protocol::Client& client, const std::string& table);
 
 }  // namespace kopf::testing

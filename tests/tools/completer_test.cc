@@ -53,6 +53,10 @@ TEST_SUITE("tools/completer") {
     CHECK(completer.Complete("select * from pets join peo").candidates == Words({"people"}));
     CHECK(completer.Complete("\\d pe").candidates == Words({"people", "pets"}));
     CHECK(completer.Complete("\\di pe").candidates == Words({"people", "pets"}));
+    // \copy's table, but no file names after it.
+    CHECK(completer.Complete("\\cop").candidates == Words({"\\copy"}));
+    CHECK(completer.Complete("\\copy pe").candidates == Words({"people", "pets"}));
+    CHECK(completer.Complete("\\copy pets from pe").candidates.empty());
   }
 
   TEST_CASE("keywords follow the case typed, columns come from the tables named") {

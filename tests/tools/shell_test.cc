@@ -1,5 +1,6 @@
 #include "tools/kopf/shell.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <string>
@@ -7,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/test_support.h"
+#include "tools/kopf/copy_command.h"
 #include "tools/kopf/meta_command.h"
 
 namespace kopf::shell {
@@ -50,6 +53,33 @@ class FakeClient : public protocol::Client {
   }
   Status Ping() override { return Status::Internal("unused"); }
   Status Cancel(uint64_t) override { return Status::Internal("unused"); }
+  // COPY: records the statement; FROM takes the whole source into
+  // `copied_in`, TO hands `copy_out` to the sink in two pieces.
+  std::string copied_in;
+  std::string copy_out;
+  Result<QueryResult> CopyIn(std::string_view sql, const protocol::CopySource& source) override {
+    sent.emplace_back(sql);
+    char buffer[7];
+    for (;;) {
+      KOPF_ASSIGN_OR_RETURN(size_t n, source(buffer, sizeof(buffer)));
+      if (n == 0) break;
+      copied_in.append(buffer, n);
+    }
+    QueryResult done;
+    done.tag = "COPY";
+    done.count = static_cast<uint64_t>(std::count(copied_in.begin(), copied_in.end(), '\n'));
+    return done;
+  }
+  Result<QueryResult> CopyOut(std::string_view sql, const protocol::CopySink& sink) override {
+    sent.emplace_back(sql);
+    size_t half = copy_out.size() / 2;
+    KOPF_RETURN_IF_ERROR(sink(std::string_view(copy_out).substr(0, half)));
+    KOPF_RETURN_IF_ERROR(sink(std::string_view(copy_out).substr(half)));
+    QueryResult done;
+    done.tag = "COPY";
+    done.count = static_cast<uint64_t>(std::count(copy_out.begin(), copy_out.end(), '\n'));
+    return done;
+  }
   uint32_t client_id() const override { return 7; }
   const std::string& server_version() const override { return version_; }
 
@@ -222,6 +252,66 @@ TEST_SUITE("tools/meta_command") {
   TEST_CASE("a quoted argument keeps its blanks and quotes") {
     CHECK(ParseMetaCommand("\\d \"Order Lines\" x") == MetaCommand{"d", {"\"Order Lines\"", "x"}});
     CHECK(ParseMetaCommand("\\d \"a\"\"b c\"") == MetaCommand{"d", {"\"a\"\"b c\""}});
+  }
+}
+
+TEST_SUITE("tools/copy_command") {
+  TEST_CASE("\\copy is parsed as psql writes it and turned into COPY FROM STDIN or TO STDOUT") {
+    auto from = ParseCopyCommand(" t (a, b) from 'my file.csv' with (header, delimiter ';')");
+    REQUIRE_MESSAGE(from.ok(), from.status().ToString());
+    CHECK(from->from);
+    CHECK(from->file == "my file.csv");
+    CHECK(from->Sql() == "COPY t (a, b) FROM STDIN with (header, delimiter ';')");
+    auto to = ParseCopyCommand("(SELECT a FROM t WHERE b = 'to x') TO out.csv (HEADER)");
+    REQUIRE(to.ok());
+    CHECK_FALSE(to->from);
+    CHECK(to->file == "out.csv");
+    CHECK(to->Sql() == "COPY (SELECT a FROM t WHERE b = 'to x') TO STDOUT (HEADER)");
+    auto quoted = ParseCopyCommand("t from 'it''s.csv'");
+    REQUIRE(quoted.ok());
+    CHECK(quoted->file == "it's.csv");
+    for (const char* text : {"t from stdin", "t FROM pstdin", "t to stdout", "t to PSTDOUT"}) {
+      auto standard = ParseCopyCommand(text);
+      REQUIRE(standard.ok());
+      CHECK(standard->standard_stream);
+      CHECK(standard->file.empty());
+    }
+  }
+
+  TEST_CASE("a malformed \\copy names what is wrong") {
+    auto message = [](const char* text) { return ParseCopyCommand(text).status().message(); };
+    CHECK(message("t").find("expected \\copy TABLE") != std::string::npos);
+    CHECK(message("from 'x'") == "\\copy: a table or a (query) must come before from");
+    CHECK(message("t to") == "\\copy: a file name, stdout or pstdout must follow to");
+    CHECK(message("t from 'x") == "\\copy: unterminated quoted file name");
+    CHECK(message("t from stdout") == "\\copy: stdout cannot be read from");
+    CHECK(ParseCopyCommand("t from program 'gzip'").status().code() ==
+          protocol::ErrorCode::kNotSupported);
+  }
+
+  TEST_CASE("\\copy streams a local file in and writes one out, replacing it only on success") {
+    testing::TempDir dir;
+    Fixture f;
+    Shell shell = f.MakeShell();
+    auto in = dir.path() / "in.csv";
+    testing::WriteTextFile(in, "1,a\n2,\"b, c\"\n3,c\n");
+    CHECK(shell.RunMetaCommand("\\copy t from '" + in.string() + "'") == Outcome::kOk);
+    CHECK(f.client.sent.back() == "COPY t FROM STDIN");
+    CHECK(f.client.copied_in == "1,a\n2,\"b, c\"\n3,c\n");
+    CHECK(f.out.str() == "COPY 3\n");
+
+    auto out = dir.path() / "out.csv";
+    testing::WriteTextFile(out, "old\n");
+    f.client.copy_out = "x,y\n1,2\n";
+    CHECK(shell.RunMetaCommand("\\copy t to '" + out.string() + "' with (header)") == Outcome::kOk);
+    CHECK(f.client.sent.back() == "COPY t TO STDOUT with (header)");
+    CHECK(testing::ReadTextFile(out) == "x,y\n1,2\n");
+
+    CHECK(shell.RunMetaCommand("\\copy t from '" + (dir.path() / "none.csv").string() + "'") ==
+          Outcome::kFailed);
+    CHECK(f.err.str().find("cannot open") != std::string::npos);
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                        std::filesystem::directory_iterator()) == 2);  // no temporary left
   }
 }
 

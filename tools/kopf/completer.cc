@@ -21,9 +21,9 @@ constexpr const char* kKeywords[] = {
     "TEXT",    "THEN",     "TRUE",     "UNION",   "UNIQUE",  "UPDATE",  "VALUES",  "VARCHAR",
     "WHEN",    "WHERE"};
 
-constexpr const char* kMetaCommands[] = {"\\?",       "\\async", "\\conninfo", "\\d",
-                                         "\\di",      "\\dt",    "\\i",        "\\o",
-                                         "\\pset",    "\\q",     "\\timing",   "\\x"};
+constexpr const char* kMetaCommands[] = {"\\?",  "\\async",  "\\conninfo", "\\copy", "\\d",
+                                         "\\di", "\\dt",     "\\i",        "\\o",    "\\pset",
+                                         "\\q",  "\\timing", "\\x"};
 
 // Words before which a table name is expected.
 constexpr const char* kTableContexts[] = {"FROM",  "JOIN", "INTO",     "UPDATE",
@@ -94,8 +94,10 @@ Completion Completer::Complete(std::string_view before_cursor) {
     std::string_view command = before_cursor.substr(first == std::string_view::npos ? 0 : first);
     bool describe = meta && (command.substr(0, 3) == "\\d " || command.substr(0, 4) == "\\dt " ||
                              command.substr(0, 4) == "\\di ");
-    if (meta && !describe) return completion;  // no completion of file names
-    bool tables_only = describe;
+    // \copy's first word is a table.
+    bool copy_table = meta && command.substr(0, 6) == "\\copy " && words.size() == 1;
+    if (meta && !describe && !copy_table) return completion;  // no completion of file names
+    bool tables_only = describe || copy_table;
     for (const char* context : kTableContexts) tables_only = tables_only || previous == context;
     for (const std::string& table : Tables()) offer(table);
     if (!tables_only) {

@@ -309,6 +309,7 @@ int main(int argc, char** argv) {
   options.connection = where;
   if (terminal_out) options.pager = kopf::shell::PagerCommand();
   options.color = isatty(STDERR_FILENO) != 0 && (no_color == nullptr || *no_color == '\0');
+  options.progress = isatty(STDERR_FILENO) != 0;
   kopf::shell::Shell shell(client, options, std::cout, std::cerr);
 
   if (!flags.inputs.empty()) {

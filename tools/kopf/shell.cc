@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iostream>
 #include <istream>
 #include <optional>
 #include <ostream>
@@ -13,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "tools/kopf/copy_command.h"
 #include "tools/kopf/error_printer.h"
 #include "tools/kopf/meta_command.h"
 #include "tools/kopf/pager.h"
@@ -36,6 +38,9 @@ constexpr std::string_view kHelp =
     "Input and output\n"
     "  \\i FILE            run the statements in FILE\n"
     "  \\o [FILE]          send results to FILE, or back to the screen\n"
+    "  \\copy TABLE [(COLS)] from FILE|stdin [with (OPTIONS)]\n"
+    "  \\copy TABLE|(QUERY) to FILE|stdout [with (OPTIONS)]\n"
+    "                     copy between a local CSV file and the server\n"
     "  \\async SQL; SQL    send the statements at once on a second connection and\n"
     "                     print each reply as it lands, with its payload id\n"
     "\n"
@@ -148,16 +153,21 @@ Outcome Shell::RunQuery(std::string_view sql, int line) {
       Emit(FormatResult(*result, options_.format, options_.expanded));
     }
   } else {
-    ReportError(result.status(), sql, line);
-    outcome = Outcome::kFailed;
-    if (IsConnectionLost(result.status())) {
-      err_ << "kopf: the connection to the server was lost\n";
-      outcome = Outcome::kConnectionLost;
-    }
-    err_.flush();
+    outcome = ReportFailure(result.status(), sql, line);
   }
   if (options_.timing) *out_ << fmt::format("Time: {:.3f} ms\n", elapsed.count());
   out_->flush();
+  return outcome;
+}
+
+Outcome Shell::ReportFailure(const protocol::Status& status, std::string_view sql, int line) {
+  ReportError(status, sql, line);
+  Outcome outcome = Outcome::kFailed;
+  if (IsConnectionLost(status)) {
+    err_ << "kopf: the connection to the server was lost\n";
+    outcome = Outcome::kConnectionLost;
+  }
+  err_.flush();
   return outcome;
 }
 
@@ -214,6 +224,7 @@ Outcome Shell::RunMeta(std::string_view text, int line) {
   if (name == "o" || name == "out") return RunOutputTo(command, line);
   if (name == "i" || name == "include") return RunInclude(command, line);
   if (name == "async") return RunAsync(text, line);
+  if (name == "copy") return RunCopy(text, line);
   if (name == "conninfo") {
     if (nargs > 0) return extra();
     const protocol::ConnectionString& c = options_.connection;
@@ -351,6 +362,29 @@ Outcome Shell::RunAsync(std::string_view text, int line) {
     return Fail("\\async: could not open the second connection: " + status.message(), line);
   }
   return failed ? Outcome::kFailed : Outcome::kOk;
+}
+
+Outcome Shell::RunCopy(std::string_view text, int line) {
+  // The command is the rest of the line after "\copy".
+  size_t at = text.find("copy");
+  protocol::Result<CopyCommand> command = ParseCopyCommand(text.substr(at + 4));
+  if (!command.ok()) return Fail(command.status().message(), line);
+  out_->flush();
+  auto start = std::chrono::steady_clock::now();
+  protocol::Result<protocol::QueryResult> result =
+      RunCopyCommand(client_, *command, std::cin, *out_, err_, options_.progress);
+  std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
+  Outcome outcome = Outcome::kOk;
+  if (result.ok()) {
+    if (!options_.quiet) Emit(FormatResult(*result, options_.format, options_.expanded));
+  } else if (result.status().message().rfind("\\copy:", 0) == 0) {
+    outcome = Fail(result.status().message(), line);  // the local file, not the server
+  } else {
+    outcome = ReportFailure(result.status(), command->Sql(), 0);
+  }
+  if (options_.timing) *out_ << fmt::format("Time: {:.3f} ms\n", elapsed.count());
+  out_->flush();
+  return outcome;
 }
 
 Outcome Shell::Drain(StatementSplitter& splitter) {

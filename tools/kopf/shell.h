@@ -8,7 +8,8 @@
 // flushed first so the two interleave in order on a terminal.
 //
 // Meta-commands (\? lists them): \q, \?, \d [NAME], \dt, \di, \timing,
-// \x, \pset format, \o [FILE], \i FILE, \conninfo and \async STATEMENTS
+// \x, \pset format, \o [FILE], \i FILE, \copy (copy_command.h), \conninfo
+// and \async STATEMENTS
 // (sent at once on a second, asynchronous connection; replies print as they
 // land, with their payload ids). An unknown or malformed meta-command
 // counts as a failed item.
@@ -48,6 +49,9 @@ struct ShellOptions {
   std::string pager;
   // Colour error reports (main.cc: only on a terminal, and not with NO_COLOR).
   bool color = false;
+  // Show \copy's progress line on `err` (main.cc: only when stderr is a
+  // terminal).
+  bool progress = false;
 };
 
 // What running one item (or a whole script) came to.
@@ -105,11 +109,16 @@ class Shell {
   Outcome RunInclude(const MetaCommand& command, int line);
   Outcome RunPset(const MetaCommand& command, int line);
   Outcome RunAsync(std::string_view text, int line);
+  // \copy (copy_command.h).
+  Outcome RunCopy(std::string_view text, int line);
   // Prints a result (or any text) to the current output, through the pager
   // when that is the terminal and the text is taller than it.
   void Emit(const std::string& text);
   // The error report for a failed statement, coloured when asked.
   void ReportError(const protocol::Status& status, std::string_view sql, int line);
+  // ReportError, then kConnectionLost (said so) when the connection is
+  // gone, else kFailed.
+  Outcome ReportFailure(const protocol::Status& status, std::string_view sql, int line);
   Outcome Note(Outcome outcome);
   Outcome RunQuery(std::string_view sql, int line);
   Outcome RunMeta(std::string_view text, int line);
