@@ -30,8 +30,9 @@ void GroupCommit::Stop() {
   lock.unlock();
   if (interval_thread_.joinable()) interval_thread_.join();
   lock.lock();
-  cv_.wait(lock, [&] { return !syncing_; });
+  cv_.wait(lock, [&] { return !syncing_ && !async_leader_; });
   if (!dirty_.empty()) RunRound(lock);
+  if (!waiters_.empty()) LeadAsyncRounds(lock);
 }
 
 uint64_t GroupCommit::Register(std::shared_ptr<SegmentWriter> writer) {
@@ -122,6 +123,46 @@ Status GroupCommit::WaitDurable(uint64_t epoch, const SegmentWriter& writer) {
   return FailureOf(writer);
 }
 
+void GroupCommit::WhenDurable(uint64_t epoch, std::function<void()> done) {
+  if (mode_ != SyncMode::kAlways) return done();
+  std::unique_lock lock(mu_);
+  if (done_epoch_ >= epoch) {
+    lock.unlock();
+    return done();
+  }
+  waiters_.push_back({epoch, std::move(done)});
+  // The running leader checks for waiters under mu_ before it leaves, so
+  // this one is carried by it.
+  if (!async_leader_) LeadAsyncRounds(lock);
+}
+
+void GroupCommit::LeadAsyncRounds(std::unique_lock<std::mutex>& lock) {
+  async_leader_ = true;
+  std::vector<std::function<void()>> finished;
+  for (;;) {
+    // Callbacks of finished epochs go first: their replies are due.
+    std::erase_if(waiters_, [&](Waiter& waiter) {
+      if (waiter.epoch > done_epoch_) return false;
+      finished.push_back(std::move(waiter.done));
+      return true;
+    });
+    if (!finished.empty()) {
+      lock.unlock();
+      for (auto& done : finished) done();
+      finished.clear();
+      lock.lock();
+      continue;
+    }
+    if (waiters_.empty()) break;
+    if (syncing_) {
+      cv_.wait(lock);  // a synchronous waiter leads this round
+    } else {
+      RunRound(lock);
+    }
+  }
+  async_leader_ = false;
+}
+
 Status GroupCommit::WaitForRegistered() {
   if (mode_ != SyncMode::kAlways) return Status::Ok();
   std::unique_lock lock(mu_);
@@ -135,6 +176,41 @@ bool GroupCommit::RegisteredAreDurable() const {
   if (mode_ != SyncMode::kAlways) return true;
   std::lock_guard lock(mu_);
   return done_epoch_ >= (dirty_.empty() ? open_epoch_ - 1 : open_epoch_);
+}
+
+namespace {
+
+thread_local DurabilityScope* current_scope = nullptr;
+
+}  // namespace
+
+DurabilityScope::DurabilityScope() : previous_(current_scope) { current_scope = this; }
+
+DurabilityScope::~DurabilityScope() {
+  if (!closed_) current_scope = previous_;
+}
+
+DurabilityScope* DurabilityScope::Current() { return current_scope; }
+
+void DurabilityScope::Finish(std::function<void(Status)> done) {
+  current_scope = previous_;
+  closed_ = true;
+  if (pending_.empty()) return done(Status::Ok());
+  // One database has one group commit, and epochs only grow: waiting for
+  // the newest epoch covers every pending commit.
+  uint64_t epoch = 0;
+  for (const PendingCommit& commit : pending_) epoch = std::max(epoch, commit.epoch);
+  GroupCommit* group_commit = pending_.front().group_commit;
+  group_commit->WhenDurable(epoch, [pending = std::move(pending_), done = std::move(done)] {
+    Status first = Status::Ok();
+    for (const PendingCommit& commit : pending) {
+      Status status = commit.group_commit->FailureOf(*commit.writer);
+      if (status.ok()) continue;
+      status = commit.on_failure(status);
+      if (first.ok()) first = std::move(status);
+    }
+    done(std::move(first));
+  });
 }
 
 Status GroupCommit::FailureOf(const SegmentWriter& writer) const {
