@@ -18,10 +18,14 @@
 //   append O_DSYNC        write(2) on a descriptor opened with O_DSYNC
 //   overwrite O_DSYNC     pwrite(2) inside the preallocated file, O_DSYNC
 //
-// Printed per method: the median and p90 latency of one write+flush over
-// all rounds, and writes/s from the median. The file is removed afterwards.
+// Printed per method: the p10, median and p90 latency of one write+flush over
+// all rounds, writes/s from the median, and the block device's write and
+// flush requests per write+flush (from /proc/diskstats, which counts the
+// whole device: other processes' I/O meanwhile adds to it, so compare
+// methods measured in the same sitting). The file is removed afterwards.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,7 +34,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -73,8 +79,41 @@ void WriteAll(int fd, const char* data, size_t size, off_t offset, bool position
   }
 }
 
+// Write and flush requests completed so far by the device holding `dir`
+// (whole disk or partition, as /proc/diskstats names it); zeros when it
+// cannot be found.
+struct DeviceCounts {
+  double writes = 0;
+  double flushes = 0;
+};
+
+DeviceCounts ReadDeviceCounts(const std::filesystem::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return {};
+  std::ifstream in("/proc/diskstats");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    unsigned major_number = 0, minor_number = 0;
+    std::string name;
+    fields >> major_number >> minor_number >> name;
+    if (major_number != major(st.st_dev) || minor_number != minor(st.st_dev)) continue;
+    // After the name: reads (4 fields), writes completed, merged, sectors,
+    // ms, in flight, io ms, weighted ms, discards (4), flushes, flush ms.
+    std::vector<double> values;
+    double value = 0;
+    while (fields >> value) values.push_back(value);
+    DeviceCounts counts;
+    if (values.size() > 4) counts.writes = values[4];
+    if (values.size() > 15) counts.flushes = values[15];
+    return counts;
+  }
+  return {};
+}
+
 // Latencies in microseconds of `config.writes` write+flush pairs.
-std::vector<double> Run(const Config& config, const Method& method) {
+// Adds the device requests seen meanwhile to `device`.
+std::vector<double> Run(const Config& config, const Method& method, DeviceCounts* device) {
   std::filesystem::path path = config.dir / "sync_bench.tmp";
   std::filesystem::remove(path);
   const size_t total = config.bytes * static_cast<size_t>(config.writes);
@@ -100,6 +139,7 @@ std::vector<double> Run(const Config& config, const Method& method) {
   line += '\n';
   std::vector<double> micros;
   micros.reserve(static_cast<size_t>(config.writes));
+  DeviceCounts before = ReadDeviceCounts(config.dir);
   for (int i = 0; i < config.writes; ++i) {
     auto start = Clock::now();
     WriteAll(fd, line.data(), line.size(), static_cast<off_t>(i * config.bytes), method.overwrite);
@@ -107,6 +147,9 @@ std::vector<double> Run(const Config& config, const Method& method) {
     if (method.flush == Flush::kFdatasync && ::fdatasync(fd) != 0) Die("fdatasync");
     micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
   }
+  DeviceCounts after = ReadDeviceCounts(config.dir);
+  device->writes += after.writes - before.writes;
+  device->flushes += after.flushes - before.flushes;
   ::close(fd);
   std::filesystem::remove(path);
   return micros;
@@ -145,19 +188,23 @@ int main(int argc, char** argv) {
       {"overwrite O_DSYNC", true, false, true, true, Flush::kNone},
   };
   std::vector<std::vector<double>> all(methods.size());
+  std::vector<DeviceCounts> device(methods.size());
   for (int round = 0; round < config.rounds; ++round) {
     for (size_t m = 0; m < methods.size(); ++m) {
-      std::vector<double> micros = Run(config, methods[m]);
+      std::vector<double> micros = Run(config, methods[m], &device[m]);
       all[m].insert(all[m].end(), micros.begin(), micros.end());
     }
   }
   std::printf("%zu-byte writes, %d per method and round, %d rounds, in %s\n", config.bytes,
               config.writes, config.rounds, std::filesystem::absolute(config.dir).c_str());
-  std::printf("%-22s %10s %10s %10s\n", "method", "p50 us", "p90 us", "writes/s");
+  std::printf("%-22s %10s %10s %10s %10s %12s %12s\n", "method", "p10 us", "p50 us", "p90 us", "writes/s",
+              "dev writes", "dev flushes");
   for (size_t m = 0; m < methods.size(); ++m) {
     double median = Percentile(all[m], 0.5);
-    std::printf("%-22s %10.1f %10.1f %10.0f\n", methods[m].name, median, Percentile(all[m], 0.9),
-                1e6 / median);
+    const double n = static_cast<double>(all[m].size());
+    std::printf("%-22s %10.1f %10.1f %10.1f %10.0f %12.2f %12.2f\n", methods[m].name,
+                Percentile(all[m], 0.1), median,
+                Percentile(all[m], 0.9), 1e6 / median, device[m].writes / n, device[m].flushes / n);
   }
   return 0;
 }
