@@ -17,6 +17,7 @@ Status RefusalAfter(const Status& failure) {
 
 GroupCommit::GroupCommit(SyncMode mode, std::chrono::milliseconds interval)
     : mode_(mode), interval_(interval) {
+
   if (mode_ == SyncMode::kInterval) interval_thread_ = std::thread([this] { IntervalLoop(); });
 }
 
@@ -71,6 +72,8 @@ std::vector<Status> SyncAll(const std::vector<std::shared_ptr<SegmentWriter>>& f
 void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
   syncing_ = true;
   uint64_t closing = open_epoch_++;
+  open_waiters_ = 0;
+  const auto start = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<SegmentWriter>> files;
   files.swap(dirty_);
   // A file that failed before is not fsync'ed again: a success now could
@@ -78,6 +81,8 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
   std::erase_if(files, [&](const auto& file) { return failures_.contains(file.get()); });
   lock.unlock();
   std::vector<Status> results = SyncAll(files);
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
   std::vector<Failure> failed;
   for (size_t i = 0; i < files.size(); ++i) {
     if (results[i].ok()) continue;
@@ -91,8 +96,10 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
     failures_.emplace(key, std::move(failure));
   }
   syncing_ = false;
+  last_round_ = took;
   done_epoch_ = closing;
   cv_.notify_all();
+  if (gathering_) gather_cv_.notify_one();
 }
 
 void GroupCommit::IntervalLoop() {
@@ -131,6 +138,8 @@ void GroupCommit::WhenDurable(uint64_t epoch, std::function<void()> done) {
     return done();
   }
   waiters_.push_back({epoch, std::move(done)});
+  if (epoch == open_epoch_) ++open_waiters_;
+  if (gathering_) gather_cv_.notify_one();
   // The running leader checks for waiters under mu_ before it leaves, so
   // this one is carried by it.
   if (!async_leader_) LeadAsyncRounds(lock);
@@ -139,6 +148,7 @@ void GroupCommit::WhenDurable(uint64_t epoch, std::function<void()> done) {
 void GroupCommit::LeadAsyncRounds(std::unique_lock<std::mutex>& lock) {
   async_leader_ = true;
   std::vector<std::function<void()>> finished;
+  size_t answered = 0;  // replies sent since the last round started
   for (;;) {
     // Callbacks of finished epochs go first: their replies are due.
     std::erase_if(waiters_, [&](Waiter& waiter) {
@@ -147,6 +157,7 @@ void GroupCommit::LeadAsyncRounds(std::unique_lock<std::mutex>& lock) {
       return true;
     });
     if (!finished.empty()) {
+      answered += finished.size();
       lock.unlock();
       for (auto& done : finished) done();
       finished.clear();
@@ -156,9 +167,24 @@ void GroupCommit::LeadAsyncRounds(std::unique_lock<std::mutex>& lock) {
     if (waiters_.empty()) break;
     if (syncing_) {
       cv_.wait(lock);  // a synchronous waiter leads this round
-    } else {
-      RunRound(lock);
+      continue;
     }
+    if (open_waiters_ < answered) {
+      // The clients just answered are likely sending their next commits:
+      // wait for them a little (at most half the last round's time, and
+      // kMaxGather), so the round carries them instead of leaving them for
+      // the next one. Stops early when a synchronous waiter runs a round.
+      const uint64_t done_before = done_epoch_;
+      gathering_ = true;
+      gather_cv_.wait_for(lock, std::min(last_round_ / 2, kMaxGather), [&] {
+        return open_waiters_ >= answered || syncing_ || done_epoch_ != done_before;
+      });
+      gathering_ = false;
+      answered = 0;
+      continue;
+    }
+    answered = 0;
+    RunRound(lock);
   }
   async_leader_ = false;
 }

@@ -25,6 +25,16 @@
 // a round carries every commit appended meanwhile, not just as many as
 // there are workers blocked in WaitDurable.
 //
+// Gathering: clients answered by a round usually send their next commit at
+// once, but a round started right away carries only those that made it in
+// time, and the rest wait for the whole next round. So before starting a
+// round the async leader waits until as many waiters as it answered since
+// the last round have arrived, for at most half the last round's duration
+// (the fsyncs' time) and never more than kMaxGather. Nobody waits when
+// nothing is pending (one connection never waits), and durability is
+// unchanged: every reply still follows an fsync that started after its
+// commit was written.
+//
 // With SyncMode::kInterval a background thread runs a round every interval
 // and WaitDurable() returns at once; with SyncMode::kNone nothing is
 // registered or fsync'ed. Stop() (or the destructor) runs a last round, so
@@ -186,6 +196,14 @@ class GroupCommit {
   };
   std::vector<Waiter> waiters_;  // GUARDED_BY(mu_): WhenDurable callbacks not yet called
   bool async_leader_ = false;    // GUARDED_BY(mu_): a thread is in LeadAsyncRounds
+  size_t open_waiters_ = 0;      // GUARDED_BY(mu_): waiters of open_epoch_
+  // The async leader's wait for the commits of the clients it just
+  // answered (see LeadAsyncRounds): at most half the last round's time,
+  // never more than kMaxGather.
+  static constexpr std::chrono::microseconds kMaxGather{500};
+  bool gathering_ = false;                   // GUARDED_BY(mu_)
+  std::chrono::microseconds last_round_{0};  // GUARDED_BY(mu_): the last round's fsyncs took
+  std::condition_variable gather_cv_;        // a waiter arrived, or a round ended
   std::thread interval_thread_;  // kInterval only
 };
 
