@@ -3,7 +3,7 @@
 // round was running.
 //
 // How a write uses it (SyncMode::kAlways):
-//   1. the table appends its lines (write(2)) under its own lock and calls
+//   1. the table appends its lines (pwrite(2)) under its own lock and calls
 //      Register(writer), getting an epoch number;
 //   2. it releases the table lock, so other writers can append meanwhile;
 //   3. it calls WaitDurable(epoch, writer). The first waiter that finds no
