@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cerebrum/file_util.h"
@@ -38,12 +39,10 @@ bool WriteAt(int fd, std::string_view bytes, uint64_t offset, size_t* done) {
   return true;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(const std::filesystem::path& path,
-                                                           std::string_view header,
-                                                           uint64_t preallocate_bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+// Opens `path` with `flags` and returns the descriptor and the file's
+// length; closes it again when the length cannot be read.
+Result<std::pair<int, uint64_t>> OpenWithLength(const std::filesystem::path& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("cannot open segment", path);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -51,8 +50,17 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(const std::filesystem
     ::close(fd);
     return s;
   }
+  return std::pair<int, uint64_t>(fd, static_cast<uint64_t>(st.st_size));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(const std::filesystem::path& path,
+                                                           std::string_view header,
+                                                           uint64_t preallocate_bytes) {
+  KOPF_ASSIGN_OR_RETURN(auto opened, OpenWithLength(path, O_WRONLY | O_CREAT));
   std::unique_ptr<SegmentWriter> writer(
-      new SegmentWriter(path, fd, static_cast<uint64_t>(st.st_size), preallocate_bytes));
+      new SegmentWriter(path, opened.first, opened.second, preallocate_bytes));
   if (writer->size_ == 0) {
     std::string line(header);
     line += '\n';
@@ -144,15 +152,9 @@ Status SegmentWriter::Seal() {
 }
 
 Result<uint64_t> LengthWithoutTrailingZeros(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open", path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    Status s = ErrnoStatus("cannot stat", path);
-    ::close(fd);
-    return s;
-  }
-  uint64_t end = static_cast<uint64_t>(st.st_size);
+  KOPF_ASSIGN_OR_RETURN(auto opened, OpenWithLength(path, O_RDONLY));
+  const int fd = opened.first;
+  uint64_t end = opened.second;
   std::vector<char> block(kZeroChunkBytes);
   while (end > 0) {
     uint64_t start = end > block.size() ? end - block.size() : 0;
