@@ -4,7 +4,10 @@
 //   2. A worker pops it when the client's ordering allows and runs the
 //      pipeline: ParseStatement -> Bind -> CheckPermission (the user's role
 //      against the bound statement's kind) -> Plan -> Execute.
-//   3. The result or error goes to the completion callback, on the worker.
+//   3. The result or error goes to the completion callback, on the worker;
+//      for a statement that committed with sync=always, once its fsync
+//      round is done, from the thread that ran the round (the worker does
+//      not wait for it: GroupCommit::WhenDurable).
 // A worker catches anything thrown by a bug and answers kInternal, so one
 // statement cannot take the server down.
 #include "cerebellum/engine.h"
@@ -23,6 +26,7 @@
 #include "cerebellum/planner/explain.h"
 #include "cerebellum/planner/planner.h"
 #include "cerebrum/database.h"
+#include "cerebrum/group_commit.h"
 
 namespace kopf::cerebellum {
 
@@ -78,10 +82,11 @@ class Engine::Impl {
     auto shared_done = std::make_shared<Completion>(std::move(done));
     job.run = [this, sql = std::move(request.sql), role = request.role,
                cancel = std::move(request.cancel), copy_client = request.copy_client,
-               payload_id = request.payload_id, shared_done] {
-      if (IsSet(cancel)) return (*shared_done)(CancelledStatus());
+               payload_id = request.payload_id, shared_done, ticket = Ticket(job)] {
+      if (IsSet(cancel)) return Answer(*shared_done, CancelledStatus());
       CancelScope scope(cancel.get());
-      (*shared_done)(Run(sql, role, copy_client, payload_id));
+      return AnswerWhenDurable(ticket, shared_done,
+                               [&] { return Run(sql, role, copy_client, payload_id); });
     };
     if (!queue_.Push(job)) (*shared_done)(BusyStatus());
   }
@@ -100,6 +105,7 @@ class Engine::Impl {
           });
       Finish(*handle, prepared);
       (*shared_done)(std::move(prepared));
+      return true;
     };
     if (!queue_.Push(job)) {
       Status busy = BusyStatus();
@@ -115,17 +121,18 @@ class Engine::Impl {
     job.is_write = request.handle->is_write;
     auto shared_done = std::make_shared<Completion>(std::move(done));
     auto shared_request = std::make_shared<ExecuteRequest>(std::move(request));
-    job.run = [this, shared_request, shared_done] {
+    job.run = [this, shared_request, shared_done, ticket = Ticket(job)] {
       ExecuteRequest& r = *shared_request;
-      if (IsSet(r.cancel)) return (*shared_done)(CancelledStatus());
+      if (IsSet(r.cancel)) return Answer(*shared_done, CancelledStatus());
       if (!r.handle->statement) {
-        return (*shared_done)(Status::UndefinedStatement(
-            fmt::format("statement {} is not prepared: its PREPARE failed ({})", r.statement_id,
-                        r.handle->error.ToString())));
+        return Answer(*shared_done, Status::UndefinedStatement(fmt::format(
+                                        "statement {} is not prepared: its PREPARE failed ({})",
+                                        r.statement_id, r.handle->error.ToString())));
       }
       CancelScope scope(r.cancel.get());
-      (*shared_done)(
-          Guarded([&] { return ExecutePrepared(*r.handle->statement, r.parameter_rows, *db_); }));
+      return AnswerWhenDurable(ticket, shared_done, [&] {
+        return Guarded([&] { return ExecutePrepared(*r.handle->statement, r.parameter_rows, *db_); });
+      });
     };
     if (!queue_.Push(job)) (*shared_done)(BusyStatus());
   }
@@ -204,6 +211,41 @@ class Engine::Impl {
     return cancel && cancel->load(std::memory_order_relaxed);
   }
 
+  // What JobQueue::Done needs of a job that finishes after its run().
+  struct JobTicket {
+    uint32_t client_id;
+    bool is_write;
+  };
+  static JobTicket Ticket(const JobQueue::Job& job) { return {job.client_id, job.is_write}; }
+
+  // Answers a job that made no commit; true: the job is finished.
+  static bool Answer(const Completion& done, Result<StatementResult> result) {
+    done(std::move(result));
+    return true;
+  }
+
+  // Runs `body` (which returns the statement's result) under a
+  // DurabilityScope, so its commits do not hold this worker through their
+  // fsync: the answer goes out from the round's completion instead, and the
+  // client's lane stays held until then, so its later requests still start
+  // after the write is durable. True when it answered at once (nothing to
+  // wait for); false when the job finishes later (JobQueue::Done).
+  template <class Body>
+  bool AnswerWhenDurable(JobTicket ticket, const std::shared_ptr<Completion>& done, Body&& body) {
+    cerebrum::DurabilityScope durability;
+    Result<StatementResult> result = body();
+    if (durability.empty()) {
+      durability.Finish([](Status) {});
+      return Answer(*done, std::move(result));
+    }
+    durability.Finish([this, ticket, done, result = std::move(result)](Status durable) mutable {
+      if (!durable.ok()) result = std::move(durable);
+      (*done)(std::move(result));
+      queue_.Done(ticket.client_id, ticket.is_write);
+    });
+    return false;
+  }
+
   static Status BusyStatus() {
     return Status::Busy("the server is overloaded: too many queued requests");
   }
@@ -235,8 +277,7 @@ class Engine::Impl {
 
   void WorkLoop() {
     while (auto job = queue_.Pop()) {
-      job->run();
-      queue_.Done(*job);
+      if (job->run()) queue_.Done(*job);
     }
   }
 

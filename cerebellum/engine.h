@@ -15,8 +15,10 @@
 // while it runs, the executor stops at its next check.
 //
 // Thread-safety: Submit, ForgetClient and Shutdown may be called from any
-// thread. Completions run on worker threads (or inline in Submit for kBusy);
-// they must not block for long.
+// thread. Completions run on worker threads (or inline in Submit for kBusy;
+// a durable write's on the worker that ran its fsync round, which may be
+// another worker than the one that ran the statement); they must not block
+// for long.
 #pragma once
 
 #include <atomic>

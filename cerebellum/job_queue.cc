@@ -47,18 +47,18 @@ std::optional<JobQueue::Job> JobQueue::Pop() {
   return job;
 }
 
-void JobQueue::Done(const Job& job) {
+void JobQueue::Done(uint32_t client_id, bool is_write) {
   std::lock_guard lock(mu_);
-  if (job.client_id == 0) return;
-  auto it = lanes_.find(job.client_id);
+  if (client_id == 0) return;
+  auto it = lanes_.find(client_id);
   if (it == lanes_.end()) return;
   Lane& lane = it->second;
-  if (job.is_write) {
+  if (is_write) {
     lane.running_write = false;
   } else {
     --lane.running_reads;
   }
-  Release(job.client_id, lane);
+  Release(client_id, lane);
   if (lane.forgotten && lane.waiting.empty() && lane.running_reads == 0 && !lane.running_write) {
     lanes_.erase(it);
   }

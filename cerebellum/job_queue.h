@@ -26,7 +26,10 @@ class JobQueue {
   struct Job {
     uint32_t client_id = 0;  // 0: no ordering with anything
     bool is_write = true;
-    std::function<void()> run;
+    // Returns true when the job is finished; false when it finishes later
+    // on its own (a write waiting for its fsync round without holding a
+    // worker), and then calls Done(client_id, is_write) exactly once.
+    std::function<bool()> run;
   };
 
   explicit JobQueue(size_t capacity) : capacity_(capacity) {}
@@ -38,7 +41,8 @@ class JobQueue {
   // Blocks until a job may start; nullopt once closed and drained.
   // REQUIRES: the caller calls Done() with the job after running it.
   std::optional<Job> Pop();
-  void Done(const Job& job);
+  void Done(const Job& job) { Done(job.client_id, job.is_write); }
+  void Done(uint32_t client_id, bool is_write);
 
   // True when a read of `client_id` pushed now would start at once: none of
   // the client's jobs is waiting and no write of it runs. Lets the engine

@@ -17,6 +17,7 @@ Status RefusalAfter(const Status& failure) {
 
 GroupCommit::GroupCommit(SyncMode mode, std::chrono::milliseconds interval)
     : mode_(mode), interval_(interval) {
+
   if (mode_ == SyncMode::kInterval) interval_thread_ = std::thread([this] { IntervalLoop(); });
 }
 
@@ -30,8 +31,9 @@ void GroupCommit::Stop() {
   lock.unlock();
   if (interval_thread_.joinable()) interval_thread_.join();
   lock.lock();
-  cv_.wait(lock, [&] { return !syncing_; });
+  cv_.wait(lock, [&] { return !syncing_ && !async_leader_; });
   if (!dirty_.empty()) RunRound(lock);
+  if (!waiters_.empty()) LeadAsyncRounds(lock);
 }
 
 uint64_t GroupCommit::Register(std::shared_ptr<SegmentWriter> writer) {
@@ -70,6 +72,8 @@ std::vector<Status> SyncAll(const std::vector<std::shared_ptr<SegmentWriter>>& f
 void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
   syncing_ = true;
   uint64_t closing = open_epoch_++;
+  open_waiters_ = 0;
+  const auto start = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<SegmentWriter>> files;
   files.swap(dirty_);
   // A file that failed before is not fsync'ed again: a success now could
@@ -77,6 +81,8 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
   std::erase_if(files, [&](const auto& file) { return failures_.contains(file.get()); });
   lock.unlock();
   std::vector<Status> results = SyncAll(files);
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
   std::vector<Failure> failed;
   for (size_t i = 0; i < files.size(); ++i) {
     if (results[i].ok()) continue;
@@ -90,8 +96,10 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
     failures_.emplace(key, std::move(failure));
   }
   syncing_ = false;
+  last_round_ = took;
   done_epoch_ = closing;
   cv_.notify_all();
+  if (gathering_) gather_cv_.notify_one();
 }
 
 void GroupCommit::IntervalLoop() {
@@ -122,6 +130,65 @@ Status GroupCommit::WaitDurable(uint64_t epoch, const SegmentWriter& writer) {
   return FailureOf(writer);
 }
 
+void GroupCommit::WhenDurable(uint64_t epoch, std::function<void()> done) {
+  if (mode_ != SyncMode::kAlways) return done();
+  std::unique_lock lock(mu_);
+  if (done_epoch_ >= epoch) {
+    lock.unlock();
+    return done();
+  }
+  waiters_.push_back({epoch, std::move(done)});
+  if (epoch == open_epoch_) ++open_waiters_;
+  if (gathering_) gather_cv_.notify_one();
+  // The running leader checks for waiters under mu_ before it leaves, so
+  // this one is carried by it.
+  if (!async_leader_) LeadAsyncRounds(lock);
+}
+
+void GroupCommit::LeadAsyncRounds(std::unique_lock<std::mutex>& lock) {
+  async_leader_ = true;
+  std::vector<std::function<void()>> finished;
+  size_t answered = 0;  // replies sent since the last round started
+  for (;;) {
+    // Callbacks of finished epochs go first: their replies are due.
+    std::erase_if(waiters_, [&](Waiter& waiter) {
+      if (waiter.epoch > done_epoch_) return false;
+      finished.push_back(std::move(waiter.done));
+      return true;
+    });
+    if (!finished.empty()) {
+      answered += finished.size();
+      lock.unlock();
+      for (auto& done : finished) done();
+      finished.clear();
+      lock.lock();
+      continue;
+    }
+    if (waiters_.empty()) break;
+    if (syncing_) {
+      cv_.wait(lock);  // a synchronous waiter leads this round
+      continue;
+    }
+    if (open_waiters_ < answered) {
+      // The clients just answered are likely sending their next commits:
+      // wait for them a little (at most half the last round's time, and
+      // kMaxGather), so the round carries them instead of leaving them for
+      // the next one. Stops early when a synchronous waiter runs a round.
+      const uint64_t done_before = done_epoch_;
+      gathering_ = true;
+      gather_cv_.wait_for(lock, std::min(last_round_ / 2, kMaxGather), [&] {
+        return open_waiters_ >= answered || syncing_ || done_epoch_ != done_before;
+      });
+      gathering_ = false;
+      answered = 0;
+      continue;
+    }
+    answered = 0;
+    RunRound(lock);
+  }
+  async_leader_ = false;
+}
+
 Status GroupCommit::WaitForRegistered() {
   if (mode_ != SyncMode::kAlways) return Status::Ok();
   std::unique_lock lock(mu_);
@@ -135,6 +202,41 @@ bool GroupCommit::RegisteredAreDurable() const {
   if (mode_ != SyncMode::kAlways) return true;
   std::lock_guard lock(mu_);
   return done_epoch_ >= (dirty_.empty() ? open_epoch_ - 1 : open_epoch_);
+}
+
+namespace {
+
+thread_local DurabilityScope* current_scope = nullptr;
+
+}  // namespace
+
+DurabilityScope::DurabilityScope() : previous_(current_scope) { current_scope = this; }
+
+DurabilityScope::~DurabilityScope() {
+  if (!closed_) current_scope = previous_;
+}
+
+DurabilityScope* DurabilityScope::Current() { return current_scope; }
+
+void DurabilityScope::Finish(std::function<void(Status)> done) {
+  current_scope = previous_;
+  closed_ = true;
+  if (pending_.empty()) return done(Status::Ok());
+  // One database has one group commit, and epochs only grow: waiting for
+  // the newest epoch covers every pending commit.
+  uint64_t epoch = 0;
+  for (const PendingCommit& commit : pending_) epoch = std::max(epoch, commit.epoch);
+  GroupCommit* group_commit = pending_.front().group_commit;
+  group_commit->WhenDurable(epoch, [pending = std::move(pending_), done = std::move(done)] {
+    Status first = Status::Ok();
+    for (const PendingCommit& commit : pending) {
+      Status status = commit.group_commit->FailureOf(*commit.writer);
+      if (status.ok()) continue;
+      status = commit.on_failure(status);
+      if (first.ok()) first = std::move(status);
+    }
+    done(std::move(first));
+  });
 }
 
 Status GroupCommit::FailureOf(const SegmentWriter& writer) const {

@@ -3,7 +3,7 @@
 // round was running.
 //
 // How a write uses it (SyncMode::kAlways):
-//   1. the table appends its lines (write(2)) under its own lock and calls
+//   1. the table appends its lines (pwrite(2)) under its own lock and calls
 //      Register(writer), getting an epoch number;
 //   2. it releases the table lock, so other writers can append meanwhile;
 //   3. it calls WaitDurable(epoch, writer). The first waiter that finds no
@@ -12,6 +12,29 @@
 //      a time, so they share the file system's journal commit), and wakes
 //      everyone whose epoch is now done. Writers that registered during that
 //      round are carried by the next one.
+//
+// Waiting without a thread (SyncMode::kAlways): a caller that has other work
+// to do (the engine's worker, which would otherwise sit idle through the
+// fsync while other clients' statements queue behind it) opens a
+// DurabilityScope. Table::Commit then registers and returns at once,
+// leaving a PendingCommit in the scope; Finish() hands the reply to
+// WhenDurable(), which calls it once the round is done. The first such
+// waiter that finds no async leader becomes it: it runs rounds (waiting
+// for a round a synchronous waiter is leading, if any) and calls every
+// finished waiter's callback, until no waiter is left. So at 8 connections
+// a round carries every commit appended meanwhile, not just as many as
+// there are workers blocked in WaitDurable.
+//
+// Gathering: clients answered by a round usually send their next commit at
+// once, but a round started right away carries only those that made it in
+// time, and the rest wait for the whole next round. So before starting a
+// round the async leader waits until as many waiters as it answered since
+// the last round have arrived, for at most half the last round's duration
+// (the fsyncs' time) and never more than kMaxGather. Nobody waits when
+// nothing is pending (one connection never waits), and durability is
+// unchanged: every reply still follows an fsync that started after its
+// commit was written.
+//
 // With SyncMode::kInterval a background thread runs a round every interval
 // and WaitDurable() returns at once; with SyncMode::kNone nothing is
 // registered or fsync'ed. Stop() (or the destructor) runs a last round, so
@@ -32,6 +55,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,6 +74,48 @@ class SegmentWriter;
 // "...; writes are refused until the server restarts".
 protocol::Status RefusalAfter(const protocol::Status& failure);
 
+class GroupCommit;
+
+// A commit appended under a DurabilityScope whose fsync is still to come.
+struct PendingCommit {
+  GroupCommit* group_commit = nullptr;
+  uint64_t epoch = 0;
+  std::shared_ptr<SegmentWriter> writer;
+  // Turns the group commit's failure into the table's answer and makes the
+  // table refuse later writes (Table::NoteFailure); called only on failure.
+  std::function<protocol::Status(const protocol::Status&)> on_failure;
+};
+
+// While a DurabilityScope lives on a thread, a commit with SyncMode::kAlways
+// does not wait for its fsync there: it is added to the scope, and the
+// owner of the scope must call Finish() before acknowledging anything.
+// Commits made without a scope (tools, tests, compaction) wait in place.
+class DurabilityScope {
+ public:
+  DurabilityScope();
+  ~DurabilityScope();  // REQUIRES: Finish() was called if !empty()
+  DurabilityScope(const DurabilityScope&) = delete;
+  DurabilityScope& operator=(const DurabilityScope&) = delete;
+
+  // The scope of this thread, or null.
+  static DurabilityScope* Current();
+
+  void Add(PendingCommit commit) { pending_.push_back(std::move(commit)); }
+  bool empty() const { return pending_.empty(); }
+
+  // Closes the scope (commits after it wait in place again) and calls
+  // `done` once every pending commit is durable, with OK or the first
+  // failure (already noted by its table): at once, on this thread, when
+  // nothing is pending, else from whichever thread completes the round,
+  // possibly this one before Finish returns.
+  void Finish(std::function<void(protocol::Status)> done);
+
+ private:
+  DurabilityScope* previous_;
+  bool closed_ = false;
+  std::vector<PendingCommit> pending_;
+};
+
 class GroupCommit {
  public:
   // `interval` matters for SyncMode::kInterval only.
@@ -65,6 +131,14 @@ class GroupCommit {
   // kAlways: blocks until the round of `epoch` is done. Then (and at once
   // in the other modes) returns FailureOf(writer).
   protocol::Status WaitDurable(uint64_t epoch, const SegmentWriter& writer);
+
+  // kAlways: calls `done` once the round of `epoch` is done, from the
+  // thread that leads the async rounds (maybe this one, before returning:
+  // see the top of this file). Other modes: calls it at once.
+  void WhenDurable(uint64_t epoch, std::function<void()> done);
+
+  // True when commits wait for an fsync round (SyncMode::kAlways).
+  bool waits() const { return mode_ == SyncMode::kAlways; }
 
   // kAlways: blocks until every epoch registered so far has had its round;
   // returns at once when nothing is pending. Reads call it so that they
@@ -96,6 +170,10 @@ class GroupCommit {
   // REQUIRES: `lock` holds mu_.
   void WaitForRound(std::unique_lock<std::mutex>& lock, uint64_t epoch);
   void IntervalLoop();
+  // Runs rounds and calls finished waiters' callbacks until none is left.
+  // REQUIRES: `lock` holds mu_ and async_leader_ was false; it is released
+  // while callbacks run.
+  void LeadAsyncRounds(std::unique_lock<std::mutex>& lock);
 
   struct Failure {
     std::shared_ptr<SegmentWriter> writer;  // keeps the address from being reused
@@ -112,6 +190,20 @@ class GroupCommit {
   bool stopping_ = false;      // GUARDED_BY(mu_)
   std::vector<std::shared_ptr<SegmentWriter>> dirty_;    // GUARDED_BY(mu_): files of open_epoch_
   std::map<const SegmentWriter*, Failure> failures_;     // GUARDED_BY(mu_)
+  struct Waiter {
+    uint64_t epoch;
+    std::function<void()> done;
+  };
+  std::vector<Waiter> waiters_;  // GUARDED_BY(mu_): WhenDurable callbacks not yet called
+  bool async_leader_ = false;    // GUARDED_BY(mu_): a thread is in LeadAsyncRounds
+  size_t open_waiters_ = 0;      // GUARDED_BY(mu_): waiters of open_epoch_
+  // The async leader's wait for the commits of the clients it just
+  // answered (see LeadAsyncRounds): at most half the last round's time,
+  // never more than kMaxGather.
+  static constexpr std::chrono::microseconds kMaxGather{500};
+  bool gathering_ = false;                   // GUARDED_BY(mu_)
+  std::chrono::microseconds last_round_{0};  // GUARDED_BY(mu_): the last round's fsyncs took
+  std::condition_variable gather_cv_;        // a waiter arrived, or a round ended
   std::thread interval_thread_;  // kInterval only
 };
 

@@ -170,7 +170,8 @@ Status SegmentSet::OpenForWrites() {
   if (files.empty() || files.back().kind != SegmentFile::Kind::kSegment) {
     files.push_back(SegmentFile{SegmentFile::Kind::kSegment, 1, SegmentFileName(1)});
   }
-  KOPF_ASSIGN_OR_RETURN(auto writer, SegmentWriter::Open(folder_ / files.back().name, header_));
+  KOPF_ASSIGN_OR_RETURN(auto writer, SegmentWriter::Open(folder_ / files.back().name, header_,
+                                                         PreallocateBytes()));
   if (manifest_missing_ || files.size() != live().size()) {
     KOPF_RETURN_IF_ERROR(WriteManifest(files));
     manifest_missing_ = false;
@@ -192,7 +193,9 @@ Result<std::shared_ptr<SegmentWriter>> SegmentSet::Append(std::string_view bytes
 Status SegmentSet::Roll() {
   // (1) The full segment becomes immutable: make all of it durable, so
   //     recovery never finds a torn commit anywhere but in the last file.
-  KOPF_RETURN_IF_ERROR(writer_->Sync());
+  //     Its preallocated zeros are cut off first: a sealed file holds
+  //     exactly its commits (backups link it as it is).
+  KOPF_RETURN_IF_ERROR(writer_->Seal());
   std::lock_guard manifest(manifest_mu_);
   std::vector<SegmentFile> files = live();
   const uint64_t number = files.back().number + 1;
@@ -200,7 +203,7 @@ Status SegmentSet::Roll() {
   // (2) A leftover of a rollover that stopped before (3) is not live.
   const fs::path path = folder_ / next.name;
   KOPF_RETURN_IF_ERROR(RemoveFile(path));
-  KOPF_ASSIGN_OR_RETURN(auto writer, SegmentWriter::Open(path, header_));
+  KOPF_ASSIGN_OR_RETURN(auto writer, SegmentWriter::Open(path, header_, PreallocateBytes()));
   files.push_back(next);
   // (3) Publish.
   KOPF_RETURN_IF_ERROR(WriteManifest(files));
@@ -209,6 +212,14 @@ Status SegmentSet::Roll() {
   files_ = std::move(files);
   writer_ = std::move(writer);
   return Status::Ok();
+}
+
+uint64_t SegmentSet::PreallocateBytes() const {
+  // Zeros are written 1 MiB at a time (about 10,000 single-row commits), or
+  // the segment size when that is smaller, so small segments (tests) do
+  // not carry a large tail.
+  constexpr uint64_t kPreallocateBytes = 1 << 20;
+  return std::min(kPreallocateBytes, std::max<uint64_t>(max_segment_bytes_, 4096));
 }
 
 Status SegmentSet::SyncActive() const {

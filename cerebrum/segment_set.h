@@ -121,6 +121,8 @@ class SegmentSet {
  private:
   SegmentSet(std::filesystem::path folder, std::string header, uint64_t max_segment_bytes);
   protocol::Status WriteManifest(const std::vector<SegmentFile>& files) const;
+  // How far an active segment is grown ahead of its commits (SegmentWriter).
+  uint64_t PreallocateBytes() const;
 
   const std::filesystem::path folder_;
   const std::string header_;

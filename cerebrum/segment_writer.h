@@ -1,16 +1,27 @@
 // SegmentWriter: appends whole commits to one segment file.
 //
 // An append is all or nothing as seen by recovery: bytes are written with
-// write(2); if that fails part-way (disk full, I/O error) the file is cut
-// back to its previous length so no partial commit stays behind, and the
-// caller gets an error (see ErrnoStatus: kDiskFull, kReadOnly or kIoError)
-// and applies nothing to memory. The writer stays usable: once space
-// returns, the next Append succeeds. Sync() makes what was
-// appended durable (fdatasync).
+// pwrite(2) at the end of the last commit; if that fails part-way (disk
+// full, I/O error) the bytes written are overwritten with zeros again so
+// no partial commit stays behind, and the caller gets an error (see
+// ErrnoStatus: kDiskFull, kReadOnly or kIoError) and applies nothing to
+// memory. The writer stays usable: once space returns, the next Append
+// succeeds. Sync() makes what was appended durable (fdatasync).
 //
-// Thread-safety: Append() is called by one thread at a time (the table's
-// writer, under the table's exclusive lock). Sync() may run concurrently
-// with Append() from the group-commit leader.
+// Preallocation (`preallocate_bytes` > 0, the active segments of a table):
+// the file is grown ahead of the commits by writing zeros, up to
+// `preallocate_bytes` at a time, so most commits overwrite bytes that are
+// already part of the file. The fdatasync of such an overwrite has no size
+// or block map to journal, only the data block to write and the disk
+// cache to flush: `benchmarks/sync_bench` measures the difference. The
+// zeros after the last commit are no data: recovery cuts a last segment's
+// trailing zeros off before reading it, Seal() cuts them before a segment
+// becomes immutable, and the destructor cuts them at a graceful close.
+// size() is always the end of the last commit, never the zeros.
+//
+// Thread-safety: Append() and Seal() are called by one thread at a time
+// (the table's writer, under the table's exclusive lock). Sync() may run
+// concurrently with Append() from the group-commit leader.
 #pragma once
 
 #include <cstdint>
@@ -24,30 +35,53 @@ namespace kopf::cerebrum {
 
 class SegmentWriter {
  public:
-  // Opens `path` for appending, creating it with `header` (followed by a
-  // newline, fsync'ed with its folder) when it does not exist or is empty.
+  // Opens `path` for appending after its last byte, creating it with
+  // `header` (followed by a newline, fsync'ed with its folder) when it
+  // does not exist or is empty. `preallocate_bytes`: see above (0: the file
+  // grows with each append, as a snapshot does).
   static protocol::Result<std::unique_ptr<SegmentWriter>> Open(const std::filesystem::path& path,
-                                                               std::string_view header);
-  ~SegmentWriter();
+                                                               std::string_view header,
+                                                               uint64_t preallocate_bytes = 0);
+  ~SegmentWriter();  // cuts the preallocated zeros off (not fsync'ed)
   SegmentWriter(const SegmentWriter&) = delete;
   SegmentWriter& operator=(const SegmentWriter&) = delete;
 
   // Appends `bytes` (complete lines). Fails with kDiskFull, kReadOnly or
-  // kIoError, leaving the file as it was.
+  // kIoError, leaving the file's commits as they were.
   protocol::Status Append(std::string_view bytes);
   // Flushes appended bytes to stable storage.
   protocol::Status Sync();
+  // Cuts the preallocated zeros off and flushes the file (size included):
+  // afterwards it holds exactly its commits, durably.
+  protocol::Status Seal();
 
+  // The end of the last commit appended.
   uint64_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  SegmentWriter(std::filesystem::path path, int fd, uint64_t size)
-      : path_(std::move(path)), fd_(fd), size_(size) {}
+  SegmentWriter(std::filesystem::path path, int fd, uint64_t size, uint64_t preallocate_bytes)
+      : path_(std::move(path)),
+        fd_(fd),
+        size_(size),
+        allocated_(size),
+        preallocate_bytes_(preallocate_bytes) {}
+  // Writes zeros so the file reaches at least `end` bytes (and a whole
+  // preallocation step past the current end).
+  protocol::Status Reserve(uint64_t end);
+  // Overwrites [from, to) with zeros.
+  bool WriteZeros(uint64_t from, uint64_t to);
+
   std::filesystem::path path_;
   int fd_;
-  uint64_t size_;
-  bool needs_cut_ = false;  // bytes of a failed append may remain past size_
+  uint64_t size_;       // end of the last commit
+  uint64_t allocated_;  // file length: size_ plus preallocated zeros
+  const uint64_t preallocate_bytes_;
+  uint64_t dirty_end_ = 0;  // > size_: bytes of a failed append remain up to here
 };
+
+// A file's length without its trailing zero bytes (the unused preallocated
+// space of a segment written by SegmentWriter).
+protocol::Result<uint64_t> LengthWithoutTrailingZeros(const std::filesystem::path& path);
 
 }  // namespace kopf::cerebrum

@@ -296,6 +296,18 @@ Status Table::FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> wr
   const bool compact = compaction_hint_ && NeedsCompaction();
   lock.unlock();
   if (compact) compaction_hint_();
+  DurabilityScope* scope = DurabilityScope::Current();
+  if (scope != nullptr && group_commit_->waits()) {
+    // The caller answers once the round is done (GroupCommit::WhenDurable).
+    // The table is held by a weak pointer: a DROP TABLE meanwhile leaves
+    // nothing to refuse later writes of.
+    scope->Add({group_commit_, epoch, std::move(writer),
+                [table = weak_from_this()](const Status& failure) {
+                  auto alive = table.lock();
+                  return alive ? alive->NoteFailure(failure) : failure;
+                }});
+    return Status::Ok();
+  }
   Status durable = group_commit_->WaitDurable(epoch, *writer);
   // The group commit's answer is already the refusal (RefusalAfter).
   if (!durable.ok()) return NoteFailure(durable);

@@ -79,7 +79,7 @@ struct TableStatistics {
   std::vector<IndexStatistics> indexes;        // in creation order
 };
 
-class Table {
+class Table : public std::enable_shared_from_this<Table> {
  public:
   using SharedLock = std::shared_lock<std::shared_mutex>;
   using ExclusiveLock = std::unique_lock<std::shared_mutex>;

@@ -11,7 +11,9 @@
 //    atomic. Once every file is read, the last change of each key wins and
 //    the surviving rows are loaded into the tree in key order
 //    (ApplyRecovered).
-// 4. At the end of the last segment, records after the last commit record
+// 4. The last segment's trailing zero bytes (space SegmentWriter wrote
+//    ahead of the commits) are cut off silently before it is read.
+//    At the end of the last segment, records after the last commit record
 //    (a torn line, a commit cut short by a crash) are cut off the file, so
 //    new commits are appended after the last complete one.
 // 5. A damaged record followed by a complete commit is not a torn tail but
@@ -40,6 +42,7 @@
 #include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
 #include "cerebrum/segment_set.h"
+#include "cerebrum/segment_writer.h"
 #include "cerebrum/table.h"
 
 namespace kopf::cerebrum {
@@ -180,6 +183,17 @@ Status Table::LoadIndexes() {
 
 Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, uint64_t* max_seq,
                              std::vector<RecoveredChange>* changes) {
+  if (is_last) {
+    // The active segment may end in zeros written ahead of its commits
+    // (SegmentWriter preallocation): unused space, not data. Cut them off
+    // silently; anything before them is judged as usual.
+    KOPF_ASSIGN_OR_RETURN(uint64_t length, LengthWithoutTrailingZeros(path));
+    std::error_code error;
+    if (length < std::filesystem::file_size(path, error) && !error &&
+        ::truncate(path.c_str(), static_cast<off_t>(length)) != 0) {
+      return ErrnoStatus("cannot cut the preallocated space off", path);
+    }
+  }
   KOPF_ASSIGN_OR_RETURN(auto reader, CsvRecordReader::Open(path));
   const bool keyed = schema_.has_primary_key();
   const size_t meta = keyed ? 2 : 3;  // _seq, _op [, _rowid]

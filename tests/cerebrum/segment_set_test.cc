@@ -71,6 +71,14 @@ std::string ReadAll(const fs::path& file) {
   return ss.str();
 }
 
+// The file without the zeros an open active segment has written ahead of
+// its commits.
+std::string ReadCommitted(const fs::path& file) {
+  std::string text = ReadAll(file);
+  text.erase(text.find_last_not_of('\0') + 1);
+  return text;
+}
+
 void WriteRaw(const fs::path& file, const std::string& bytes, bool append = true) {
   std::ofstream out(file, (append ? std::ios::app : std::ios::trunc) | std::ios::binary);
   out << bytes;
@@ -172,7 +180,7 @@ TEST_SUITE("cerebrum/segments") {
       CHECK(*loaded == 50);
       std::vector<std::string> files = Manifest(folder);
       CHECK(files.size() == before + 1);  // the full segment was closed first
-      std::string last = ReadAll(folder / files.back());
+      std::string last = ReadCommitted(folder / files.back());
       CHECK(last.size() > options.segment_max_bytes);  // one commit, unsplit
       CHECK(last.find("bulk1000") != std::string::npos);
       CHECK(last.find("bulk1049") != std::string::npos);
@@ -224,7 +232,7 @@ TEST_SUITE("cerebrum/segments") {
     CHECK(Contents(*t) == std::map<int64_t, std::string>{{1, "a"}, {2, "b"}});
     CHECK(Manifest(folder) == std::vector<std::string>{"segment-000001.csv", "segment-000002.csv"});
     REQUIRE(t->Commit(t->LockExclusive(), {Put(3, "c")}).ok());
-    CHECK(ReadAll(folder / "segment-000002.csv").ends_with("3,put,3,c\n3,commit,,\n"));
+    CHECK(ReadCommitted(folder / "segment-000002.csv").ends_with("3,put,3,c\n3,commit,,\n"));
   }
 
   TEST_CASE("crash leftovers of rollover and compaction are removed, strangers ignored") {
@@ -263,6 +271,42 @@ TEST_SUITE("cerebrum/segments") {
     CHECK(fs::exists(folder / "notes.txt"));
   }
 
+  TEST_CASE("only the active segment holds preallocated zeros, and recovery cuts them off") {
+    testing::TempDir tmp, crash_tmp;
+    fs::path crashed = crash_tmp.path() / "data";
+    fs::path folder = tmp.path() / "tables" / "kv";
+    std::map<int64_t, std::string> model;
+    {
+      auto db = Open(SmallSegments(tmp.path()));
+      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto t = db->FindTable("kv");
+      std::mt19937 rng(5);
+      RandomWrites(*t, &model, 60, &rng);
+      std::vector<std::string> files = Manifest(folder);
+      REQUIRE(files.size() > 2);
+      for (size_t i = 0; i + 1 < files.size(); ++i) {
+        CHECK(ReadAll(folder / files[i]).find('\0') == std::string::npos);  // sealed: exact
+      }
+      std::string active = ReadAll(folder / files.back());
+      CHECK(active.ends_with('\0'));
+      CHECK(ReadCommitted(folder / files.back()).ends_with(",commit,,\n"));
+      // The files as a crash would leave them (the process gone, the
+      // zeros still there).
+      fs::copy(tmp.path(), crashed, fs::copy_options::recursive);
+    }
+    // A graceful close cuts the zeros.
+    std::vector<std::string> files = Manifest(folder);
+    CHECK(ReadAll(folder / files.back()).find('\0') == std::string::npos);
+    auto db = Open(SmallSegments(crashed));
+    auto t = db->FindTable("kv");
+    CHECK(Contents(*t) == model);
+    fs::path active = crashed / "tables" / "kv" / Manifest(crashed / "tables" / "kv").back();
+    CHECK(ReadAll(active) == ReadCommitted(active));
+    REQUIRE(t->Commit(t->LockExclusive(), {Put(9999, "after")}).ok());
+    model[9999] = "after";
+    CHECK(Contents(*t) == model);
+  }
+
   TEST_CASE("Files lists the immutable files and the active segment's committed length") {
     testing::TempDir tmp;
     auto db = Open(SmallSegments(tmp.path()));
@@ -279,7 +323,8 @@ TEST_SUITE("cerebrum/segments") {
     CHECK(files.immutable.front().filename().string().starts_with(kSnapshotPrefix));
     for (const fs::path& f : files.immutable) CHECK(fs::exists(f));
     CHECK(files.active.filename() == Manifest(t->folder()).back());
-    CHECK(files.active_bytes == fs::file_size(files.active));
+    CHECK(files.active_bytes == ReadCommitted(files.active).size());
+    CHECK(fs::file_size(files.active) > files.active_bytes);  // zeros written ahead
     CHECK(files.last_sequence == db->last_sequence());
   }
 

@@ -76,16 +76,27 @@ TEST_SUITE("e2e/server") {
     REQUIRE(client->Query("CREATE TABLE fruit (id INT PRIMARY KEY, name TEXT, price DOUBLE)").ok());
     REQUIRE(client->Query("INSERT INTO fruit VALUES (1, 'apple, red', 0.5), (2, '', NULL)").ok());
     REQUIRE(client->Query("DELETE FROM fruit WHERE id = 2").ok());
-    std::ifstream in(dir.path() / "data/tables/fruit/segment-000001.csv");
-    std::stringstream csv;
-    csv << in.rdbuf();
-    CHECK(csv.str() ==
-          "_seq,_op,id,name,price\n"
-          "1,put,1,\"apple, red\",0.5\n"
-          "1,put,2,\"\",\n"
-          "1,commit,,,\n"
-          "2,del,2,,\n"
-          "2,commit,,,\n");
+    const std::string expected =
+        "_seq,_op,id,name,price\n"
+        "1,put,1,\"apple, red\",0.5\n"
+        "1,put,2,\"\",\n"
+        "1,commit,,,\n"
+        "2,del,2,,\n"
+        "2,commit,,,\n";
+    auto read_segment = [&] {
+      std::ifstream in(dir.path() / "data/tables/fruit/segment-000001.csv", std::ios::binary);
+      std::stringstream csv;
+      csv << in.rdbuf();
+      return csv.str();
+    };
+    // While the server runs, the active segment is followed by zeros
+    // written ahead of the next commits; a graceful stop cuts them off.
+    std::string running = read_segment();
+    CHECK(running.substr(0, expected.size()) == expected);
+    CHECK(running.find_first_not_of('\0', expected.size()) == std::string::npos);
+    client.reset();
+    CHECK(server->Stop() == 0);
+    CHECK(read_segment() == expected);
   }
 
   TEST_CASE("two clients each pipelining 1000 requests get every reply, matched by payload id") {
