@@ -55,6 +55,30 @@ size_t SortAndFindDuplicate(const std::vector<Key>& keys, std::vector<size_t>* o
 }  // namespace
 
 Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, size_t* failed_row) {
+  if (partitioned()) {
+    // Rows of one partition take that partition's bulk path; rows spread
+    // over several become one multi-part commit (CommitPartitioned).
+    std::optional<size_t> only;
+    bool several = false;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::optional<size_t> p = PartitionOfRow(rows[i]);
+      if (!p || (only && *p != *only)) {
+        several = true;
+        break;
+      }
+      only = p;
+    }
+    if (!several && only) {
+      Table& partition = *partitions_[*only];
+      ExclusiveLock partition_lock = partition.LockExclusive();
+      Result<uint64_t> inserted =
+          partition.BulkInsert(std::move(partition_lock), std::move(rows), failed_row);
+      return inserted;
+    }
+    std::vector<Change> changes(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) changes[i].row = std::move(rows[i]);
+    return CommitPartitioned(std::move(lock), std::move(changes));
+  }
   if (dropped_) {
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
   }
@@ -154,6 +178,7 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
     rows_.Insert(std::move(keys[i]), std::move(rows[i]));
   }
   if (!keyed) next_rowid_ += static_cast<int64_t>(rows.size());
+  last_commit_.store(seq, std::memory_order_relaxed);
   PublishStatistics(/*index_list_changed=*/false);
 
   // 6. Durability, outside the lock so concurrent writers share the fsync.

@@ -60,6 +60,12 @@ constexpr uint64_t kSnapshotSyncBytes = uint64_t{4} << 20;
 }  // namespace
 
 bool Table::NeedsCompaction() const {
+  if (partitioned()) {
+    for (const auto& partition : partitions_) {
+      if (partition->NeedsCompaction()) return true;
+    }
+    return false;
+  }
   const uint64_t lines = line_count();
   if (options_.compact_dead_fraction > 0 && lines >= options_.compact_min_lines && lines > 0) {
     const uint64_t live = row_count();
@@ -118,6 +124,14 @@ Result<uint64_t> Table::WriteSnapshot(const std::filesystem::path& path, uint64_
 }
 
 Result<uint64_t> Table::Compact() {
+  if (partitioned()) {  // each partition on its own, one after the other
+    uint64_t rows = 0;
+    for (const auto& partition : partitions_) {
+      KOPF_ASSIGN_OR_RETURN(uint64_t compacted, partition->Compact());
+      rows += compacted;
+    }
+    return rows;
+  }
   std::lock_guard one_at_a_time(compaction_mutex_);
   if (!segments_) {  // memory-only: no files to compact
     SharedLock lock = LockShared();
@@ -144,7 +158,9 @@ Result<uint64_t> Table::Compact() {
     Result<std::vector<SegmentFile>> begun = segments_->BeginSnapshot();
     if (!begun.ok()) return NoteIfInDoubt(begun.status());  // as a commit's rollover
     covered = std::move(*begun);
-    seq = sequence_->load();
+    // A partition's snapshot carries its own newest commit (see
+    // table_partitions.cc); a table's the global sequence, as always.
+    seq = is_partition_ ? last_commit_.load() : sequence_->load();
     lines_before = line_count();
   }
   // 2. The snapshot file.
