@@ -34,7 +34,9 @@ class Pruner {
       return Between(ColumnBound{*low, true}, ColumnBound{*high, true});
     }
     if (const auto* in = std::get_if<bound::InList>(&e.node)) {
-      if (in->negated || in->numeric_affinity || !IsPartitionColumn(*in->operand)) return {};
+      // Numeric affinity only matters for text items, which ConstantOf refuses
+      // for a numeric column.
+      if (in->negated || !IsPartitionColumn(*in->operand)) return {};
       std::vector<size_t> out;
       for (const BoundExprPtr& item : in->items) {
         const Value* v = ConstantOf(*item);
