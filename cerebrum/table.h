@@ -65,8 +65,9 @@ struct Change {
   Kind kind = Kind::kInsert;
   Key key;           // kUpdate, kDelete: the row's current key. kInsert: ignored
   protocol::Row row; // kInsert, kUpdate: the full new image
-  // Partitioned tables, kUpdate and kDelete: the partition holding the row
-  // now (Table::PartitionOfRow of its current image).
+  // Partitioned tables without a primary key, kUpdate and kDelete: the
+  // partition holding the row now (Table::PartitionOfRow of its current
+  // image). With a primary key the key tells, and this is not read.
   size_t partition = 0;
 };
 

@@ -107,7 +107,19 @@ Result<uint64_t> Table::CommitPartitioned(ExclusiveLock lock, std::vector<Change
     }
     return *p;
   };
+  // The partition a change's row is in now: a key holds the partition
+  // column (the primary key must), so it tells; a table keyed by row id
+  // relies on Change::partition.
+  std::optional<size_t> column_in_key;
+  for (size_t k = 0; k < schema_.primary_key.size(); ++k) {
+    if (schema_.primary_key[k] == schema_.partitioning.column) column_in_key = k;
+  }
   for (Change& change : changes) {
+    if (change.kind != Change::Kind::kInsert && column_in_key &&
+        *column_in_key < change.key.size()) {
+      change.partition = PartitionFor(schema_.partitioning, change.key[*column_in_key])
+                             .value_or(change.partition);
+    }
     if (change.kind != Change::Kind::kInsert && change.partition >= partitions_.size()) {
       return Status::Internal(fmt::format("table \"{}\" has no partition {}", schema_.name,
                                           change.partition));
