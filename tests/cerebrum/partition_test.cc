@@ -1,11 +1,11 @@
 // Partitioned tables in the storage layer: multi-part commits across a
 // crash (crafted on disk), compaction of one partition, backups.
 #include <fstream>
-#include <sstream>
 
 #include <doctest/doctest.h>
 
 #include "cerebrum/database.h"
+#include "tests/cerebrum/open_database.h"
 #include "tests/support/test_support.h"
 
 namespace kopf::cerebrum {
@@ -28,14 +28,6 @@ TableSchema SplitSchema() {
   return s;
 }
 
-std::unique_ptr<Database> OpenDb(const fs::path& dir) {
-  Options options;
-  options.data_dir = dir;
-  auto db = Database::Open(options);
-  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
-  return std::move(db).value();
-}
-
 Change Insert(int64_t id, std::string name) {
   return {Change::Kind::kInsert, {}, {Value::Integer(id), Value::Text(std::move(name))}, 0};
 }
@@ -51,16 +43,21 @@ std::vector<int64_t> Ids(Table& table) {
   return ids;
 }
 
-std::string ReadAll(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+using testing::ReadTextFile;
+
+// A data directory holding table t with rows 1 (in "low") and 200 (in
+// "high") from one multi-part commit, open.
+std::unique_ptr<Database> OpenWithTwoParts(const fs::path& dir) {
+  auto db = OpenDb(dir);
+  REQUIRE(db->CreateTable(SplitSchema()).ok());
+  auto t = db->FindTable("t");
+  REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a"), Insert(200, "b")}).ok());
+  return db;
 }
 
 // The active segment of a partition: the last file manifest.csv names.
 fs::path ActiveSegment(const fs::path& folder) {
-  std::string manifest = ReadAll(folder / "manifest.csv");
+  std::string manifest = ReadTextFile(folder / "manifest.csv");
   auto start = manifest.rfind(',', manifest.size() - 2) + 1;
   return folder / manifest.substr(start, manifest.size() - 1 - start);
 }
@@ -70,15 +67,13 @@ TEST_SUITE("cerebrum/partition") {
     testing::TempDir tmp;
     const fs::path low = tmp.path() / "tables" / "t" / "low";
     {
-      auto db = OpenDb(tmp.path());
-      REQUIRE(db->CreateTable(SplitSchema()).ok());
+      auto db = OpenWithTwoParts(tmp.path());
       auto t = db->FindTable("t");
-      REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a"), Insert(200, "b")}).ok());
       REQUIRE(t->Commit(t->LockExclusive(), {Insert(2, "c")}).ok());
       // The other partition's part lives on only in its snapshot.
       REQUIRE(t->partitions()[1]->Compact().ok());
     }
-    std::string segment = ReadAll(ActiveSegment(low));
+    std::string segment = ReadTextFile(ActiveSegment(low));
     CHECK(segment.find("1,commit:0:1,,\n") != std::string::npos);
     CHECK(segment.find("2,commit,,\n") != std::string::npos);  // one partition: a plain commit
     auto db = OpenDb(tmp.path());
@@ -88,12 +83,7 @@ TEST_SUITE("cerebrum/partition") {
   TEST_CASE("a torn multi-part commit stays dropped after the other partition compacts") {
     testing::TempDir tmp;
     const fs::path low = tmp.path() / "tables" / "t" / "low";
-    {
-      auto db = OpenDb(tmp.path());
-      REQUIRE(db->CreateTable(SplitSchema()).ok());
-      auto t = db->FindTable("t");
-      REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a"), Insert(200, "b")}).ok());
-    }
+    OpenWithTwoParts(tmp.path());
     // Commit 5 reached "low" whole but never "high": a crash between the
     // two appends.
     {
@@ -105,7 +95,7 @@ TEST_SUITE("cerebrum/partition") {
       auto t = db->FindTable("t");
       CHECK(Ids(*t) == std::vector<int64_t>{1, 200});
       // Voided on disk before any write.
-      CHECK(ReadAll(ActiveSegment(low)).find("5,abort,,\n") != std::string::npos);
+      CHECK(ReadTextFile(ActiveSegment(low)).find("5,abort,,\n") != std::string::npos);
       // New commits in "high" go past 5, and its snapshot carries them: its
       // number alone would make commit 5 look whole.
       REQUIRE(t->Commit(t->LockExclusive(), {Insert(300, "c")}).ok());
