@@ -53,6 +53,13 @@ class Pruner {
     return {};
   }
 
+  // column = v, for a value of any type.
+  Set EqualTo(const Value& v) const {
+    if (!Judgeable(v)) return {};
+    if (v.is_null()) return std::vector<size_t>();
+    return Equal(v);
+  }
+
  private:
   bool IsPartitionColumn(const BoundExpr& e) const {
     const auto* c = std::get_if<bound::Column>(&e.node);
@@ -63,13 +70,15 @@ class Pruner {
   // (numbers for an INTEGER column, text for TEXT) or NULL.
   const Value* ConstantOf(const BoundExpr& e) const {
     const auto* k = std::get_if<bound::Constant>(&e.node);
-    if (!k) return nullptr;
-    const Value& v = k->value;
-    if (v.is_null()) return &v;
-    if (type_ == Type::kText) return v.type() == Type::kText ? &v : nullptr;
-    if (v.type() == Type::kInteger) return &v;
+    return k && Judgeable(k->value) ? &k->value : nullptr;
+  }
+
+  bool Judgeable(const Value& v) const {
+    if (v.is_null()) return true;
+    if (type_ == Type::kText) return v.type() == Type::kText;
+    if (v.type() == Type::kInteger) return true;
     // RANGE compares numbers by value; HASH needs the exact integer.
-    return spec_.kind == PartitionSpec::Kind::kRange && v.type() == Type::kDouble ? &v : nullptr;
+    return spec_.kind == PartitionSpec::Kind::kRange && v.type() == Type::kDouble;
   }
 
   Set Comparison(const bound::Binary& b) const {
@@ -147,6 +156,12 @@ std::optional<std::vector<size_t>> PrunePartitions(const cerebrum::TableSchema& 
   Set kept = Pruner(schema).Of(*where);
   if (kept && kept->size() == schema.partitioning.partitions.size()) return std::nullopt;
   return kept;
+}
+
+std::optional<std::vector<size_t>> PrunePartitionsForEqual(const cerebrum::TableSchema& schema,
+                                                           size_t column, const Value& value) {
+  if (column != schema.partitioning.column) return std::nullopt;
+  return Pruner(schema).EqualTo(value);
 }
 
 }  // namespace kopf::cerebellum

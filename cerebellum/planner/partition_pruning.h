@@ -29,4 +29,11 @@ namespace kopf::cerebellum {
 std::optional<std::vector<size_t>> PrunePartitions(const cerebrum::TableSchema& schema,
                                                    const BoundExpr* where);
 
+// The partitions `column = value` can match (a join's probe, where `value`
+// comes from the other table's row), as above; nothing when `column` is
+// not the partition column or the value cannot be judged.
+std::optional<std::vector<size_t>> PrunePartitionsForEqual(const cerebrum::TableSchema& schema,
+                                                           size_t column,
+                                                           const protocol::Value& value);
+
 }  // namespace kopf::cerebellum
