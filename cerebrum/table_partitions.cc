@@ -294,7 +294,9 @@ Result<uint64_t> Table::CompactIfNeeded() {
 }
 
 TableStatistics Table::PartitionStatistics() const {
-  TableStatistics out;
+  // Read in place under each partition's statistics mutex: a plan asks for
+  // these once per statement, so no copy per partition.
+  TableStatistics out = partitions_[0]->Statistics();
   auto merge = [](std::optional<ValueRange>* into, const std::optional<ValueRange>& from) {
     if (!from) return;
     if (!*into) {
@@ -304,14 +306,12 @@ TableStatistics Table::PartitionStatistics() const {
     (*into)->min = std::min((*into)->min, from->min);
     (*into)->max = std::max((*into)->max, from->max);
   };
-  for (size_t i = 0; i < partitions_.size(); ++i) {
-    TableStatistics s = partitions_[i]->Statistics();
+  for (size_t i = 1; i < partitions_.size(); ++i) {
+    const Table& partition = *partitions_[i];
+    std::lock_guard guard(partition.stats_mutex_);
+    const TableStatistics& s = partition.stats_;
     out.row_count += s.row_count;
     merge(&out.first_key_column, s.first_key_column);
-    if (i == 0) {
-      out.indexes = std::move(s.indexes);
-      continue;
-    }
     if (s.indexes.size() != out.indexes.size()) continue;  // an index being added
     for (size_t k = 0; k < s.indexes.size(); ++k) {
       IndexStatistics& into = out.indexes[k];
