@@ -369,6 +369,9 @@ class Table {
   // Partitioned tables only.
   std::vector<std::unique_ptr<Table>> partitions_;
   bool is_partition_ = false;  // a child: no schema or index file of its own
+  // A child: flushes every partition's active segment (its compaction's
+  // step 3, see table_compaction.cc).
+  std::function<protocol::Status()> sync_siblings_;
   // Parts of torn multi-part commits found at recovery, voided with an
   // abort line by OpenForWrites before any write: (partition, commit).
   std::vector<std::pair<size_t, uint64_t>> torn_parts_;

@@ -188,10 +188,14 @@ Result<uint64_t> Table::Compact() {
   //    modes nothing may have fsync'ed the commits since the rollover, and
   //    a snapshot holding part of one that a crash then drops from the
   //    segment would leave half a statement: flush the active segment.
+  //    A partition's snapshot may hold its part of a multi-part commit
+  //    whose other parts are in its siblings' active segments: those are
+  //    flushed too, or a crash could drop the commit and leave this part.
   KOPF_RETURN_IF_ERROR(group_commit_->WaitForRegistered());
   if (Status synced = segments_->SyncActive(); !synced.ok()) {
     return NoteFailure(RefusalAfter(synced));
   }
+  if (sync_siblings_) KOPF_RETURN_IF_ERROR(sync_siblings_());
   // 4. Publish, retire. No table lock: the segment set serialises this
   //    with a rollover, and readers and writers never look at the files.
   if (Status published = segments_->PublishSnapshot(snapshot, covered); !published.ok()) {

@@ -58,6 +58,15 @@ void Table::CreatePartitions() {
                                                : folder_ / EncodeFileName(def.name);
     auto partition = std::make_unique<Table>(child, std::move(folder), group_commit_, options_);
     partition->is_partition_ = true;
+    partition->sync_siblings_ = [this] {
+      for (const auto& sibling : partitions_) {
+        if (!sibling->segments_) continue;
+        if (Status synced = sibling->segments_->SyncActive(); !synced.ok()) {
+          return sibling->NoteFailure(RefusalAfter(synced));
+        }
+      }
+      return Status::Ok();
+    };
     partitions_.push_back(std::move(partition));
   }
 }
