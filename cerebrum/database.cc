@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -109,6 +110,12 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   if (::flock(db->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return Status::IoError(fmt::format("data directory {} is in use by another kopfd",
                                        options.data_dir.string()));
+  }
+  // Every partition keeps its active segment open, so a table of 1024
+  // partitions needs as many descriptors: allow what the hard limit allows.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);  // best effort: the old limit stays otherwise
   }
   KOPF_RETURN_IF_ERROR(db->Recover());
   if (options.compact_dead_fraction > 0 || options.compact_max_segments > 0) {
@@ -230,7 +237,19 @@ Status Database::CreateTable(TableSchema schema) {
   }
   KOPF_RETURN_IF_ERROR(SyncDirectory(tables_dir()));
   std::shared_ptr<Table> table = NewTable(std::move(schema), folder);
-  KOPF_RETURN_IF_ERROR(table->OpenForWrites());
+  if (Status opened = table->OpenForWrites(); !opened.ok()) {
+    // The folder exists but the table could not be opened (for instance a
+    // partition past the limit of open files): take it away again, so it
+    // does not appear at the next start-up. Start-up removes the
+    // transient name if this is cut short.
+    fs::path doomed = tables_dir() / fmt::format("{}dropped-{}-new", kTransientPrefix, encoded);
+    table.reset();
+    if (::rename(folder.c_str(), doomed.c_str()) == 0) {
+      (void)SyncDirectory(tables_dir());
+      fs::remove_all(doomed, ec);
+    }
+    return opened;
+  }
   std::unique_lock catalog(catalog_mutex_);
   tables_.emplace(table->schema().name, std::move(table));
   return Status::Ok();
