@@ -99,10 +99,9 @@ int main(int argc, char** argv) {
   }
 
   const int64_t expected = rows / 1000 * 125 + std::clamp<int64_t>(rows % 1000 - 250, 0, 125);
-  const std::string queries[3] = {
-      "SELECT count(*) FROM flat WHERE g BETWEEN 250 AND 374",
-      "SELECT count(*) FROM parted WHERE g BETWEEN 250 AND 374",
-      "SELECT count(*) FROM parted WHERE g + 0 BETWEEN 250 AND 374"};
+  const std::string queries[3] = {"SELECT count(*) FROM flat WHERE g BETWEEN 250 AND 374",
+                                  "SELECT count(*) FROM parted WHERE g BETWEEN 250 AND 374",
+                                  "SELECT count(*) FROM parted WHERE g + 0 BETWEEN 250 AND 374"};
   const char* names[3] = {"flat (full scan)", "parted, pruned to 1 of 8", "parted, not pruned"};
   std::vector<double> ms[3];
   for (int r = 0; r < rounds; ++r) {
@@ -132,15 +131,16 @@ int main(int argc, char** argv) {
     for (int t = 0; t < 2; ++t) {
       auto start = std::chrono::steady_clock::now();
       for (int i = 0; i < kBlock; ++i) {
-        const int64_t id = static_cast<int64_t>((next++ * 2654435761u) % static_cast<uint64_t>(rows));
+        const int64_t id =
+            static_cast<int64_t>((next++ * 2654435761u) % static_cast<uint64_t>(rows));
         auto result = engine.ExecuteNow(fmt::format("SELECT name FROM {} WHERE id = {} AND g = {}",
                                                     t == 0 ? "flat" : "parted", id, id % 1000));
         if (!result.ok() || result->rows.size() != 1) return 1;
       }
-      us[t].push_back(std::chrono::duration<double, std::micro>(
-                          std::chrono::steady_clock::now() - start)
-                          .count() /
-                      kBlock);
+      us[t].push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+              .count() /
+          kBlock);
     }
   }
   for (auto& v : us) std::sort(v.begin(), v.end());

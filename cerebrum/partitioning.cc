@@ -45,8 +45,9 @@ std::optional<size_t> PartitionFor(const PartitionSpec& spec, const Value& value
   const size_t n = spec.partitions.size();
   if (spec.kind == PartitionSpec::Kind::kHash) {
     if (value.is_null() || n == 0) return size_t{0};
-    uint64_t h = value.type() == Type::kText ? HashText(value.as_text())
-                                             : MixInteger(static_cast<uint64_t>(value.as_integer()));
+    uint64_t h = value.type() == Type::kText
+                     ? HashText(value.as_text())
+                     : MixInteger(static_cast<uint64_t>(value.as_integer()));
     return static_cast<size_t>(h % n);
   }
   if (spec.kind == PartitionSpec::Kind::kNone) return size_t{0};

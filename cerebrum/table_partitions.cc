@@ -54,8 +54,8 @@ void Table::CreatePartitions() {
   TableSchema child = schema_;
   child.partitioning = PartitionSpec();
   for (const PartitionDef& def : schema_.partitioning.partitions) {
-    std::filesystem::path folder = in_memory() ? std::filesystem::path()
-                                               : folder_ / EncodeFileName(def.name);
+    std::filesystem::path folder =
+        in_memory() ? std::filesystem::path() : folder_ / EncodeFileName(def.name);
     auto partition = std::make_unique<Table>(child, std::move(folder), group_commit_, options_);
     partition->is_partition_ = true;
     partition->sync_siblings_ = [this] {
@@ -110,9 +110,9 @@ Result<uint64_t> Table::CommitPartitioned(ExclusiveLock lock, std::vector<Change
     }
     std::optional<size_t> p = PartitionOfRow(row);
     if (!p) {
-      return Status::ConstraintViolation(
-          fmt::format("no partition of table \"{}\" for value {}", schema_.name,
-                      row[schema_.partitioning.column].ToString()));
+      return Status::ConstraintViolation(fmt::format("no partition of table \"{}\" for value {}",
+                                                     schema_.name,
+                                                     row[schema_.partitioning.column].ToString()));
     }
     return *p;
   };
@@ -126,12 +126,12 @@ Result<uint64_t> Table::CommitPartitioned(ExclusiveLock lock, std::vector<Change
   for (Change& change : changes) {
     if (change.kind != Change::Kind::kInsert && column_in_key &&
         *column_in_key < change.key.size()) {
-      change.partition = PartitionFor(schema_.partitioning, change.key[*column_in_key])
-                             .value_or(change.partition);
+      change.partition =
+          PartitionFor(schema_.partitioning, change.key[*column_in_key]).value_or(change.partition);
     }
     if (change.kind != Change::Kind::kInsert && change.partition >= partitions_.size()) {
-      return Status::Internal(fmt::format("table \"{}\" has no partition {}", schema_.name,
-                                          change.partition));
+      return Status::Internal(
+          fmt::format("table \"{}\" has no partition {}", schema_.name, change.partition));
     }
     switch (change.kind) {
       case Change::Kind::kInsert: {
@@ -275,7 +275,8 @@ Status Table::RecoverPartitions(uint64_t* max_seq) {
     std::vector<RecoveredChange>& changes = logs[i].changes;
     if (!dropped[i].empty()) {
       std::vector<bool> drop(changes.size(), false);
-      for (auto [begin, end] : dropped[i]) std::fill(drop.begin() + begin, drop.begin() + end, true);
+      for (auto [begin, end] : dropped[i])
+        std::fill(drop.begin() + begin, drop.begin() + end, true);
       size_t kept = 0;
       for (size_t c = 0; c < changes.size(); ++c) {
         if (drop[c]) continue;

@@ -88,11 +88,20 @@ class Pruner {
     if (!IsPartitionColumn(*column)) {
       std::swap(column, constant);
       switch (op) {  // c < col is col > c
-        case ast::BinaryOp::kLess: op = ast::BinaryOp::kGreater; break;
-        case ast::BinaryOp::kLessEqual: op = ast::BinaryOp::kGreaterEqual; break;
-        case ast::BinaryOp::kGreater: op = ast::BinaryOp::kLess; break;
-        case ast::BinaryOp::kGreaterEqual: op = ast::BinaryOp::kLessEqual; break;
-        default: break;
+        case ast::BinaryOp::kLess:
+          op = ast::BinaryOp::kGreater;
+          break;
+        case ast::BinaryOp::kLessEqual:
+          op = ast::BinaryOp::kGreaterEqual;
+          break;
+        case ast::BinaryOp::kGreater:
+          op = ast::BinaryOp::kLess;
+          break;
+        case ast::BinaryOp::kGreaterEqual:
+          op = ast::BinaryOp::kLessEqual;
+          break;
+        default:
+          break;
       }
     }
     if (!IsPartitionColumn(*column)) return {};
@@ -100,19 +109,29 @@ class Pruner {
     if (!v) return {};
     if (v->is_null()) {  // a comparison with NULL is never true
       switch (op) {
-        case ast::BinaryOp::kEqual: case ast::BinaryOp::kLess: case ast::BinaryOp::kLessEqual:
-        case ast::BinaryOp::kGreater: case ast::BinaryOp::kGreaterEqual:
+        case ast::BinaryOp::kEqual:
+        case ast::BinaryOp::kLess:
+        case ast::BinaryOp::kLessEqual:
+        case ast::BinaryOp::kGreater:
+        case ast::BinaryOp::kGreaterEqual:
           return std::vector<size_t>();
-        default: return {};
+        default:
+          return {};
       }
     }
     switch (op) {
-      case ast::BinaryOp::kEqual: return Equal(*v);
-      case ast::BinaryOp::kLess: return Between({}, ColumnBound{*v, false});
-      case ast::BinaryOp::kLessEqual: return Between({}, ColumnBound{*v, true});
-      case ast::BinaryOp::kGreater: return Between(ColumnBound{*v, false}, {});
-      case ast::BinaryOp::kGreaterEqual: return Between(ColumnBound{*v, true}, {});
-      default: return {};
+      case ast::BinaryOp::kEqual:
+        return Equal(*v);
+      case ast::BinaryOp::kLess:
+        return Between({}, ColumnBound{*v, false});
+      case ast::BinaryOp::kLessEqual:
+        return Between({}, ColumnBound{*v, true});
+      case ast::BinaryOp::kGreater:
+        return Between(ColumnBound{*v, false}, {});
+      case ast::BinaryOp::kGreaterEqual:
+        return Between(ColumnBound{*v, true}, {});
+      default:
+        return {};
     }
   }
 

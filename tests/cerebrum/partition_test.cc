@@ -113,8 +113,10 @@ TEST_SUITE("cerebrum/partition") {
       REQUIRE(db->CreateTable(SplitSchema()).ok());
       auto t = db->FindTable("t");
       REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a")}).ok());
-      Change move{Change::Kind::kUpdate, {Value::Integer(1)},
-                  {Value::Integer(150), Value::Text("moved")}, 0};
+      Change move{Change::Kind::kUpdate,
+                  {Value::Integer(1)},
+                  {Value::Integer(150), Value::Text("moved")},
+                  0};
       auto r = t->Commit(t->LockExclusive(), {move});
       REQUIRE(r.ok());
       CHECK(*r == 1);
