@@ -303,11 +303,13 @@ Result<std::shared_ptr<SegmentWriter>> Table::AppendCommit(uint64_t changed_line
   return writer;
 }
 
-Status Table::FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer) {
+Status Table::FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer,
+                           ExclusiveLock outer) {
   if (!writer) return Status::Ok();
   uint64_t epoch = group_commit_->Register(writer);
   const bool compact = compaction_hint_ && NeedsCompaction();
   lock.unlock();
+  if (outer.owns_lock()) outer.unlock();
   if (compact) compaction_hint_();
   Status durable = group_commit_->WaitDurable(epoch, *writer);
   // The group commit's answer is already the refusal (RefusalAfter).

@@ -337,7 +337,14 @@ class Table {
   // Registers `writer`'s bytes with the group commit, releases `lock`,
   // wakes the compaction thread when a threshold is passed, then waits as
   // the sync mode says. Nothing to do for a memory-only table.
-  protocol::Status FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer);
+  // `outer` (a partitioned table's lock, for a partition's commit) is
+  // released with `lock`.
+  protocol::Status FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer,
+                                ExclusiveLock outer = ExclusiveLock());
+  // BulkInsert of a table without partitions (or of one partition), with
+  // `outer` released with `lock` before the durability wait.
+  protocol::Result<uint64_t> BulkInsertUnder(ExclusiveLock lock, ExclusiveLock outer,
+                                             std::vector<protocol::Row> rows, size_t* failed_row);
   // Writes indexes.csv holding `indexes`. REQUIRES: exclusive lock held.
   protocol::Status WriteIndexFile(const std::vector<IndexSchema>& indexes) const;
   // Refreshes stats_ from the indexes. REQUIRES: exclusive lock held.

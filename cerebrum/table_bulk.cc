@@ -69,16 +69,20 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
       only = p;
     }
     if (!several && only) {
+      // The table's lock goes with the partition's, before the fsync wait.
       Table& partition = *partitions_[*only];
-      ExclusiveLock partition_lock = partition.LockExclusive();
-      Result<uint64_t> inserted =
-          partition.BulkInsert(std::move(partition_lock), std::move(rows), failed_row);
-      return inserted;
+      return partition.BulkInsertUnder(partition.LockExclusive(), std::move(lock), std::move(rows),
+                                       failed_row);
     }
     std::vector<Change> changes(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) changes[i].row = std::move(rows[i]);
     return CommitPartitioned(std::move(lock), std::move(changes));
   }
+  return BulkInsertUnder(std::move(lock), ExclusiveLock(), std::move(rows), failed_row);
+}
+
+Result<uint64_t> Table::BulkInsertUnder(ExclusiveLock lock, ExclusiveLock outer,
+                                        std::vector<Row> rows, size_t* failed_row) {
   if (dropped_) {
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
   }
@@ -183,7 +187,7 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
 
   // 6. Durability, outside the lock so concurrent writers share the fsync.
   const uint64_t inserted = rows.size();
-  KOPF_RETURN_IF_ERROR(FinishCommit(std::move(lock), std::move(writer)));
+  KOPF_RETURN_IF_ERROR(FinishCommit(std::move(lock), std::move(writer), std::move(outer)));
   return inserted;
 }
 
