@@ -4,10 +4,13 @@
 // INT, city TEXT) through the cerebrum API in a temporary folder, closes
 // the database, and times reopening it twice: from segments only, and after
 // COMPACT (from a snapshot). Then the same rows split over several tables,
-// to show recovery running tables in parallel. Prints rows/s (median of
-// --runs reopenings) for each.
+// to show recovery running tables in parallel, and in one table of
+// --partitions hash partitions (on id), written by the same commits, each
+// one a multi-part commit. Prints rows/s (median of --runs reopenings) for
+// each.
 //
-//   build/bin/recovery_bench [--rows N] [--tables T] [--runs R] [--dir PATH] [--keep 1]
+//   build/bin/recovery_bench [--rows N] [--tables T] [--partitions P] [--runs R] [--dir PATH]
+//                            [--keep 1]
 //
 // --keep 1 measures segments only, leaves the data in --dir and, when it is
 // there already, reuses it (to profile the reopening alone: run once, then
@@ -49,12 +52,21 @@ std::unique_ptr<Database> OpenOrDie(const Options& options) {
 
 // Fills `tables` tables with `rows` rows in all, in commits of 10,000 rows
 // (keys in a scattered order, as real inserts come), then updates every
-// tenth row once so the segments hold some history.
-void Fill(const Options& options, uint64_t rows, int tables) {
+// tenth row once so the segments hold some history. `partitions` > 0 makes
+// each table hash partitioned on id.
+void Fill(const Options& options, uint64_t rows, int tables, int partitions) {
   auto db = OpenOrDie(options);
   for (int t = 0; t < tables; ++t) {
     std::string name = fmt::format("people{}", t);
-    if (!db->CreateTable(PeopleSchema(name)).ok()) std::exit(1);
+    kopf::cerebrum::TableSchema schema = PeopleSchema(name);
+    if (partitions > 0) {
+      schema.partitioning.kind = kopf::cerebrum::PartitionSpec::Kind::kHash;
+      schema.partitioning.column = 0;
+      for (int p = 0; p < partitions; ++p) {
+        schema.partitioning.partitions.push_back({fmt::format("p{}", p), std::nullopt});
+      }
+    }
+    if (!db->CreateTable(schema).ok()) std::exit(1);
     auto table = db->FindTable(name);
     const uint64_t n = rows / static_cast<uint64_t>(tables);
     std::vector<Change> batch;
@@ -129,7 +141,7 @@ uint64_t FolderBytes(const fs::path& dir) {
 // Wall-clock rows/s, and rows per CPU second (what one idle core gives:
 // this machine's cores are shared, so wall time swings with the load).
 void Report(std::string_view what, uint64_t rows, Timing t, uint64_t bytes) {
-  std::printf("%-40s %7.3f s %10.0f rows/s | cpu %7.3f s %10.0f rows/cpu-s | %6.1f MiB\n",
+  std::printf("%-52s %7.3f s %10.0f rows/s | cpu %7.3f s %10.0f rows/cpu-s | %6.1f MiB\n",
               std::string(what).c_str(), t.wall, static_cast<double>(rows) / t.wall, t.cpu,
               static_cast<double>(rows) / t.cpu, static_cast<double>(bytes) / (1 << 20));
 }
@@ -139,6 +151,7 @@ void Report(std::string_view what, uint64_t rows, Timing t, uint64_t bytes) {
 int main(int argc, char** argv) {
   uint64_t rows = 1000000;
   int tables = 4;
+  int partitions = 8;
   int runs = 3;
   bool keep = false;
   fs::path dir = fs::temp_directory_path() / fmt::format("kopf-recovery-bench-{}", ::getpid());
@@ -148,6 +161,8 @@ int main(int argc, char** argv) {
       rows = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (flag == "--tables") {
       tables = std::max(1, std::atoi(argv[i + 1]));
+    } else if (flag == "--partitions") {
+      partitions = std::max(1, std::atoi(argv[i + 1]));
     } else if (flag == "--runs") {
       runs = std::max(1, std::atoi(argv[i + 1]));
     } else if (flag == "--keep") {
@@ -155,7 +170,9 @@ int main(int argc, char** argv) {
     } else if (flag == "--dir") {
       dir = argv[i + 1];
     } else {
-      std::fprintf(stderr, "usage: recovery_bench [--rows N] [--tables T] [--runs R] [--dir P]\n");
+      std::fprintf(stderr,
+                   "usage: recovery_bench [--rows N] [--tables T] [--partitions P] [--runs R] "
+                   "[--dir P]\n");
       return 2;
     }
   }
@@ -164,25 +181,29 @@ int main(int argc, char** argv) {
   options.sync = kopf::cerebrum::SyncMode::kNone;  // loading speed is not what is measured
   options.compact_dead_fraction = 0;
   options.compact_max_segments = 0;
-  const uint64_t rows_per_table[2] = {
-      rows, rows / static_cast<uint64_t>(tables) * static_cast<uint64_t>(tables)};
+  const uint64_t rows_per_table[3] = {
+      rows, rows / static_cast<uint64_t>(tables) * static_cast<uint64_t>(tables), rows};
   std::printf("recovery of %llu rows (4 columns), median of %d runs\n",
               static_cast<unsigned long long>(rows), runs);
-  for (int layout = 0; layout < 2; ++layout) {
-    const int t = layout == 0 ? 1 : tables;
-    options.data_dir = dir / fmt::format("t{}", t);
+  // Layouts: one table; `tables` tables; one table of `partitions`
+  // partitions (recovered in parallel like tables).
+  for (int layout = 0; layout < 3; ++layout) {
+    const int t = layout == 1 ? tables : 1;
+    const int p = layout == 2 ? partitions : 0;
+    options.data_dir = dir / fmt::format("t{}p{}", t, p);
     const bool reuse = keep && fs::exists(options.data_dir);
-    if (!reuse) Fill(options, rows_per_table[layout], t);
+    if (!reuse) Fill(options, rows_per_table[layout], t, p);
     // Times reopening with one recovery thread and (for several tables)
     // one per core.
     auto report = [&](std::string_view source) {
       for (unsigned threads : {1u, 0u}) {
-        if (t == 1 && threads == 0) continue;
+        if (t == 1 && p == 0 && threads == 0) continue;
         options.recovery_threads = threads;
+        const std::string thread_text = threads == 0 ? std::string("all") : std::to_string(threads);
         std::string how =
-            t == 1 ? "1 table"
-                   : fmt::format("{} tables, {} thread(s)", t,
-                                 threads == 0 ? std::string("all") : std::to_string(threads));
+            p > 0   ? fmt::format("1 table, {} partitions, {} thread(s)", p, thread_text)
+            : t == 1 ? "1 table"
+                     : fmt::format("{} tables, {} thread(s)", t, thread_text);
         Report(fmt::format("{}, {}", source, how), rows_per_table[layout],
                TimeOpen(options, runs, rows_per_table[layout]), FolderBytes(options.data_dir));
       }

@@ -23,6 +23,9 @@ std::pair<std::string_view, Role> Classify(const BoundStatement& statement) {
     std::pair<std::string_view, Role> operator()(const BoundShowIndexes&) {
       return {"SHOW INDEXES", Role::kReadOnly};
     }
+    std::pair<std::string_view, Role> operator()(const BoundShowPartitions&) {
+      return {"SHOW PARTITIONS", Role::kReadOnly};
+    }
     std::pair<std::string_view, Role> operator()(const BoundDescribe&) {
       return {"DESCRIBE", Role::kReadOnly};
     }

@@ -15,6 +15,8 @@
 #include "cerebellum/permission.h"
 #include "cerebellum/planner/planner.h"
 #include "cerebrum/database.h"
+#include "cerebrum/partitioning.h"
+#include "cerebrum/table.h"
 
 namespace kopf::cerebellum {
 
@@ -151,14 +153,29 @@ std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& 
   for (uint32_t p : point.key_parameters) {
     if (values[p].is_null()) return false;  // `key = NULL` is never true
   }
+  // A partitioned table keeps its rows in its partitions. Its primary key
+  // holds the partition column (CREATE TABLE checks that), so the key's
+  // value of that column names the one partition that can hold the row.
+  const cerebrum::Table* holder = &table;
+  if (table.partitioned()) {
+    const cerebrum::TableSchema& schema = table.schema();
+    const size_t slot = static_cast<size_t>(
+        std::find(schema.primary_key.begin(), schema.primary_key.end(),
+                  schema.partitioning.column) -
+        schema.primary_key.begin());
+    std::optional<size_t> partition =
+        cerebrum::PartitionFor(schema.partitioning, values[point.key_parameters[slot]]);
+    if (!partition) return false;  // no partition takes the value: no such row
+    holder = table.partitions()[*partition].get();
+  }
   const Row* row = nullptr;
   if (point.key_is_parameters && values.size() == point.key_parameters.size()) {
-    row = table.rows().Find(std::span<const protocol::Value>(values));
+    row = holder->rows().Find(std::span<const protocol::Value>(values));
   } else {
     cerebrum::Key key;
     key.reserve(point.key_parameters.size());
     for (uint32_t p : point.key_parameters) key.push_back(values[p]);
-    row = table.rows().Find(key);
+    row = holder->rows().Find(key);
   }
   if (row == nullptr) return false;
   out->resize(point.outputs.size());

@@ -57,6 +57,7 @@
 #include "cerebrum/group_commit.h"
 #include "cerebrum/index_file.h"
 #include "cerebrum/segment_format.h"
+#include "cerebrum/partitioning.h"
 #include "cerebrum/sha256.h"
 
 #ifndef KOPF_VERSION
@@ -193,7 +194,10 @@ struct TableCut {
   std::string folder_name;  // encoded, as in the live data directory
   std::string schema;
   std::optional<std::string> indexes;
+  std::optional<std::string> partition_spec;  // partitions.csv
   std::vector<PinnedFile> files;  // manifest order: snapshot, segments
+  // A partitioned table: each partition's folder name and files instead.
+  std::vector<std::pair<std::string, std::vector<PinnedFile>>> partitions;
 };
 
 // Notes and opens `table`'s files. REQUIRES: its shared lock is held.
@@ -273,9 +277,25 @@ class BackupWriter {
     if (ec) return Status::IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
     KOPF_RETURN_IF_ERROR(AddContents(relative_dir, kSchemaFileName, cut.schema));
     if (cut.indexes) KOPF_RETURN_IF_ERROR(AddContents(relative_dir, kIndexFileName, *cut.indexes));
+    if (cut.partition_spec) {
+      KOPF_RETURN_IF_ERROR(AddContents(relative_dir, kPartitionFileName, *cut.partition_spec));
+      for (auto& [name, files] : cut.partitions) {
+        KOPF_RETURN_IF_ERROR(AddSegmentSet(fmt::format("{}/{}", relative_dir, name), files));
+      }
+      return SyncDirectory(dir);
+    }
+    return AddSegmentSet(relative_dir, cut.files);
+  }
+
+  // The pinned files of one folder of segments and its manifest.csv.
+  Status AddSegmentSet(const std::string& relative_dir, std::vector<PinnedFile>& files) {
+    const fs::path dir = root_ / relative_dir;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
     std::string manifest(kManifestHeader);
     manifest += '\n';
-    for (PinnedFile& f : cut.files) {
+    for (PinnedFile& f : files) {
       const std::string name = f.source.filename().string();
       KOPF_RETURN_IF_ERROR(AddPinned(relative_dir, name, f));
       manifest += name.starts_with(kSnapshotPrefix) ? kManifestSnapshot : kManifestSegment;
@@ -351,6 +371,10 @@ struct WorkFolderCleanup {
 }  // namespace
 
 Status Table::SealActiveSegment(uint64_t min_bytes) {
+  for (const auto& partition : partitions_) {
+    KOPF_RETURN_IF_ERROR(partition->SealActiveSegment(min_bytes));
+  }
+  if (partitioned()) return Status::Ok();
   ExclusiveLock lock = LockExclusive();
   if (dropped_) return Status::Ok();
   if (!segments_) return Status::Ok();  // memory-only: no files
@@ -437,7 +461,16 @@ Result<BackupSummary> Database::Backup(const fs::path& target) {
       if (fs::exists(table->folder() / kIndexFileName, ec)) {
         KOPF_ASSIGN_OR_RETURN(cut.indexes, ReadWholeFile(table->folder() / kIndexFileName));
       }
-      KOPF_ASSIGN_OR_RETURN(cut.files, PinFiles(*table));
+      if (table->partitioned()) {
+        KOPF_ASSIGN_OR_RETURN(cut.partition_spec,
+                              ReadWholeFile(table->folder() / kPartitionFileName));
+        for (const auto& partition : table->partitions()) {
+          KOPF_ASSIGN_OR_RETURN(std::vector<PinnedFile> files, PinFiles(*partition));
+          cut.partitions.emplace_back(partition->folder().filename().string(), std::move(files));
+        }
+      } else {
+        KOPF_ASSIGN_OR_RETURN(cut.files, PinFiles(*table));
+      }
       cuts.push_back(std::move(cut));
     }
   }

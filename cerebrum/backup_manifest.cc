@@ -15,6 +15,7 @@
 #include "cerebrum/backup_internal.h"
 #include "cerebrum/csv_format.h"
 #include "cerebrum/file_util.h"
+#include "cerebrum/partitioning.h"
 #include "cerebrum/segment_format.h"
 #include "cerebrum/sha256.h"
 
@@ -84,22 +85,29 @@ Result<std::vector<std::string>> ManifestNames(const fs::path& path) {
   return names;
 }
 
-// Checks each table folder's manifest.csv against the listed files.
+// Checks each folder of segments (a table's, or a partition's inside a
+// partitioned table's) against the listed files: its manifest.csv is
+// listed and names exactly the listed segments and snapshot.
 void CheckTableManifests(const fs::path& folder, const std::set<std::string>& listed,
                          std::vector<std::string>* problems) {
-  // Listed data files, by table folder.
+  // Listed data files by folder ("tables/t/" or "tables/t/p0/").
   std::map<std::string, std::set<std::string>> data_files;
   std::set<std::string> tables;
+  std::set<std::string> segment_folders;
   const std::string prefix = std::string(kTablesFolder) + "/";
   for (const std::string& path : listed) {
     if (!path.starts_with(prefix)) continue;
     const size_t slash = path.find('/', prefix.size());
     if (slash == std::string::npos) continue;
-    const std::string table = path.substr(prefix.size(), slash - prefix.size());
-    const std::string file = path.substr(slash + 1);
-    tables.insert(table);
+    tables.insert(path.substr(prefix.size(), slash - prefix.size()));
+    const size_t last = path.rfind('/');
+    const std::string dir = path.substr(0, last + 1);
+    const std::string file = path.substr(last + 1);
     if (file.starts_with(kSegmentPrefix) || file.starts_with(kSnapshotPrefix)) {
-      data_files[table].insert(file);
+      data_files[dir].insert(file);
+      segment_folders.insert(dir);
+    } else if (file == kManifestFileName) {
+      segment_folders.insert(dir);
     }
   }
   for (const std::string& table : tables) {
@@ -107,6 +115,10 @@ void CheckTableManifests(const fs::path& folder, const std::set<std::string>& li
     if (!listed.contains(dir + std::string(kSchemaFileName))) {
       problems->push_back(fmt::format("{}{} is missing", dir, kSchemaFileName));
     }
+    // A table without partitions keeps its segments in its own folder.
+    if (!listed.contains(dir + std::string(kPartitionFileName))) segment_folders.insert(dir);
+  }
+  for (const std::string& dir : segment_folders) {
     const std::string manifest = dir + std::string(kManifestFileName);
     if (!listed.contains(manifest)) {
       problems->push_back(fmt::format("{} is missing", manifest));
@@ -117,7 +129,7 @@ void CheckTableManifests(const fs::path& folder, const std::set<std::string>& li
       problems->push_back(names.status().message());
       continue;
     }
-    std::set<std::string>& files = data_files[table];
+    std::set<std::string>& files = data_files[dir];
     for (const std::string& name : *names) {
       if (!files.erase(name)) {
         problems->push_back(

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@
 
 #include "cerebrum/file_util.h"
 #include "cerebrum/index_file.h"
+#include "cerebrum/parallel.h"
+#include "cerebrum/partitioning.h"
 #include "cerebrum/schema_file.h"
 #include "cerebrum/segment_format.h"
 
@@ -74,7 +77,7 @@ void Database::CompactionLoop() {
         if (stopping_) break;
       }
       if (!table->NeedsCompaction()) continue;
-      Result<uint64_t> rows = table->Compact();
+      Result<uint64_t> rows = table->CompactIfNeeded();
       if (!rows.ok() && rows.status().code() != protocol::ErrorCode::kUndefinedTable) {
         std::fprintf(stderr, "kopfd: background compaction of table \"%s\" failed: %s\n",
                      table->schema().name.c_str(), rows.status().ToString().c_str());
@@ -108,6 +111,12 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
     return Status::IoError(fmt::format("data directory {} is in use by another kopfd",
                                        options.data_dir.string()));
   }
+  // Every partition keeps its active segment open, so a table of 1024
+  // partitions needs as many descriptors: allow what the hard limit allows.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);  // best effort: the old limit stays otherwise
+  }
   KOPF_RETURN_IF_ERROR(db->Recover());
   if (options.compact_dead_fraction > 0 || options.compact_max_segments > 0) {
     db->compaction_thread_ = std::thread([raw = db.get()] { raw->CompactionLoop(); });
@@ -135,22 +144,11 @@ Status Database::Recover() {
   if (ec) return Status::IoError(fmt::format("cannot list {}: {}", tables_dir().string(), ec.message()));
 
   // Tables are independent: recover several at once.
-  unsigned threads = options_.recovery_threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min<unsigned>(threads, static_cast<unsigned>(folders.size()));
   std::vector<Result<std::shared_ptr<Table>>> recovered(
       folders.size(), Result<std::shared_ptr<Table>>(std::shared_ptr<Table>()));
   std::vector<uint64_t> max_seqs(folders.size(), 0);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < folders.size();) {
-      recovered[i] = RecoverTable(folders[i], &max_seqs[i]);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  ForEachInParallel(folders.size(), options_.recovery_threads,
+                    [&](size_t i) { recovered[i] = RecoverTable(folders[i], &max_seqs[i]); });
 
   uint64_t max_seq = 0;
   for (size_t i = 0; i < folders.size(); ++i) {
@@ -182,6 +180,10 @@ Result<std::shared_ptr<Table>> Database::RecoverTable(const fs::path& folder, ui
   std::string name = DecodeFileName(folder.filename().string());
   KOPF_ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(schema_path));
   KOPF_ASSIGN_OR_RETURN(TableSchema schema, DecodeSchemaFile(contents, name, schema_path));
+  if (fs::path partitions = folder / kPartitionFileName; fs::exists(partitions)) {
+    KOPF_ASSIGN_OR_RETURN(std::string spec, ReadWholeFile(partitions));
+    KOPF_RETURN_IF_ERROR(DecodePartitionFile(spec, &schema, partitions));
+  }
   std::shared_ptr<Table> table = NewTable(std::move(schema), folder);
   KOPF_RETURN_IF_ERROR(table->Recover(max_seq));
   KOPF_RETURN_IF_ERROR(table->OpenForWrites());
@@ -211,6 +213,19 @@ Status Database::CreateTable(TableSchema schema) {
     return ErrnoStatus("cannot create", staging);
   }
   Status written = WriteFileAtomically(staging / kSchemaFileName, EncodeSchemaFile(schema));
+  if (written.ok() && schema.partitioned()) {
+    // Each partition's folder exists before the table does.
+    written = WriteFileAtomically(staging / kPartitionFileName, EncodePartitionFile(schema));
+    for (const PartitionDef& p : schema.partitioning.partitions) {
+      if (!written.ok()) break;
+      fs::path sub = staging / EncodeFileName(p.name);
+      if (!fs::create_directory(sub, ec) || ec) {
+        errno = ec ? ec.value() : EEXIST;
+        written = ErrnoStatus("cannot create", sub);
+      }
+    }
+    if (written.ok()) written = SyncDirectory(staging);
+  }
   if (!written.ok()) {
     fs::remove_all(staging, ec);
     return written;
@@ -222,7 +237,19 @@ Status Database::CreateTable(TableSchema schema) {
   }
   KOPF_RETURN_IF_ERROR(SyncDirectory(tables_dir()));
   std::shared_ptr<Table> table = NewTable(std::move(schema), folder);
-  KOPF_RETURN_IF_ERROR(table->OpenForWrites());
+  if (Status opened = table->OpenForWrites(); !opened.ok()) {
+    // The folder exists but the table could not be opened (for instance a
+    // partition past the limit of open files): take it away again, so it
+    // does not appear at the next start-up. Start-up removes the
+    // transient name if this is cut short.
+    fs::path doomed = tables_dir() / fmt::format("{}dropped-{}-new", kTransientPrefix, encoded);
+    table.reset();
+    if (::rename(folder.c_str(), doomed.c_str()) == 0) {
+      (void)SyncDirectory(tables_dir());
+      fs::remove_all(doomed, ec);
+    }
+    return opened;
+  }
   std::unique_lock catalog(catalog_mutex_);
   tables_.emplace(table->schema().name, std::move(table));
   return Status::Ok();

@@ -66,6 +66,15 @@ struct KeyCompare {
   }
 };
 
+// KeyCompare as a strict weak ordering for std::map and std::set, still
+// transparent so spans of values can be searched.
+struct KeyLess {
+  using is_transparent = void;
+  bool operator()(std::span<const protocol::Value> a, std::span<const protocol::Value> b) const {
+    return KeyCompare()(a, b) < 0;
+  }
+};
+
 // One bound of a range on a single column. REQUIRES: value is not NULL.
 struct ColumnBound {
   protocol::Value value;

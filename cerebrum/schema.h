@@ -26,13 +26,34 @@ struct ColumnSchema {
   bool operator==(const ColumnSchema&) const = default;
 };
 
+// One partition of a partitioned table. `less_than` is the RANGE bound
+// (rows whose partition value sorts below it, and above the previous
+// partition's bound); absent for HASH partitions and for RANGE's MAXVALUE.
+struct PartitionDef {
+  std::string name;
+  std::optional<protocol::Value> less_than;
+  bool operator==(const PartitionDef&) const = default;
+};
+
+// How a table's rows are split into partitions (partitioning.h routes
+// them). Kind::kNone: one partition, the table itself.
+struct PartitionSpec {
+  enum class Kind { kNone, kHash, kRange };
+  Kind kind = Kind::kNone;
+  size_t column = 0;                     // the partition column
+  std::vector<PartitionDef> partitions;  // HASH: p0..pN-1; RANGE: ascending bounds
+  bool operator==(const PartitionSpec&) const = default;
+};
+
 struct TableSchema {
   std::string name;
   std::vector<ColumnSchema> columns;
   std::vector<size_t> primary_key;  // column indexes, in key order; may be empty
+  PartitionSpec partitioning;       // saved in partitions.csv beside schema.csv
   bool operator==(const TableSchema&) const = default;
 
   bool has_primary_key() const { return !primary_key.empty(); }
+  bool partitioned() const { return partitioning.kind != PartitionSpec::Kind::kNone; }
   // Index of the column named `name`, if any (exact, case-sensitive match:
   // the parser has already folded case).
   std::optional<size_t> FindColumn(std::string_view column) const {

@@ -118,7 +118,10 @@ uint64_t NextIndexId() {
 }  // namespace
 
 SecondaryIndex::SecondaryIndex(IndexSchema schema)
-    : schema_(std::move(schema)), id_(NextIndexId()), distinct_(schema_.columns.size(), 0) {}
+    : SecondaryIndex(std::move(schema), NextIndexId()) {}
+
+SecondaryIndex::SecondaryIndex(IndexSchema schema, uint64_t id)
+    : schema_(std::move(schema)), id_(id), distinct_(schema_.columns.size(), 0) {}
 
 Key SecondaryIndex::ValuesOf(const Row& row) const {
   Key values;

@@ -69,6 +69,9 @@ class SecondaryIndex {
   // from a later index of the same name (an access path planned for the
   // old one must not be used with the new one).
   explicit SecondaryIndex(IndexSchema schema);
+  // With a given id: the partitions of a table share one id per index, so
+  // a plan made from the table's statistics finds it in every partition.
+  SecondaryIndex(IndexSchema schema, uint64_t id);
   SecondaryIndex(const SecondaryIndex&) = delete;
   SecondaryIndex& operator=(const SecondaryIndex&) = delete;
 

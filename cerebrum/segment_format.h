@@ -21,6 +21,13 @@
 //   S,put[,rowid],v1,...,vn      the full new image of a row
 //   S,del[,rowid],k1,...         a tombstone: key columns set, others empty
 //   S,commit[,],,...,            the commit is complete
+// A partition of a partitioned table (a sub-folder of the table's folder,
+// same layout) may also hold:
+//   S,commit:0:3[,],,...,        this part of commit S is complete; the
+//                                commit has parts in partitions 0 and 3 and
+//                                is applied only if every part is present
+//   S,abort[,],,...,             this partition's part of commit S is void
+//                                (written at start-up for a torn commit)
 // `_rowid` exists only for tables without a primary key. Lines of one
 // commit are contiguous; recovery applies a commit only when its `commit`
 // line is present, so a statement is atomic across a crash.
@@ -57,6 +64,10 @@ inline constexpr std::string_view kRowIdColumn = "_rowid";
 inline constexpr std::string_view kOpPut = "put";
 inline constexpr std::string_view kOpDelete = "del";
 inline constexpr std::string_view kOpCommit = "commit";
+// A multi-part commit's line: kOpCommit, then ':' and a partition number
+// for every partition the commit touched.
+inline constexpr char kOpPartSeparator = ':';
+inline constexpr std::string_view kOpAbort = "abort";
 
 // Folder entries starting with this are work in progress (a table being
 // created or dropped) and are removed at start-up.

@@ -27,15 +27,6 @@ using protocol::Value;
 
 namespace {
 
-// Transparent, so the batch's final state can be searched with the
-// primary key spans that index entries end with.
-struct KeyLess {
-  using is_transparent = void;
-  bool operator()(std::span<const Value> a, std::span<const Value> b) const {
-    return KeyCompare()(a, b) < 0;
-  }
-};
-
 bool HasNull(const Key& values) {
   for (const Value& v : values) {
     if (v.is_null()) return true;
@@ -73,7 +64,9 @@ Table::Table(TableSchema schema, std::filesystem::path folder, GroupCommit* grou
     : schema_(std::move(schema)),
       folder_(std::move(folder)),
       group_commit_(group_commit),
-      options_(options) {}
+      options_(options) {
+  if (schema_.partitioned()) CreatePartitions();
+}
 
 Table::~Table() = default;
 
@@ -151,10 +144,24 @@ Status Table::AppendRowLine(uint64_t seq, const Key& key, const Row* row) {
 }
 
 Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) {
+  if (partitioned()) return CommitPartitioned(std::move(lock), std::move(changes));
   if (dropped_) {
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
   }
   if (changes.empty()) return uint64_t{0};
+  KOPF_ASSIGN_OR_RETURN(Staged staged, Stage(std::move(changes)));
+  const uint64_t seq = sequence_->fetch_add(1) + 1;
+  KOPF_RETURN_IF_ERROR(WriteStaged(&staged, seq, kOpCommit));
+  ApplyStaged(&staged, seq);
+  // 5. Durability, outside the lock so concurrent writers share the fsync.
+  KOPF_RETURN_IF_ERROR(FinishCommit(std::move(lock), std::move(staged.writer)));
+  return staged.affected;
+}
+
+Result<Table::Staged> Table::Stage(std::vector<Change> changes) {
+  if (dropped_) {
+    return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
+  }
   KOPF_RETURN_IF_ERROR(CheckWritable());
   for (const Change& change : changes) {
     if (change.kind != Change::Kind::kDelete) KOPF_RETURN_IF_ERROR(CheckRow(change.row));
@@ -163,7 +170,8 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
   // 1. Resolve the batch into the final state of every key it touches, so
   //    uniqueness is judged on the statement's result, not row by row.
   const bool keyed = schema_.has_primary_key();
-  std::map<Key, std::optional<Row>, KeyLess> final_state;
+  Staged staged;
+  auto& final_state = staged.final_state;
   auto exists = [&](const Key& key) {
     auto it = final_state.find(key);
     if (it != final_state.end()) return it->second.has_value();
@@ -221,21 +229,29 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
     }
   }
 
+  staged.affected = affected;
+  staged.next_rowid = next_rowid;
+  return staged;
+}
+
+Status Table::WriteStaged(Staged* staged, uint64_t seq, std::string_view commit_op) {
   // 2. Encode the commit: its lines, then the commit line.
-  uint64_t seq = sequence_->fetch_add(1) + 1;
   line_buffer_.clear();
-  for (const auto& [key, row] : final_state) {
+  for (const auto& [key, row] : staged->final_state) {
     KOPF_RETURN_IF_ERROR(AppendRowLine(seq, key, row.has_value() ? &*row : nullptr));
   }
-  AppendLine(&line_buffer_, seq, kOpCommit, {}, nullptr);
+  AppendLine(&line_buffer_, seq, commit_op, {}, nullptr);
 
   // 3. Append. Nothing is in memory yet, so a failed write (a full disk)
   //    changes nothing and the next commit may succeed once space returns.
-  KOPF_ASSIGN_OR_RETURN(std::shared_ptr<SegmentWriter> writer, AppendCommit(final_state.size()));
+  KOPF_ASSIGN_OR_RETURN(staged->writer, AppendCommit(staged->final_state.size()));
   if (line_buffer_.capacity() > (1u << 20)) std::string().swap(line_buffer_);
+  return Status::Ok();
+}
 
+void Table::ApplyStaged(Staged* staged, uint64_t seq) {
   // 4. Apply to memory: index entries first (they need the old image).
-  for (auto& [key, row] : final_state) {
+  for (auto& [key, row] : staged->final_state) {
     if (!indexes_.empty()) {
       const Row* old = rows_.Find(key);
       for (const auto& index : indexes_) {
@@ -250,12 +266,9 @@ Result<uint64_t> Table::Commit(ExclusiveLock lock, std::vector<Change> changes) 
       rows_.Erase(key);
     }
   }
-  next_rowid_ = next_rowid;
+  next_rowid_ = staged->next_rowid;
+  last_commit_.store(seq, std::memory_order_relaxed);
   PublishStatistics(/*index_list_changed=*/false);
-
-  // 5. Durability, outside the lock so concurrent writers share the fsync.
-  KOPF_RETURN_IF_ERROR(FinishCommit(std::move(lock), std::move(writer)));
-  return affected;
 }
 
 Status Table::CheckWritable() const {
@@ -290,11 +303,13 @@ Result<std::shared_ptr<SegmentWriter>> Table::AppendCommit(uint64_t changed_line
   return writer;
 }
 
-Status Table::FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer) {
+Status Table::FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer,
+                           ExclusiveLock outer) {
   if (!writer) return Status::Ok();
   uint64_t epoch = group_commit_->Register(writer);
   const bool compact = compaction_hint_ && NeedsCompaction();
   lock.unlock();
+  if (outer.owns_lock()) outer.unlock();
   if (compact) compaction_hint_();
   DurabilityScope* scope = DurabilityScope::Current();
   if (scope != nullptr && group_commit_->waits()) {
@@ -336,6 +351,16 @@ std::string Table::HeaderLine() const {
 }
 
 Status Table::OpenForWrites() {
+  if (partitioned()) {
+    for (const auto& partition : partitions_) KOPF_RETURN_IF_ERROR(partition->OpenForWrites());
+    // Torn multi-part commits are voided before any write could make them
+    // look whole (see table_partitions.cc).
+    for (const auto& [partition, seq] : torn_parts_) {
+      KOPF_RETURN_IF_ERROR(partitions_[partition]->AppendAbort(seq));
+    }
+    torn_parts_.clear();
+    return Status::Ok();
+  }
   if (!segments_) {  // a new table: nothing to recover
     KOPF_ASSIGN_OR_RETURN(segments_, SegmentSet::Load(folder_, HeaderLine(),
                                                       options_.segment_max_bytes, KnownFiles()));
@@ -353,6 +378,7 @@ const SecondaryIndex* Table::FindIndex(std::string_view name) const {
 }
 
 TableStatistics Table::Statistics() const {
+  if (partitioned()) return PartitionStatistics();
   std::lock_guard guard(stats_mutex_);
   return stats_;
 }
@@ -385,7 +411,7 @@ void Table::PublishStatistics(bool index_list_changed) {
 }
 
 Status Table::WriteIndexFile(const std::vector<IndexSchema>& indexes) const {
-  if (in_memory()) return Status::Ok();
+  if (in_memory() || is_partition_) return Status::Ok();
   return WriteFileAtomically(folder_ / kIndexFileName, EncodeIndexFile(schema_, indexes));
 }
 
@@ -399,6 +425,7 @@ Status Table::WriteIndexFile(const std::vector<IndexSchema>& indexes) const {
 // All under the table's exclusive lock, so no commit slips between the
 // build and the publication; other tables are not affected.
 Status Table::AddIndex(IndexSchema schema) {
+  if (partitioned()) return AddIndexToPartitions(std::move(schema));
   ExclusiveLock lock = LockExclusive();
   if (dropped_) {
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
@@ -417,6 +444,7 @@ Status Table::AddIndex(IndexSchema schema) {
 // DROP INDEX: the definition leaves the file first; if that fails, the
 // index stays as it was.
 Status Table::RemoveIndex(std::string_view name) {
+  if (partitioned()) return RemoveIndexFromPartitions(name);
   ExclusiveLock lock = LockExclusive();
   if (dropped_) {
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));

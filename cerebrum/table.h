@@ -15,6 +15,16 @@
 // of queueing behind them. CREATE INDEX builds under the exclusive lock of
 // its table only.
 //
+// Partitioned tables (schema().partitioned()): this Table holds no rows of
+// its own but one child Table per partition (partitions()), each with its
+// own folder of segments, B+Tree, secondary indexes (local: the same
+// definitions in every partition) and lock. Statements lock this table as
+// any other; its lock covers every partition's rows for readers and
+// writers, and Commit() routes the changes to the partitions, appending a
+// statement that touches several as one multi-part commit (see
+// table_partitions.cc). A child's own lock is taken by the commit under
+// the parent's lock, and alone by its compaction and backups.
+//
 // Thread-safety: as above; schema() is immutable and lock-free, and
 // Statistics() / row_count() may be called with or without the table's
 // lock (the planner calls them while an executor may hold it).
@@ -24,6 +34,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +65,10 @@ struct Change {
   Kind kind = Kind::kInsert;
   Key key;           // kUpdate, kDelete: the row's current key. kInsert: ignored
   protocol::Row row; // kInsert, kUpdate: the full new image
+  // Partitioned tables without a primary key, kUpdate and kDelete: the
+  // partition holding the row now (Table::PartitionOfRow of its current
+  // image). With a primary key the key tells, and this is not read.
+  size_t partition = 0;
 };
 
 // The range of a numeric column's non-NULL values, for estimating how much
@@ -103,7 +118,17 @@ class Table : public std::enable_shared_from_this<Table> {
   ExclusiveLock LockExclusive() { return ExclusiveLock(mutex_); }
 
   // REQUIRES: a lock from LockShared() or LockExclusive() is held.
+  // Empty for a partitioned table: its rows are in its partitions.
   const RowTree& rows() const { return rows_; }
+
+  bool partitioned() const { return !partitions_.empty(); }
+  // The partitions in the order of schema().partitioning.partitions; empty
+  // for a table without partitions. Their rows() and indexes() are read
+  // under this table's lock.
+  const std::vector<std::unique_ptr<Table>>& partitions() const { return partitions_; }
+  // The partition a row of this table belongs to (0 when unpartitioned), or
+  // nothing when no RANGE partition takes its value.
+  std::optional<size_t> PartitionOfRow(const protocol::Row& row) const;
 
   // The key of `row`. REQUIRES: schema().has_primary_key().
   Key KeyOf(const protocol::Row& row) const;
@@ -116,7 +141,12 @@ class Table : public std::enable_shared_from_this<Table> {
 
   // Row count and per-index statistics; see the thread-safety note above.
   TableStatistics Statistics() const;
-  uint64_t row_count() const { return row_count_.load(std::memory_order_relaxed); }
+  uint64_t row_count() const {
+    if (partitions_.empty()) return row_count_.load(std::memory_order_relaxed);
+    uint64_t rows = 0;
+    for (const auto& partition : partitions_) rows += partition->row_count();
+    return rows;
+  }
 
   // Applies `changes` as one atomic, durable commit and returns the number
   // of rows changed. Either every change is applied or none:
@@ -157,6 +187,9 @@ class Table : public std::enable_shared_from_this<Table> {
   // when the table is dropped meanwhile, kIoError. A memory-only table
   // has no files: it returns its row count and does nothing.
   protocol::Result<uint64_t> Compact();
+  // Compact() of every partition (or of the table itself) past a threshold
+  // of Options (NeedsCompaction()): the background thread's call.
+  protocol::Result<uint64_t> CompactIfNeeded();
   // True when a compaction threshold of Options is passed (dead fraction
   // of the lines in the live files, or the number of segments).
   bool NeedsCompaction() const;
@@ -165,7 +198,7 @@ class Table : public std::enable_shared_from_this<Table> {
   uint64_t line_count() const { return lines_.load(std::memory_order_relaxed); }
   // The files holding this table's data, for a backup. REQUIRES: a lock
   // from LockShared() or LockExclusive() is held. Empty for a memory-only
-  // table.
+  // or a partitioned table (each partition has its own).
   SegmentSetFiles Files() const;
   // For a backup (backup.cc): starts a new active segment when the current
   // one holds at least `min_bytes`, so that the backup links the sealed file
@@ -181,7 +214,7 @@ class Table : public std::enable_shared_from_this<Table> {
   protocol::Status OpenForWrites();
   // Called (without the table's lock) after a commit that leaves the table
   // past a compaction threshold.
-  void SetCompactionHint(std::function<void()> hint) { compaction_hint_ = std::move(hint); }
+  void SetCompactionHint(std::function<void()> hint);
   // Reads indexes.csv (if any) and builds every index from the rows.
   // Called by Recover() once the rows are back. kCorruption for a bad file
   // or a unique index the rows violate.
@@ -197,25 +230,75 @@ class Table : public std::enable_shared_from_this<Table> {
   protocol::Status RemoveIndex(std::string_view name);
   // Marks the table dropped: later commits fail with kUndefinedTable.
   // REQUIRES: exclusive lock held.
-  void MarkDropped() { dropped_ = true; }
+  void MarkDropped();
   // The global commit sequence, shared by all tables of a database.
-  void SetSequence(std::atomic<uint64_t>* sequence) { sequence_ = sequence; }
+  void SetSequence(std::atomic<uint64_t>* sequence);
 
  private:
-  protocol::Status CheckRow(const protocol::Row& row) const;
-  // `status` with `table "NAME": ` before its message (OK stays OK).
-  protocol::Status WithTableName(protocol::Status status) const;
-  std::string HeaderLine() const;
-  // A put or del line of a complete commit, read at start-up.
+  // A batch checked against the table and resolved into the final state
+  // of every key it touches (Commit's step 1), then written and applied.
+  struct Staged {
+    std::map<Key, std::optional<protocol::Row>, KeyLess> final_state;
+    uint64_t affected = 0;
+    int64_t next_rowid = 0;
+    std::shared_ptr<SegmentWriter> writer;  // after WriteStaged
+  };
+  // What reading a table's files at start-up yields, before it is applied.
   struct RecoveredChange {
     bool is_delete = false;
     Key key;
     protocol::Row row;
   };
+  struct RecoveryLog {
+    std::vector<RecoveredChange> changes;  // of complete commits, file order
+    // A part of a multi-part commit: its changes are changes[begin, end).
+    struct Part {
+      uint64_t seq = 0;
+      std::vector<size_t> partitions;  // every partition the commit touched
+      size_t begin = 0;
+      size_t end = 0;
+    };
+    std::vector<Part> parts;
+    std::vector<uint64_t> aborted;  // commits an `abort` line voids
+  };
+
+  // Steps of Commit(); REQUIRES: exclusive lock held.
+  protocol::Result<Staged> Stage(std::vector<Change> changes);
+  // Encodes and appends the batch as commit `seq` ending with `commit_op`;
+  // a failed write changes nothing in memory.
+  protocol::Status WriteStaged(Staged* staged, uint64_t seq, std::string_view commit_op);
+  void ApplyStaged(Staged* staged, uint64_t seq);
+  // A partitioned table's Commit (table_partitions.cc).
+  protocol::Result<uint64_t> CommitPartitioned(ExclusiveLock lock, std::vector<Change> changes);
+  // Appends `seq,abort` and fsyncs: this partition's part of commit `seq`
+  // is void (table_partitions.cc).
+  protocol::Status AppendAbort(uint64_t seq);
+  // Creates the child Tables of a partitioned schema.
+  void CreatePartitions();
+  // Recover() of a partitioned table: every partition's files, then which
+  // multi-part commits are whole (table_partitions.cc).
+  protocol::Status RecoverPartitions(uint64_t* max_seq);
+  // Reads the live files into `*log` (Recover's first half).
+  protocol::Status ReadFiles(uint64_t* max_seq, RecoveryLog* log);
+  // Index definitions from indexes.csv (none without the file).
+  protocol::Result<std::vector<IndexSchema>> ReadIndexFile() const;
+  // Builds `definitions` from the rows; `ids` (if not empty) gives each
+  // index its id. kCorruption naming indexes.csv on a unique violation.
+  protocol::Status BuildIndexes(std::vector<IndexSchema> definitions,
+                                const std::vector<uint64_t>& ids);
+  // A partitioned table's AddIndex and RemoveIndex.
+  protocol::Status AddIndexToPartitions(IndexSchema schema);
+  protocol::Status RemoveIndexFromPartitions(std::string_view name);
+  // Statistics() of a partitioned table: the partitions' summed.
+  TableStatistics PartitionStatistics() const;
+  protocol::Status CheckRow(const protocol::Row& row) const;
+  // `status` with `table "NAME": ` before its message (OK stays OK).
+  protocol::Status WithTableName(protocol::Status status) const;
+  std::string HeaderLine() const;
   // Reads one file, appending the changes of its complete commits to
-  // `*changes` in file order.
+  // `*log` in file order.
   protocol::Status RecoverSegment(const std::filesystem::path& path, bool is_last,
-                                  uint64_t* max_seq, std::vector<RecoveredChange>* changes);
+                                  uint64_t* max_seq, RecoveryLog* log);
   // Builds the row tree from every recovered change: the last change of
   // each key wins, and the surviving rows are loaded in key order.
   void ApplyRecovered(std::vector<RecoveredChange> changes);
@@ -254,7 +337,14 @@ class Table : public std::enable_shared_from_this<Table> {
   // Registers `writer`'s bytes with the group commit, releases `lock`,
   // wakes the compaction thread when a threshold is passed, then waits as
   // the sync mode says. Nothing to do for a memory-only table.
-  protocol::Status FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer);
+  // `outer` (a partitioned table's lock, for a partition's commit) is
+  // released with `lock`.
+  protocol::Status FinishCommit(ExclusiveLock lock, std::shared_ptr<SegmentWriter> writer,
+                                ExclusiveLock outer = ExclusiveLock());
+  // BulkInsert of a table without partitions (or of one partition), with
+  // `outer` released with `lock` before the durability wait.
+  protocol::Result<uint64_t> BulkInsertUnder(ExclusiveLock lock, ExclusiveLock outer,
+                                             std::vector<protocol::Row> rows, size_t* failed_row);
   // Writes indexes.csv holding `indexes`. REQUIRES: exclusive lock held.
   protocol::Status WriteIndexFile(const std::vector<IndexSchema>& indexes) const;
   // Refreshes stats_ from the indexes. REQUIRES: exclusive lock held.
@@ -278,6 +368,20 @@ class Table : public std::enable_shared_from_this<Table> {
   mutable std::mutex failure_mu_;
   protocol::Status failure_ = protocol::Status::Ok();  // GUARDED_BY(failure_mu_): sticky
   std::vector<std::unique_ptr<SecondaryIndex>> indexes_;  // GUARDED_BY(mutex_)
+  // The newest commit applied to this table: a partition's snapshot
+  // carries it (not the global sequence) so a snapshot never appears to
+  // cover a multi-part commit whose part this partition lacks.
+  std::atomic<uint64_t> last_commit_{0};
+
+  // Partitioned tables only.
+  std::vector<std::unique_ptr<Table>> partitions_;
+  bool is_partition_ = false;  // a child: no schema or index file of its own
+  // A child: flushes every partition's active segment (its compaction's
+  // step 3, see table_compaction.cc).
+  std::function<protocol::Status()> sync_siblings_;
+  // Parts of torn multi-part commits found at recovery, voided with an
+  // abort line by OpenForWrites before any write: (partition, commit).
+  std::vector<std::pair<size_t, uint64_t>> torn_parts_;
 
   // A copy of the statistics for callers without the table's lock,
   // refreshed after every change while the exclusive lock is still held.

@@ -55,6 +55,34 @@ size_t SortAndFindDuplicate(const std::vector<Key>& keys, std::vector<size_t>* o
 }  // namespace
 
 Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, size_t* failed_row) {
+  if (partitioned()) {
+    // Rows of one partition take that partition's bulk path; rows spread
+    // over several become one multi-part commit (CommitPartitioned).
+    std::optional<size_t> only;
+    bool several = false;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::optional<size_t> p = PartitionOfRow(rows[i]);
+      if (!p || (only && *p != *only)) {
+        several = true;
+        break;
+      }
+      only = p;
+    }
+    if (!several && only) {
+      // The table's lock goes with the partition's, before the fsync wait.
+      Table& partition = *partitions_[*only];
+      return partition.BulkInsertUnder(partition.LockExclusive(), std::move(lock), std::move(rows),
+                                       failed_row);
+    }
+    std::vector<Change> changes(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) changes[i].row = std::move(rows[i]);
+    return CommitPartitioned(std::move(lock), std::move(changes));
+  }
+  return BulkInsertUnder(std::move(lock), ExclusiveLock(), std::move(rows), failed_row);
+}
+
+Result<uint64_t> Table::BulkInsertUnder(ExclusiveLock lock, ExclusiveLock outer,
+                                        std::vector<Row> rows, size_t* failed_row) {
   if (dropped_) {
     return Status::UndefinedTable(fmt::format("table \"{}\" does not exist", schema_.name));
   }
@@ -154,11 +182,12 @@ Result<uint64_t> Table::BulkInsert(ExclusiveLock lock, std::vector<Row> rows, si
     rows_.Insert(std::move(keys[i]), std::move(rows[i]));
   }
   if (!keyed) next_rowid_ += static_cast<int64_t>(rows.size());
+  last_commit_.store(seq, std::memory_order_relaxed);
   PublishStatistics(/*index_list_changed=*/false);
 
   // 6. Durability, outside the lock so concurrent writers share the fsync.
   const uint64_t inserted = rows.size();
-  KOPF_RETURN_IF_ERROR(FinishCommit(std::move(lock), std::move(writer)));
+  KOPF_RETURN_IF_ERROR(FinishCommit(std::move(lock), std::move(writer), std::move(outer)));
   return inserted;
 }
 

@@ -60,6 +60,12 @@ constexpr uint64_t kSnapshotSyncBytes = uint64_t{4} << 20;
 }  // namespace
 
 bool Table::NeedsCompaction() const {
+  if (partitioned()) {
+    for (const auto& partition : partitions_) {
+      if (partition->NeedsCompaction()) return true;
+    }
+    return false;
+  }
   const uint64_t lines = line_count();
   if (options_.compact_dead_fraction > 0 && lines >= options_.compact_min_lines && lines > 0) {
     const uint64_t live = row_count();
@@ -118,6 +124,14 @@ Result<uint64_t> Table::WriteSnapshot(const std::filesystem::path& path, uint64_
 }
 
 Result<uint64_t> Table::Compact() {
+  if (partitioned()) {  // each partition on its own, one after the other
+    uint64_t rows = 0;
+    for (const auto& partition : partitions_) {
+      KOPF_ASSIGN_OR_RETURN(uint64_t compacted, partition->Compact());
+      rows += compacted;
+    }
+    return rows;
+  }
   std::lock_guard one_at_a_time(compaction_mutex_);
   if (!segments_) {  // memory-only: no files to compact
     SharedLock lock = LockShared();
@@ -144,7 +158,9 @@ Result<uint64_t> Table::Compact() {
     Result<std::vector<SegmentFile>> begun = segments_->BeginSnapshot();
     if (!begun.ok()) return NoteIfInDoubt(begun.status());  // as a commit's rollover
     covered = std::move(*begun);
-    seq = sequence_->load();
+    // A partition's snapshot carries its own newest commit (see
+    // table_partitions.cc); a table's the global sequence, as always.
+    seq = is_partition_ ? last_commit_.load() : sequence_->load();
     lines_before = line_count();
   }
   // 2. The snapshot file.
@@ -172,10 +188,14 @@ Result<uint64_t> Table::Compact() {
   //    modes nothing may have fsync'ed the commits since the rollover, and
   //    a snapshot holding part of one that a crash then drops from the
   //    segment would leave half a statement: flush the active segment.
+  //    A partition's snapshot may hold its part of a multi-part commit
+  //    whose other parts are in its siblings' active segments: those are
+  //    flushed too, or a crash could drop the commit and leave this part.
   KOPF_RETURN_IF_ERROR(group_commit_->WaitForRegistered());
   if (Status synced = segments_->SyncActive(); !synced.ok()) {
     return NoteFailure(RefusalAfter(synced));
   }
+  if (sync_siblings_) KOPF_RETURN_IF_ERROR(sync_siblings_());
   // 4. Publish, retire. No table lock: the segment set serialises this
   //    with a rollover, and readers and writers never look at the files.
   if (Status published = segments_->PublishSnapshot(snapshot, covered); !published.ok()) {

@@ -69,11 +69,45 @@ Result<uint64_t> ParseSeq(const CsvField& field) {
   return seq;
 }
 
+// The partitions a multi-part commit line names ("commit:0:3"), or
+// nothing when `op` is not one.
+std::optional<std::vector<size_t>> ParseCommitParts(std::string_view op) {
+  if (op.size() <= kOpCommit.size() || !op.starts_with(kOpCommit) ||
+      op[kOpCommit.size()] != kOpPartSeparator) {
+    return std::nullopt;
+  }
+  std::vector<size_t> parts;
+  size_t value = 0;
+  bool digits = false;
+  for (size_t i = kOpCommit.size() + 1; i <= op.size(); ++i) {
+    if (i == op.size() || op[i] == kOpPartSeparator) {
+      if (!digits) return std::nullopt;
+      parts.push_back(value);
+      value = 0;
+      digits = false;
+    } else if (op[i] >= '0' && op[i] <= '9' && value < 100000) {
+      value = value * 10 + static_cast<size_t>(op[i] - '0');
+      digits = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return parts;
+}
+
 }  // namespace
 
 std::vector<std::string_view> Table::KnownFiles() { return {kSchemaFileName, kIndexFileName}; }
 
 Status Table::Recover(uint64_t* max_seq) {
+  if (partitioned()) return RecoverPartitions(max_seq);
+  RecoveryLog log;
+  KOPF_RETURN_IF_ERROR(ReadFiles(max_seq, &log));
+  ApplyRecovered(std::move(log.changes));
+  return LoadIndexes();
+}
+
+Status Table::ReadFiles(uint64_t* max_seq, RecoveryLog* log) {
   // An index file being replaced when the server stopped: the old one (or
   // none) is still in place, so the half-written copy goes.
   std::filesystem::path index_tmp = folder_ / kIndexFileName;
@@ -84,13 +118,11 @@ Status Table::Recover(uint64_t* max_seq) {
   KOPF_ASSIGN_OR_RETURN(
       segments_, SegmentSet::Load(folder_, HeaderLine(), options_.segment_max_bytes, KnownFiles()));
   std::vector<SegmentFile> files = segments_->live();
-  std::vector<RecoveredChange> changes;
   for (size_t i = 0; i < files.size(); ++i) {
     KOPF_RETURN_IF_ERROR(
-        RecoverSegment(folder_ / files[i].name, i + 1 == files.size(), max_seq, &changes));
+        RecoverSegment(folder_ / files[i].name, i + 1 == files.size(), max_seq, log));
   }
-  ApplyRecovered(std::move(changes));
-  return LoadIndexes();
+  return Status::Ok();
 }
 
 // Inserting a million keys one by one in the order the files hold them
@@ -157,32 +189,42 @@ Status Table::CutDamagedTail(const std::filesystem::path& path, uint64_t offset,
 }
 
 Status Table::LoadIndexes() {
+  KOPF_ASSIGN_OR_RETURN(std::vector<IndexSchema> definitions, ReadIndexFile());
+  return BuildIndexes(std::move(definitions), {});
+}
+
+Result<std::vector<IndexSchema>> Table::ReadIndexFile() const {
   std::filesystem::path path = folder_ / kIndexFileName;
-  indexes_.clear();
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
     KOPF_ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(path));
-    KOPF_ASSIGN_OR_RETURN(std::vector<IndexSchema> definitions,
-                          DecodeIndexFile(contents, schema_, path));
-    for (IndexSchema& definition : definitions) {
-      auto index = std::make_unique<SecondaryIndex>(std::move(definition));
-      Status built = index->Build(rows_);
-      if (!built.ok()) {
-        return Status::Corruption(
-            fmt::format("{}: {}; remove the index's lines from the file to start without it",
-                        path.string(), built.message()));
-      }
-      indexes_.push_back(std::move(index));
+    return DecodeIndexFile(contents, schema_, path);
+  }
+  if (ec) return Status::IoError(fmt::format("cannot check {}: {}", path.string(), ec.message()));
+  return std::vector<IndexSchema>();
+}
+
+Status Table::BuildIndexes(std::vector<IndexSchema> definitions, const std::vector<uint64_t>& ids) {
+  indexes_.clear();
+  for (size_t i = 0; i < definitions.size(); ++i) {
+    auto index = ids.empty() ? std::make_unique<SecondaryIndex>(std::move(definitions[i]))
+                             : std::make_unique<SecondaryIndex>(std::move(definitions[i]), ids[i]);
+    Status built = index->Build(rows_);
+    if (!built.ok()) {
+      std::filesystem::path path = (is_partition_ ? folder_.parent_path() : folder_) / kIndexFileName;
+      return Status::Corruption(
+          fmt::format("{}: {}; remove the index's lines from the file to start without it",
+                      path.string(), built.message()));
     }
-  } else if (ec) {
-    return Status::IoError(fmt::format("cannot check {}: {}", path.string(), ec.message()));
+    indexes_.push_back(std::move(index));
   }
   PublishStatistics(/*index_list_changed=*/true);
   return Status::Ok();
 }
 
 Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, uint64_t* max_seq,
-                             std::vector<RecoveredChange>* changes) {
+                             RecoveryLog* log) {
+  std::vector<RecoveredChange>* changes = &log->changes;
   if (is_last) {
     // The active segment may end in zeros written ahead of its commits
     // (SegmentWriter preallocation): unused space, not data. Cut them off
@@ -241,6 +283,7 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
     Status parsed = parse();
     uint64_t seq = 0;
     std::string_view op;
+    std::vector<size_t> parts;  // of a multi-part commit line
     if (parsed.ok()) {
       auto seq_result = ParseSeq(fields[0]);
       if (!seq_result.ok()) {
@@ -248,13 +291,19 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
       } else {
         seq = *seq_result;
         op = fields[1].text;
-        if (op != kOpPut && op != kOpDelete && op != kOpCommit) {
+        if (op.starts_with(kOpCommit) && op != kOpCommit) {
+          if (auto partitions = ParseCommitParts(op)) {
+            parts = std::move(*partitions);
+            op = kOpCommit;
+          }
+        }
+        if (op != kOpPut && op != kOpDelete && op != kOpCommit && op != kOpAbort) {
           parsed = Status::InvalidValue(fmt::format("unknown operation \"{}\"", op));
         }
       }
     }
     RecoveredChange change;
-    if (parsed.ok() && op != kOpCommit) {
+    if (parsed.ok() && op != kOpCommit && op != kOpAbort) {
       change.is_delete = op == kOpDelete;
       auto parse_values = [&]() -> Status {
         if (!keyed) {
@@ -304,7 +353,16 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
                    where(pending_line).c_str(), static_cast<unsigned long long>(pending_seq));
       pending.clear();
     }
+    if (op == kOpAbort) {
+      log->aborted.push_back(seq);
+      last_good_end = reader->record_end_offset();
+      continue;
+    }
     if (op == kOpCommit) {
+      if (!parts.empty()) {
+        log->parts.push_back({seq, std::move(parts), changes->size(),
+                              changes->size() + pending.size()});
+      }
       for (RecoveredChange& p : pending) {
         if (!keyed) next_rowid_ = std::max(next_rowid_, p.key[0].as_integer() + 1);
         changes->push_back(std::move(p));
@@ -312,6 +370,9 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
       lines_.fetch_add(pending.size(), std::memory_order_relaxed);
       pending.clear();
       *max_seq = std::max(*max_seq, seq);
+      if (seq > last_commit_.load(std::memory_order_relaxed)) {
+        last_commit_.store(seq, std::memory_order_relaxed);
+      }
       last_good_end = reader->record_end_offset();
       continue;
     }

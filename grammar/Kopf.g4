@@ -32,6 +32,7 @@ statement
   | deleteStatement
   | showTablesStatement
   | showIndexesStatement
+  | showPartitionsStatement
   | describeStatement
   | explainStatement
   | copyStatement
@@ -49,6 +50,19 @@ explainStatement
 createTableStatement
   : K_CREATE K_TABLE (K_IF K_NOT K_EXISTS)? table=identifier
     LPAREN elements+=tableElement (COMMA elements+=tableElement)* RPAREN
+    partitionBy?
+  ;
+
+// PARTITION BY HASH (c) PARTITIONS n
+// PARTITION BY RANGE (c) (PARTITION p0 VALUES LESS THAN (10), ..., PARTITION pn VALUES LESS THAN (MAXVALUE))
+partitionBy
+  : K_PARTITION K_BY K_HASH LPAREN column=identifier RPAREN K_PARTITIONS count=INTEGER_LITERAL  # hashPartitioning
+  | K_PARTITION K_BY K_RANGE LPAREN column=identifier RPAREN
+    LPAREN parts+=rangePartition (COMMA parts+=rangePartition)* RPAREN  # rangePartitioning
+  ;
+
+rangePartition
+  : K_PARTITION name=identifier K_VALUES K_LESS K_THAN LPAREN (K_MAXVALUE | bound=arith) RPAREN
   ;
 
 tableElement
@@ -181,6 +195,11 @@ showIndexesStatement
   : K_SHOW K_INDEXES (K_FROM table=identifier)?
   ;
 
+// SHOW PARTITIONS [FROM t]: the partitions of every partitioned table, or of one.
+showPartitionsStatement
+  : K_SHOW K_PARTITIONS (K_FROM table=identifier)?
+  ;
+
 describeStatement
   : K_DESCRIBE table=identifier
   ;
@@ -283,6 +302,7 @@ identifier
   | K_DESCRIBE | K_EXPLAIN | K_FIRST | K_IF | K_INDEX | K_INDEXED | K_INDEXES | K_KEY | K_LAST | K_NULLS
   | K_SHOW | K_TABLES | K_COPY
   | K_COMPACT | K_BACKUP | K_BACKUPS | K_TO
+  | K_PARTITION | K_PARTITIONS | K_HASH | K_RANGE | K_LESS | K_THAN | K_MAXVALUE
   ;
 
 // ---- Lexer ----------------------------------------------------------------
@@ -320,6 +340,13 @@ K_GROUP : G R O U P ;
 K_HAVING : H A V I N G ;
 K_IF : I F ;
 K_IN : I N ;
+K_HASH : H A S H ;
+K_LESS : L E S S ;
+K_MAXVALUE : M A X V A L U E ;
+K_PARTITION : P A R T I T I O N ;
+K_PARTITIONS : P A R T I T I O N S ;
+K_RANGE : R A N G E ;
+K_THAN : T H A N ;
 K_INDEX : I N D E X ;
 K_INDEXED : I N D E X E D ;
 K_INDEXES : I N D E X E S ;

@@ -171,6 +171,22 @@ struct UniqueKey {
   int32_t position = -1;
 };
 
+// PARTITION BY of CREATE TABLE. kNone: no such clause.
+struct PartitionBy {
+  enum class Kind { kNone, kHash, kRange };
+  struct RangePartition {
+    std::string name;
+    int32_t position = -1;
+    ExprPtr bound;  // null: MAXVALUE
+  };
+  Kind kind = Kind::kNone;
+  std::string column;
+  int32_t column_position = -1;
+  int64_t count = 0;  // HASH: PARTITIONS n
+  int32_t count_position = -1;
+  std::vector<RangePartition> partitions;  // RANGE
+};
+
 struct CreateTable {
   std::string table;
   int32_t table_position = -1;
@@ -181,6 +197,7 @@ struct CreateTable {
   int32_t primary_key_position = -1;
   // UNIQUE constraints, column- or table-level; each becomes a unique index.
   std::vector<UniqueKey> unique_keys;
+  PartitionBy partition_by;
 };
 
 struct DropTable {
@@ -287,6 +304,12 @@ struct ShowIndexes {
   int32_t table_position = -1;
 };
 
+// SHOW PARTITIONS [FROM table]; an empty table means every table.
+struct ShowPartitions {
+  std::string table;
+  int32_t table_position = -1;
+};
+
 struct Describe {
   std::string table;
   int32_t table_position = -1;
@@ -360,7 +383,7 @@ struct Explain;
 
 using Statement = std::variant<CreateTable, DropTable, Insert, Select, Update, Delete, ShowTables,
                                Describe, CreateIndex, DropIndex, Explain, Copy,
-                               CompactTable, Backup, ShowBackups, ShowIndexes>;
+                               CompactTable, Backup, ShowBackups, ShowIndexes, ShowPartitions>;
 
 // EXPLAIN statement: the plan of the statement, which is not run.
 struct ExplainTarget;

@@ -36,6 +36,11 @@ Result<BoundStatement> BindCreateIndex(ast::CreateIndex& stmt, const cerebrum::D
     out.index.columns.push_back(*position);
     out.index.descending.push_back(column.descending);
   }
+  if (stmt.unique) {
+    KOPF_RETURN_IF_ERROR(CheckUniqueHasPartitionColumn(
+        schema, out.index.columns, fmt::format("unique index \"{}\"", stmt.name),
+        stmt.name_position));
+  }
   if (!stmt.if_not_exists && db.FindIndex(stmt.name)) {
     return Status::DuplicateTable(fmt::format("index \"{}\" already exists", stmt.name),
                                   stmt.name_position);

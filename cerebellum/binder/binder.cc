@@ -73,6 +73,11 @@ Result<BoundStatement> Bind(ast::Statement& statement, const cerebrum::Database&
       KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
       return BoundStatement(BoundCompactTable{std::move(table)});
     }
+    Result<BoundStatement> operator()(ast::ShowPartitions& s) {
+      if (s.table.empty()) return BoundStatement(BoundShowPartitions{});
+      KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));
+      return BoundStatement(BoundShowPartitions{std::move(table)});
+    }
     Result<BoundStatement> operator()(ast::ShowIndexes& s) {
       if (s.table.empty()) return BoundStatement(BoundShowIndexes{});
       KOPF_ASSIGN_OR_RETURN(auto table, LookUpTable(db, s.table, s.table_position));

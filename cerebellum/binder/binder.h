@@ -62,6 +62,13 @@ protocol::Result<std::unique_ptr<BoundSelect>> BindQuerySelect(const ast::Select
                                                                Scope* scope, TableSet* reads);
 
 // The table named `name` or kUndefinedTable at `position`.
+// A primary key or unique index (`what`, at `position`) of a partitioned
+// table must hold the partition column: kInvalidValue otherwise. OK for a
+// table without partitions.
+protocol::Status CheckUniqueHasPartitionColumn(const cerebrum::TableSchema& schema,
+                                               const std::vector<size_t>& columns,
+                                               std::string_view what, int32_t position);
+
 protocol::Result<std::shared_ptr<cerebrum::Table>> LookUpTable(const cerebrum::Database& db,
                                                                const std::string& name,
                                                                int32_t position);

@@ -189,6 +189,11 @@ struct BoundShowIndexes {
   std::shared_ptr<cerebrum::Table> table;
 };
 
+// SHOW PARTITIONS [FROM t]: the one table, or null for every table.
+struct BoundShowPartitions {
+  std::shared_ptr<cerebrum::Table> table;
+};
+
 // BACKUP TO: the folder, resolved and confined to the backup directory.
 struct BoundBackup {
   std::filesystem::path target;
@@ -208,6 +213,6 @@ using BoundStatement =
     std::variant<BoundCreateTable, BoundDropTable, BoundInsert, BoundQuery, BoundUpdate,
                  BoundDelete, BoundShowTables, BoundDescribe, BoundExplain, BoundCreateIndex,
                  BoundDropIndex, BoundCopy, BoundCompactTable, BoundBackup, BoundShowBackups,
-                 BoundShowIndexes>;
+                 BoundShowIndexes, BoundShowPartitions>;
 
 }  // namespace kopf::cerebellum

@@ -35,6 +35,7 @@ protocol::Result<StatementResult> ChangeMatchingRows(cerebrum::Database& db,
   ScanRows(table, access, [&](const cerebrum::Key& key, const protocol::Row& row) {
     if (where && !evaluator.IsTrue(*where, row)) return evaluator.status().ok();
     changes.push_back(change_for(evaluator, key, row));
+    changes.back().partition = table.PartitionOfRow(row).value_or(0);
     return evaluator.status().ok();
   });
   KOPF_RETURN_IF_ERROR(evaluator.status());

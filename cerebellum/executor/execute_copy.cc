@@ -29,6 +29,7 @@
 #include "cerebellum/executor/copy_csv.h"
 #include "cerebellum/executor/executor.h"
 #include "cerebellum/executor/query_runner.h"
+#include "cerebellum/executor/scan.h"
 #include "cerebellum/executor/statement_locks.h"
 #include "cerebrum/csv_format.h"
 #include "cerebrum/database.h"
@@ -262,10 +263,13 @@ Result<StatementResult> CopyTo(BoundCopy& s, cerebrum::Database& db) {
       KOPF_RETURN_IF_ERROR(writer->WriteNames(names));
     }
     StatementLocks locks({s.table}, nullptr);
-    for (auto it = s.table->rows().Begin(); it.Valid(); it.Next()) {
-      KOPF_RETURN_IF_ERROR(writer->WriteRow(it.value(), s.columns));
-      ++count;
-    }
+    Status written = Status::Ok();
+    ScanRows(*s.table, AccessPath(), [&](const cerebrum::Key&, const Row& row) {
+      written = writer->WriteRow(row, s.columns);
+      count += written.ok();
+      return written.ok();
+    });
+    KOPF_RETURN_IF_ERROR(written);
   }
   // Never export a row that a crash could still take back.
   KOPF_RETURN_IF_ERROR(db.WaitForVisibleWrites());

@@ -1,4 +1,4 @@
-// SHOW TABLES, SHOW INDEXES, DESCRIBE and EXPLAIN.
+// SHOW TABLES, SHOW INDEXES, SHOW PARTITIONS, DESCRIBE and EXPLAIN.
 #include "cerebellum/executor/executor.h"
 #include "cerebrum/database.h"
 
@@ -20,7 +20,7 @@ Result<StatementResult> ExecuteShowTables(cerebrum::Database& db) {
     auto lock = table->LockShared();
     result.rows.push_back({Value::Text(name),
                            Value::Integer(static_cast<int64_t>(table->schema().columns.size())),
-                           Value::Integer(static_cast<int64_t>(table->rows().size()))});
+                           Value::Integer(static_cast<int64_t>(table->row_count()))});
   }
   result.count = result.rows.size();
   return result;
@@ -76,6 +76,46 @@ Result<StatementResult> ExecuteShowIndexes(BoundShowIndexes& s, cerebrum::Databa
     for (const std::string& name : db.TableNames()) {
       auto table = db.FindTable(name);
       if (table) AppendIndexRows(*table, db, &result.rows);  // else dropped meanwhile
+    }
+  }
+  result.count = result.rows.size();
+  return result;
+}
+
+namespace {
+
+// One partitioned table's rows: one per partition, in partition order.
+void AppendPartitionRows(const cerebrum::Table& table, std::vector<protocol::Row>* rows) {
+  const cerebrum::TableSchema& schema = table.schema();
+  if (!schema.partitioned()) return;
+  const cerebrum::PartitionSpec& spec = schema.partitioning;
+  const bool hash = spec.kind == cerebrum::PartitionSpec::Kind::kHash;
+  auto lock = table.LockShared();
+  for (size_t i = 0; i < spec.partitions.size(); ++i) {
+    const cerebrum::PartitionDef& p = spec.partitions[i];
+    Value bound;
+    if (!hash) bound = Value::Text(p.less_than ? p.less_than->ToString() : "MAXVALUE");
+    rows->push_back({Value::Text(schema.name), Value::Text(p.name),
+                     Value::Text(hash ? "HASH" : "RANGE"),
+                     Value::Text(schema.columns[spec.column].name), bound,
+                     Value::Integer(static_cast<int64_t>(table.partitions()[i]->row_count()))});
+  }
+}
+
+}  // namespace
+
+Result<StatementResult> ExecuteShowPartitions(BoundShowPartitions& s, cerebrum::Database& db) {
+  StatementResult result;
+  result.tag = "SHOW";
+  result.columns = {{"table", Type::kText},     {"partition", Type::kText},
+                    {"method", Type::kText},    {"column", Type::kText},
+                    {"less_than", Type::kText}, {"rows", Type::kInteger}};
+  if (s.table) {
+    AppendPartitionRows(*s.table, &result.rows);
+  } else {
+    for (const std::string& name : db.TableNames()) {
+      auto table = db.FindTable(name);
+      if (table) AppendPartitionRows(*table, &result.rows);  // else dropped meanwhile
     }
   }
   result.count = result.rows.size();

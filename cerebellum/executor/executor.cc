@@ -16,6 +16,7 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
     auto operator()(BoundDelete& s) { return ExecuteDelete(s, db); }
     auto operator()(BoundShowTables&) { return ExecuteShowTables(db); }
     auto operator()(BoundShowIndexes& s) { return ExecuteShowIndexes(s, db); }
+    auto operator()(BoundShowPartitions& s) { return ExecuteShowPartitions(s, db); }
     auto operator()(BoundDescribe& s) { return ExecuteDescribe(s, db); }
     auto operator()(BoundCompactTable& s) { return ExecuteCompactTable(s, db); }
     auto operator()(BoundExplain& s) { return ExecuteExplain(s, db); }

@@ -32,6 +32,8 @@ protocol::Result<StatementResult> ExecuteUpdate(BoundUpdate& s, cerebrum::Databa
 protocol::Result<StatementResult> ExecuteDelete(BoundDelete& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteShowTables(cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteShowIndexes(BoundShowIndexes& s, cerebrum::Database& db);
+protocol::Result<StatementResult> ExecuteShowPartitions(BoundShowPartitions& s,
+                                                        cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDescribe(BoundDescribe& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteCompactTable(BoundCompactTable& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteExplain(BoundExplain& s, cerebrum::Database& db);

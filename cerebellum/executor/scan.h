@@ -8,6 +8,11 @@
 // dropped and created again under the same name) falls back to a full
 // scan: the executor filters every row anyway, so the answer stays right.
 //
+// A partitioned table is walked one partition after another, in partition
+// order, visiting only the partitions the path keeps (path.partitions);
+// within each the path applies as above (indexes are local to a
+// partition), so order is per partition.
+//
 // REQUIRES: the caller holds the table's shared or exclusive lock for the
 // whole walk, and `visit` does not change the table. `visit(key, row)`
 // returns false to stop early; both references are valid during the call.
@@ -25,8 +30,9 @@
 
 namespace kopf::cerebellum {
 
+// The walk within one table without partitions (or one partition).
 template <typename Visit>
-void ScanRows(const cerebrum::Table& table, const AccessPath& path, Visit&& visit) {
+void ScanTableRows(const cerebrum::Table& table, const AccessPath& path, Visit&& visit) {
   const cerebrum::RowTree& rows = table.rows();
   auto full_scan = [&] {
     for (auto it = rows.Begin(); it.Valid(); it.Next()) {
@@ -52,7 +58,7 @@ void ScanRows(const cerebrum::Table& table, const AccessPath& path, Visit&& visi
             return false;
           };
       for (const AccessPath& alternative : path.union_of) {
-        ScanRows(table, alternative, once);
+        ScanTableRows(table, alternative, once);
         if (stopped) return;
       }
       return;
@@ -81,6 +87,24 @@ void ScanRows(const cerebrum::Table& table, const AccessPath& path, Visit&& visi
       }
       return;
     }
+  }
+}
+
+template <typename Visit>
+void ScanRows(const cerebrum::Table& table, const AccessPath& path, Visit&& visit) {
+  if (!table.partitioned()) {
+    ScanTableRows(table, path, visit);
+    return;
+  }
+  bool stopped = false;
+  auto until_stopped = [&](const cerebrum::Key& key, const protocol::Row& row) {
+    if (visit(key, row)) return true;
+    stopped = true;
+    return false;
+  };
+  const auto& partitions = table.partitions();
+  for (size_t i = 0; i < partitions.size() && !stopped; ++i) {
+    if (path.VisitsPartition(i)) ScanTableRows(*partitions[i], path, until_stopped);
   }
 }
 

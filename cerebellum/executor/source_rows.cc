@@ -19,6 +19,7 @@
 #include "cerebellum/executor/evaluator.h"
 #include "cerebellum/executor/query_runner.h"
 #include "cerebellum/executor/scan.h"
+#include "cerebellum/planner/partition_pruning.h"
 
 namespace kopf::cerebellum {
 
@@ -68,6 +69,9 @@ AccessPath ProbePath(const cerebrum::Table& table, size_t column) {
   if (path.prefix.size() != 1 || !path.in_values.empty() || path.lower || path.upper) {
     return AccessPath{};
   }
+  // The stand-in chose no partitions: each probe prunes by its own value.
+  path.partitions.reset();
+  path.partition_names.clear();
   return path;
 }
 
@@ -277,6 +281,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
     // each probe up instead of scanning the table.
     std::optional<AccessPath> probe_path;
     const BoundExpr* probe_value = nullptr;
+    size_t probe_column = 0;
     if (f.join != ast::JoinKind::kLeft && !scanned[next]) {
       for (const JoinKey& k : keys) {
         const auto* column = std::get_if<bound::Column>(&k.table_side->node);
@@ -286,6 +291,7 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
         if (path.kind == AccessPath::Kind::kFullScan) continue;
         probe_path = std::move(path);
         probe_value = k.joined_side;
+        probe_column = column->index - offset;
         break;
       }
     }
@@ -309,6 +315,9 @@ Result<std::vector<Row>> SourceRows(const BoundSelect& q, ExecContext& context) 
         Value v = ev.Evaluate(*probe_value, left);
         if (v.is_null()) continue;
         AccessPath path = *probe_path;
+        if (f.table->partitioned()) {
+          path.partitions = PrunePartitionsForEqual(f.table->schema(), probe_column, v);
+        }
         path.prefix = {std::move(v)};
         ScanRows(*f.table, path, [&](const cerebrum::Key&, const Row& row) {
           Row out = left;

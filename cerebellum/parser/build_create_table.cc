@@ -104,7 +104,42 @@ Result<ast::CreateTable> Builder::BuildCreateTable(P::CreateTableStatementContex
       create.primary_key.push_back(Identifier(column));
     }
   }
+  if (P::PartitionByContext* by = ctx->partitionBy()) {
+    KOPF_ASSIGN_OR_RETURN(create.partition_by, BuildPartitionBy(by));
+  }
   return create;
+}
+
+// PARTITION BY HASH (c) PARTITIONS n | PARTITION BY RANGE (c) (PARTITION p
+// VALUES LESS THAN (x | MAXVALUE), ...). The count's range, the column and
+// the bounds are the binder's to check.
+Result<ast::PartitionBy> Builder::BuildPartitionBy(P::PartitionByContext* ctx) {
+  ast::PartitionBy by;
+  if (auto* hash = dynamic_cast<P::HashPartitioningContext*>(ctx)) {
+    by.kind = ast::PartitionBy::Kind::kHash;
+    by.column = Identifier(hash->column);
+    by.column_position = Position(hash->column);
+    by.count_position = Position(hash->count);
+    const std::string digits = hash->count->getText();
+    // More digits than any allowed count: the binder reports the range.
+    by.count = digits.size() > 9 ? int64_t{1} << 40 : std::stoll(digits);
+    return by;
+  }
+  auto* range = dynamic_cast<P::RangePartitioningContext*>(ctx);
+  if (range == nullptr) return Status::Internal("parser: unknown PARTITION BY");
+  by.kind = ast::PartitionBy::Kind::kRange;
+  by.column = Identifier(range->column);
+  by.column_position = Position(range->column);
+  for (P::RangePartitionContext* part : range->parts) {
+    ast::PartitionBy::RangePartition p;
+    p.name = Identifier(part->name);
+    p.position = Position(part->name);
+    if (part->bound != nullptr) {
+      KOPF_ASSIGN_OR_RETURN(p.bound, BuildArith(part->bound));
+    }
+    by.partitions.push_back(std::move(p));
+  }
+  return by;
 }
 
 }  // namespace kopf::cerebellum::parser

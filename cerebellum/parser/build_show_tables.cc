@@ -1,4 +1,4 @@
-// SHOW TABLES and SHOW INDEXES [FROM t]
+// SHOW TABLES, SHOW INDEXES [FROM t] and SHOW PARTITIONS [FROM t]
 #include "cerebellum/parser/builder.h"
 
 namespace kopf::cerebellum::parser {
@@ -9,6 +9,16 @@ protocol::Result<ast::ShowTables> Builder::BuildShowTables(P::ShowTablesStatemen
 
 protocol::Result<ast::ShowIndexes> Builder::BuildShowIndexes(P::ShowIndexesStatementContext* ctx) {
   ast::ShowIndexes show;
+  if (ctx->table != nullptr) {
+    show.table = Identifier(ctx->table);
+    show.table_position = Position(ctx->table);
+  }
+  return show;
+}
+
+protocol::Result<ast::ShowPartitions> Builder::BuildShowPartitions(
+    P::ShowPartitionsStatementContext* ctx) {
+  ast::ShowPartitions show;
   if (ctx->table != nullptr) {
     show.table = Identifier(ctx->table);
     show.table_position = Position(ctx->table);

@@ -50,6 +50,8 @@ Result<ast::Statement> Builder::BuildStatement(P::StatementContext* ctx) {
       return Wrap(BuildShowTables(static_cast<P::ShowTablesStatementContext*>(child)));
     case P::RuleShowIndexesStatement:
       return Wrap(BuildShowIndexes(static_cast<P::ShowIndexesStatementContext*>(child)));
+    case P::RuleShowPartitionsStatement:
+      return Wrap(BuildShowPartitions(static_cast<P::ShowPartitionsStatementContext*>(child)));
     case P::RuleDescribeStatement:
       return Wrap(BuildDescribe(static_cast<P::DescribeStatementContext*>(child)));
     case P::RuleCompactTableStatement:

@@ -52,6 +52,8 @@ class Builder {
   protocol::Result<ast::Delete> BuildDelete(P::DeleteStatementContext* ctx);
   protocol::Result<ast::ShowTables> BuildShowTables(P::ShowTablesStatementContext* ctx);
   protocol::Result<ast::ShowIndexes> BuildShowIndexes(P::ShowIndexesStatementContext* ctx);
+  protocol::Result<ast::PartitionBy> BuildPartitionBy(P::PartitionByContext* ctx);
+  protocol::Result<ast::ShowPartitions> BuildShowPartitions(P::ShowPartitionsStatementContext* ctx);
   protocol::Result<ast::Describe> BuildDescribe(P::DescribeStatementContext* ctx);
   protocol::Result<ast::CompactTable> BuildCompactTable(P::CompactTableStatementContext* ctx);
   // Fails with kSyntaxError for EXPLAIN EXPLAIN.

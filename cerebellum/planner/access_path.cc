@@ -1,4 +1,5 @@
 #include "cerebellum/planner/access_path.h"
+#include "cerebellum/planner/partition_pruning.h"
 
 #include <algorithm>
 #include <cmath>
@@ -558,6 +559,16 @@ std::vector<cerebrum::KeyRange> AccessPath::Ranges() const {
 }
 
 std::string AccessPath::Describe() const {
+  std::string text = DescribeWithinPartition();
+  if (partition_count == 0) return text;
+  if (!partitions) return fmt::format("{}; partitions: all {}", text, partition_count);
+  return fmt::format("{}; partitions: {} ({} of {})", text,
+                     partition_names.empty() ? std::string("none")
+                                             : fmt::format("{}", fmt::join(partition_names, ", ")),
+                     partitions->size(), partition_count);
+}
+
+std::string AccessPath::DescribeWithinPartition() const {
   switch (kind) {
     case Kind::kFullScan: return fmt::format("full scan of {}, {}", table, Rows(estimated_rows));
     case Kind::kEmpty: return fmt::format("no rows from {} (the condition is never true)", table);
@@ -600,7 +611,18 @@ std::string AccessPath::Describe() const {
 
 AccessPath ChooseAccessPath(const cerebrum::Table& table, const BoundExpr* where) {
   cerebrum::TableStatistics stats = table.Statistics();
-  return Choose(table.schema(), stats, where);
+  AccessPath path = Choose(table.schema(), stats, where);
+  const cerebrum::TableSchema& schema = table.schema();
+  if (schema.partitioned()) {
+    path.partition_count = schema.partitioning.partitions.size();
+    path.partitions = PrunePartitions(schema, where);
+    if (path.partitions) {
+      for (size_t p : *path.partitions) {
+        path.partition_names.push_back(schema.partitioning.partitions[p].name);
+      }
+    }
+  }
+  return path;
 }
 
 }  // namespace kopf::cerebellum

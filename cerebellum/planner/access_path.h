@@ -36,6 +36,7 @@
 // or without the table's lock held.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -75,6 +76,13 @@ struct AccessPath {
   // reached by several is visited once.
   std::vector<AccessPath> union_of;
 
+  // Partitioned tables: the partitions to visit, ascending (absent: every
+  // one), and how many the table has. The path applies in each of them
+  // (indexes are local to a partition).
+  std::optional<std::vector<size_t>> partitions;
+  std::vector<std::string> partition_names;  // of `partitions`, for Describe()
+  size_t partition_count = 0;
+
   // For Describe() and the planner's choices.
   std::string table;
   std::vector<std::string> key_columns;  // names of the key's (or index's) columns
@@ -98,7 +106,14 @@ struct AccessPath {
   //   index range on t using i_ab (a = 1 AND b > 'x'), ~30 rows
   //   union of 2 lookups on t: index lookup ... | primary key lookup ..., ~4 rows
   //   no rows from t (the condition is never true)
+  // and for a partitioned table "; partitions: p1, p3 (2 of 8)".
   std::string Describe() const;
+  std::string DescribeWithinPartition() const;
+
+  // True when partition `i` may hold rows of the path.
+  bool VisitsPartition(size_t i) const {
+    return !partitions || std::binary_search(partitions->begin(), partitions->end(), i);
+  }
 };
 
 // Picks the cheapest path for `where` (may be null) over `table`: primary

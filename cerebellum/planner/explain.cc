@@ -79,6 +79,7 @@ std::vector<std::string> ExplainPlan(const BoundStatement& statement) {
     void operator()(const BoundDropTable&) const { out->push_back("Drop table"); }
     void operator()(const BoundShowTables&) const { out->push_back("Show tables"); }
     void operator()(const BoundShowIndexes&) const { out->push_back("Show indexes"); }
+    void operator()(const BoundShowPartitions&) const { out->push_back("Show partitions"); }
     void operator()(const BoundDescribe&) const { out->push_back("Describe table"); }
     void operator()(const BoundCompactTable&) const { out->push_back("Compact table"); }
     void operator()(const BoundExplain&) const { out->push_back("Explain"); }

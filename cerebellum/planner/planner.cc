@@ -118,6 +118,7 @@ void Plan(BoundStatement* statement) {
     void operator()(BoundDropTable&) const {}
     void operator()(BoundShowTables&) const {}
     void operator()(BoundShowIndexes&) const {}
+    void operator()(BoundShowPartitions&) const {}
     void operator()(BoundDescribe&) const {}
     void operator()(BoundCompactTable&) const {}
     void operator()(BoundExplain&) const {}

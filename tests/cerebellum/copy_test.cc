@@ -444,6 +444,32 @@ TEST_SUITE("cerebellum/copy") {
     CHECK(f.Fails("COPY nope FROM 'a'").code() == ErrorCode::kUndefinedTable);
     CHECK(f.Fails("COPY t (nope) FROM 'a'").code() == ErrorCode::kUndefinedColumn);
   }
+
+  TEST_CASE("COPY into a partitioned table routes rows to one partition or several, atomically") {
+    Fixture f;
+    f.Ok("CREATE TABLE p (id INT PRIMARY KEY, s TEXT) PARTITION BY RANGE (id) "
+         "(PARTITION lo VALUES LESS THAN (100), PARTITION hi VALUES LESS THAN (200))");
+    WriteTextFile(f.imports / "lo.csv", "1,a\n2,b\n3,c\n");
+    CHECK(f.Ok("COPY p FROM 'lo.csv'").count == 3);  // one partition's bulk load
+    WriteTextFile(f.imports / "both.csv", "4,d\n150,e\n151,f\n");
+    CHECK(f.Ok("COPY p FROM 'both.csv'").count == 3);  // one commit in two partitions
+    WriteTextFile(f.imports / "outside.csv", "5,g\n250,h\n");
+    auto outside = f.Fails("COPY p FROM 'outside.csv'");
+    CHECK(outside.code() == ErrorCode::kConstraintViolation);
+    CHECK(outside.message().find("no partition of table \"p\" for value 250") !=
+          std::string::npos);
+    WriteTextFile(f.imports / "dup.csv", "6,x\n150,again\n");
+    CHECK(f.Fails("COPY p FROM 'dup.csv'").code() == ErrorCode::kDuplicateKey);
+    CHECK(f.Count("p") == 6);
+    auto partitions = f.Rows("SHOW PARTITIONS FROM p");
+    REQUIRE(partitions.size() == 2);
+    CHECK(partitions[0][5].as_integer() == 4);
+    CHECK(partitions[1][5].as_integer() == 2);
+    CHECK(f.Ok("COPY p TO 'all.csv'").count == 6);
+    f.Ok("CREATE TABLE q (id INT PRIMARY KEY, s TEXT) PARTITION BY HASH (id) PARTITIONS 3");
+    CHECK(f.Ok("COPY q FROM 'all.csv'").count == 6);
+    CHECK(f.Rows("SELECT * FROM q ORDER BY id") == f.Rows("SELECT * FROM p ORDER BY id"));
+  }
 }
 
 }  // namespace

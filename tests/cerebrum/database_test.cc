@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "cerebrum/database.h"
+#include "tests/cerebrum/open_database.h"
 #include "tests/support/test_support.h"
 
 namespace kopf::cerebrum {
@@ -27,14 +28,6 @@ TableSchema PeopleSchema() {
                {"score", Type::kDouble, "DOUBLE", false, {}}};
   s.primary_key = {0};
   return s;
-}
-
-std::unique_ptr<Database> OpenDb(const fs::path& dir) {
-  Options options;
-  options.data_dir = dir;
-  auto db = Database::Open(options);
-  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
-  return std::move(db).value();
 }
 
 Change Insert(int64_t id, std::string name) {

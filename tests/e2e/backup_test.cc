@@ -215,6 +215,35 @@ TEST_SUITE("e2e/backup") {
     CHECK_MESSAGE(verify.exit_code == 0, verify.err);
   }
 
+  TEST_CASE("a backup of a partitioned table verifies and restores every partition") {
+    TempDir dir;
+    const fs::path backups = dir.path() / "backups";
+    auto server = ServerProcess::Start(dir.path() / "data", {"--backup-dir", backups.string()});
+    auto c = Connect(*server);
+    Query(*c, "CREATE TABLE p (id INT PRIMARY KEY, v TEXT) PARTITION BY HASH (id) PARTITIONS 4");
+    std::string values;
+    for (int i = 1; i <= 40; ++i) values += fmt::format("{}({}, 'v{}')", i > 1 ? ", " : "", i, i);
+    Query(*c, "INSERT INTO p VALUES " + values);  // one commit, four parts
+    Query(*c, "COMPACT TABLE p");                 // each partition from a snapshot
+    Query(*c, "UPDATE p SET v = 'x' WHERE id <= 10");
+    auto backup = Query(*c, "BACKUP TO 'parted'");
+    const fs::path folder = backup.rows[0][0].as_text();
+    for (const char* partition : {"p0", "p1", "p2", "p3"}) {
+      CHECK(fs::exists(folder / "tables" / "p" / partition / "manifest.csv"));
+    }
+    auto verify = RunProcess({testing::BinaryPath("kopf"), "backup", "--verify", folder.string()});
+    CHECK_MESSAGE(verify.exit_code == 0, verify.err);
+    REQUIRE(server->Stop() == 0);
+
+    auto restored = ServerProcess::Start(folder);
+    auto r = Connect(*restored);
+    auto totals = Query(*r, "SELECT count(*), sum(id), sum(CASE WHEN v = 'x' THEN 1 ELSE 0 END) FROM p");
+    CHECK(totals.rows[0][0].as_integer() == 40);
+    CHECK(totals.rows[0][1].as_integer() == 820);
+    CHECK(totals.rows[0][2].as_integer() == 10);
+    CHECK(Query(*r, "SHOW PARTITIONS FROM p").rows.size() == 4);
+  }
+
   TEST_CASE("kopf backup --to and --verify, a flipped byte, SHOW BACKUPS, refused paths") {
     TempDir dir;
     const fs::path backups = dir.path() / "backups";
