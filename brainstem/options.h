@@ -48,6 +48,11 @@ struct Options {
   // each request of a client that sends one at a time, at the price of up to
   // this much CPU after each burst; 0 sleeps at once.
   std::chrono::microseconds io_poll{50};
+  // A COPY FROM STDIN whose client sends nothing (no COPY_DATA, COPY_DONE
+  // or COPY_FAIL) for this long is cancelled, and the worker thread it held
+  // is free again, so a stalled client cannot hold workers for ever; 0
+  // waits for ever.
+  std::chrono::milliseconds copy_idle_timeout{60000};
 };
 
 }  // namespace kopf::brainstem

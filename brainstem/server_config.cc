@@ -191,6 +191,12 @@ const Setting kSettings[] = {
      [](ServerConfig& c, std::string_view v) {
        return SetDuration(&c.server.io_poll, v, 0, 1000);
      }},
+    {"copy_idle_timeout_ms", "N", "60000",
+     "cancel a COPY FROM STDIN whose client sends nothing for N ms, freeing the worker it "
+     "holds, 0..86400000, 0 for never",
+     [](ServerConfig& c, std::string_view v) {
+       return SetDuration(&c.server.copy_idle_timeout, v, 0, 86400000);
+     }},
     {"import_dir", "DIR", "none",
      "let COPY read and write files inside DIR (repeatable; relative COPY paths start from "
      "the first one). Without one COPY refuses server-side files",
@@ -335,6 +341,10 @@ Options (each also a config-file key: --max-frame-bytes is max_frame_bytes):
   auto line = [&](std::string left, std::string_view help) {
     std::string text = fmt::format("  {:<24}", left);
     size_t line_start = 0;
+    if (left.size() >= 24) {  // no room left on its line: the help starts below
+      line_start = text.size() + 1;
+      text += "\n" + std::string(26, ' ');
+    }
     while (!help.empty()) {
       size_t space = help.find(' ');
       std::string_view word = help.substr(0, space);

@@ -352,7 +352,8 @@ bool Session::HandleCopyFrame(Envelope envelope) {
 
 std::shared_ptr<cerebellum::CopyInStream> Session::OpenCopyIn(
     uint64_t payload_id, std::vector<protocol::ColumnInfo> columns) {
-  auto stream = std::make_shared<cerebellum::CopyInStream>();
+  auto stream = std::make_shared<cerebellum::CopyInStream>(
+      cerebellum::CopyInStream::kDefaultMaxBufferedBytes, context_->options.copy_idle_timeout);
   // The statement makes room on its worker; the reader, on the strand,
   // then reads on. Weak: the stream must not keep the session alive.
   stream->SetOnDrain([weak = weak_from_this(), executor = executor_] {

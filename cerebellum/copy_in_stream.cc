@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace kopf::cerebellum {
 
 using protocol::Result;
@@ -54,7 +56,14 @@ Result<size_t> CopyInStream::Read(char* dest, size_t capacity) {
   size_t n = 0;
   {
     std::unique_lock lock(mu_);
-    ready_.wait(lock, [&] { return !chunks_.empty() || finished_ || !failure_.ok(); });
+    auto arrived = [&] { return !chunks_.empty() || finished_ || !failure_.ok(); };
+    if (idle_timeout_.count() == 0) {
+      ready_.wait(lock, arrived);
+    } else if (!ready_.wait_for(lock, idle_timeout_, arrived)) {
+      failure_ = protocol::Status::Cancelled(
+          fmt::format("no data from the client for {} ms (copy_idle_timeout_ms)",
+                      idle_timeout_.count()));
+    }
     if (!failure_.ok()) return failure_;
     if (chunks_.empty()) return size_t{0};  // finished, all read
     const bool was_full = buffered_ >= max_buffered_bytes_;

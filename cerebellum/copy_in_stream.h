@@ -14,6 +14,8 @@
 //   - Fail(status) (COPY_FAIL, CANCEL, a lost connection): Read() returns
 //     `status` at once, unread chunks are dropped, and the statement loads
 //     nothing;
+//   - no chunk, Finish() or Fail() for `idle_timeout` while the statement
+//     waits in Read(): Read() fails with kCancelled, as after Fail();
 //   - Abandon() (the statement stopped early, say at a bad value): later
 //     chunks are dropped as they arrive, and full() is false for good, so
 //     the connection reads on to the client's COPY_DONE or COPY_FAIL.
@@ -22,6 +24,7 @@
 // its caller until data, the end or a failure arrives.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -41,8 +44,10 @@ class CopyInStream {
  public:
   static constexpr size_t kDefaultMaxBufferedBytes = size_t{1} << 20;
 
-  explicit CopyInStream(size_t max_buffered_bytes = kDefaultMaxBufferedBytes)
-      : max_buffered_bytes_(max_buffered_bytes) {}
+  // `idle_timeout` zero: Read() waits for the client for ever.
+  explicit CopyInStream(size_t max_buffered_bytes = kDefaultMaxBufferedBytes,
+                        std::chrono::milliseconds idle_timeout = std::chrono::milliseconds(0))
+      : max_buffered_bytes_(max_buffered_bytes), idle_timeout_(idle_timeout) {}
   CopyInStream(const CopyInStream&) = delete;
   CopyInStream& operator=(const CopyInStream&) = delete;
 
@@ -72,6 +77,7 @@ class CopyInStream {
 
  private:
   const size_t max_buffered_bytes_;
+  const std::chrono::milliseconds idle_timeout_;
   mutable std::mutex mu_;
   std::condition_variable ready_;
   std::deque<std::string> chunks_;

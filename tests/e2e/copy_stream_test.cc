@@ -196,6 +196,32 @@ TEST_SUITE("e2e/copy_stream") {
           std::string::npos);
   }
 
+  TEST_CASE("a copy whose client stalls is cancelled after copy_idle_timeout_ms, freeing its worker") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data",
+                                       {"--workers", "1", "--copy-idle-timeout-ms", "300"});
+    auto client = Connect(*server);
+    REQUIRE(client->Query(kCreate).ok());
+    RawConnection raw(server->port());
+    uint32_t id = raw.Handshake();
+    REQUIRE(id != 0);
+    REQUIRE(raw.Send({id, 1, protocol::Query{"COPY t FROM STDIN"}}));
+    Expect<protocol::CopyInResponse>(raw);
+    REQUIRE(raw.Send({id, 1, protocol::CopyData{MakeCsv(100)}}));
+    // Then nothing: the copy waits for more, holding the only worker, until
+    // the timeout cancels it.
+    auto error = Expect<protocol::ErrorMessage>(raw);
+    CHECK(error.code == ErrorCode::kCancelled);
+    CHECK(error.message == "COPY t, no data from the client for 300 ms (copy_idle_timeout_ms)");
+    // The worker is free: other clients' statements run, nothing was loaded,
+    // and the stalled connection itself is still usable.
+    CHECK(CountRows(*client, "t") == 0);
+    REQUIRE(raw.Send({id, 1, protocol::CopyDone{}}));
+    REQUIRE(raw.Send({id, 2, protocol::Query{"SELECT count(*) FROM t"}}));
+    auto columns = Expect<protocol::RowDescription>(raw);
+    CHECK(columns.columns.size() == 1);
+  }
+
   TEST_CASE("a server shutting down mid-copy stops promptly and loads nothing") {
     TempDir dir;
     auto data = dir.path() / "data";
