@@ -53,6 +53,9 @@ TEST_SUITE("tools/completer") {
     CHECK(completer.Complete("select * from pets join peo").candidates == Words({"people"}));
     CHECK(completer.Complete("\\d pe").candidates == Words({"people", "pets"}));
     CHECK(completer.Complete("\\di pe").candidates == Words({"people", "pets"}));
+    CHECK(completer.Complete("\\dP pe").candidates == Words({"people", "pets"}));
+    CHECK(completer.Complete("\\dP").candidates == Words({"\\dP"}));
+    CHECK(completer.Complete("SHOW PART").candidates == Words({"PARTITION", "PARTITIONS"}));
     // \copy's table, but no file names after it.
     CHECK(completer.Complete("\\cop").candidates == Words({"\\copy"}));
     CHECK(completer.Complete("\\copy pe").candidates == Words({"people", "pets"}));
@@ -76,7 +79,7 @@ TEST_SUITE("tools/completer") {
     Completion c = completer.Complete("\\ti");
     CHECK(c.word_length == 3);
     CHECK(c.candidates == Words({"\\timing"}));
-    CHECK(completer.Complete("\\d").candidates == Words({"\\d", "\\di", "\\dt"}));
+    CHECK(completer.Complete("\\d").candidates == Words({"\\d", "\\dP", "\\di", "\\dt"}));
     CHECK(completer.Complete("\\i fil").candidates.empty());
   }
 

@@ -119,9 +119,60 @@ TEST_SUITE("tools/shell") {
     CHECK(shell.RunMetaCommand("\\d") == Outcome::kOk);
     CHECK(shell.RunMetaCommand("\\d \"Order Lines\"") == Outcome::kOk);
     CHECK(shell.RunMetaCommand("\\dt") == Outcome::kOk);
-    CHECK(f.client.sent ==
-          std::vector<std::string>{"SHOW TABLES", "DESCRIBE \"Order Lines\"", "SHOW TABLES"});
+    // Each table list asks which tables are partitioned; the failed-over
+    // DESCRIBE (a command here) gets no partition footer.
+    CHECK(f.client.sent == std::vector<std::string>{"SHOW TABLES", "SHOW PARTITIONS",
+                                                    "DESCRIBE \"Order Lines\"", "SHOW TABLES",
+                                                    "SHOW PARTITIONS"});
     CHECK(f.out.str().find(" users\n(1 row)") != std::string::npos);
+  }
+
+  TEST_CASE("\\d NAME counts rather than lists more than 16 partitions, and CSV adds nothing") {
+    Fixture f;
+    QueryResult describe;
+    describe.columns = {{"column", Type::kText}};
+    describe.rows = {{Value::Text("id")}};
+    describe.tag = "DESCRIBE";
+    describe.count = 1;
+    QueryResult partitions;
+    partitions.columns = {{"table", Type::kText},     {"partition", Type::kText},
+                          {"method", Type::kText},    {"column", Type::kText},
+                          {"less_than", Type::kText}, {"rows", Type::kInteger}};
+    for (int i = 0; i < 17; ++i) {
+      partitions.rows.push_back({Value::Text("wide"), Value::Text("p" + std::to_string(i)),
+                                 Value::Text("HASH"), Value::Text("id"), Value(),
+                                 Value::Integer(0)});
+    }
+    partitions.tag = "SHOW";
+    partitions.count = 17;
+    f.client.answers.emplace("DESCRIBE wide", describe);
+    f.client.answers.emplace("SHOW PARTITIONS FROM wide", partitions);
+    f.client.answers.emplace("DESCRIBE old", describe);
+    f.client.answers.emplace("SHOW PARTITIONS FROM old",
+                             Status::SyntaxError("syntax error at \"PARTITIONS\""));
+    Shell shell = f.MakeShell();
+    CHECK(shell.RunMetaCommand("\\d wide") == Outcome::kOk);
+    CHECK(f.out.str() ==
+          " column\n"
+          "--------\n"
+          " id\n"
+          "(1 row)\n"
+          "Partition key: HASH (id)\n"
+          "Number of partitions: 17 (\\dP wide lists them)\n\n");
+    // A server that cannot say just gets no footer.
+    f.out.str("");
+    CHECK(shell.RunMetaCommand("\\d old") == Outcome::kOk);
+    CHECK(f.out.str() == " column\n--------\n id\n(1 row)\n\n");
+    CHECK(f.err.str() == "");
+    CHECK_FALSE(shell.any_failed());
+
+    Fixture csv;
+    csv.options.format = OutputFormat::kCsv;
+    csv.client.answers.emplace("DESCRIBE wide", describe);
+    Shell csv_shell = csv.MakeShell();
+    CHECK(csv_shell.RunMetaCommand("\\d wide") == Outcome::kOk);
+    CHECK(csv.client.sent == std::vector<std::string>{"DESCRIBE wide"});
+    CHECK(csv.out.str() == "column\nid\n");
   }
 
   TEST_CASE("a script keeps going after a failed statement and reports the failure") {

@@ -19,11 +19,13 @@ constexpr const char* kKeywords[] = {
     "MIN",     "NOT",      "NULL",     "NULLS",   "OFFSET",  "ON",      "OR",      "ORDER",
     "OUTER",   "PRIMARY",  "SELECT",   "SET",     "SHOW",    "SUM",     "TABLE",   "TABLES",
     "TEXT",    "THEN",     "TRUE",     "UNION",   "UNIQUE",  "UPDATE",  "VALUES",  "VARCHAR",
-    "WHEN",    "WHERE"};
+    "WHEN",    "WHERE",
+    // Partitioned tables (CREATE TABLE ... PARTITION BY, SHOW PARTITIONS).
+    "HASH",    "LESS",     "MAXVALUE", "PARTITION", "PARTITIONS", "RANGE", "THAN"};
 
-constexpr const char* kMetaCommands[] = {"\\?",  "\\async",  "\\conninfo", "\\copy", "\\d",
-                                         "\\di", "\\dt",     "\\i",        "\\o",    "\\pset",
-                                         "\\q",  "\\timing", "\\x"};
+constexpr const char* kMetaCommands[] = {"\\?",  "\\async", "\\conninfo", "\\copy",   "\\d",
+                                         "\\dP", "\\di",    "\\dt",       "\\i",      "\\o",
+                                         "\\pset", "\\q",   "\\timing",   "\\x"};
 
 // Words before which a table name is expected.
 constexpr const char* kTableContexts[] = {"FROM",  "JOIN", "INTO",     "UPDATE",
@@ -93,7 +95,7 @@ Completion Completer::Complete(std::string_view before_cursor) {
     std::string previous = words.empty() ? std::string() : Upper(words.back());
     std::string_view command = before_cursor.substr(first == std::string_view::npos ? 0 : first);
     bool describe = meta && (command.substr(0, 3) == "\\d " || command.substr(0, 4) == "\\dt " ||
-                             command.substr(0, 4) == "\\di ");
+                             command.substr(0, 4) == "\\di " || command.substr(0, 4) == "\\dP ");
     // \copy's first word is a table.
     bool copy_table = meta && command.substr(0, 6) == "\\copy " && words.size() == 1;
     if (meta && !describe && !copy_table) return completion;  // no completion of file names

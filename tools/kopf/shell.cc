@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 #include <istream>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -29,10 +30,13 @@ constexpr std::string_view kHelp =
     "  \\?                 show this help\n"
     "\n"
     "Informational\n"
-    "  \\d                 list tables (runs SHOW TABLES)\n"
-    "  \\d NAME            describe a table (runs DESCRIBE NAME)\n"
+    "  \\d                 list tables (runs SHOW TABLES), marking partitioned ones\n"
+    "  \\d NAME            describe a table (runs DESCRIBE NAME), with its partition\n"
+    "                     key and partitions when it is partitioned\n"
     "  \\dt                same as \\d\n"
     "  \\di [TABLE]        list indexes (runs SHOW INDEXES [FROM TABLE])\n"
+    "  \\dP [TABLE]        list partitions with bounds and row counts\n"
+    "                     (runs SHOW PARTITIONS [FROM TABLE])\n"
     "  \\conninfo          show where this session is connected\n"
     "\n"
     "Input and output\n"
@@ -68,6 +72,34 @@ bool ChangesSchema(const protocol::QueryResult& result) {
 // one the connection is closed, so nothing further can run.
 bool IsConnectionLost(const protocol::Status& status) {
   return status.code() == protocol::ErrorCode::kProtocolViolation;
+}
+
+// The columns of SHOW PARTITIONS, in order.
+enum PartitionColumn : size_t { kTable, kPartition, kMethod, kKeyColumn, kLessThan, kRows, kCount };
+
+// How many partitions \d NAME lists under the description; beyond that it
+// gives their number and leaves the list to \dP.
+constexpr size_t kMaxListedPartitions = 16;
+
+// "RANGE (id)": a partitioned table's method and column.
+std::string PartitionKey(const protocol::Row& row) {
+  return fmt::format("{} ({})", row[kMethod].ToString(), row[kKeyColumn].ToString());
+}
+
+// "lo < 100 (3 rows)" for a RANGE partition, "p0 (1 row)" for a HASH one.
+std::string PartitionSummary(const protocol::Row& row) {
+  std::string text = row[kPartition].ToString();
+  if (!row[kLessThan].is_null()) text += " < " + row[kLessThan].ToString();
+  std::string rows = row[kRows].ToString();
+  return fmt::format("{} ({} row{})", text, rows, rows == "1" ? "" : "s");
+}
+
+// `text` (a printed result, ending in a blank line) with `footer` put
+// before that blank line, as psql prints \d's footers.
+std::string WithFooter(std::string text, const std::string& footer) {
+  if (footer.empty()) return text;
+  if (text.ends_with("\n\n")) text.pop_back();
+  return text + footer + '\n';
 }
 
 std::optional<bool> ParseOnOff(std::string_view word) {
@@ -140,7 +172,7 @@ Outcome Shell::RunStatement(std::string_view sql) { return Note(RunQuery(sql, 0)
 
 Outcome Shell::RunMetaCommand(std::string_view line) { return Note(RunMeta(line, 0)); }
 
-Outcome Shell::RunQuery(std::string_view sql, int line) {
+Outcome Shell::RunQuery(std::string_view sql, int line, const Adorner& adorn) {
   auto start = std::chrono::steady_clock::now();
   protocol::Result<protocol::QueryResult> result = client_.Query(sql);
   std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
@@ -150,7 +182,11 @@ Outcome Shell::RunQuery(std::string_view sql, int line) {
     bool is_command = result->columns.empty();
     if (ChangesSchema(*result)) completer_.Invalidate();
     if (!(is_command && options_.quiet)) {
-      Emit(FormatResult(*result, options_.format, options_.expanded));
+      std::string footer;
+      if (adorn && !is_command && options_.format == OutputFormat::kAligned) {
+        footer = adorn(*result);
+      }
+      Emit(WithFooter(FormatResult(*result, options_.format, options_.expanded), footer));
     }
   } else {
     outcome = ReportFailure(result.status(), sql, line);
@@ -216,8 +252,15 @@ Outcome Shell::RunMeta(std::string_view text, int line) {
     out_->flush();
     return Outcome::kOk;
   }
-  if (name == "d" || name == "dt") return RunListing(command, "SHOW TABLES", "DESCRIBE ", line);
+  if (name == "d" || name == "dt") {
+    std::string table = nargs == 1 ? command.args[0] : std::string();
+    return RunListing(
+        command, "SHOW TABLES", "DESCRIBE ", line,
+        [this](protocol::QueryResult& tables) { return MarkPartitionedTables(tables); },
+        [this, table](protocol::QueryResult&) { return PartitionFooter(table); });
+  }
   if (name == "di") return RunListing(command, "SHOW INDEXES", "SHOW INDEXES FROM ", line);
+  if (name == "dP") return RunListing(command, "SHOW PARTITIONS", "SHOW PARTITIONS FROM ", line);
   if (name == "timing") return toggle(options_.timing, "Timing");
   if (name == "x") return toggle(options_.expanded, "Expanded display");
   if (name == "pset") return RunPset(command, line);
@@ -238,14 +281,67 @@ Outcome Shell::RunMeta(std::string_view text, int line) {
 }
 
 Outcome Shell::RunListing(const MetaCommand& command, std::string_view all,
-                          std::string_view one_prefix, int line) {
+                          std::string_view one_prefix, int line, const Adorner& adorn_all,
+                          const Adorner& adorn_one) {
   if (command.args.size() > 1) {
     return Fail(fmt::format("\\{}: extra argument \"{}\"; nothing was run", command.name,
                             command.args.back()),
                 line);
   }
-  if (command.args.empty()) return RunQuery(std::string(all), line);
-  return RunQuery(std::string(one_prefix) + command.args[0], line);
+  if (command.args.empty()) return RunQuery(std::string(all), line, adorn_all);
+  return RunQuery(std::string(one_prefix) + command.args[0], line, adorn_one);
+}
+
+std::vector<protocol::Row> Shell::PartitionRows(std::string_view table) {
+  std::string sql = table.empty() ? "SHOW PARTITIONS" : fmt::format("SHOW PARTITIONS FROM {}", table);
+  protocol::Result<protocol::QueryResult> result = client_.Query(sql);
+  // A server without SHOW PARTITIONS (or one that just failed) shows no
+  // partitions; the next statement reports a lost connection.
+  if (!result.ok() || result->columns.size() != kCount) return {};
+  std::vector<protocol::Row> rows;
+  for (protocol::Row& row : result->rows) {
+    if (row.size() == kCount) rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string Shell::MarkPartitionedTables(protocol::QueryResult& tables) {
+  std::vector<protocol::Row> partitions = PartitionRows({});
+  if (partitions.empty()) return {};  // the list stays as the server sent it
+  std::map<std::string, std::pair<std::string, size_t>> by_table;  // table -> key, partitions
+  for (const protocol::Row& row : partitions) {
+    auto& [key, count] = by_table[row[kTable].ToString()];
+    key = PartitionKey(row);
+    ++count;
+  }
+  size_t width = tables.columns.size();
+  tables.columns.push_back({"partitioned", protocol::Type::kText});
+  for (protocol::Row& row : tables.rows) {
+    row.resize(width + 1);  // the new column NULL unless the table is partitioned
+    auto it = width == 0 ? by_table.end() : by_table.find(row[0].ToString());
+    if (it == by_table.end()) continue;
+    auto& [key, count] = it->second;
+    row[width] =
+        protocol::Value::Text(fmt::format("{}, {} partition{}", key, count, count == 1 ? "" : "s"));
+  }
+  return {};
+}
+
+std::string Shell::PartitionFooter(std::string_view table) {
+  std::vector<protocol::Row> partitions = PartitionRows(table);
+  if (partitions.empty()) return {};
+  std::string footer = fmt::format("Partition key: {}\n", PartitionKey(partitions[0]));
+  if (partitions.size() > kMaxListedPartitions) {
+    return footer + fmt::format("Number of partitions: {} (\\dP {} lists them)\n",
+                                partitions.size(), table);
+  }
+  constexpr std::string_view kLabel = "Partitions: ";
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    footer += i == 0 ? std::string(kLabel) : std::string(kLabel.size(), ' ');
+    footer += PartitionSummary(partitions[i]);
+    footer += i + 1 < partitions.size() ? ",\n" : "\n";
+  }
+  return footer;
 }
 
 Outcome Shell::RunPset(const MetaCommand& command, int line) {

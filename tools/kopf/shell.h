@@ -7,22 +7,27 @@
 // go to `out`, errors (psql-style, see error_printer.h) to `err`, with `out`
 // flushed first so the two interleave in order on a terminal.
 //
-// Meta-commands (\? lists them): \q, \?, \d [NAME], \dt, \di, \timing,
+// Meta-commands (\? lists them): \q, \?, \d [NAME], \dt, \di, \dP, \timing,
 // \x, \pset format, \o [FILE], \i FILE, \copy (copy_command.h), \conninfo
 // and \async STATEMENTS
 // (sent at once on a second, asynchronous connection; replies print as they
 // land, with their payload ids). An unknown or malformed meta-command
-// counts as a failed item.
+// counts as a failed item. In the aligned format \d marks partitioned
+// tables and \d NAME adds the partition key and partitions (from SHOW
+// PARTITIONS) under the description; CSV and JSON print the server's
+// results unchanged.
 //
 // Thread-safety: none; the Client it borrows is single-threaded too.
 #pragma once
 
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/client.h"
 #include "protocol/connection_string.h"
@@ -102,9 +107,22 @@ class Shell {
   // How deep \i may nest before it is refused (a file including itself).
   static constexpr int kMaxIncludeDepth = 16;
 
-  // \d and \di: runs `all` with no argument, `one_prefix` + NAME with one.
+  // Called with a statement's successful result before it prints (aligned
+  // format only); may add to the result and returns lines printed under it.
+  using Adorner = std::function<std::string(protocol::QueryResult&)>;
+
+  // \d, \di and \dP: runs `all` with no argument, `one_prefix` + NAME with
+  // one, each adorned by its Adorner when one is given.
   Outcome RunListing(const MetaCommand& command, std::string_view all,
-                     std::string_view one_prefix, int line);
+                     std::string_view one_prefix, int line, const Adorner& adorn_all = {},
+                     const Adorner& adorn_one = {});
+  // The rows of SHOW PARTITIONS FROM `table` (all tables when empty); none
+  // when no table is partitioned or the server cannot say.
+  std::vector<protocol::Row> PartitionRows(std::string_view table);
+  // \d's adornments: a "partitioned" column in the table list, and the
+  // partition key and partitions under one table's description.
+  std::string MarkPartitionedTables(protocol::QueryResult& tables);
+  std::string PartitionFooter(std::string_view table);
   Outcome RunOutputTo(const MetaCommand& command, int line);
   Outcome RunInclude(const MetaCommand& command, int line);
   Outcome RunPset(const MetaCommand& command, int line);
@@ -120,7 +138,7 @@ class Shell {
   // gone, else kFailed.
   Outcome ReportFailure(const protocol::Status& status, std::string_view sql, int line);
   Outcome Note(Outcome outcome);
-  Outcome RunQuery(std::string_view sql, int line);
+  Outcome RunQuery(std::string_view sql, int line, const Adorner& adorn = {});
   Outcome RunMeta(std::string_view text, int line);
   Outcome RunLines(std::istream& in);
   Outcome Fail(std::string_view message, int line);
