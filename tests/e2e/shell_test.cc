@@ -184,6 +184,71 @@ TEST_SUITE("e2e/shell") {
     CHECK(r.err.find("\\di: extra argument \"log\"; nothing was run") != std::string::npos);
   }
 
+  TEST_CASE("\\d marks partitioned tables, \\d NAME shows RANGE and HASH partitions, \\dP lists them") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    std::string port = std::to_string(server->port());
+    auto r = RunProcess({BinaryPath("kopf"), "-p", port, "-q"},
+                        "CREATE TABLE events (id INT PRIMARY KEY, kind TEXT) PARTITION BY RANGE (id)"
+                        " (PARTITION lo VALUES LESS THAN (100),"
+                        " PARTITION hi VALUES LESS THAN (MAXVALUE));\n"
+                        "CREATE TABLE users (id INT PRIMARY KEY, name TEXT)"
+                        " PARTITION BY HASH (id) PARTITIONS 3;\n"
+                        "CREATE TABLE plain (x INT);\n"
+                        "INSERT INTO events VALUES (1, 'a'), (2, 'b'), (150, 'c');\n"
+                        "INSERT INTO users VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');\n"
+                        "\\d\n"
+                        "\\d events\n"
+                        "\\d users\n"
+                        "\\d plain\n"
+                        "\\dP events\n");
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == "");
+    CHECK(r.out ==
+          "  name  | columns | rows |       partitioned\n"
+          "--------+---------+------+--------------------------\n"
+          " events |       2 |    3 | RANGE (id), 2 partitions\n"
+          " plain  |       1 |    0 |\n"
+          " users  |       2 |    4 | HASH (id), 3 partitions\n"
+          "(3 rows)\n\n"
+          " column | type | nullable |     key     | default\n"
+          "--------+------+----------+-------------+---------\n"
+          " id     | INT  | false    | PRIMARY KEY |\n"
+          " kind   | TEXT | true     |             |\n"
+          "(2 rows)\n"
+          "Partition key: RANGE (id)\n"
+          "Partitions: lo < 100 (2 rows),\n"
+          "            hi < MAXVALUE (1 row)\n\n"
+          " column | type | nullable |     key     | default\n"
+          "--------+------+----------+-------------+---------\n"
+          " id     | INT  | false    | PRIMARY KEY |\n"
+          " name   | TEXT | true     |             |\n"
+          "(2 rows)\n"
+          "Partition key: HASH (id)\n"
+          "Partitions: p0 (0 rows),\n"
+          "            p1 (2 rows),\n"
+          "            p2 (2 rows)\n\n"
+          " column | type | nullable | key | default\n"
+          "--------+------+----------+-----+---------\n"
+          " x      | INT  | true     |     |\n"
+          "(1 row)\n\n"
+          " table  | partition | method | column | less_than | rows\n"
+          "--------+-----------+--------+--------+-----------+------\n"
+          " events | lo        | RANGE  | id     | 100       |    2\n"
+          " events | hi        | RANGE  | id     | MAXVALUE  |    1\n"
+          "(2 rows)\n\n");
+
+    // With only unpartitioned tables, \\d prints SHOW TABLES as the server sends it.
+    auto plain = RunProcess({BinaryPath("kopf"), "-p", port, "-q"},
+                            "DROP TABLE events;\nDROP TABLE users;\n\\d\n");
+    CHECK(plain.exit_code == 0);
+    CHECK(plain.out ==
+          " name  | columns | rows\n"
+          "-------+---------+------\n"
+          " plain |       1 |    0\n"
+          "(1 row)\n\n");
+  }
+
   TEST_CASE("on a terminal: Tab completes a table name, long results page, errors are red") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
