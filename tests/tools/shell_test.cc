@@ -87,14 +87,18 @@ class FakeClient : public protocol::Client {
   std::string version_ = "kopfd 9.9.9";
 };
 
-QueryResult Tables() {
+// A result with rows, as SHOW and DESCRIBE send them.
+QueryResult RowsResult(std::vector<protocol::ColumnInfo> columns, std::vector<protocol::Row> rows,
+                       std::string tag = "SHOW") {
   QueryResult result;
-  result.columns = {{"table", Type::kText}};
-  result.rows = {{Value::Text("users")}};
-  result.tag = "SHOW";
-  result.count = 1;
+  result.columns = std::move(columns);
+  result.rows = std::move(rows);
+  result.tag = std::move(tag);
+  result.count = result.rows.size();
   return result;
 }
+
+QueryResult Tables() { return RowsResult({{"table", Type::kText}}, {{Value::Text("users")}}); }
 
 QueryResult Inserted(uint64_t n) {
   QueryResult result;
@@ -129,22 +133,20 @@ TEST_SUITE("tools/shell") {
 
   TEST_CASE("\\d NAME counts rather than lists more than 16 partitions, and CSV adds nothing") {
     Fixture f;
-    QueryResult describe;
-    describe.columns = {{"column", Type::kText}};
-    describe.rows = {{Value::Text("id")}};
-    describe.tag = "DESCRIBE";
-    describe.count = 1;
-    QueryResult partitions;
-    partitions.columns = {{"table", Type::kText},     {"partition", Type::kText},
-                          {"method", Type::kText},    {"column", Type::kText},
-                          {"less_than", Type::kText}, {"rows", Type::kInteger}};
+    QueryResult describe = RowsResult({{"column", Type::kText}}, {{Value::Text("id")}}, "DESCRIBE");
+    std::vector<protocol::Row> hash_partitions;
     for (int i = 0; i < 17; ++i) {
-      partitions.rows.push_back({Value::Text("wide"), Value::Text("p" + std::to_string(i)),
+      hash_partitions.push_back({Value::Text("wide"), Value::Text("p" + std::to_string(i)),
                                  Value::Text("HASH"), Value::Text("id"), Value(),
                                  Value::Integer(0)});
     }
-    partitions.tag = "SHOW";
-    partitions.count = 17;
+    QueryResult partitions = RowsResult({{"table", Type::kText},
+                                         {"partition", Type::kText},
+                                         {"method", Type::kText},
+                                         {"column", Type::kText},
+                                         {"less_than", Type::kText},
+                                         {"rows", Type::kInteger}},
+                                        std::move(hash_partitions));
     f.client.answers.emplace("DESCRIBE wide", describe);
     f.client.answers.emplace("SHOW PARTITIONS FROM wide", partitions);
     f.client.answers.emplace("DESCRIBE old", describe);
