@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "tools/kopf/error_printer.h"
+#include "tools/kopf/interrupt.h"
 #include "tools/kopf/meta_command.h"
 #include "tools/kopf/pager.h"
 
@@ -137,7 +138,8 @@ Outcome Shell::RunMetaCommand(std::string_view line) { return Note(RunMeta(line,
 
 Outcome Shell::RunQuery(std::string_view sql, int line) {
   auto start = std::chrono::steady_clock::now();
-  protocol::Result<protocol::QueryResult> result = client_.Query(sql);
+  protocol::Result<protocol::QueryResult> result =
+      interrupt_fd_ >= 0 ? QueryCancellable(sql) : client_.Query(sql);
   std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
 
   Outcome outcome = Outcome::kOk;
@@ -159,6 +161,39 @@ Outcome Shell::RunQuery(std::string_view sql, int line) {
   if (options_.timing) *out_ << fmt::format("Time: {:.3f} ms\n", elapsed.count());
   out_->flush();
   return outcome;
+}
+
+void Shell::SetInterruptFd(int fd) {
+  interrupt_fd_ = fd;
+  client_.SetInterruptFd(fd);
+  if (async_) async_->SetInterruptFd(fd);
+}
+
+protocol::Result<protocol::QueryResult> Shell::QueryCancellable(std::string_view sql) {
+  // A Ctrl-C between Enter and here counts: the statement is cancelled as
+  // soon as it is sent. (The interactive loop empties the pipe before each
+  // prompt, so older ones do not.)
+  KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, client_.Send(sql));
+  bool cancel_sent = false;
+  for (;;) {
+    protocol::Result<protocol::Response> response = client_.Receive();
+    if (response.ok()) {
+      TakeInterrupts(interrupt_fd_);  // one that came too late to matter
+      if (!response->status.ok()) return response->status;
+      return std::move(response->result);
+    }
+    // Receive() fails with kCancelled only when interrupted; anything else
+    // is the connection.
+    if (response.status().code() != protocol::ErrorCode::kCancelled) return response.status();
+    TakeInterrupts(interrupt_fd_);
+    if (cancel_sent) {
+      err_ << "kopf: cancel request already sent; waiting for the server\n";
+      err_.flush();
+      continue;
+    }
+    KOPF_RETURN_IF_ERROR(client_.Cancel(payload_id));
+    cancel_sent = true;
+  }
 }
 
 Outcome Shell::Fail(std::string_view message, int line) {
@@ -323,6 +358,7 @@ Outcome Shell::RunAsync(std::string_view text, int line) {
 
   if (!async_) {
     async_ = std::make_unique<AsyncSession>(options_.connection);
+    async_->SetInterruptFd(interrupt_fd_);
   }
   bool failed = false;
   protocol::Status status = async_->Run(
