@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "cerebrum/file_util.h"
 
@@ -56,10 +59,17 @@ Status SegmentWriter::Append(std::string_view bytes) {
       if (n == 0) errno = ENOSPC;
       Status failure = ErrnoStatus("cannot append to", path_);
       // Cut the partial commit off again so recovery never sees half of it
-      // followed by later commits. If even that fails, the next Append
-      // tries again first, and recovery drops it anyway because its commit
-      // line is missing.
-      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) needs_cut_ = true;
+      // followed by later commits.
+      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+        // Part of a commit stays in the file. A rollover would seal it
+        // there, and recovery reads that as damage in the middle; so this
+        // is kIoError whatever the write's error, which makes the table
+        // refuse writes until a restart (recovery then cuts the torn tail
+        // off the last segment). The next Append still tries the cut first.
+        needs_cut_ = true;
+        return Status::IoError(fmt::format("{}; cutting the partial commit back off failed too: {}",
+                                           failure.message(), std::strerror(errno)));
+      }
       return failure;
     }
     done += static_cast<size_t>(n);

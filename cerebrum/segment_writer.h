@@ -5,8 +5,10 @@
 // back to its previous length so no partial commit stays behind, and the
 // caller gets an error (see ErrnoStatus: kDiskFull, kReadOnly or kIoError)
 // and applies nothing to memory. The writer stays usable: once space
-// returns, the next Append succeeds. Sync() makes what was
-// appended durable (fdatasync).
+// returns, the next Append succeeds. If even the cut-back fails, the error
+// is kIoError (whatever the write's was), so the table stops writing until
+// a restart rather than seal half a commit into a segment. Sync() makes
+// what was appended durable (fdatasync).
 //
 // Thread-safety: Append() is called by one thread at a time (the table's
 // writer, under the table's exclusive lock). Sync() may run concurrently
@@ -33,7 +35,8 @@ class SegmentWriter {
   SegmentWriter& operator=(const SegmentWriter&) = delete;
 
   // Appends `bytes` (complete lines). Fails with kDiskFull, kReadOnly or
-  // kIoError, leaving the file as it was.
+  // kIoError, leaving the file as it was; or with kIoError when part of
+  // `bytes` stays in the file because it could not be cut off again.
   protocol::Status Append(std::string_view bytes);
   // Flushes appended bytes to stable storage.
   protocol::Status Sync();

@@ -5,6 +5,7 @@
 // memory-only storage and the background fsync of sync = interval.
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -164,6 +165,49 @@ TEST_SUITE("e2e/fault") {
     Run(*client, "INSERT INTO a VALUES (4)");
     CHECK(Ids(*client, "a") == "1 4");
     CHECK(Ids(*client, "b") == "1 2");
+  }
+
+  TEST_CASE("an append whose cut-back fails too refuses later writes to that table, until a restart") {
+    FaultyServer f;
+    auto& [dir, data, faults, server, client] = f;
+    Run(*client, "CREATE TABLE a (id INT PRIMARY KEY, note TEXT)");
+    Run(*client, "CREATE TABLE b (id INT PRIMARY KEY)");
+    Run(*client, "INSERT INTO a VALUES (1, 'one')");
+    Run(*client, "INSERT INTO b VALUES (1)");
+
+    // The disk fills up mid-append (all but the last byte get written) and
+    // the file cannot be cut back: half a commit stays in the segment.
+    faults.Set("write ENOSPC\ntruncate EIO");
+    protocol::Status failed = Failure(*client, "INSERT INTO a VALUES (2, 'two')");
+    CheckError(failed, ErrorCode::kIoError,
+               {"table \"a\"", Segment(data, "a").string(), "no space left on device",
+                "cutting the partial commit back off failed", "until the server restarts"});
+    faults.Clear();
+
+    // Space is back, but nothing may follow the half commit: a rollover (a
+    // compaction's, a backup's) would seal it into the middle of the data.
+    CheckError(Failure(*client, "INSERT INTO a VALUES (3, 'three')"), ErrorCode::kIoError,
+               {"table \"a\"", "until the server restarts"});
+    CheckError(Failure(*client, "COMPACT TABLE a"), ErrorCode::kIoError,
+               {"until the server restarts"});
+    CHECK(Ids(*client, "a") == "1");
+    Run(*client, "INSERT INTO b VALUES (2)");
+    CHECK(Ids(*client, "b") == "1 2");
+    CHECK(server->Stop() == 0);
+
+    // The restart cuts the torn tail off the last segment and writes resume.
+    server = ServerProcess::Start(data);
+    client = Connect(*server);
+    CHECK(Ids(*client, "a") == "1");
+    Run(*client, "INSERT INTO a VALUES (4, 'four')");
+    CHECK(Ids(*client, "a") == "1 4");
+    CHECK(Ids(*client, "b") == "1 2");
+    std::string log;
+    {
+      std::ifstream in(server->log_path());
+      log.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    CHECK_MESSAGE(log.find("discarding an incomplete commit at the end") != std::string::npos, log);
   }
 
   TEST_CASE("a read-only data directory refuses the start with a clear message") {
