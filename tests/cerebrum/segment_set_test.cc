@@ -12,6 +12,7 @@
 
 #include "cerebrum/database.h"
 #include "cerebrum/segment_format.h"
+#include "tests/support/storage_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace kopf::cerebrum {
@@ -22,14 +23,10 @@ using protocol::Type;
 using protocol::Value;
 
 namespace fs = std::filesystem;
-
-TableSchema KvSchema() {
-  TableSchema s;
-  s.name = "kv";
-  s.columns = {{"k", Type::kInteger, "INT", true, {}}, {"v", Type::kText, "TEXT", false, {}}};
-  s.primary_key = {0};
-  return s;
-}
+using testing::KeyValueContents;
+using testing::KeyValueSchema;
+using testing::OpenDatabase;
+using testing::ReadTextFile;
 
 Options SmallSegments(const fs::path& dir) {
   Options options;
@@ -38,12 +35,6 @@ Options SmallSegments(const fs::path& dir) {
   options.compact_dead_fraction = 0;  // compaction only when a test asks
   options.compact_max_segments = 0;
   return options;
-}
-
-std::unique_ptr<Database> Open(const Options& options) {
-  auto db = Database::Open(options);
-  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
-  return std::move(db).value();
 }
 
 Change Put(int64_t k, std::string v) {
@@ -55,22 +46,6 @@ Change Set(int64_t k, std::string v) {
 }
 Change Del(int64_t k) { return {Change::Kind::kDelete, {Value::Integer(k)}, {}}; }
 
-std::map<int64_t, std::string> Contents(Table& table) {
-  auto lock = table.LockShared();
-  std::map<int64_t, std::string> out;
-  for (auto it = table.rows().Begin(); it.Valid(); it.Next()) {
-    out[it.value()[0].as_integer()] = it.value()[1].as_text();
-  }
-  return out;
-}
-
-std::string ReadAll(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void WriteRaw(const fs::path& file, const std::string& bytes, bool append = true) {
   std::ofstream out(file, (append ? std::ios::app : std::ios::trunc) | std::ios::binary);
   out << bytes;
@@ -79,7 +54,7 @@ void WriteRaw(const fs::path& file, const std::string& bytes, bool append = true
 // The manifest's file names, in order.
 std::vector<std::string> Manifest(const fs::path& folder) {
   std::vector<std::string> names;
-  std::istringstream in(ReadAll(folder / kManifestFileName));
+  std::istringstream in(ReadTextFile(folder / kManifestFileName));
   std::string line;
   std::getline(in, line);
   REQUIRE(line == kManifestHeader);
@@ -128,23 +103,23 @@ TEST_SUITE("cerebrum/segments") {
     std::mt19937 rng(7);
     fs::path folder = tmp.path() / "tables" / "kv";
     {
-      auto db = Open(options);
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       RandomWrites(*db->FindTable("kv"), &model, 100, &rng);
     }
     std::vector<std::string> files = Manifest(folder);
     REQUIRE(files.size() > 5);
     for (size_t i = 0; i < files.size(); ++i) {
       CHECK(files[i] == SegmentFileName(i + 1));
-      std::string text = ReadAll(folder / files[i]);
+      std::string text = ReadTextFile(folder / files[i]);
       INFO(files[i] << ":\n" << text);
       CHECK(text.starts_with("_seq,_op,k,v\n"));
       // A commit never spans two files: each ends with a commit line, or
       // is the active one holding only its header.
       CHECK((text.ends_with(",commit,,\n") || text == "_seq,_op,k,v\n"));
     }
-    auto db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    auto db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("a bulk insert (COPY) rolls over like a commit and stays one commit in one file") {
@@ -153,8 +128,8 @@ TEST_SUITE("cerebrum/segments") {
     fs::path folder = tmp.path() / "tables" / "kv";
     std::map<int64_t, std::string> model;
     {
-      auto db = Open(options);
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
       // Fill the active segment past its limit, then load 50 rows (far
       // more than 200 bytes) at once.
@@ -172,7 +147,7 @@ TEST_SUITE("cerebrum/segments") {
       CHECK(*loaded == 50);
       std::vector<std::string> files = Manifest(folder);
       CHECK(files.size() == before + 1);  // the full segment was closed first
-      std::string last = ReadAll(folder / files.back());
+      std::string last = ReadTextFile(folder / files.back());
       CHECK(last.size() > options.segment_max_bytes);  // one commit, unsplit
       CHECK(last.find("bulk1000") != std::string::npos);
       CHECK(last.find("bulk1049") != std::string::npos);
@@ -181,8 +156,8 @@ TEST_SUITE("cerebrum/segments") {
       model[2000] = "after";
       CHECK(Manifest(folder).size() == before + 2);  // the next commit rolls over
     }
-    auto db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    auto db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("memory-only storage writes no file, and compaction has nothing to do") {
@@ -190,8 +165,8 @@ TEST_SUITE("cerebrum/segments") {
     Options options = SmallSegments(tmp.path() / "data");
     options.storage = StorageMode::kMemory;
     options.compact_max_segments = 1;  // would compact at once on disk
-    auto db = Open(options);
-    REQUIRE(db->CreateTable(KvSchema()).ok());
+    auto db = OpenDatabase(options);
+    REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     auto t = db->FindTable("kv");
     std::map<int64_t, std::string> model;
     std::mt19937 rng(5);
@@ -204,7 +179,7 @@ TEST_SUITE("cerebrum/segments") {
     auto compacted = db->CompactTable("kv");
     REQUIRE_MESSAGE(compacted.ok(), compacted.status().ToString());
     CHECK(*compacted == model.size());
-    CHECK(Contents(*t) == model);
+    CHECK(KeyValueContents(*t) == model);
     CHECK(t->Files().active.empty());
     CHECK(!fs::exists(tmp.path() / "data"));
   }
@@ -213,18 +188,18 @@ TEST_SUITE("cerebrum/segments") {
     testing::TempDir tmp;
     fs::path folder = tmp.path() / "tables" / "kv";
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     }
     fs::remove(folder / kManifestFileName);
     WriteRaw(folder / "segment-000001.csv", "1,put,1,a\n1,commit,,\n");
     WriteRaw(folder / "segment-000002.csv", "_seq,_op,k,v\n2,put,2,b\n2,commit,,\n", false);
-    auto db = Open(SmallSegments(tmp.path()));
+    auto db = OpenDatabase(SmallSegments(tmp.path()));
     auto t = db->FindTable("kv");
-    CHECK(Contents(*t) == std::map<int64_t, std::string>{{1, "a"}, {2, "b"}});
+    CHECK(KeyValueContents(*t) == std::map<int64_t, std::string>{{1, "a"}, {2, "b"}});
     CHECK(Manifest(folder) == std::vector<std::string>{"segment-000001.csv", "segment-000002.csv"});
     REQUIRE(t->Commit(t->LockExclusive(), {Put(3, "c")}).ok());
-    CHECK(ReadAll(folder / "segment-000002.csv").ends_with("3,put,3,c\n3,commit,,\n"));
+    CHECK(ReadTextFile(folder / "segment-000002.csv").ends_with("3,put,3,c\n3,commit,,\n"));
   }
 
   TEST_CASE("crash leftovers of rollover and compaction are removed, strangers ignored") {
@@ -233,8 +208,8 @@ TEST_SUITE("cerebrum/segments") {
     std::map<int64_t, std::string> model;
     std::mt19937 rng(11);
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       RandomWrites(*db->FindTable("kv"), &model, 30, &rng);
       REQUIRE(db->CompactTable("kv").ok());
       RandomWrites(*db->FindTable("kv"), &model, 30, &rng);
@@ -251,8 +226,8 @@ TEST_SUITE("cerebrum/segments") {
     WriteRaw(folder / "manifest.csv.tmp", "kind,file\nsegment,segm");
     WriteRaw(folder / "notes.txt", "mine");
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      CHECK(Contents(*db->FindTable("kv")) == model);
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      CHECK(KeyValueContents(*db->FindTable("kv")) == model);
     }
     CHECK(Manifest(folder) == live);
     for (const char* gone : {"segment-000001.csv", "segment-000900.csv", "manifest.csv.tmp"}) {
@@ -265,8 +240,8 @@ TEST_SUITE("cerebrum/segments") {
 
   TEST_CASE("Files lists the immutable files and the active segment's committed length") {
     testing::TempDir tmp;
-    auto db = Open(SmallSegments(tmp.path()));
-    REQUIRE(db->CreateTable(KvSchema()).ok());
+    auto db = OpenDatabase(SmallSegments(tmp.path()));
+    REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     auto t = db->FindTable("kv");
     std::map<int64_t, std::string> model;
     std::mt19937 rng(13);
@@ -287,8 +262,8 @@ TEST_SUITE("cerebrum/segments") {
     testing::TempDir tmp;
     fs::path folder = tmp.path() / "tables" / "kv";
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     }
     WriteRaw(folder / kManifestFileName, "segment,segment-000002.csv\n");
     auto db = Database::Open(SmallSegments(tmp.path()));
@@ -303,8 +278,8 @@ TEST_SUITE("cerebrum/segments") {
     Options options = SmallSegments(tmp.path());
     options.segment_max_bytes = 1;  // one commit per segment
     {
-      auto db = Open(options);
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
       for (int k = 1; k <= 3; ++k) {
         REQUIRE(t->Commit(t->LockExclusive(), {Put(k, fmt::format("r{}", k))}).ok());
@@ -312,7 +287,7 @@ TEST_SUITE("cerebrum/segments") {
     }
     // Damage segment 2 (key 2): a bad value, then a complete commit.
     fs::path seg2 = folder / SegmentFileName(2);
-    std::string original = ReadAll(seg2);
+    std::string original = ReadTextFile(seg2);
     WriteRaw(seg2, "_seq,_op,k,v\n2,put,x,r2\n2,commit,,\n", false);
     auto refused = Database::Open(options);
     REQUIRE(!refused.ok());
@@ -321,21 +296,21 @@ TEST_SUITE("cerebrum/segments") {
 
     options.repair = true;
     {
-      auto db = Open(options);
-      CHECK(Contents(*db->FindTable("kv")) == std::map<int64_t, std::string>{{1, "r1"}, {3, "r3"}});
+      auto db = OpenDatabase(options);
+      CHECK(KeyValueContents(*db->FindTable("kv")) == std::map<int64_t, std::string>{{1, "r1"}, {3, "r3"}});
     }
-    CHECK(ReadAll(seg2) == "_seq,_op,k,v\n");
+    CHECK(ReadTextFile(seg2) == "_seq,_op,k,v\n");
     int saved = 0;
     for (const auto& entry : fs::directory_iterator(folder)) {
       std::string name = entry.path().filename().string();
       if (name.starts_with("segment-000002.csv.damaged-")) {
         ++saved;
-        CHECK(ReadAll(entry.path()) == "2,put,x,r2\n2,commit,,\n");
+        CHECK(ReadTextFile(entry.path()) == "2,put,x,r2\n2,commit,,\n");
       }
     }
     CHECK(saved == 1);
     options.repair = false;  // the repaired folder opens normally now
-    auto db = Open(options);
+    auto db = OpenDatabase(options);
     CHECK(db->FindTable("kv")->row_count() == 2);
   }
 }
@@ -348,10 +323,10 @@ TEST_SUITE("cerebrum/compaction") {
     std::map<int64_t, std::string> model;
     std::mt19937 rng(3);
     for (int round = 0; round < 4; ++round) {
-      auto db = Open(options);
-      if (round == 0) REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      if (round == 0) REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
-      CHECK(Contents(*t) == model);
+      CHECK(KeyValueContents(*t) == model);
       RandomWrites(*t, &model, 60, &rng);
       uint64_t lines = t->line_count();
       auto rows = db->CompactTable("kv");
@@ -370,10 +345,10 @@ TEST_SUITE("cerebrum/compaction") {
       }
       CHECK(on_disk == 2);
       RandomWrites(*t, &model, 20, &rng);
-      CHECK(Contents(*t) == model);
+      CHECK(KeyValueContents(*t) == model);
     }
-    auto db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    auto db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("writers and readers carry on during compaction and nothing is lost") {
@@ -382,8 +357,8 @@ TEST_SUITE("cerebrum/compaction") {
     options.segment_max_bytes = 4096;
     std::map<int64_t, std::string> model;
     {
-      auto db = Open(options);
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
       std::vector<Change> load;
       for (int64_t k = 0; k < 20000; ++k) load.push_back(Put(k, fmt::format("first {}", k)));
@@ -413,10 +388,10 @@ TEST_SUITE("cerebrum/compaction") {
       for (int i = 0; i < 2; ++i) REQUIRE(db->CompactTable("kv").ok());
       stop.store(true);
       writer.join();
-      CHECK(Contents(*t) == model);
+      CHECK(KeyValueContents(*t) == model);
     }
-    auto db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    auto db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("the background thread compacts a table past its thresholds") {
@@ -433,8 +408,8 @@ TEST_SUITE("cerebrum/compaction") {
     fs::path folder = tmp.path() / "tables" / "kv";
     std::map<int64_t, std::string> model;
     std::mt19937 rng(9);
-    auto db = Open(options);
-    REQUIRE(db->CreateTable(KvSchema()).ok());
+    auto db = OpenDatabase(options);
+    REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     auto t = db->FindTable("kv");
     RandomWrites(*t, &model, statements, &rng);
     // The compaction runs on its own thread; wait for its manifest.
@@ -444,10 +419,10 @@ TEST_SUITE("cerebrum/compaction") {
       std::this_thread::yield();
     }
     CHECK(Manifest(folder).front().starts_with(kSnapshotPrefix));
-    CHECK(Contents(*t) == model);
+    CHECK(KeyValueContents(*t) == model);
     db.reset();
-    db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("tables without a primary key keep their row ids across compaction") {
@@ -457,7 +432,7 @@ TEST_SUITE("cerebrum/compaction") {
     log.name = "log";
     log.columns = {{"msg", Type::kText, "TEXT", false, {}}};
     {
-      auto db = Open(options);
+      auto db = OpenDatabase(options);
       REQUIRE(db->CreateTable(log).ok());
       auto t = db->FindTable("log");
       for (int i = 0; i < 10; ++i) {
@@ -469,7 +444,7 @@ TEST_SUITE("cerebrum/compaction") {
           t->Commit(t->LockExclusive(), {{Change::Kind::kDelete, {Value::Integer(3)}, {}}}).ok());
       REQUIRE(db->CompactTable("log").ok());
     }
-    auto db = Open(options);
+    auto db = OpenDatabase(options);
     auto t = db->FindTable("log");
     REQUIRE(
         t->Commit(t->LockExclusive(), {{Change::Kind::kInsert, {}, {Value::Text("new")}}}).ok());

@@ -5,7 +5,6 @@
 // memory-only storage and the background fsync of sync = interval.
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 
@@ -202,11 +201,7 @@ TEST_SUITE("e2e/fault") {
     Run(*client, "INSERT INTO a VALUES (4, 'four')");
     CHECK(Ids(*client, "a") == "1 4");
     CHECK(Ids(*client, "b") == "1 2");
-    std::string log;
-    {
-      std::ifstream in(server->log_path());
-      log.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    std::string log = testing::ReadTextFile(server->log_path());
     CHECK_MESSAGE(log.find("discarding an incomplete commit at the end") != std::string::npos, log);
   }
 

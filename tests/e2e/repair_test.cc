@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -25,14 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 using testing::BinaryPath;
 using testing::Connect;
+using testing::ReadTextFile;
 using testing::RunProcess;
 using testing::ServerProcess;
 using testing::TempDir;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -84,7 +79,7 @@ TEST_SUITE("e2e/repair") {
     std::vector<fs::path> segments = Segments(data, "t");
     REQUIRE(segments.size() >= 3);
     const fs::path damaged = segments[0];
-    std::vector<std::string> lines = Lines(ReadFile(damaged));
+    std::vector<std::string> lines = Lines(ReadTextFile(damaged));
     std::vector<size_t> puts;  // 0-based line indexes
     for (size_t i = 0; i < lines.size(); ++i) {
       if (PutId(lines[i]) >= 0) puts.push_back(i);
@@ -99,7 +94,7 @@ TEST_SUITE("e2e/repair") {
       if (int id = PutId(lines[i]); id >= 0) expected.insert(id);
     }
     for (size_t s = 1; s < segments.size(); ++s) {
-      for (const std::string& line : Lines(ReadFile(segments[s]))) {
+      for (const std::string& line : Lines(ReadTextFile(segments[s]))) {
         if (int id = PutId(line); id >= 0) expected.insert(id);
       }
     }
@@ -120,7 +115,7 @@ TEST_SUITE("e2e/repair") {
     CHECK_MESSAGE(refused.err.find(damaged.string() + " line " + line_number) != std::string::npos,
                   refused.err);
     CHECK(refused.err.find("--repair") != std::string::npos);
-    CHECK(Lines(ReadFile(damaged)) == lines);
+    CHECK(Lines(ReadTextFile(damaged)) == lines);
 
     // With --repair: it serves the rows before the damage and every later
     // segment's, and logs the cut and where the tail went.
@@ -142,11 +137,11 @@ TEST_SUITE("e2e/repair") {
     REQUIRE(aside.size() == 1);
     // The file now ends at its last good commit; the saved tail starts with
     // the damaged line, so the two put together are the damaged file.
-    std::string kept = ReadFile(damaged);
-    std::string tail = ReadFile(aside[0]);
+    std::string kept = ReadTextFile(damaged);
+    std::string tail = ReadTextFile(aside[0]);
     CHECK(tail.starts_with(lines[bad] + "\n"));
     CHECK(Lines(kept + tail) == lines);
-    std::string log = ReadFile(server->log_path());
+    std::string log = ReadTextFile(server->log_path());
     CHECK_MESSAGE(log.find("repair") != std::string::npos, log);
     CHECK_MESSAGE(log.find(damaged.string() + " line " + line_number) != std::string::npos, log);
     CHECK_MESSAGE(log.find(aside[0].string()) != std::string::npos, log);
