@@ -1,7 +1,8 @@
 // Small POSIX file helpers for the storage layer: durable renames, fsync of
 // folders, atomic whole-file replacement, and file-name-safe encoding of
 // table names. All failures come back as a Status naming the path and errno
-// (see ErrnoStatus).
+// (see ErrnoStatus). The first three live in protocol/file_io.h, shared with
+// the users file, and are re-exported here.
 //
 // Thread-safety: free functions without shared state.
 #pragma once
@@ -10,17 +11,16 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/file_io.h"
 #include "protocol/status.h"
 
 namespace kopf::cerebrum {
 
-// fsync of a directory, making renames and creations inside it durable.
-protocol::Status SyncDirectory(const std::filesystem::path& dir);
-
-// Writes `contents` to `path` atomically: temp file, fsync, rename over
-// `path`, fsync of the folder. After a crash either the old or the new file
-// is there, never a mix.
-protocol::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents);
+// SyncDirectory, WriteFileAtomically (mode 0644 unless asked) and
+// ErrnoStatus: see protocol/file_io.h.
+using protocol::ErrnoStatus;
+using protocol::SyncDirectory;
+using protocol::WriteFileAtomically;
 
 // Reads a whole (small) file.
 protocol::Result<std::string> ReadWholeFile(const std::filesystem::path& path);
@@ -30,10 +30,5 @@ protocol::Result<std::string> ReadWholeFile(const std::filesystem::path& path);
 // escape).
 std::string EncodeFileName(std::string_view name);
 std::string DecodeFileName(std::string_view encoded);
-
-// "<what> <path>: <strerror(errno)>" as kIoError; kDiskFull "...: no space
-// left on device" for ENOSPC and EDQUOT, kReadOnly "...: read-only file
-// system" for EROFS.
-protocol::Status ErrnoStatus(std::string_view what, const std::filesystem::path& path);
 
 }  // namespace kopf::cerebrum

@@ -121,8 +121,9 @@ Status SegmentWriter::Append(std::string_view bytes) {
     // Take the partial commit back so recovery never sees half of it
     // followed by later commits: zeros inside reserved space, a cut at the
     // end of the file. If even that fails, the next Append tries again
-    // first, and recovery drops it anyway because its commit line is
-    // missing.
+    // first, and Seal() cuts the file at the end of its last commit, so the
+    // half commit is never followed by another nor sealed into the middle
+    // of the data (recovery drops it from the end of the last segment).
     if (done > 0) {
       uint64_t end = size_ + done;
       bool cleaned = end <= allocated_ ? WriteZeros(size_, end)
@@ -142,11 +143,14 @@ Status SegmentWriter::Sync() {
 }
 
 Status SegmentWriter::Seal() {
-  if (allocated_ > size_) {
+  // Zeros written ahead, or half a commit a failed Append could not take
+  // back: neither may stay in a file that becomes immutable.
+  if (allocated_ > size_ || dirty_end_ > size_) {
     if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
       return ErrnoStatus("cannot cut the preallocated space off", path_);
     }
     allocated_ = size_;
+    dirty_end_ = 0;
   }
   return Sync();
 }

@@ -6,7 +6,10 @@
 // no partial commit stays behind, and the caller gets an error (see
 // ErrnoStatus: kDiskFull, kReadOnly or kIoError) and applies nothing to
 // memory. The writer stays usable: once space returns, the next Append
-// succeeds. Sync() makes what was appended durable (fdatasync).
+// succeeds. If even that clean-up fails, the next Append retries it first
+// and Seal() cuts the file at the end of its last commit, so half a commit
+// is never followed by another nor sealed into a segment. Sync() makes
+// what was appended durable (fdatasync).
 //
 // Preallocation (`preallocate_bytes` > 0, the active segments of a table):
 // the file is grown ahead of the commits by writing zeros, up to

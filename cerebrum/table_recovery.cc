@@ -95,6 +95,14 @@ std::optional<std::vector<size_t>> ParseCommitParts(std::string_view op) {
   return parts;
 }
 
+// Damage in the middle of the data stops the start; the message says how
+// to get past it.
+Status WithRepairHint(const Status& damage) {
+  return Status::Corruption(damage.message() +
+                            " (start kopfd with --repair to cut the file after its last complete "
+                            "commit; the bytes cut off are saved beside it)");
+}
+
 }  // namespace
 
 std::vector<std::string_view> Table::KnownFiles() { return {kSchemaFileName, kIndexFileName}; }
@@ -341,7 +349,7 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
       // Something readable after a damaged record: if it completes a commit,
       // the damage is in the middle of the data, not a torn tail.
       if (op == kOpCommit) {
-        if (!options_.repair) return *damage;
+        if (!options_.repair) return WithRepairHint(*damage);
         return CutDamagedTail(path, last_good_end, *damage);
       }
       continue;
@@ -390,7 +398,7 @@ Status Table::RecoverSegment(const std::filesystem::path& path, bool is_last, ui
     Status problem = damage ? *damage
                             : Status::Corruption(fmt::format("{}: commit {} has no commit record",
                                                              where(pending_line), pending_seq));
-    if (!options_.repair) return problem;
+    if (!options_.repair) return WithRepairHint(problem);
     return CutDamagedTail(path, last_good_end, problem);
   }
   // A torn tail: the crash hit while this commit was being written, so it

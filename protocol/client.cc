@@ -214,7 +214,12 @@ class ClientImpl final : public Client {
       if (!assembler_->awaiting()) {
         return Status::InvalidValue("Receive() called with no request outstanding");
       }
-      KOPF_RETURN_IF_ERROR(ReceiveFrame());
+      // Only this wait may be interrupted: a half-read frame stays in the
+      // decoder and the next Receive() goes on from there.
+      receiving_ = true;
+      Status status = ReceiveFrame();
+      receiving_ = false;
+      KOPF_RETURN_IF_ERROR(status);
     }
   }
 
@@ -273,6 +278,8 @@ class ClientImpl final : public Client {
     if (!sink_error.ok()) return sink_error;
     return result;
   }
+
+  void SetInterruptFd(int fd) override { interrupt_fd_ = fd; }
 
   uint32_t client_id() const override { return client_id_; }
   const std::string& server_version() const override { return server_version_; }
@@ -362,12 +369,17 @@ class ClientImpl final : public Client {
     }
   }
 
-  // Waits until the socket is ready for `events` (POLLIN/POLLOUT).
+  // Waits until the socket is ready for `events` (POLLIN/POLLOUT). Inside
+  // Receive(), a readable interrupt fd ends the wait with kCancelled.
   Result<short> Wait(short events) {
-    pollfd pfd{socket_.native_handle(), events, 0};
+    const bool interruptible = receiving_ && interrupt_fd_ >= 0;
+    pollfd pfds[2] = {{socket_.native_handle(), events, 0}, {interrupt_fd_, POLLIN, 0}};
     for (;;) {
-      int n = ::poll(&pfd, 1, -1);
-      if (n > 0) return pfd.revents;
+      int n = ::poll(pfds, interruptible ? 2 : 1, -1);
+      if (n > 0 && interruptible && pfds[1].revents != 0) {
+        return Status::Cancelled("interrupted while waiting for the server");
+      }
+      if (n > 0) return pfds[0].revents;
       if (n < 0 && errno != EINTR) {
         return Lost("poll", boost::system::error_code(errno, boost::system::system_category()));
       }
@@ -440,6 +452,8 @@ class ClientImpl final : public Client {
   uint64_t last_ping_id_ = 0;  // PINGs count apart from requests
   std::string frame_;          // the request being sent, reused
   std::string server_version_;
+  int interrupt_fd_ = -1;   // SetInterruptFd()
+  bool receiving_ = false;  // inside Receive(): waits may be interrupted
 };
 
 }  // namespace

@@ -169,6 +169,15 @@ class Client {
   virtual Result<QueryResult> CopyOut(std::string_view sql, const CopySink& sink) = 0;
   Result<QueryResult> CopyOut(std::string_view sql, std::ostream& out);
 
+  // Lets a wait in Receive() be interrupted, for a program that must stay
+  // responsive while a long request runs (the shell's Ctrl-C): while `fd`
+  // is readable (say the read end of a self-pipe a signal handler writes
+  // to), Receive() does not wait for the server but fails with kCancelled
+  // "interrupted", and the connection stays usable: the caller may Cancel()
+  // the request and Receive() again. The client never reads from `fd`;
+  // emptying it is the caller's job. -1 (the default) turns it off.
+  virtual void SetInterruptFd(int fd) { (void)fd; }
+
   virtual uint32_t client_id() const = 0;
   virtual const std::string& server_version() const = 0;
 };

@@ -1,5 +1,7 @@
 #include "protocol/users_file.h"
 
+#include "protocol/file_io.h"
+
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -152,50 +154,8 @@ Result<UserTable> ReadUsersFile(const std::filesystem::path& path) {
 }
 
 Status WriteUsersFile(const std::filesystem::path& path, const UserTable& users) {
-  // 1. Write the whole file under a temporary name in the same directory
-  //    (rename is only atomic within one file system).
-  // 2. fsync it, so the rename never exposes a file whose data is not on disk.
-  // 3. rename over the old file: readers see the old or the new, never a mix.
-  // 4. fsync the directory, so the rename itself survives a crash.
-  // cerebrum/file_util.h does the same for storage files; this copy exists
-  // because protocol/ may not depend on cerebrum/ (kopf user links only
-  // protocol/), and because password hashes need mode 0600 from the start.
-  std::filesystem::path temp = path;
-  temp += ".tmp." + std::to_string(::getpid());
-  std::string data = FormatUsersFile(users);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("cannot create", temp);
-  size_t written = 0;
-  while (written < data.size()) {
-    ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status status = Errno("cannot write", temp);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return status;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Status status = Errno("cannot fsync", temp);
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return status;
-  }
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    Status status = Errno("cannot rename the new users file to", path);
-    ::unlink(temp.c_str());
-    return status;
-  }
-  std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return Status::Ok();
+  // Mode 0600 from the start: the file holds password hashes.
+  return WriteFileAtomically(path, FormatUsersFile(users), 0600);
 }
 
 }  // namespace kopf::protocol

@@ -33,9 +33,11 @@
 #include "cerebellum/executor/statement_locks.h"
 #include "cerebrum/csv_format.h"
 #include "cerebrum/database.h"
+#include "protocol/ascii.h"
 
 namespace kopf::cerebellum {
 
+using protocol::EqualsIgnoringCase;
 using protocol::Result;
 using protocol::Row;
 using protocol::Status;
@@ -43,16 +45,6 @@ using protocol::Type;
 using protocol::Value;
 
 namespace {
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != b[i]) return false;
-  }
-  return true;
-}
 
 // Types the fields of a COPY FROM by their columns: INTEGER and DOUBLE as
 // kopf's segments spell them, BOOLEAN as true/false/t/f/1/0 (any case), TEXT

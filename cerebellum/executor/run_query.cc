@@ -113,13 +113,11 @@ Result<std::vector<Row>> RunQuery(const BoundSelect& q, ExecContext& context) {
       row.sort_keys = std::move(all);
     }
     if (Cancelled()) return CancelledStatus();
-    if (q.limit && q.offset + *q.limit < rows.size()) {
-      TopK(rows, keys, q.offset + *q.limit, &OutputRow::sort_keys);
-    } else {
-      SortRows(rows, keys, &OutputRow::sort_keys);
-    }
-    // The sort itself is not interrupted; what follows it is skipped.
-    if (Cancelled()) return CancelledStatus();
+    // The sort asks Cancelled() every few thousand rows and gives up.
+    bool sorted = q.limit && q.offset + *q.limit < rows.size()
+                      ? TopK(rows, keys, q.offset + *q.limit, &OutputRow::sort_keys, &Cancelled)
+                      : SortRows(rows, keys, &OutputRow::sort_keys, &Cancelled);
+    if (!sorted || Cancelled()) return CancelledStatus();
   }
 
   size_t begin = std::min<uint64_t>(q.offset, rows.size());

@@ -11,6 +11,12 @@
 // All of them work on small (key pointer, index) items, never on the rows,
 // and all are stable. The thresholds come from benchmarks/sort_bench.cc.
 //
+// A caller's stop function (the executor's cancel check) is asked after
+// about every kStopCheckRows rows of work: after each merge of that many
+// items, each radix pass, each run sorted on the remaining keys, and every
+// kStopCheckRows rows of the top-k heap. Once it says yes the sort unwinds
+// without finishing and the caller gets an empty order.
+//
 // Left out: normalized key prefixes (caching the first bytes of each key in
 // the item, so most comparisons touch no Value) and an MSD radix for TEXT;
 // both would speed up the comparison sorts of large inputs.
@@ -61,6 +67,35 @@ constexpr size_t kRadixSortMinRows = 192;
 // k > n / 8, and in between only when the first key is not radix-sortable.
 constexpr size_t kTopKHeapRatioRadix = 64;
 constexpr size_t kTopKHeapRatioComparison = 8;
+
+// How much work (rows merged, moved or sifted) passes between two questions
+// to the stop function: like the executor's own cancel checks, a cancelled
+// sort of a million rows then stops within a millisecond or so.
+constexpr size_t kStopCheckRows = 4096;
+
+// Counts the work done and asks the caller's stop function every
+// kStopCheckRows rows; once it said yes, every later call says yes too.
+class StopCheck {
+ public:
+  explicit StopCheck(SortStopFunction stop) : stop_(stop) {}
+
+  // Counts `rows` rows of work; true when the sort should give up.
+  bool operator()(size_t rows) {
+    if (stopped_) return true;
+    if (stop_ == nullptr) return false;
+    work_ += rows;
+    if (work_ < kStopCheckRows) return false;
+    work_ = 0;
+    stopped_ = stop_();
+    return stopped_;
+  }
+  bool stopped() const { return stopped_; }
+
+ private:
+  SortStopFunction stop_;
+  size_t work_ = 0;
+  bool stopped_ = false;
+};
 
 // One row to sort: its key values and its input position.
 struct Item {
@@ -135,14 +170,17 @@ void InsertionSort(std::span<Item> items, const KeyCompare& cmp) {
 // keys each time, and measured 30% slower than std::stable_sort at 1e5
 // rows). Runs of up to kMergeRunRows rows are sorted by insertion. Only the
 // left half moves out to `buffer` (n / 2 items) and is merged back.
-void MergeSortRange(Item* items, size_t n, Item* buffer, const KeyCompare& cmp) {
+// Gives up (leaving `items` a permutation of itself) when `stop` says so.
+void MergeSortRange(Item* items, size_t n, Item* buffer, const KeyCompare& cmp,
+                    StopCheck& stop) {
   if (n <= kMergeRunRows) {
     InsertionSort(std::span<Item>(items, n), cmp);
     return;
   }
   const size_t half = n / 2;
-  MergeSortRange(items, half, buffer, cmp);
-  MergeSortRange(items + half, n - half, buffer, cmp);
+  MergeSortRange(items, half, buffer, cmp, stop);
+  MergeSortRange(items + half, n - half, buffer, cmp, stop);
+  if (stop(n)) return;
   if (!cmp.Less(items[half], items[half - 1])) return;  // already in order
   std::copy(items, items + half, buffer);
   const Item* left = buffer;
@@ -159,13 +197,16 @@ void MergeSortRange(Item* items, size_t n, Item* buffer, const KeyCompare& cmp) 
 }
 
 // Merge sort with a buffer the caller reuses across calls.
-void MergeSort(std::span<Item> items, std::vector<Item>& buffer, const KeyCompare& cmp) {
+void MergeSort(std::span<Item> items, std::vector<Item>& buffer, const KeyCompare& cmp,
+               StopCheck& stop) {
   if (buffer.size() < items.size() / 2) buffer.resize(items.size() / 2);
-  MergeSortRange(items.data(), items.size(), buffer.data(), cmp);
+  MergeSortRange(items.data(), items.size(), buffer.data(), cmp, stop);
 }
 
+// The standard library's sorts (kStdSort, kStdStableSort) are for
+// benchmarks only and do not stop.
 void ComparisonSort(SortAlgorithm algorithm, std::span<Item> items, std::vector<Item>& buffer,
-                    const KeyCompare& cmp) {
+                    const KeyCompare& cmp, StopCheck& stop) {
   if (items.size() < 2) return;
   switch (algorithm) {
     case SortAlgorithm::kAuto:
@@ -173,14 +214,14 @@ void ComparisonSort(SortAlgorithm algorithm, std::span<Item> items, std::vector<
       if (items.size() <= kInsertionSortMaxRows) {
         InsertionSort(items, cmp);
       } else {
-        MergeSort(items, buffer, cmp);
+        MergeSort(items, buffer, cmp, stop);
       }
       return;
     case SortAlgorithm::kInsertion:
       InsertionSort(items, cmp);
       return;
     case SortAlgorithm::kMerge:
-      MergeSort(items, buffer, cmp);
+      MergeSort(items, buffer, cmp, stop);
       return;
     case SortAlgorithm::kStdSort:
       std::sort(items.begin(), items.end(),
@@ -239,7 +280,8 @@ struct KeyedIndex {
 
 // Stable LSD radix sort on `key`, one byte per pass. Passes where every key
 // has the same byte are skipped, so narrow key ranges cost fewer passes.
-void RadixSort(std::vector<KeyedIndex>& items) {
+// Gives up between passes (leaving `items` unsorted) when `stop` says so.
+void RadixSort(std::vector<KeyedIndex>& items, StopCheck& stop) {
   const size_t n = items.size();
   if (n < 2) return;
   constexpr int kPasses = 8;
@@ -262,12 +304,13 @@ void RadixSort(std::vector<KeyedIndex>& items) {
     }
     for (size_t i = 0; i < n; ++i) dst[count[(src[i].key >> shift) & 0xff]++] = src[i];
     std::swap(src, dst);
+    if (stop(n)) return;
   }
   if (src != items.data()) std::copy(src, src + n, items.data());
 }
 
 std::vector<size_t> RadixSortedOrder(RadixKind kind, std::span<const Row* const> key_rows,
-                                     std::span<const SortKey> keys) {
+                                     std::span<const SortKey> keys, StopCheck& stop) {
   // 1. Split off the NULL first keys (kept in input order) and map the rest
   //    to their unsigned images, inverted for DESC.
   const SortKey& first = keys[0];
@@ -285,7 +328,8 @@ std::vector<size_t> RadixSortedOrder(RadixKind kind, std::span<const Row* const>
     keyed.push_back({first.descending ? ~image : image, i});
   }
   // 2. Radix sort the images.
-  RadixSort(keyed);
+  RadixSort(keyed, stop);
+  if (stop.stopped()) return {};
 
   // 3. Emit the NULL run and the sorted runs, each run of equal first keys
   //    sorted on the remaining keys.
@@ -295,6 +339,7 @@ std::vector<size_t> RadixSortedOrder(RadixKind kind, std::span<const Row* const>
   std::vector<Item> run;
   std::vector<Item> buffer;
   auto emit_run = [&](auto begin, auto end, auto index_of) {
+    if (stop(static_cast<size_t>(end - begin))) return;
     if (keys.size() == 1 || end - begin < 2) {
       for (auto it = begin; it != end; ++it) order.push_back(index_of(*it));
       return;
@@ -304,7 +349,7 @@ std::vector<size_t> RadixSortedOrder(RadixKind kind, std::span<const Row* const>
       size_t i = index_of(*it);
       run.push_back(Item{key_rows[i]->data(), i});
     }
-    ComparisonSort(SortAlgorithm::kAuto, run, buffer, rest);
+    ComparisonSort(SortAlgorithm::kAuto, run, buffer, rest, stop);
     for (const Item& item : run) order.push_back(item.index);
   };
   auto null_index = [](size_t i) { return i; };
@@ -314,7 +359,7 @@ std::vector<size_t> RadixSortedOrder(RadixKind kind, std::span<const Row* const>
   if (keys.size() == 1) {
     emit_run(keyed.begin(), keyed.end(), keyed_index);
   } else {
-    for (auto lo = keyed.begin(); lo != keyed.end();) {
+    for (auto lo = keyed.begin(); lo != keyed.end() && !stop.stopped();) {
       auto hi = lo + 1;
       while (hi != keyed.end() && hi->key == lo->key) ++hi;
       emit_run(lo, hi, keyed_index);
@@ -322,6 +367,7 @@ std::vector<size_t> RadixSortedOrder(RadixKind kind, std::span<const Row* const>
     }
   }
   if (!first.nulls_first) emit_run(nulls.begin(), nulls.end(), null_index);
+  if (stop.stopped()) return {};
   return order;
 }
 
@@ -344,7 +390,7 @@ void SiftDown(std::vector<Item>& heap, size_t i, const KeyCompare& cmp) {
 }  // namespace
 
 std::vector<size_t> SortedOrderWith(SortAlgorithm algorithm, std::span<const Row* const> key_rows,
-                                    std::span<const SortKey> keys) {
+                                    std::span<const SortKey> keys, SortStopFunction stop_function) {
   const size_t n = key_rows.size();
   if (n < 2 || keys.empty()) {
     std::vector<size_t> order(n);
@@ -355,24 +401,27 @@ std::vector<size_t> SortedOrderWith(SortAlgorithm algorithm, std::span<const Row
                          (algorithm == SortAlgorithm::kAuto && n >= kRadixSortMinRows);
   if (try_radix) {
     if (RadixKind kind = RadixKindOf(key_rows); kind != RadixKind::kNone) {
-      return RadixSortedOrder(kind, key_rows, keys);
+      StopCheck stop(stop_function);
+      return RadixSortedOrder(kind, key_rows, keys, stop);
     }
   }
   std::vector<Item> items = MakeItems(key_rows, keys.size());
   std::vector<Item> buffer;
-  ComparisonSort(algorithm, items, buffer, KeyCompare(keys, 0));
+  StopCheck stop(stop_function);
+  ComparisonSort(algorithm, items, buffer, KeyCompare(keys, 0), stop);
+  if (stop.stopped()) return {};
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = items[i].index;
   return order;
 }
 
 std::vector<size_t> SortedOrder(std::span<const Row* const> key_rows,
-                                std::span<const SortKey> keys) {
-  return SortedOrderWith(SortAlgorithm::kAuto, key_rows, keys);
+                                std::span<const SortKey> keys, SortStopFunction stop) {
+  return SortedOrderWith(SortAlgorithm::kAuto, key_rows, keys, stop);
 }
 
 std::vector<size_t> TopKOrder(std::span<const Row* const> key_rows, std::span<const SortKey> keys,
-                              size_t k) {
+                              size_t k, SortStopFunction stop_function) {
   const size_t n = key_rows.size();
   if (k == 0) return {};
   // The radix check reads every row, so it runs only when its answer counts.
@@ -381,8 +430,8 @@ std::vector<size_t> TopKOrder(std::span<const Row* const> key_rows, std::span<co
     use_heap = n < kRadixSortMinRows || RadixKindOf(key_rows) == RadixKind::kNone;
   }
   if (!use_heap) {
-    std::vector<size_t> order = SortedOrder(key_rows, keys);
-    order.resize(std::min(k, n));
+    std::vector<size_t> order = SortedOrder(key_rows, keys, stop_function);
+    if (order.size() > k) order.resize(k);
     return order;
   }
   // A max-heap (by Before, which breaks ties on the input index) of the k
@@ -393,7 +442,9 @@ std::vector<size_t> TopKOrder(std::span<const Row* const> key_rows, std::span<co
   heap.reserve(k);
   for (size_t i = 0; i < k; ++i) heap.push_back(Item{key_rows[i]->data(), i});
   for (size_t i = k / 2; i-- > 0;) SiftDown(heap, i, cmp);
+  StopCheck stop(stop_function);
   for (size_t i = k; i < n; ++i) {
+    if (stop(1)) return {};
     Item x{key_rows[i]->data(), i};
     if (cmp.Before(x, heap[0])) {
       heap[0] = x;

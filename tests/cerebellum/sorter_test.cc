@@ -325,6 +325,71 @@ TEST_SUITE("cerebellum/sorter") {
       }
     }
   }
+
+  // The stop function is a plain function pointer (the executor passes
+  // Cancelled), so the test counts through globals.
+  size_t stop_asked = 0;
+  size_t stop_at = 0;  // say yes at the stop_at-th question; 0: never
+  bool StopAfterSomeQuestions() {
+    ++stop_asked;
+    return stop_at != 0 && stop_asked >= stop_at;
+  }
+
+  TEST_CASE("a sort gives up once its stop function says so, and asks again only until then") {
+    struct Shape {
+      const char* name;
+      std::vector<Column> columns;
+      size_t k;  // 0: full sort, else TopKOrder's k
+    };
+    const Shape shapes[] = {
+        {"merge sort of TEXT", {Column::kText}, 0},
+        {"radix sort of one INTEGER key", {Column::kWideInt}, 0},
+        {"radix sort, then runs sorted on a second key", {Column::kSmallInt, Column::kText}, 0},
+        {"top-k heap", {Column::kText}, 10},
+        {"top-k by a full sort", {Column::kText}, 40000},
+    };
+    const size_t n = 50000;
+    for (const Shape& shape : shapes) {
+      CAPTURE(shape.name);
+      std::vector<Row> rows = RandomRows(n, shape.columns, 5, 42);
+      std::vector<SortKey> keys(shape.columns.size());
+      auto pointers = Pointers(rows);
+      auto sort = [&] {
+        return shape.k == 0 ? SortedOrder(pointers, keys, &StopAfterSomeQuestions)
+                            : TopKOrder(pointers, keys, shape.k, &StopAfterSomeQuestions);
+      };
+      std::vector<size_t> expected = OracleOrder(rows, keys);
+      if (shape.k != 0) expected.resize(shape.k);
+
+      // Never stopping: the same order as without a stop function, and the
+      // function was asked along the way (every few thousand rows).
+      stop_asked = 0;
+      stop_at = 0;
+      CHECK((sort() == expected));
+      CHECK(stop_asked >= 5);
+
+      // Stopping at the second question: no order, and no third question.
+      stop_asked = 0;
+      stop_at = 2;
+      CHECK(sort().empty());
+      CHECK(stop_asked == 2);
+    }
+  }
+
+  TEST_CASE("SortRows and TopK leave the rows as they were when stopped") {
+    std::vector<Row> keys = RandomRows(20000, {Column::kText}, 0, 7);
+    std::vector<SortKey> order_by = {SortKey{}};
+    for (size_t k : {size_t{0}, size_t{10}}) {
+      std::vector<OutputRow> rows = NumberedRows(keys);
+      stop_asked = 0;
+      stop_at = 1;
+      bool done = k == 0 ? SortRows(rows, order_by, &OutputRow::sort_keys, &StopAfterSomeQuestions)
+                         : TopK(rows, order_by, k, &OutputRow::sort_keys, &StopAfterSomeQuestions);
+      CHECK_FALSE(done);
+      REQUIRE(rows.size() == keys.size());
+      for (size_t i = 0; i < rows.size(); ++i) CHECK(*rows[i].payload == static_cast<int>(i));
+    }
+  }
 }
 
 }  // namespace

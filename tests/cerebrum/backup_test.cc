@@ -17,6 +17,7 @@
 #include "cerebrum/backup_manifest.h"
 #include "cerebrum/database.h"
 #include "cerebrum/segment_format.h"
+#include "tests/support/storage_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace kopf::cerebrum {
@@ -27,16 +28,11 @@ using protocol::Type;
 using protocol::Value;
 
 namespace fs = std::filesystem;
+using testing::KeyValueContents;
+using testing::KeyValueSchema;
+using testing::OpenDatabase;
 
 using Model = std::map<int64_t, std::string>;
-
-TableSchema NumbersSchema() {
-  TableSchema s;
-  s.name = "numbers";
-  s.columns = {{"k", Type::kInteger, "INT", true, {}}, {"v", Type::kText, "TEXT", false, {}}};
-  s.primary_key = {0};
-  return s;
-}
 
 Options Storage(const fs::path& data_dir) {
   Options options;
@@ -48,21 +44,10 @@ Options Storage(const fs::path& data_dir) {
   return options;
 }
 
-std::unique_ptr<Database> Open(const Options& options) {
-  auto db = Database::Open(options);
-  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
-  return std::move(db).value();
-}
-
 Model Contents(const Database& db) {
-  Model out;
   auto table = db.FindTable("numbers");
   REQUIRE(table);
-  auto lock = table->LockShared();
-  for (auto it = table->rows().Begin(); it.Valid(); it.Next()) {
-    out[it.value()[0].as_integer()] = it.value()[1].as_text();
-  }
-  return out;
+  return KeyValueContents(*table);
 }
 
 // One committed statement of the writer: its commit number and what it did
@@ -123,8 +108,8 @@ bool Mentions(const std::vector<std::string>& problems, std::string_view what) {
 TEST_SUITE("cerebrum/backup") {
   TEST_CASE("backups cut during writes and compactions restore exactly their commit") {
     testing::TempDir dir;
-    auto db = Open(Storage(dir.path() / "data"));
-    REQUIRE(db->CreateTable(NumbersSchema()).ok());
+    auto db = OpenDatabase(Storage(dir.path() / "data"));
+    REQUIRE(db->CreateTable(KeyValueSchema("numbers")).ok());
 
     // One writer, so the sequence number right after its commit is that
     // commit's number. Inserts, updates of older keys and deletes.
@@ -179,7 +164,7 @@ TEST_SUITE("cerebrum/backup") {
           CountFiles(check->manifest, kSegmentPrefix) >= 2) {
         ++with_snapshot_and_segments;
       }
-      auto restored = Open(Storage(b.folder));
+      auto restored = OpenDatabase(Storage(b.folder));
       CHECK(Contents(*restored) == StateAt(steps, b.commit));
     }
     MESSAGE(backups.size() << " backups, " << with_snapshot_and_segments
@@ -191,8 +176,8 @@ TEST_SUITE("cerebrum/backup") {
     testing::TempDir tmp;
     Options options = Storage(tmp.path() / "data");
     options.storage = StorageMode::kMemory;
-    auto db = Open(options);
-    REQUIRE(db->CreateTable(NumbersSchema()).ok());
+    auto db = OpenDatabase(options);
+    REQUIRE(db->CreateTable(KeyValueSchema("numbers")).ok());
     auto backup = db->Backup(tmp.path() / "b");
     CHECK(backup.status().code() == protocol::ErrorCode::kNotSupported);
     CHECK(backup.status().message().find("--memory") != std::string::npos);
@@ -203,8 +188,8 @@ TEST_SUITE("cerebrum/backup") {
 
   TEST_CASE("sealed files are hard-linked, the active segment is copied up to its last commit") {
     testing::TempDir dir;
-    auto db = Open(Storage(dir.path() / "data"));
-    REQUIRE(db->CreateTable(NumbersSchema()).ok());
+    auto db = OpenDatabase(Storage(dir.path() / "data"));
+    REQUIRE(db->CreateTable(KeyValueSchema("numbers")).ok());
     for (int64_t k = 0; k < 100; ++k) Commit(*db, k, "row " + std::to_string(k), false);
     auto summary = db->Backup(dir.path() / "backups" / "b");
     REQUIRE(summary.ok());
@@ -226,7 +211,7 @@ TEST_SUITE("cerebrum/backup") {
       CHECK((a.st_ino == b.st_ino) == !active);
     }
     db.reset();
-    auto restored = Open(Storage(summary->folder));
+    auto restored = OpenDatabase(Storage(summary->folder));
     CHECK(Contents(*restored).size() == 100);
   }
 
@@ -234,8 +219,8 @@ TEST_SUITE("cerebrum/backup") {
     testing::TempDir dir;
     Options options = Storage(dir.path() / "data");
     options.segment_max_bytes = uint64_t{64} << 20;
-    auto db = Open(options);
-    REQUIRE(db->CreateTable(NumbersSchema()).ok());
+    auto db = OpenDatabase(options);
+    REQUIRE(db->CreateTable(KeyValueSchema("numbers")).ok());
     const std::string payload(2000, 'x');
     for (int64_t k = 0; k < 600; ++k) Commit(*db, k, payload, false);  // about 1.2 MB
     auto summary = db->Backup(dir.path() / "b");
@@ -252,14 +237,14 @@ TEST_SUITE("cerebrum/backup") {
     REQUIRE(check.ok());
     CHECK(check->problems.empty());
     db.reset();
-    auto restored = Open(Storage(summary->folder));
+    auto restored = OpenDatabase(Storage(summary->folder));
     CHECK(Contents(*restored).size() == 600);
   }
 
   TEST_CASE("verification names flipped bytes, missing, stray and unnamed files") {
     testing::TempDir dir;
-    auto db = Open(Storage(dir.path() / "data"));
-    REQUIRE(db->CreateTable(NumbersSchema()).ok());
+    auto db = OpenDatabase(Storage(dir.path() / "data"));
+    REQUIRE(db->CreateTable(KeyValueSchema("numbers")).ok());
     for (int64_t k = 0; k < 50; ++k) Commit(*db, k, "x", false);
     auto summary = db->Backup(dir.path() / "b");
     REQUIRE(summary.ok());
@@ -291,8 +276,8 @@ TEST_SUITE("cerebrum/backup") {
 
   TEST_CASE("an unfinished backup is never listed and its work folder is replaced") {
     testing::TempDir dir;
-    auto db = Open(Storage(dir.path() / "data"));
-    REQUIRE(db->CreateTable(NumbersSchema()).ok());
+    auto db = OpenDatabase(Storage(dir.path() / "data"));
+    REQUIRE(db->CreateTable(KeyValueSchema("numbers")).ok());
     Commit(*db, 1, "one", false);
     const fs::path backups = dir.path() / "backups";
     fs::create_directories(backups / "x.tmp" / "tables" / "junk");

@@ -1,7 +1,6 @@
 // The storage layer through its own interface: commits, recovery, torn
 // tails, damage in the middle, crash leftovers, concurrent writers.
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -52,13 +51,6 @@ void AppendRaw(const fs::path& file, const std::string& bytes) {
   out << bytes;
 }
 
-std::string ReadAll(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST_SUITE("cerebrum/database") {
   TEST_CASE("committed rows come back after reopening, as a readable CSV file") {
     testing::TempDir tmp;
@@ -73,7 +65,7 @@ TEST_SUITE("cerebrum/database") {
                     {Value::Integer(2), Value::Text("line\nbreak"), Value::Double(0.5)}};
       REQUIRE(t->Commit(t->LockExclusive(), {update}).ok());
     }
-    std::string csv = ReadAll(SegmentOf(tmp.path(), "people"));
+    std::string csv = testing::ReadTextFile(SegmentOf(tmp.path(), "people"));
     CHECK(csv ==
           "_seq,_op,id,name,score\n"
           "1,put,1,\"\",\n"
@@ -152,7 +144,7 @@ TEST_SUITE("cerebrum/database") {
     CHECK(db.status().code() == ErrorCode::kCorruption);
     CHECK(db.status().message().find("segment-000001.csv line 4") != std::string::npos);
     // Nothing was cut: the data stays for a person to inspect.
-    CHECK(ReadAll(seg).find("3,commit") != std::string::npos);
+    CHECK(testing::ReadTextFile(seg).find("3,commit") != std::string::npos);
   }
 
   TEST_CASE("crash leftovers and stray files are cleaned up or ignored") {

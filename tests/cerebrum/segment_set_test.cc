@@ -12,6 +12,7 @@
 
 #include "cerebrum/database.h"
 #include "cerebrum/segment_format.h"
+#include "tests/support/storage_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace kopf::cerebrum {
@@ -22,14 +23,10 @@ using protocol::Type;
 using protocol::Value;
 
 namespace fs = std::filesystem;
-
-TableSchema KvSchema() {
-  TableSchema s;
-  s.name = "kv";
-  s.columns = {{"k", Type::kInteger, "INT", true, {}}, {"v", Type::kText, "TEXT", false, {}}};
-  s.primary_key = {0};
-  return s;
-}
+using testing::KeyValueContents;
+using testing::KeyValueSchema;
+using testing::OpenDatabase;
+using testing::ReadTextFile;
 
 Options SmallSegments(const fs::path& dir) {
   Options options;
@@ -40,12 +37,6 @@ Options SmallSegments(const fs::path& dir) {
   return options;
 }
 
-std::unique_ptr<Database> Open(const Options& options) {
-  auto db = Database::Open(options);
-  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
-  return std::move(db).value();
-}
-
 Change Put(int64_t k, std::string v) {
   return {Change::Kind::kInsert, {}, {Value::Integer(k), Value::Text(std::move(v))}};
 }
@@ -54,15 +45,6 @@ Change Set(int64_t k, std::string v) {
       Change::Kind::kUpdate, {Value::Integer(k)}, {Value::Integer(k), Value::Text(std::move(v))}};
 }
 Change Del(int64_t k) { return {Change::Kind::kDelete, {Value::Integer(k)}, {}}; }
-
-std::map<int64_t, std::string> Contents(Table& table) {
-  auto lock = table.LockShared();
-  std::map<int64_t, std::string> out;
-  for (auto it = table.rows().Begin(); it.Valid(); it.Next()) {
-    out[it.value()[0].as_integer()] = it.value()[1].as_text();
-  }
-  return out;
-}
 
 std::string ReadAll(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -87,7 +69,7 @@ void WriteRaw(const fs::path& file, const std::string& bytes, bool append = true
 // The manifest's file names, in order.
 std::vector<std::string> Manifest(const fs::path& folder) {
   std::vector<std::string> names;
-  std::istringstream in(ReadAll(folder / kManifestFileName));
+  std::istringstream in(ReadTextFile(folder / kManifestFileName));
   std::string line;
   std::getline(in, line);
   REQUIRE(line == kManifestHeader);
@@ -136,23 +118,23 @@ TEST_SUITE("cerebrum/segments") {
     std::mt19937 rng(7);
     fs::path folder = tmp.path() / "tables" / "kv";
     {
-      auto db = Open(options);
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       RandomWrites(*db->FindTable("kv"), &model, 100, &rng);
     }
     std::vector<std::string> files = Manifest(folder);
     REQUIRE(files.size() > 5);
     for (size_t i = 0; i < files.size(); ++i) {
       CHECK(files[i] == SegmentFileName(i + 1));
-      std::string text = ReadAll(folder / files[i]);
+      std::string text = ReadTextFile(folder / files[i]);
       INFO(files[i] << ":\n" << text);
       CHECK(text.starts_with("_seq,_op,k,v\n"));
       // A commit never spans two files: each ends with a commit line, or
       // is the active one holding only its header.
       CHECK((text.ends_with(",commit,,\n") || text == "_seq,_op,k,v\n"));
     }
-    auto db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    auto db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("a bulk insert (COPY) rolls over like a commit and stays one commit in one file") {
@@ -161,8 +143,8 @@ TEST_SUITE("cerebrum/segments") {
     fs::path folder = tmp.path() / "tables" / "kv";
     std::map<int64_t, std::string> model;
     {
-      auto db = Open(options);
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
       // Fill the active segment past its limit, then load 50 rows (far
       // more than 200 bytes) at once.
@@ -189,8 +171,8 @@ TEST_SUITE("cerebrum/segments") {
       model[2000] = "after";
       CHECK(Manifest(folder).size() == before + 2);  // the next commit rolls over
     }
-    auto db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    auto db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("memory-only storage writes no file, and compaction has nothing to do") {
@@ -198,8 +180,8 @@ TEST_SUITE("cerebrum/segments") {
     Options options = SmallSegments(tmp.path() / "data");
     options.storage = StorageMode::kMemory;
     options.compact_max_segments = 1;  // would compact at once on disk
-    auto db = Open(options);
-    REQUIRE(db->CreateTable(KvSchema()).ok());
+    auto db = OpenDatabase(options);
+    REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     auto t = db->FindTable("kv");
     std::map<int64_t, std::string> model;
     std::mt19937 rng(5);
@@ -212,7 +194,7 @@ TEST_SUITE("cerebrum/segments") {
     auto compacted = db->CompactTable("kv");
     REQUIRE_MESSAGE(compacted.ok(), compacted.status().ToString());
     CHECK(*compacted == model.size());
-    CHECK(Contents(*t) == model);
+    CHECK(KeyValueContents(*t) == model);
     CHECK(t->Files().active.empty());
     CHECK(!fs::exists(tmp.path() / "data"));
   }
@@ -221,15 +203,15 @@ TEST_SUITE("cerebrum/segments") {
     testing::TempDir tmp;
     fs::path folder = tmp.path() / "tables" / "kv";
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     }
     fs::remove(folder / kManifestFileName);
     WriteRaw(folder / "segment-000001.csv", "1,put,1,a\n1,commit,,\n");
     WriteRaw(folder / "segment-000002.csv", "_seq,_op,k,v\n2,put,2,b\n2,commit,,\n", false);
-    auto db = Open(SmallSegments(tmp.path()));
+    auto db = OpenDatabase(SmallSegments(tmp.path()));
     auto t = db->FindTable("kv");
-    CHECK(Contents(*t) == std::map<int64_t, std::string>{{1, "a"}, {2, "b"}});
+    CHECK(KeyValueContents(*t) == std::map<int64_t, std::string>{{1, "a"}, {2, "b"}});
     CHECK(Manifest(folder) == std::vector<std::string>{"segment-000001.csv", "segment-000002.csv"});
     REQUIRE(t->Commit(t->LockExclusive(), {Put(3, "c")}).ok());
     CHECK(ReadCommitted(folder / "segment-000002.csv").ends_with("3,put,3,c\n3,commit,,\n"));
@@ -241,8 +223,8 @@ TEST_SUITE("cerebrum/segments") {
     std::map<int64_t, std::string> model;
     std::mt19937 rng(11);
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       RandomWrites(*db->FindTable("kv"), &model, 30, &rng);
       REQUIRE(db->CompactTable("kv").ok());
       RandomWrites(*db->FindTable("kv"), &model, 30, &rng);
@@ -259,8 +241,8 @@ TEST_SUITE("cerebrum/segments") {
     WriteRaw(folder / "manifest.csv.tmp", "kind,file\nsegment,segm");
     WriteRaw(folder / "notes.txt", "mine");
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      CHECK(Contents(*db->FindTable("kv")) == model);
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      CHECK(KeyValueContents(*db->FindTable("kv")) == model);
     }
     CHECK(Manifest(folder) == live);
     for (const char* gone : {"segment-000001.csv", "segment-000900.csv", "manifest.csv.tmp"}) {
@@ -277,8 +259,8 @@ TEST_SUITE("cerebrum/segments") {
     fs::path folder = tmp.path() / "tables" / "kv";
     std::map<int64_t, std::string> model;
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
       std::mt19937 rng(5);
       RandomWrites(*t, &model, 60, &rng);
@@ -297,20 +279,20 @@ TEST_SUITE("cerebrum/segments") {
     // A graceful close cuts the zeros.
     std::vector<std::string> files = Manifest(folder);
     CHECK(ReadAll(folder / files.back()).find('\0') == std::string::npos);
-    auto db = Open(SmallSegments(crashed));
+    auto db = OpenDatabase(SmallSegments(crashed));
     auto t = db->FindTable("kv");
-    CHECK(Contents(*t) == model);
+    CHECK(KeyValueContents(*t) == model);
     fs::path active = crashed / "tables" / "kv" / Manifest(crashed / "tables" / "kv").back();
     CHECK(ReadAll(active) == ReadCommitted(active));
     REQUIRE(t->Commit(t->LockExclusive(), {Put(9999, "after")}).ok());
     model[9999] = "after";
-    CHECK(Contents(*t) == model);
+    CHECK(KeyValueContents(*t) == model);
   }
 
   TEST_CASE("Files lists the immutable files and the active segment's committed length") {
     testing::TempDir tmp;
-    auto db = Open(SmallSegments(tmp.path()));
-    REQUIRE(db->CreateTable(KvSchema()).ok());
+    auto db = OpenDatabase(SmallSegments(tmp.path()));
+    REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     auto t = db->FindTable("kv");
     std::map<int64_t, std::string> model;
     std::mt19937 rng(13);
@@ -332,8 +314,8 @@ TEST_SUITE("cerebrum/segments") {
     testing::TempDir tmp;
     fs::path folder = tmp.path() / "tables" / "kv";
     {
-      auto db = Open(SmallSegments(tmp.path()));
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(SmallSegments(tmp.path()));
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     }
     WriteRaw(folder / kManifestFileName, "segment,segment-000002.csv\n");
     auto db = Database::Open(SmallSegments(tmp.path()));
@@ -348,8 +330,8 @@ TEST_SUITE("cerebrum/segments") {
     Options options = SmallSegments(tmp.path());
     options.segment_max_bytes = 1;  // one commit per segment
     {
-      auto db = Open(options);
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
       for (int k = 1; k <= 3; ++k) {
         REQUIRE(t->Commit(t->LockExclusive(), {Put(k, fmt::format("r{}", k))}).ok());
@@ -357,7 +339,7 @@ TEST_SUITE("cerebrum/segments") {
     }
     // Damage segment 2 (key 2): a bad value, then a complete commit.
     fs::path seg2 = folder / SegmentFileName(2);
-    std::string original = ReadAll(seg2);
+    std::string original = ReadTextFile(seg2);
     WriteRaw(seg2, "_seq,_op,k,v\n2,put,x,r2\n2,commit,,\n", false);
     auto refused = Database::Open(options);
     REQUIRE(!refused.ok());
@@ -366,21 +348,21 @@ TEST_SUITE("cerebrum/segments") {
 
     options.repair = true;
     {
-      auto db = Open(options);
-      CHECK(Contents(*db->FindTable("kv")) == std::map<int64_t, std::string>{{1, "r1"}, {3, "r3"}});
+      auto db = OpenDatabase(options);
+      CHECK(KeyValueContents(*db->FindTable("kv")) == std::map<int64_t, std::string>{{1, "r1"}, {3, "r3"}});
     }
-    CHECK(ReadAll(seg2) == "_seq,_op,k,v\n");
+    CHECK(ReadTextFile(seg2) == "_seq,_op,k,v\n");
     int saved = 0;
     for (const auto& entry : fs::directory_iterator(folder)) {
       std::string name = entry.path().filename().string();
       if (name.starts_with("segment-000002.csv.damaged-")) {
         ++saved;
-        CHECK(ReadAll(entry.path()) == "2,put,x,r2\n2,commit,,\n");
+        CHECK(ReadTextFile(entry.path()) == "2,put,x,r2\n2,commit,,\n");
       }
     }
     CHECK(saved == 1);
     options.repair = false;  // the repaired folder opens normally now
-    auto db = Open(options);
+    auto db = OpenDatabase(options);
     CHECK(db->FindTable("kv")->row_count() == 2);
   }
 }
@@ -393,10 +375,10 @@ TEST_SUITE("cerebrum/compaction") {
     std::map<int64_t, std::string> model;
     std::mt19937 rng(3);
     for (int round = 0; round < 4; ++round) {
-      auto db = Open(options);
-      if (round == 0) REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      if (round == 0) REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
-      CHECK(Contents(*t) == model);
+      CHECK(KeyValueContents(*t) == model);
       RandomWrites(*t, &model, 60, &rng);
       uint64_t lines = t->line_count();
       auto rows = db->CompactTable("kv");
@@ -415,10 +397,10 @@ TEST_SUITE("cerebrum/compaction") {
       }
       CHECK(on_disk == 2);
       RandomWrites(*t, &model, 20, &rng);
-      CHECK(Contents(*t) == model);
+      CHECK(KeyValueContents(*t) == model);
     }
-    auto db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    auto db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("writers and readers carry on during compaction and nothing is lost") {
@@ -427,8 +409,8 @@ TEST_SUITE("cerebrum/compaction") {
     options.segment_max_bytes = 4096;
     std::map<int64_t, std::string> model;
     {
-      auto db = Open(options);
-      REQUIRE(db->CreateTable(KvSchema()).ok());
+      auto db = OpenDatabase(options);
+      REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
       auto t = db->FindTable("kv");
       std::vector<Change> load;
       for (int64_t k = 0; k < 20000; ++k) load.push_back(Put(k, fmt::format("first {}", k)));
@@ -458,10 +440,10 @@ TEST_SUITE("cerebrum/compaction") {
       for (int i = 0; i < 2; ++i) REQUIRE(db->CompactTable("kv").ok());
       stop.store(true);
       writer.join();
-      CHECK(Contents(*t) == model);
+      CHECK(KeyValueContents(*t) == model);
     }
-    auto db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    auto db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("the background thread compacts a table past its thresholds") {
@@ -478,8 +460,8 @@ TEST_SUITE("cerebrum/compaction") {
     fs::path folder = tmp.path() / "tables" / "kv";
     std::map<int64_t, std::string> model;
     std::mt19937 rng(9);
-    auto db = Open(options);
-    REQUIRE(db->CreateTable(KvSchema()).ok());
+    auto db = OpenDatabase(options);
+    REQUIRE(db->CreateTable(KeyValueSchema("kv")).ok());
     auto t = db->FindTable("kv");
     RandomWrites(*t, &model, statements, &rng);
     // The compaction runs on its own thread; wait for its manifest.
@@ -489,10 +471,10 @@ TEST_SUITE("cerebrum/compaction") {
       std::this_thread::yield();
     }
     CHECK(Manifest(folder).front().starts_with(kSnapshotPrefix));
-    CHECK(Contents(*t) == model);
+    CHECK(KeyValueContents(*t) == model);
     db.reset();
-    db = Open(options);
-    CHECK(Contents(*db->FindTable("kv")) == model);
+    db = OpenDatabase(options);
+    CHECK(KeyValueContents(*db->FindTable("kv")) == model);
   }
 
   TEST_CASE("tables without a primary key keep their row ids across compaction") {
@@ -502,7 +484,7 @@ TEST_SUITE("cerebrum/compaction") {
     log.name = "log";
     log.columns = {{"msg", Type::kText, "TEXT", false, {}}};
     {
-      auto db = Open(options);
+      auto db = OpenDatabase(options);
       REQUIRE(db->CreateTable(log).ok());
       auto t = db->FindTable("log");
       for (int i = 0; i < 10; ++i) {
@@ -514,7 +496,7 @@ TEST_SUITE("cerebrum/compaction") {
           t->Commit(t->LockExclusive(), {{Change::Kind::kDelete, {Value::Integer(3)}, {}}}).ok());
       REQUIRE(db->CompactTable("log").ok());
     }
-    auto db = Open(options);
+    auto db = OpenDatabase(options);
     auto t = db->FindTable("log");
     REQUIRE(
         t->Commit(t->LockExclusive(), {{Change::Kind::kInsert, {}, {Value::Text("new")}}}).ok());

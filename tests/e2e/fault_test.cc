@@ -166,6 +166,40 @@ TEST_SUITE("e2e/fault") {
     CHECK(Ids(*client, "b") == "1 2");
   }
 
+  TEST_CASE("half a commit that cannot be taken back never reaches a later start") {
+    FaultyServer f;
+    auto& [dir, data, faults, server, client] = f;
+    Run(*client, "CREATE TABLE a (id INT PRIMARY KEY, note TEXT)");
+    Run(*client, "CREATE TABLE b (id INT PRIMARY KEY)");
+    Run(*client, "INSERT INTO a VALUES (1, 'one')");
+    Run(*client, "INSERT INTO b VALUES (1)");
+
+    // The disk fills up mid-append (all but the last byte get written) and
+    // the bytes cannot be taken back (neither zeroed nor cut off): half a
+    // commit stays at the end of the segment.
+    faults.Set("write ENOSPC\ntruncate EIO");
+    CheckError(Failure(*client, "INSERT INTO a VALUES (2, 'two')"), ErrorCode::kDiskFull,
+               {"table \"a\"", Segment(data, "a").string(), "no space left on device"});
+    faults.Clear();
+
+    // Space is back, and writes go on (a full disk is not a failed fsync).
+    // A compaction rolls the segment over with the half commit still in it
+    // (Seal cuts the file at its last commit) and then replaces the file;
+    // the next start must find neither damage nor the half commit.
+    Run(*client, "COMPACT TABLE a");
+    Run(*client, "INSERT INTO a VALUES (3, 'three')");
+    Run(*client, "INSERT INTO b VALUES (2)");
+    CHECK(Ids(*client, "a") == "1 3");
+    server->Kill();
+
+    server = ServerProcess::Start(data);
+    client = Connect(*server);
+    CHECK(Ids(*client, "a") == "1 3");
+    CHECK(Ids(*client, "b") == "1 2");
+    Run(*client, "INSERT INTO a VALUES (4, 'four')");
+    CHECK(Ids(*client, "a") == "1 3 4");
+  }
+
   TEST_CASE("a read-only data directory refuses the start with a clear message") {
     TempDir dir;
     fs::path data = dir.path() / "data";

@@ -1,6 +1,7 @@
 // The kopf shell against the real server: -c, -f, standard input, --csv,
 // --json, error reporting and exit codes, connection flags, meta-commands,
 // \async, and on a pseudo-terminal completion, the pager and colour.
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -247,6 +248,80 @@ TEST_SUITE("e2e/shell") {
           "-------+---------+------\n"
           " plain |       1 |    0\n"
           "(1 row)\n\n");
+  }
+
+  TEST_CASE("on a terminal: Ctrl-C cancels a running statement and the shell goes on") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    std::string port = std::to_string(server->port());
+    // 300 rows: a triple cross join is 27 million combinations, far longer
+    // than the test waits for anything.
+    std::string insert = "INSERT INTO t VALUES (1)";
+    for (int id = 2; id <= 300; ++id) insert += ", (" + std::to_string(id) + ")";
+    auto setup = RunProcess(
+        {BinaryPath("kopf"), "-p", port, "-c", "CREATE TABLE t (id INT PRIMARY KEY); " + insert});
+    REQUIRE(setup.exit_code == 0);
+    std::vector<std::string> env = {"HOME=" + dir.path().string(), "TERM=xterm",
+                                    "PATH=/usr/bin:/bin", "PAGER=", "NO_COLOR=1"};
+    auto shell = testing::PtyProcess::Start({BinaryPath("kopf"), "-p", port}, env);
+    REQUIRE(shell->WaitFor("kopf=> "));
+
+    // Ctrl-C at the prompt drops the half-typed statement.
+    shell->Type("SELECT 'half typed'");
+    REQUIRE(shell->WaitFor("half typed'"));
+    // Presses Ctrl-C until `text` shows after the press, at most three
+    // times. libedit sees a Ctrl-C at the prompt only while it waits in
+    // read(); one that lands while it draws the echo is lost, and a user
+    // presses again. (Under ASan with other tests running, a press during a
+    // statement was once not acted on either; see the report to the lead.)
+    auto press_until = [&](const std::string& text) {
+      for (int press = 0; press < 3; ++press) {
+        const size_t from = shell->screen().size();
+        shell->Type("\x03");
+        // WaitFor on text that never comes just reads the terminal.
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (std::chrono::steady_clock::now() < deadline) {
+          if (shell->screen().find(text, from) != std::string::npos) return true;
+          shell->WaitFor("\x01", std::chrono::milliseconds(100));
+        }
+      }
+      return false;
+    };
+    REQUIRE_MESSAGE(press_until("kopf=> "), shell->screen());
+    shell->Type("SELECT 'fresh';\r");
+    // Type only at a prompt: text typed earlier is echoed by the terminal
+    // and then thrown away by the Ctrl-C's input flush.
+    REQUIRE(shell->WaitFor("fresh\r\n(1 row)\r\n\r\nkopf=> "));
+    CHECK(shell->screen().find("syntax error") == std::string::npos);
+
+    // A plain statement: once the line editor echoed Enter, the statement
+    // is running (or about to be sent, which cancels it just the same).
+    std::string cross = "SELECT count(*) FROM t a, t b, t c;";
+    shell->Type(cross + "\r");
+    REQUIRE(shell->WaitFor("kopf=> " + cross + "\r\n"));
+    REQUIRE_MESSAGE(press_until("CODE: Cancelled (19)\r\nkopf=> "), shell->screen());
+    shell->Type("SELECT 41 + 1 AS answer;\r");
+    REQUIRE(shell->WaitFor("42\r\n(1 row)\r\n\r\nkopf=> "));
+
+    // \async: every statement not answered yet is cancelled; a second
+    // Ctrl-C while the cancel is pending does not end the shell.
+    std::string async = "\\async SELECT count(*) FROM t a, t b, t c; SELECT count(*) FROM t a, t b, t c";
+    shell->Type(async + "\r");
+    REQUIRE(shell->WaitFor("as payloads"));
+    shell->Type("\x03");
+    shell->Type("\x03");
+    CHECK(shell->WaitFor("(statement 2)"));
+    shell->Type("SELECT 'still ' || 'here';\r");
+    CHECK(shell->WaitFor("still here"));
+    // The plain statement's report and one for each \async statement.
+    size_t reports = 0;
+    for (size_t at = 0; (at = shell->screen().find("CODE: Cancelled (19)", at)) != std::string::npos;
+         ++at) {
+      ++reports;
+    }
+    CHECK(reports == 3);
+    shell->Type("\\q\r");
+    CHECK(shell->Wait() == 0);
   }
 
   TEST_CASE("on a terminal: Tab completes a table name, long results page, errors are red") {

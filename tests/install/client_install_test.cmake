@@ -1,7 +1,9 @@
 # Installs the client library into a fresh prefix and builds the example
 # programs against it as an outside project, so the installed headers,
 # libraries and CMake package are complete. Run by CTest:
-#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -P client_install_test.cmake
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... [-DLINK_FLAGS=...] -P client_install_test.cmake
+# LINK_FLAGS go to the outside project's link (the sanitizer runtimes when
+# the libraries were built with KOPF_SANITIZE).
 foreach(var BUILD_DIR SOURCE_DIR WORK_DIR)
   if(NOT ${var})
     message(FATAL_ERROR "${var} is not set")
@@ -30,7 +32,7 @@ if(EXISTS ${prefix}/include/kopf/protocol/client_internal.h)
 endif()
 
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tools/examples -B ${WORK_DIR}/build -G Ninja
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build --target kopf-example-sync)
 if(NOT EXISTS ${WORK_DIR}/build/kopf-example-sync)
   message(FATAL_ERROR "the outside project built no kopf-example-sync")

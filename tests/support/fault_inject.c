@@ -13,6 +13,7 @@
  *   write  write, pwrite
  *   sync   fsync, fdatasync (of files and folders)
  *   mkdir  mkdir
+ *   truncate  truncate, ftruncate
  * and ERRNO one of ENOSPC, EDQUOT, EIO, EROFS. A write failing with ENOSPC
  * or EDQUOT first writes half its bytes for real and reports that short
  * count, as a disk filling up mid-write does; only a 1-byte write fails
@@ -37,8 +38,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-enum Op { kOpen, kWrite, kSync, kMkdir };
-static const char* const kOpNames[] = {"open", "write", "sync", "mkdir"};
+enum Op { kOpen, kWrite, kSync, kMkdir, kTruncate };
+static const char* const kOpNames[] = {"open", "write", "sync", "mkdir", "truncate"};
 
 static void* Real(const char* name) { return dlsym(RTLD_NEXT, name); }
 
@@ -216,3 +217,21 @@ int mkdir(const char* path, mode_t mode) {
   int (*real)(const char*, mode_t) = (int (*)(const char*, mode_t))Real("mkdir");
   return real(path, mode);
 }
+
+int truncate(const char* path, off_t length) {
+  int err = Fault(kTruncate, path, -1);
+  if (err != 0) FAIL_WITH(err);
+  int (*real)(const char*, off_t) = (int (*)(const char*, off_t))Real("truncate");
+  return real(path, length);
+}
+
+int truncate64(const char* path, off_t length) { return truncate(path, length); }
+
+int ftruncate(int fd, off_t length) {
+  int err = Fault(kTruncate, NULL, fd);
+  if (err != 0) FAIL_WITH(err);
+  int (*real)(int, off_t) = (int (*)(int, off_t))Real("ftruncate");
+  return real(fd, length);
+}
+
+int ftruncate64(int fd, off_t length) { return ftruncate(fd, length); }

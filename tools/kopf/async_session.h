@@ -7,7 +7,7 @@
 // the next Run().
 //
 // Thread-safety: none; Run() blocks the calling thread until every reply
-// is in.
+// is in (or, after a Ctrl-C, every cancelled statement's reply).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,11 @@ class AsyncSession {
   // in. Fails only when the connection cannot be made (kIoError, ...).
   protocol::Status Run(const std::vector<std::string>& statements, const SentFunction& on_sent,
                        const ReplyFunction& on_reply);
+
+  // While `fd` (interrupt.h's self-pipe; -1: none) is readable during Run(),
+  // CANCEL goes out for every statement not answered yet; each still gets
+  // its one reply (ERROR Cancelled, or its result if it had finished).
+  void SetInterruptFd(int fd);
 
  private:
   struct Impl;

@@ -1,52 +1,26 @@
 #include "tools/kopf/interactive.h"
 
-#include <csignal>
 #include <cstdio>
 #include <string>
 
-#include <signal.h>
+#include "tools/kopf/interrupt.h"
 
 namespace kopf::shell {
 
-namespace {
-
-volatile std::sig_atomic_t interrupted = 0;
-
-void OnInterrupt(int) { interrupted = 1; }
-
-// Installs OnInterrupt for SIGINT without SA_RESTART, so a blocked terminal
-// read returns EINTR and the prompt can start over; restores the previous
-// action on destruction.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    struct sigaction action {};
-    action.sa_handler = &OnInterrupt;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
-    sigaction(SIGINT, &action, &previous_);
-  }
-  ~InterruptGuard() { sigaction(SIGINT, &previous_, nullptr); }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  struct sigaction previous_ {};
-};
-
-}  // namespace
-
 Outcome RunInteractive(Shell& shell, LineEditor& editor) {
-  InterruptGuard guard;
+  InterruptHandler interrupts;
+  shell.SetInterruptFd(interrupts.fd());
   editor.SetCompletion(
       [&shell](std::string_view before_cursor) { return shell.completer().Complete(before_cursor); });
   StatementSplitter splitter;
   std::string line;
   while (true) {
-    interrupted = 0;
+    // A Ctrl-C that came while a result printed (or a pager ran) is spent.
+    TakeInterrupts(interrupts.fd());
     const char* prompt = splitter.pending() ? kContinuationPrompt : kPrompt;
     switch (editor.ReadLine(prompt, &line)) {
       case LineEditor::ReadStatus::kEnd:
+        shell.SetInterruptFd(-1);
         std::fputs("\n", stdout);
         std::fflush(stdout);
         return Outcome::kQuit;
@@ -62,7 +36,10 @@ Outcome RunInteractive(Shell& shell, LineEditor& editor) {
     editor.AddHistory(line);
     splitter.AddLine(line);
     Outcome outcome = shell.Drain(splitter);
-    if (outcome == Outcome::kQuit || outcome == Outcome::kConnectionLost) return outcome;
+    if (outcome == Outcome::kQuit || outcome == Outcome::kConnectionLost) {
+      shell.SetInterruptFd(-1);
+      return outcome;
+    }
   }
 }
 

@@ -3,8 +3,9 @@
 // Shows "kopf=> " at the start of a statement and "kopf-> " while one is
 // pending, keeps every entered line in the editor's history, and ends on
 // \q, on Ctrl-D, or when the connection is lost. Tab completes through the
-// shell's Completer. Ctrl-C at the prompt
-// discards the statement being typed instead of ending the program.
+// shell's Completer. Ctrl-C at the prompt discards the statement being
+// typed instead of ending the program; Ctrl-C while a statement runs cancels
+// it (interrupt.h, Shell::SetInterruptFd).
 //
 // Thread-safety: run on the main thread; installs a SIGINT handler for its
 // duration.

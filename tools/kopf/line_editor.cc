@@ -108,7 +108,9 @@ LineEditor::LineEditor(const std::string& program, std::string history_path)
   // Let libedit restore the terminal when a signal arrives mid-edit.
   el_set(impl_->editline, EL_SIGNAL, 1);
   el_set(impl_->editline, EL_HIST, history, impl_->history);
-  el_set(impl_->editline, EL_ADDFN, "kopf-complete", "complete a word", &CompleteCallback);
+  // The wide form: el_set would convert both strings into copies that
+  // libedit never frees; el_wset keeps pointers to these literals.
+  el_wset(impl_->editline, EL_ADDFN, L"kopf-complete", L"complete a word", &CompleteCallback);
   el_set(impl_->editline, EL_BIND, "^I", "kopf-complete", nullptr);
   el_source(impl_->editline, nullptr);  // the user's ~/.editrc, if any
 }

@@ -17,6 +17,7 @@
 
 #include "tools/kopf/copy_command.h"
 #include "tools/kopf/error_printer.h"
+#include "tools/kopf/interrupt.h"
 #include "tools/kopf/meta_command.h"
 #include "tools/kopf/pager.h"
 
@@ -174,7 +175,8 @@ Outcome Shell::RunMetaCommand(std::string_view line) { return Note(RunMeta(line,
 
 Outcome Shell::RunQuery(std::string_view sql, int line, const Adorner& adorn) {
   auto start = std::chrono::steady_clock::now();
-  protocol::Result<protocol::QueryResult> result = client_.Query(sql);
+  protocol::Result<protocol::QueryResult> result =
+      interrupt_fd_ >= 0 ? QueryCancellable(sql) : client_.Query(sql);
   std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
 
   Outcome outcome = Outcome::kOk;
@@ -205,6 +207,39 @@ Outcome Shell::ReportFailure(const protocol::Status& status, std::string_view sq
   }
   err_.flush();
   return outcome;
+}
+
+void Shell::SetInterruptFd(int fd) {
+  interrupt_fd_ = fd;
+  client_.SetInterruptFd(fd);
+  if (async_) async_->SetInterruptFd(fd);
+}
+
+protocol::Result<protocol::QueryResult> Shell::QueryCancellable(std::string_view sql) {
+  // A Ctrl-C between Enter and here counts: the statement is cancelled as
+  // soon as it is sent. (The interactive loop empties the pipe before each
+  // prompt, so older ones do not.)
+  KOPF_ASSIGN_OR_RETURN(uint64_t payload_id, client_.Send(sql));
+  bool cancel_sent = false;
+  for (;;) {
+    protocol::Result<protocol::Response> response = client_.Receive();
+    if (response.ok()) {
+      TakeInterrupts(interrupt_fd_);  // one that came too late to matter
+      if (!response->status.ok()) return response->status;
+      return std::move(response->result);
+    }
+    // Receive() fails with kCancelled only when interrupted; anything else
+    // is the connection.
+    if (response.status().code() != protocol::ErrorCode::kCancelled) return response.status();
+    TakeInterrupts(interrupt_fd_);
+    if (cancel_sent) {
+      err_ << "kopf: cancel request already sent; waiting for the server\n";
+      err_.flush();
+      continue;
+    }
+    KOPF_RETURN_IF_ERROR(client_.Cancel(payload_id));
+    cancel_sent = true;
+  }
 }
 
 Outcome Shell::Fail(std::string_view message, int line) {
@@ -430,6 +465,7 @@ Outcome Shell::RunAsync(std::string_view text, int line) {
 
   if (!async_) {
     async_ = std::make_unique<AsyncSession>(options_.connection);
+    async_->SetInterruptFd(interrupt_fd_);
   }
   bool failed = false;
   protocol::Status status = async_->Run(

@@ -97,6 +97,12 @@ class Shell {
   bool any_failed() const { return any_failed_; }
   const ShellOptions& options() const { return options_; }
 
+  // While `fd` (interrupt.h's self-pipe; -1: none) is readable, a running
+  // statement is cancelled: the shell sends CANCEL for the payload id(s) in
+  // flight, waits for the server's answer (ERROR Cancelled, or the result if
+  // it had finished) and prints it. The connection stays usable.
+  void SetInterruptFd(int fd);
+
   // Tab completion over this shell's connection (the interactive loop hands
   // it to the line editor).
   Completer& completer() { return completer_; }
@@ -139,6 +145,8 @@ class Shell {
   Outcome ReportFailure(const protocol::Status& status, std::string_view sql, int line);
   Outcome Note(Outcome outcome);
   Outcome RunQuery(std::string_view sql, int line, const Adorner& adorn = {});
+  // Query() that a Ctrl-C on interrupt_fd_ turns into a CANCEL.
+  protocol::Result<protocol::QueryResult> QueryCancellable(std::string_view sql);
   Outcome RunMeta(std::string_view text, int line);
   Outcome RunLines(std::istream& in);
   Outcome Fail(std::string_view message, int line);
@@ -154,6 +162,7 @@ class Shell {
   Completer completer_;
   std::unique_ptr<AsyncSession> async_;  // opened by the first \async
   int include_depth_ = 0;
+  int interrupt_fd_ = -1;  // SetInterruptFd()
   bool any_failed_ = false;
   std::string source_name_;  // the script being run by RunScript, if named
 };

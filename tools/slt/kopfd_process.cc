@@ -33,7 +33,8 @@ std::string ReadFile(const fs::path& path) {
 
 Result<std::unique_ptr<KopfdProcess>> KopfdProcess::Start(const std::string& kopfd_path,
                                                           std::chrono::milliseconds startup_timeout,
-                                                          const std::string& sync) {
+                                                          const std::string& sync,
+                                                          Storage storage) {
   std::unique_ptr<KopfdProcess> server(new KopfdProcess());
   std::error_code ec;
   fs::path base = fs::temp_directory_path(ec);
@@ -50,7 +51,12 @@ Result<std::unique_ptr<KopfdProcess>> KopfdProcess::Start(const std::string& kop
   // Everything the child needs is prepared before fork(): between fork and
   // exec only async-signal-safe calls are allowed (the watchdog thread of
   // an earlier connection may exist).
-  std::vector<std::string> args = {kopfd_path, "--port", "0", "--data", data_path, "--sync", sync};
+  std::vector<std::string> args = {kopfd_path, "--port", "0", "--data", data_path};
+  if (storage == Storage::kMemory) {
+    args.insert(args.end(), {"--storage", "memory"});
+  } else {
+    args.insert(args.end(), {"--sync", sync});
+  }
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -2,11 +2,14 @@
 // for kopf-slt's spawn mode (one server per .test file).
 //
 // Start() makes a temporary directory, runs
-//   KOPFD --port 0 --data DIR/data --sync none
+//   KOPFD --port 0 --data DIR/data --sync none        (Storage::kDisk)
+//   KOPFD --port 0 --data DIR/data --storage memory   (Storage::kMemory)
 // with stdout and stderr going to DIR/kopfd.out and DIR/kopfd.log, and
 // waits for the "kopfd listening on HOST:PORT" line. No fsync because a
-// conformance run never needs its writes to survive a crash. The
-// destructor kills the server and removes the directory.
+// conformance run never needs its writes to survive a crash; kopf-slt goes
+// further and keeps the tables in memory only, since a .test file never
+// restarts its server and so cannot tell the difference. The destructor
+// kills the server and removes the directory.
 //
 // Thread-safety: Interrupt() may be called from any thread (it only sends
 // SIGKILL); everything else from the owning thread.
@@ -26,14 +29,18 @@ namespace kopf::slt {
 
 class KopfdProcess {
  public:
+  // Where the server keeps its tables: segment files under DIR/data, or
+  // memory only (nothing written at all).
+  enum class Storage { kDisk, kMemory };
+
   // Starts `kopfd_path` and waits up to `startup_timeout` until it listens.
-  // `sync` is its --sync mode ("none" by default, as above; kopf-bench
-  // passes "always" to measure durable writes). Fails with kIoError (and the
-  // tail of the server's log) when it cannot be started or exits or stays
-  // silent.
+  // `sync` is its --sync mode with kDisk ("none" by default, as above;
+  // kopf-bench passes "always" to measure durable writes). Fails with
+  // kIoError (and the tail of the server's log) when it cannot be started
+  // or exits or stays silent.
   static protocol::Result<std::unique_ptr<KopfdProcess>> Start(
       const std::string& kopfd_path, std::chrono::milliseconds startup_timeout,
-      const std::string& sync = "none");
+      const std::string& sync = "none", Storage storage = Storage::kDisk);
   ~KopfdProcess();
   KopfdProcess(const KopfdProcess&) = delete;
   KopfdProcess& operator=(const KopfdProcess&) = delete;

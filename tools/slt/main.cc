@@ -62,8 +62,8 @@ constexpr std::string_view kUsage =
     "  -h, --host=HOST          server address (default 127.0.0.1)\n"
     "  -p, --port=PORT          port of a running server; its tables are dropped\n"
     "                           before the first file and after each file\n"
-    "      --spawn=KOPFD        start KOPFD (--port 0, a fresh temporary --data\n"
-    "                           directory) for each file and kill it afterwards\n"
+    "      --spawn=KOPFD        start KOPFD (--port 0, tables in memory only) for\n"
+    "                           each file and kill it afterwards\n"
     "      --record-timeout=S   seconds one record may take (default 5)\n"
     "      --file-timeout=S     seconds one file may take (default 300)\n"
     "      --engine=NAME        engine name for skipif/onlyif (default sqlite)\n"
@@ -224,7 +224,8 @@ kopf::slt::RunOptions MakeRunOptions(const Flags& flags) {
 }
 
 FileReport RunSpawned(const Flags& flags, const std::vector<Record>& records) {
-  auto server = KopfdProcess::Start(flags.spawn, kStartupTimeout);
+  auto server =
+      KopfdProcess::Start(flags.spawn, kStartupTimeout, "none", KopfdProcess::Storage::kMemory);
   if (!server.ok()) return Abandoned(records, flags.engine, server.status().ToString());
   ConnectionOptions options;
   options.port = (*server)->port();

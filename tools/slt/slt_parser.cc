@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include <strings.h>
+#include "protocol/ascii.h"
 
 namespace kopf::slt {
 
@@ -34,10 +34,6 @@ std::vector<std::string_view> Tokens(std::string_view line) {
     if (i > start) tokens.push_back(line.substr(start, i - start));
   }
   return tokens;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string JoinLines(const std::vector<Line>& lines, size_t begin, size_t end) {
@@ -131,7 +127,7 @@ void ParseBody(const std::vector<Line>& block, size_t first, Record* record) {
 
 bool Record::AppliesTo(std::string_view engine) const {
   for (const Condition& condition : conditions) {
-    bool names_us = EqualsIgnoreCase(condition.engine, engine);
+    bool names_us = protocol::EqualsIgnoringCase(condition.engine, engine);
     if (condition.only_if != names_us) return false;
   }
   return true;
