@@ -28,6 +28,18 @@
 // K for which `cmp(const Key&, const K&)` is valid (heterogeneous lookup, as
 // with std::map); otherwise they take a Key.
 //
+// Key prefixes (opt-in). If Compare has a member `Prefix(const Key&)` that
+// returns uint64_t and is noexcept, every node keeps, in an array parallel
+// to its keys, each key's prefix: a fixed-width integer that preserves the
+// order, i.e. cmp(a, b) < 0 implies Prefix(a) <= Prefix(b), and equal keys
+// have equal prefixes. A search binary-searches the node's prefixes first
+// (plain integers side by side in the node, no pointer to follow) and
+// compares whole keys only among the entries whose prefix equals the probe's;
+// with distinct prefixes that is at most one key comparison per node. A
+// lookup type K uses the prefixes when Compare also has Prefix(const K&);
+// otherwise, and for comparators without Prefix, nodes search whole keys.
+// TEST_CheckInvariants also checks that every stored prefix is its key's.
+//
 // Requirements: Key is copyable (separators are copies); Key and Value are
 // default-constructible and move-assignable without throwing. Nodes hold
 // fixed arrays of both, so a slot that is not in use holds a
@@ -97,6 +109,12 @@ template <typename K, typename Key, typename Compare>
 concept BPlusTreeLookupKey = std::same_as<K, Key> ||
     (TransparentCompare<Compare>&& std::invocable<const Compare&, const Key&, const K&>);
 
+// Compare supplies order-preserving prefixes for K (see Key prefixes above).
+template <typename Compare, typename K>
+concept PrefixCompare = requires(const Compare& cmp, const K& key) {
+  { cmp.Prefix(key) } noexcept -> std::same_as<uint64_t>;
+};
+
 template <typename Key, typename Value, typename Compare = std::compare_three_way,
           size_t kLeafSlots = kDefaultLeafSlots, size_t kInnerSlots = kDefaultInnerSlots>
 class BPlusTree {
@@ -111,6 +129,11 @@ class BPlusTree {
   struct Node;
   struct Leaf;
   struct Inner;
+
+  // Whether nodes keep key prefixes; without them the arrays have no slots.
+  static constexpr bool kPrefixed = PrefixCompare<Compare, Key>;
+  template <size_t kSlots>
+  using PrefixArray = std::array<uint64_t, kPrefixed ? kSlots : 0>;
 
  public:
   // Capacity and minimum fill of a node outside an operation. Merging two
@@ -305,6 +328,8 @@ class BPlusTree {
   struct Leaf : Node {
     Leaf() : Node(true) {}
     std::array<Key, kLeafSlots + 1> keys;
+    // prefixes[i] is the prefix of keys[i] for i < count (when kPrefixed).
+    [[no_unique_address]] PrefixArray<kLeafSlots + 1> prefixes;
     std::array<Value, kLeafSlots + 1> values;
     Leaf* prev = nullptr;
     Leaf* next = nullptr;
@@ -312,6 +337,7 @@ class BPlusTree {
   struct Inner : Node {
     Inner() : Node(false) {}
     std::array<Key, kInnerSlots + 1> keys;
+    [[no_unique_address]] PrefixArray<kInnerSlots + 1> prefixes;
     std::array<Node*, kInnerSlots + 2> children;
   };
   // The inner nodes from the root down to a leaf and the child taken at each.
@@ -349,13 +375,54 @@ class BPlusTree {
     delete inner;
   }
 
-  // First i in [0, count) with keys[i] >= key, or count.
-  template <typename K>
-  uint32_t LeafLowerBound(const Leaf* leaf, const K& key) const {
-    uint32_t lo = 0, hi = leaf->count;
+  // Stores `key` in slot i of node `n` (a Leaf or an Inner), with its
+  // prefix.
+  template <typename N>
+  void PutKey(N* n, uint32_t i, Key&& key) noexcept {
+    if constexpr (kPrefixed) n->prefixes[i] = cmp_.Prefix(key);
+    n->keys[i] = std::move(key);
+  }
+  // Moves the key in slot j of `src` to slot i of `dst`, with its prefix.
+  template <typename N>
+  static void MoveKey(N* dst, uint32_t i, N* src, uint32_t j) noexcept {
+    if constexpr (kPrefixed) dst->prefixes[i] = src->prefixes[j];
+    dst->keys[i] = std::move(src->keys[j]);
+  }
+
+  // First i in [0, n->count) with keys[i] >= key (kUpper: > key), or count.
+  // With prefixes, the answer lies in [lo, hi], the run of entries whose
+  // prefix equals the key's: entries before it are smaller than the key,
+  // entries after it greater. Whole keys are compared only inside the run.
+  template <bool kUpper, typename N, typename K>
+  uint32_t BoundIn(const N* n, const K& key) const {
+    uint32_t lo = 0, hi = n->count;
+    if constexpr (kPrefixed && PrefixCompare<Compare, K>) {
+      const uint64_t p = cmp_.Prefix(key);
+      const uint64_t* prefixes = n->prefixes.data();
+      while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (prefixes[mid] < p) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      if (lo == n->count || prefixes[lo] != p) return lo;
+      hi = lo + 1;
+      uint32_t end = n->count;
+      while (hi < end) {
+        uint32_t mid = hi + (end - hi) / 2;
+        if (prefixes[mid] == p) {
+          hi = mid + 1;
+        } else {
+          end = mid;
+        }
+      }
+    }
     while (lo < hi) {
       uint32_t mid = lo + (hi - lo) / 2;
-      if (cmp_(leaf->keys[mid], key) < 0) {
+      auto c = cmp_(n->keys[mid], key);
+      if (kUpper ? c <= 0 : c < 0) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -363,28 +430,18 @@ class BPlusTree {
     }
     return lo;
   }
-  // First i in [0, count) with keys[i] > key, or count.
-  template <typename KeyArray, typename K>
-  uint32_t UpperBoundIn(const KeyArray& keys, uint32_t count, const K& key) const {
-    uint32_t lo = 0, hi = count;
-    while (lo < hi) {
-      uint32_t mid = lo + (hi - lo) / 2;
-      if (cmp_(keys[mid], key) <= 0) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
+  template <typename K>
+  uint32_t LeafLowerBound(const Leaf* leaf, const K& key) const {
+    return BoundIn</*kUpper=*/false>(leaf, key);
   }
   template <typename K>
   uint32_t LeafUpperBound(const Leaf* leaf, const K& key) const {
-    return UpperBoundIn(leaf->keys, leaf->count, key);
+    return BoundIn</*kUpper=*/true>(leaf, key);
   }
   // The child of `inner` whose key range holds `key`.
   template <typename K>
   uint32_t ChildIndex(const Inner* inner, const K& key) const {
-    return UpperBoundIn(inner->keys, inner->count, key);
+    return BoundIn</*kUpper=*/true>(inner, key);
   }
 
   template <typename K>
@@ -424,10 +481,10 @@ class BPlusTree {
   // at `pos` (the leaf has a spare slot, so this works on a full leaf too).
   void ShiftIn(Leaf* leaf, uint32_t pos, Key&& key, Value&& value) noexcept {
     for (uint32_t i = leaf->count; i > pos; --i) {
-      leaf->keys[i] = std::move(leaf->keys[i - 1]);
+      MoveKey(leaf, i, leaf, i - 1);
       leaf->values[i] = std::move(leaf->values[i - 1]);
     }
-    leaf->keys[pos] = std::move(key);
+    PutKey(leaf, pos, std::move(key));
     leaf->values[pos] = std::move(value);
     ++leaf->count;
     ++size_;
@@ -481,7 +538,7 @@ KOPF_BTREE_TEMPLATE
 bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
   if (root_ == nullptr) {
     Leaf* leaf = new Leaf;
-    leaf->keys[0] = std::move(key);
+    PutKey(leaf, 0, std::move(key));
     leaf->values[0] = std::move(value);
     leaf->count = 1;
     root_ = first_leaf_ = last_leaf_ = leaf;
@@ -556,7 +613,7 @@ void KOPF_BTREE::InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key,
   // Split the leaf: the upper half moves to a new right sibling.
   Leaf* right = spare.leaf.release();
   for (uint32_t i = keep; i < leaf->count; ++i) {
-    right->keys[i - keep] = std::move(leaf->keys[i]);
+    MoveKey(right, i - keep, leaf, i);
     right->values[i - keep] = std::move(leaf->values[i]);
   }
   right->count = leaf->count - keep;
@@ -574,10 +631,10 @@ void KOPF_BTREE::InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key,
   while (path->depth > 0) {
     auto [parent, child] = path->steps[--path->depth];
     for (uint32_t i = parent->count; i > child; --i) {
-      parent->keys[i] = std::move(parent->keys[i - 1]);
+      MoveKey(parent, i, parent, i - 1);
       parent->children[i + 1] = parent->children[i];
     }
-    parent->keys[child] = std::move(separator);
+    PutKey(parent, child, std::move(separator));
     parent->children[child + 1] = new_child;
     ++parent->count;
     if (parent->count <= kInnerSlots) return;
@@ -589,7 +646,7 @@ void KOPF_BTREE::InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key,
     const uint32_t mid = (kInnerSlots + 1) / 2;
     separator = std::move(parent->keys[mid]);
     for (uint32_t i = mid + 1; i < parent->count; ++i) {
-      sibling->keys[i - mid - 1] = std::move(parent->keys[i]);
+      MoveKey(sibling, i - mid - 1, parent, i);
     }
     for (uint32_t i = mid + 1; i <= parent->count; ++i) {
       sibling->children[i - mid - 1] = parent->children[i];
@@ -601,7 +658,7 @@ void KOPF_BTREE::InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key,
 
   assert(spare.used < spare.count);
   Inner* root = spare.inners[spare.used++];
-  root->keys[0] = std::move(separator);
+  PutKey(root, 0, std::move(separator));
   root->children[0] = root_;
   root->children[1] = new_child;
   root->count = 1;
@@ -612,7 +669,7 @@ void KOPF_BTREE::InsertAndSplit(Leaf* leaf, uint32_t pos, Path* path, Key&& key,
 KOPF_BTREE_TEMPLATE
 void KOPF_BTREE::RemoveFromLeaf(Leaf* leaf, uint32_t pos) {
   for (uint32_t i = pos + 1; i < leaf->count; ++i) {
-    leaf->keys[i - 1] = std::move(leaf->keys[i]);
+    MoveKey(leaf, i - 1, leaf, i);
     leaf->values[i - 1] = std::move(leaf->values[i]);
   }
   --leaf->count;
@@ -625,7 +682,7 @@ void KOPF_BTREE::RemoveFromLeaf(Leaf* leaf, uint32_t pos) {
 KOPF_BTREE_TEMPLATE
 void KOPF_BTREE::RemoveFromInner(Inner* inner, uint32_t key_index, uint32_t child_index) {
   for (uint32_t i = key_index + 1; i < inner->count; ++i) {
-    inner->keys[i - 1] = std::move(inner->keys[i]);
+    MoveKey(inner, i - 1, inner, i);
   }
   for (uint32_t i = child_index + 1; i <= inner->count; ++i) {
     inner->children[i - 1] = inner->children[i];
@@ -667,22 +724,22 @@ void KOPF_BTREE::RebalanceLeaf(Leaf* leaf, Path* path, LeafFix fix, Key&& separa
 
   if (fix == LeafFix::kBorrowLeft) {
     for (uint32_t i = leaf->count; i > 0; --i) {
-      leaf->keys[i] = std::move(leaf->keys[i - 1]);
+      MoveKey(leaf, i, leaf, i - 1);
       leaf->values[i] = std::move(leaf->values[i - 1]);
     }
     --left->count;
-    leaf->keys[0] = std::move(left->keys[left->count]);
+    MoveKey(leaf, 0, left, left->count);
     leaf->values[0] = std::move(left->values[left->count]);
     ++leaf->count;
-    parent->keys[idx - 1] = std::move(separator);
+    PutKey(parent, idx - 1, std::move(separator));
     return;
   }
   if (fix == LeafFix::kBorrowRight) {
-    leaf->keys[leaf->count] = std::move(right->keys[0]);
+    MoveKey(leaf, leaf->count, right, 0);
     leaf->values[leaf->count] = std::move(right->values[0]);
     ++leaf->count;
     RemoveFromLeaf(right, 0);
-    parent->keys[idx] = std::move(separator);
+    PutKey(parent, idx, std::move(separator));
     return;
   }
 
@@ -691,7 +748,7 @@ void KOPF_BTREE::RebalanceLeaf(Leaf* leaf, Path* path, LeafFix fix, Key&& separa
   Leaf* b = left != nullptr ? leaf : right;
   const uint32_t b_index = left != nullptr ? idx : idx + 1;
   for (uint32_t i = 0; i < b->count; ++i) {
-    a->keys[a->count + i] = std::move(b->keys[i]);
+    MoveKey(a, a->count + i, b, i);
     a->values[a->count + i] = std::move(b->values[i]);
   }
   a->count += b->count;
@@ -730,21 +787,21 @@ void KOPF_BTREE::RebalanceInner(Path* path, int level) {
     Inner* right = idx < parent->count ? AsInner(parent->children[idx + 1]) : nullptr;
 
     if (left != nullptr && left->count > kMinInnerKeys) {
-      for (uint32_t i = node->count; i > 0; --i) node->keys[i] = std::move(node->keys[i - 1]);
+      for (uint32_t i = node->count; i > 0; --i) MoveKey(node, i, node, i - 1);
       for (uint32_t i = node->count + 1; i > 0; --i) node->children[i] = node->children[i - 1];
-      node->keys[0] = std::move(parent->keys[idx - 1]);
+      MoveKey(node, 0, parent, idx - 1);
       node->children[0] = left->children[left->count];
       ++node->count;
       --left->count;
-      parent->keys[idx - 1] = std::move(left->keys[left->count]);
+      MoveKey(parent, idx - 1, left, left->count);
       left->keys[left->count] = Key{};
       return;
     }
     if (right != nullptr && right->count > kMinInnerKeys) {
-      node->keys[node->count] = std::move(parent->keys[idx]);
+      MoveKey(node, node->count, parent, idx);
       node->children[node->count + 1] = right->children[0];
       ++node->count;
-      parent->keys[idx] = std::move(right->keys[0]);
+      MoveKey(parent, idx, right, 0);
       RemoveFromInner(right, 0, 0);
       return;
     }
@@ -752,8 +809,8 @@ void KOPF_BTREE::RebalanceInner(Path* path, int level) {
     Inner* a = left != nullptr ? left : node;
     Inner* b = left != nullptr ? node : right;
     const uint32_t b_index = left != nullptr ? idx : idx + 1;
-    a->keys[a->count] = std::move(parent->keys[b_index - 1]);
-    for (uint32_t i = 0; i < b->count; ++i) a->keys[a->count + 1 + i] = std::move(b->keys[i]);
+    MoveKey(a, a->count, parent, b_index - 1);
+    for (uint32_t i = 0; i < b->count; ++i) MoveKey(a, a->count + 1 + i, b, i);
     for (uint32_t i = 0; i <= b->count; ++i) a->children[a->count + 1 + i] = b->children[i];
     a->count += b->count + 1;
     delete b;
@@ -812,6 +869,12 @@ protocol::Status KOPF_BTREE::CheckSubtree(const Node* n, int depth, const Key* l
     }
   }
   for (uint32_t i = 0; i < n->count; ++i) {
+    if constexpr (kPrefixed) {
+      uint64_t stored = n->is_leaf ? AsLeaf(n)->prefixes[i] : AsInner(n)->prefixes[i];
+      if (stored != cmp_.Prefix(key_at(i))) {
+        return Status::Internal(where + ": stale key prefix at " + std::to_string(i));
+      }
+    }
     if (i > 0 && !(cmp_(key_at(i - 1), key_at(i)) < 0)) {
       return Status::Internal(where + ": keys out of order at " + std::to_string(i));
     }

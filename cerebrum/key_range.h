@@ -18,10 +18,14 @@
 // tree's owner to keep it unchanged (the table's lock).
 #pragma once
 
+#include <cmath>
 #include <compare>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "protocol/value.h"
@@ -39,8 +43,68 @@ struct KeyBound {
   bool after = false;
 };
 
+// An order-preserving 64-bit prefix of a value, for the B+Tree's key
+// prefixes (see btree.h): Compare(a, b) < 0 implies ValuePrefix(a) <=
+// ValuePrefix(b), and values that Compare equal (1 and 1.0, true and 1) get
+// the same prefix. The ranges follow Compare's classes:
+//   * NULL is 0;
+//   * a number or boolean lies in [1, 2^63): NaN (below every
+//     number) is 1; an integer, or the floor of a double, in [-2^61, 2^61)
+//     is 2^62 + that value, so distinct integers in that range get distinct
+//     prefixes and a double shares its floor's; below that range (including
+//     -inf) 2, above it (including +inf) 2^62 + 2^61;
+//   * TEXT is 1 then its first 8 bytes, read as unsigned and big-endian
+//     (missing bytes count as 0), shifted right by one, so texts that agree
+//     in those 63 bits share a prefix.
+inline uint64_t ValuePrefix(const protocol::Value& v) noexcept {
+  constexpr uint64_t kNumberBase = uint64_t{1} << 62;
+  constexpr int64_t kExactLimit = int64_t{1} << 61;
+  auto number = [&](int64_t i) {
+    if (i < -kExactLimit) return kNumberBase - kExactLimit - 1;
+    if (i >= kExactLimit) return kNumberBase + kExactLimit;
+    return kNumberBase + static_cast<uint64_t>(i);  // wraps to the right value
+  };
+  switch (v.type()) {
+    case protocol::Type::kNull: return 0;
+    case protocol::Type::kBoolean: return number(v.as_boolean() ? 1 : 0);
+    case protocol::Type::kInteger: return number(v.as_integer());
+    case protocol::Type::kDouble: {
+      double d = v.as_double();
+      if (std::isnan(d)) return 1;
+      constexpr double kLimit = static_cast<double>(kExactLimit);
+      if (d < -kLimit) return number(std::numeric_limits<int64_t>::min());
+      if (d >= kLimit) return number(std::numeric_limits<int64_t>::max());
+      return number(static_cast<int64_t>(std::floor(d)));
+    }
+    case protocol::Type::kText: {
+      const std::string& t = v.as_text();
+      uint64_t bytes = 0;
+      for (size_t i = 0; i < 8; ++i) {
+        bytes = (bytes << 8) | (i < t.size() ? static_cast<unsigned char>(t[i]) : 0);
+      }
+      return (uint64_t{1} << 63) | (bytes >> 1);
+    }
+  }
+  return 0;
+}
+
 struct KeyCompare {
   using is_transparent = void;
+
+  // Key prefixes for the B+Tree: the first column's ValuePrefix. An empty
+  // key sorts first and gets 0, as NULL does; a KeyBound sits next to the
+  // keys that start with its values, so it shares their prefix, except an
+  // empty bound, which is before (0) or after (all ones) every key.
+  uint64_t Prefix(std::span<const protocol::Value> key) const noexcept {
+    return key.empty() ? 0 : ValuePrefix(key[0]);
+  }
+  uint64_t Prefix(const Key& key) const noexcept {
+    return Prefix(std::span<const protocol::Value>(key));
+  }
+  uint64_t Prefix(const KeyBound& bound) const noexcept {
+    if (bound.prefix.empty()) return bound.after ? ~uint64_t{0} : 0;
+    return ValuePrefix(bound.prefix[0]);
+  }
 
   std::strong_ordering operator()(std::span<const protocol::Value> a,
                                   std::span<const protocol::Value> b) const {
