@@ -34,8 +34,9 @@ cpu() { server_cpu; }
 
 ratios=()
 for round in $(seq "$rounds"); do
-  insert_rate="$("$build/bin/kopf-bench" -p "$port" -n "$inserts" --table "bench$round" |
-    awk '/^insert/ { for (i = 2; i <= NF; i++) if ($i == "ops/s") print $(i - 1) }')"
+  # kopf-bench prints a Markdown table: | workload | mode | -c | -P | ops/s | ...
+  insert_rate="$("$build/bin/kopf-bench" -p "$port" -w insert -n "$inserts" --rows 1000 |
+    awk -F'|' '$2 ~ /insert/ { gsub(/ /, "", $6); print $6 }')"
   sql "CREATE TABLE kv$round (id INT PRIMARY KEY, name TEXT, age INT, city TEXT)"
   c0="$(cpu)"; t0="$(now)"
   sql "COPY kv$round FROM 'load.csv'"
