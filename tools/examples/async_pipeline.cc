@@ -4,12 +4,15 @@
 //
 // 1. Creates example_kv with 1000 known rows (id, 'name-<id>').
 // 2. Prepares the point read "SELECT id, name FROM example_kv WHERE id = $1"
-//    and sends REQUESTS executions of it at once, without waiting, on one
-//    connection: request i reads id i % 1000.
-// 3. Checks every reply against the request it answers (the server may
-//    answer independent reads in any order; the client matches replies by
-//    payload id) and counts the replies that arrived before the reply to an
-//    earlier request.
+//    and an aggregate over the rows up to an id, and sends REQUESTS
+//    executions at once, without waiting, on one connection: request i
+//    reads id i % 1000, every 100th instead sums the ids up to it.
+// 3. Checks every reply against the request it answers and counts the
+//    replies that arrived before the reply to an earlier request. The
+//    server answers independent reads in any order: a point read runs at
+//    once on the network thread, an aggregate on a worker, so the point
+//    reads sent after an aggregate usually overtake it, and the client
+//    matches each reply to its request by payload id.
 // 4. Prints "N replies, all matched, K out of order" and exits 0, or names
 //    the first mismatch and exits 1 (2 when the connection fails).
 #include <algorithm>
@@ -49,6 +52,21 @@ std::string Check(const kp::Response& r, int64_t want) {
   if (!name.ok()) return name.status().ToString();
   if (*id != want || *name != "name-" + std::to_string(want)) {
     return "got (" + std::to_string(*id) + ", " + *name + ")";
+  }
+  return {};
+}
+
+// Checks one aggregate's reply: n == want + 1 rows, total == 0 + 1 + ... + want.
+std::string CheckSum(const kp::Response& r, int64_t want) {
+  if (!r.status.ok()) return r.status.ToString();
+  if (r.result.rows.size() != 1) return std::to_string(r.result.rows.size()) + " rows";
+  kp::RowRef row = r.result.row(0);
+  kp::Result<int64_t> n = row.get<int64_t>("n");
+  kp::Result<int64_t> total = row.get<int64_t>("total");
+  if (!n.ok()) return n.status().ToString();
+  if (!total.ok()) return total.status().ToString();
+  if (*n != want + 1 || *total != want * (want + 1) / 2) {
+    return "got (" + std::to_string(*n) + ", " + std::to_string(*total) + ")";
   }
   return {};
 }
@@ -101,18 +119,19 @@ int main(int argc, char** argv) {
   // is an EXECUTE of the prepared point read: parsed once, and its value
   // travels typed instead of inside SQL text.
   Tally tally;
-  kp::PreparedStatement read;
+  kp::PreparedStatement read, sum;
   auto send_reads = [&] {
     kp::Row params{kp::Value::Integer(0)};
     for (int i = 0; i < requests; ++i) {
       int64_t want = i % kRows;
+      const bool aggregate = i % 100 == 99;
       params[0] = kp::Value::Integer(want);  // encoded at once: the row can be reused
       client->AsyncExecute(
-          read, params, [&, want](kp::Response r) {
+          aggregate ? sum : read, params, [&, want, aggregate](kp::Response r) {
             ++tally.replies;
             if (r.payload_id < tally.highest_answered) ++tally.out_of_order;
             tally.highest_answered = std::max(tally.highest_answered, r.payload_id);
-            std::string problem = Check(r, want);
+            std::string problem = aggregate ? CheckSum(r, want) : Check(r, want);
             if (!problem.empty() && tally.mismatches++ == 0) {
               std::fprintf(stderr, "reply %llu to \"id = %lld\": %s\n",
                            static_cast<unsigned long long>(r.payload_id),
@@ -132,15 +151,18 @@ int main(int argc, char** argv) {
   client->AsyncQuery(insert, [&](kp::Response r) {
     setup(r);
     if (setup_failed) return client->Close();
-    client->AsyncPrepare("SELECT id, name FROM example_kv WHERE id = $1",
-                         [&](kp::Result<kp::PreparedStatement> prepared) {
-                           if (!prepared.ok()) {
-                             setup(kp::Response{0, prepared.status(), {}, std::nullopt});
-                             return client->Close();
-                           }
-                           read = std::move(*prepared);
-                           send_reads();
-                         });
+    auto prepare = [&](const char* sql, kp::PreparedStatement* into, bool last) {
+      client->AsyncPrepare(sql, [&, into, last](kp::Result<kp::PreparedStatement> prepared) {
+        if (!prepared.ok()) {
+          setup(kp::Response{0, prepared.status(), {}, std::nullopt});
+          return client->Close();
+        }
+        *into = std::move(*prepared);
+        if (last && !setup_failed) send_reads();
+      });
+    };
+    prepare("SELECT id, name FROM example_kv WHERE id = $1", &read, false);
+    prepare("SELECT count(*) AS n, sum(id) AS total FROM example_kv WHERE id <= $1", &sum, true);
   });
   io.run();
 
