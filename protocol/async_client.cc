@@ -109,22 +109,30 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   // Handles every complete frame received; false once the connection ended.
   bool DecodeAll() {
     for (;;) {
-      Result<std::optional<Envelope>> next = decoder.Next();
-      if (!next.ok()) {
-        Fail(Status::ProtocolViolation("server sent a bad frame: " + next.status().message()));
-        return false;
-      }
-      if (!next->has_value()) return true;
-      Envelope& envelope = **next;
-      if (closing && TypeOf(envelope.message) == MessageType::kGoodbye) {
-        // The server's answer to our GOODBYE: every request read was answered.
-        Fail(Status::ProtocolViolation("the connection was closed by Close()"));
-        return false;
-      }
-      Status status = assembler->OnFrame(std::move(envelope));
-      if (!status.ok()) {
-        Fail(std::move(status));
-        return false;
+      // The common frames are decoded straight into the response; any
+      // other frame, or one the fast path does not accept, takes the full
+      // decoder and the assembler's checks.
+      std::optional<std::span<const uint8_t>> frame = PeekFrame(decoder);
+      if (frame && assembler->TryFastFrame(*frame)) {
+        decoder.SkipFrame(frame->size());
+      } else {
+        Result<std::optional<Envelope>> next = decoder.Next();
+        if (!next.ok()) {
+          Fail(Status::ProtocolViolation("server sent a bad frame: " + next.status().message()));
+          return false;
+        }
+        if (!next->has_value()) return true;
+        Envelope& envelope = **next;
+        if (closing && TypeOf(envelope.message) == MessageType::kGoodbye) {
+          // The server's answer to our GOODBYE: every request read was answered.
+          Fail(Status::ProtocolViolation("the connection was closed by Close()"));
+          return false;
+        }
+        Status status = assembler->OnFrame(std::move(envelope));
+        if (!status.ok()) {
+          Fail(std::move(status));
+          return false;
+        }
       }
       while (std::optional<uint64_t> pong = assembler->TakeAnyPong()) {
         auto it = pings.find(*pong);

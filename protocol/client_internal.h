@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_set>
 
@@ -48,6 +49,15 @@ class ResponseAssembler {
   // connection is unusable afterwards.
   Status OnFrame(Envelope envelope);
 
+  // The fast path for the common frames: consumes `frame` (the bytes after
+  // its length prefix) when it is a well-formed ROW_DESCRIPTION, ROW_BATCH
+  // or COMPLETE that continues the response being received as the protocol
+  // allows, decoding it straight into that response, and returns true.
+  // Returns false, changing nothing, for any other frame: the caller then
+  // decodes it with DecodeFrameBody and hands it to OnFrame, which gives
+  // the same result or names the problem.
+  bool TryFastFrame(std::span<const uint8_t> frame);
+
   // Removes and returns the finished response to `payload_id`, if any.
   std::optional<Response> Take(uint64_t payload_id);
   // Removes and returns the oldest finished response, if any.
@@ -71,6 +81,8 @@ class ResponseAssembler {
   bool has_finished() const { return !finished_.empty(); }
 
  private:
+  // Begins the response to `payload_id` in partial_.
+  void StartResponse(uint64_t payload_id);
   Status Finish(Status status);
 
   uint32_t client_id_;

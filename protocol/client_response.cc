@@ -55,12 +55,7 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     return Violation(Describe(envelope) + " interleaved with the response to payload " +
                      std::to_string(partial_->payload_id));
   }
-  if (!partial_) {
-    partial_.emplace();
-    partial_->payload_id = id;
-    described_ = false;
-    copying_out_ = false;
-  }
+  if (!partial_) StartResponse(id);
   QueryResult& result = partial_->result;
   switch (type) {
     case MessageType::kCopyInResponse: {
@@ -142,6 +137,52 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
       break;
   }
   return Violation("unexpected " + Describe(envelope));
+}
+
+bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
+  if (frame.size() < kHeaderBytes) return false;
+  FrameHeader header = PeekFrameHeader(frame);
+  if (header.version != kFrameVersion || header.flags != 0 || header.client_id != client_id_) {
+    return false;
+  }
+  uint64_t id = header.payload_id;
+  // A response under way is outstanding; a new one must be.
+  if (partial_ ? partial_->payload_id != id : !outstanding_.contains(id)) return false;
+  std::span<const uint8_t> body = frame.subspan(kHeaderBytes);
+  switch (static_cast<MessageType>(header.type)) {
+    case MessageType::kRowDescription: {
+      if (partial_ && (described_ || copying_out_)) return false;
+      std::vector<ColumnInfo> columns;
+      if (!TryDecodeRowDescriptionBody(body, &columns)) return false;
+      if (!partial_) StartResponse(id);
+      described_ = true;
+      partial_->result.columns = std::move(columns);
+      return true;
+    }
+    case MessageType::kRowBatch: {
+      if (!partial_ || !described_) return false;
+      QueryResult& result = partial_->result;
+      return TryAppendRowBatchBody(body, result.columns.size(), &result.rows);
+    }
+    case MessageType::kComplete: {
+      std::string tag;
+      uint64_t count = 0;
+      if (!TryDecodeCompleteBody(body, &tag, &count)) return false;
+      if (!partial_) StartResponse(id);
+      partial_->result.tag = std::move(tag);
+      partial_->result.count = count;
+      return Finish(Status::Ok()).ok();
+    }
+    default:
+      return false;
+  }
+}
+
+void ResponseAssembler::StartResponse(uint64_t payload_id) {
+  partial_.emplace();
+  partial_->payload_id = payload_id;
+  described_ = false;
+  copying_out_ = false;
 }
 
 Status ResponseAssembler::Finish(Status status) {

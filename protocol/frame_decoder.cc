@@ -477,3 +477,138 @@ Result<std::optional<Envelope>> FrameDecoder::Next() {
 }
 
 }  // namespace kopf::protocol
+
+namespace kopf::protocol {
+
+namespace {
+
+// Reads the fields of a body for the Try* decoders: any failure makes
+// ok() false, and the caller then gives up on the whole body.
+class FastReader {
+ public:
+  explicit FastReader(std::span<const uint8_t> body) : p_(body.data()), end_(p_ + body.size()) {}
+
+  bool ok() const { return ok_; }
+  bool at_end() const { return ok_ && p_ == end_; }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  void Fail() {
+    ok_ = false;
+    p_ = end_;
+  }
+
+  template <size_t kBytes>
+  uint64_t Fixed() {
+    if (remaining() < kBytes) {
+      Fail();
+      return 0;
+    }
+    uint64_t v = LoadLittleEndian<kBytes>(p_);
+    p_ += kBytes;
+    return v;
+  }
+
+  // A string checked as BodyReader::String checks it.
+  std::string_view String() {
+    auto length = static_cast<uint32_t>(Fixed<4>());
+    if (length > remaining()) {
+      Fail();
+      return {};
+    }
+    std::string_view bytes(reinterpret_cast<const char*>(p_), length);
+    if (!IsValidUtf8(bytes)) {
+      Fail();
+      return {};
+    }
+    p_ += length;
+    return bytes;
+  }
+
+  Value ReadValue() {
+    switch (Fixed<1>()) {
+      case static_cast<uint8_t>(Type::kNull):
+        return Value::Null();
+      case static_cast<uint8_t>(Type::kInteger):
+        return Value::Integer(static_cast<int64_t>(Fixed<8>()));
+      case static_cast<uint8_t>(Type::kDouble):
+        return Value::Double(std::bit_cast<double>(Fixed<8>()));
+      case static_cast<uint8_t>(Type::kText):
+        return Value::Text(std::string(String()));
+      case static_cast<uint8_t>(Type::kBoolean): {
+        uint64_t b = Fixed<1>();
+        if (b > 1) Fail();
+        return Value::Boolean(b == 1);
+      }
+      default:
+        Fail();
+        return {};
+    }
+  }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::optional<std::span<const uint8_t>> PeekFrame(const FrameDecoder& decoder) {
+  if (!decoder.error_.ok() || decoder.buffered_bytes() < kLengthFieldBytes) return std::nullopt;
+  const auto* base = reinterpret_cast<const uint8_t*>(decoder.buffer_.data()) + decoder.consumed_;
+  auto length = static_cast<uint32_t>(LoadLittleEndian<kLengthFieldBytes>(base));
+  if (length < kHeaderBytes || length > decoder.max_frame_bytes_ ||
+      decoder.buffered_bytes() - kLengthFieldBytes < length) {
+    return std::nullopt;
+  }
+  return std::span<const uint8_t>(base + kLengthFieldBytes, length);
+}
+
+bool TryDecodeRowDescriptionBody(std::span<const uint8_t> body, std::vector<ColumnInfo>* columns) {
+  FastReader r(body);
+  auto count = static_cast<uint16_t>(r.Fixed<2>());
+  if (!r.ok() || count * kMinColumnBytes > r.remaining()) return false;
+  std::vector<ColumnInfo> decoded(count);
+  for (ColumnInfo& column : decoded) {
+    column.name = r.String();
+    auto type = static_cast<uint8_t>(r.Fixed<1>());
+    if (type > static_cast<uint8_t>(Type::kBoolean)) r.Fail();
+    column.type = static_cast<Type>(type);
+  }
+  if (!r.at_end()) return false;
+  *columns = std::move(decoded);
+  return true;
+}
+
+bool TryAppendRowBatchBody(std::span<const uint8_t> body, size_t width, std::vector<Row>* rows) {
+  FastReader r(body);
+  auto row_count = static_cast<uint32_t>(r.Fixed<4>());
+  auto column_count = static_cast<uint16_t>(r.Fixed<2>());
+  if (!r.ok()) return false;
+  if (row_count == 0) return r.at_end();
+  if (column_count == 0 || column_count != width) return false;
+  if (uint64_t{row_count} * column_count * kMinValueBytes > r.remaining()) return false;
+  size_t before = rows->size();
+  rows->reserve(before + row_count);
+  for (uint32_t i = 0; i < row_count && r.ok(); ++i) {
+    Row& row = rows->emplace_back();
+    row.reserve(column_count);
+    for (uint16_t c = 0; c < column_count; ++c) row.push_back(r.ReadValue());
+  }
+  if (!r.at_end()) {
+    rows->resize(before);
+    return false;
+  }
+  return true;
+}
+
+bool TryDecodeCompleteBody(std::span<const uint8_t> body, std::string* tag, uint64_t* count) {
+  FastReader r(body);
+  std::string_view decoded_tag = r.String();
+  uint64_t decoded_count = r.Fixed<8>();
+  if (!r.at_end()) return false;
+  tag->assign(decoded_tag);
+  *count = decoded_count;
+  return true;
+}
+
+}  // namespace kopf::protocol

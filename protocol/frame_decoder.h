@@ -25,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/frame_format.h"
 #include "protocol/message.h"
@@ -79,6 +80,11 @@ class FrameDecoder {
   // Bytes received and not yet consumed by Next().
   size_t buffered_bytes() const { return buffer_.size() - consumed_; }
 
+  // Consumes the frame PeekFrame returned (`frame_bytes` after its length
+  // prefix), which the caller decoded itself.
+  void SkipFrame(size_t frame_bytes) { consumed_ += kLengthFieldBytes + frame_bytes; }
+  friend std::optional<std::span<const uint8_t>> PeekFrame(const FrameDecoder& decoder);
+
  private:
   uint32_t max_frame_bytes_;
   std::string buffer_;
@@ -86,5 +92,33 @@ class FrameDecoder {
   Status error_;         // sticky
   std::optional<FrameHeader> last_header_;
 };
+
+}  // namespace kopf::protocol
+
+namespace kopf::protocol {
+
+// Fast decoding of the frames that answer most requests (ROW_DESCRIPTION,
+// ROW_BATCH, COMPLETE), for a client: straight into the caller's
+// containers, with no Envelope or Message in between. Each accepts exactly
+// the bodies DecodeFrameBody accepts and decodes them to the same values;
+// on anything else it returns false and leaves its outputs as they were,
+// so the caller falls back to DecodeFrameBody, which names the problem.
+
+// The bytes after the length prefix of the next complete frame in
+// `decoder`, without consuming them; nullopt when more bytes are needed or
+// the length prefix is bad (Next() then reports it). Consume the frame with
+// decoder.SkipFrame(frame.size()) once it is handled.
+std::optional<std::span<const uint8_t>> PeekFrame(const FrameDecoder& decoder);
+
+// A ROW_DESCRIPTION body: replaces `*columns`.
+bool TryDecodeRowDescriptionBody(std::span<const uint8_t> body, std::vector<ColumnInfo>* columns);
+
+// A ROW_BATCH body whose rows are `width` values wide (or that has no
+// rows): appends its rows to `*rows`. A batch of another width returns
+// false.
+bool TryAppendRowBatchBody(std::span<const uint8_t> body, size_t width, std::vector<Row>* rows);
+
+// A COMPLETE body.
+bool TryDecodeCompleteBody(std::span<const uint8_t> body, std::string* tag, uint64_t* count);
 
 }  // namespace kopf::protocol

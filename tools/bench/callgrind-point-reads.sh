@@ -20,17 +20,13 @@ CONFIG="${3:-8x16}"
 C="${CONFIG%x*}" P="${CONFIG#*x}"
 N1=20000 N2=60000
 DIR="$(mktemp -d)"
+. "$ROOT/tools/bench/wait-port.sh"
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$DIR/cg.out" \
   "$KOPFD" --port 0 --data "$DIR/data" --sync none --io-poll-us 0 >"$DIR/out" 2>"$DIR/err" &
 PID=$!
-for _ in $(seq 1 600); do
-  PORT="$(sed -n 's/^kopfd listening on .*:\([0-9]*\)$/\1/p' "$DIR/out")"
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$DIR/err" >&2; exit 1; }
+PORT="$(wait_port "$DIR/out" "$DIR/err" 600)"
 "$BENCH" -p "$PORT" --rows 100000 -w select -n 1 >/dev/null
 
 count() {  # count N: instructions of one kopf-bench run of N requests
