@@ -176,19 +176,29 @@ std::vector<ColumnInfo> DecodeColumns(BodyReader& r) {
 // Reads row_count rows of column_count values each. Every value takes at
 // least one byte, so a body that cannot hold rows*columns bytes is lying;
 // that is checked before reserving anything.
-std::vector<Row> DecodeRows(BodyReader& r, uint32_t row_count, uint16_t column_count) {
-  std::vector<Row> rows;
+bool CheckRowBytes(BodyReader& r, uint32_t row_count, uint16_t column_count) {
   uint64_t min_bytes = uint64_t{row_count} * column_count * kMinValueBytes;
   if (min_bytes > r.remaining()) {
     r.Fail(Cat("declares ", row_count, " rows of ", column_count, " columns (at least ", min_bytes,
                " bytes) but only ", r.remaining(), " body bytes remain"));
-    return rows;
+    return false;
   }
+  return true;
+}
+
+// Appends column_count values to `row` (stops at the first failure).
+void ReadRowInto(BodyReader& r, uint16_t column_count, Row* row) {
+  row->reserve(row->size() + column_count);
+  for (uint16_t c = 0; c < column_count && r.ok(); ++c) row->push_back(r.ReadValue());
+}
+
+std::vector<Row> DecodeRows(BodyReader& r, uint32_t row_count, uint16_t column_count) {
+  std::vector<Row> rows;
+  if (!CheckRowBytes(r, row_count, column_count)) return rows;
   rows.reserve(row_count);
   for (uint32_t i = 0; i < row_count && r.ok(); ++i) {
     Row row;
-    row.reserve(column_count);
-    for (uint16_t c = 0; c < column_count && r.ok(); ++c) row.push_back(r.ReadValue());
+    ReadRowInto(r, column_count, &row);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -207,23 +217,30 @@ RowBatch DecodeRowBatch(BodyReader& r) {
   return m;
 }
 
-Execute DecodeExecute(BodyReader& r) {
-  Execute m;
-  m.statement_id = r.U64("statement id");
+// The fixed fields of an EXECUTE body; returns its row count, after
+// failing on a count no EXECUTE may declare.
+uint32_t DecodeExecuteHead(BodyReader& r, uint64_t* statement_id, uint16_t* parameter_count) {
+  *statement_id = r.U64("statement id");
   uint32_t row_count = r.U32("row count");
-  m.parameter_count = r.U16("parameter count");
-  if (!r.ok()) return m;
+  *parameter_count = r.U16("parameter count");
+  if (!r.ok()) return row_count;
   if (row_count == 0) {
     r.Fail("declares 0 parameter rows; at least one is needed");
-    return m;
+    return row_count;
   }
   // Without parameters the values cannot bound the row count: one run only.
-  if (m.parameter_count == 0 && row_count > 1) {
+  if (*parameter_count == 0 && row_count > 1) {
     r.Fail(Cat("declares ", row_count,
                " rows of 0 parameters; a statement without parameters "
                "takes exactly one row"));
-    return m;
   }
+  return row_count;
+}
+
+Execute DecodeExecute(BodyReader& r) {
+  Execute m;
+  uint32_t row_count = DecodeExecuteHead(r, &m.statement_id, &m.parameter_count);
+  if (!r.ok()) return m;
   m.rows = DecodeRows(r, row_count, m.parameter_count);
   return m;
 }
@@ -369,13 +386,15 @@ FrameHeader PeekFrameHeader(std::span<const uint8_t> after_length) {
   return h;
 }
 
-Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length) {
+namespace {
+
+// The checks of a frame's fixed header.
+Status CheckHeader(std::span<const uint8_t> after_length, const FrameHeader& h) {
   if (after_length.size() < kHeaderBytes) {
     return Status::ProtocolViolation(Cat("frame of ", after_length.size(),
                                          " bytes is shorter than the ", kHeaderBytes,
                                          "-byte header"));
   }
-  FrameHeader h = PeekFrameHeader(after_length);
   if (h.version != kFrameVersion) {
     return Status::ProtocolViolation(Cat("unsupported protocol version ", h.version));
   }
@@ -385,6 +404,37 @@ Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length) {
   if (!IsKnownMessageType(h.type)) {
     return Status::ProtocolViolation(Cat("unknown message type ", Hex(h.type, 2)));
   }
+  return Status();
+}
+
+}  // namespace
+
+Result<bool> DecodeSingleExecuteBody(std::span<const uint8_t> after_length, SingleExecute* out) {
+  // Anything but a well-formed header of an EXECUTE is the general
+  // decoder's to judge.
+  if (after_length.size() < kHeaderBytes) return false;
+  FrameHeader h = PeekFrameHeader(after_length);
+  if (h.type != static_cast<uint8_t>(MessageType::kExecute) || !CheckHeader(after_length, h).ok()) {
+    return false;
+  }
+  BodyReader r(after_length.subspan(kHeaderBytes), MessageType::kExecute);
+  uint32_t row_count = DecodeExecuteHead(r, &out->statement_id, &out->parameter_count);
+  if (!r.ok()) return r.status();
+  if (row_count != 1) return false;
+  out->client_id = h.client_id;
+  out->payload_id = h.payload_id;
+  out->parameters.clear();
+  if (CheckRowBytes(r, 1, out->parameter_count))
+    ReadRowInto(r, out->parameter_count, &out->parameters);
+  r.ExpectEnd();
+  if (!r.ok()) return r.status();
+  return true;
+}
+
+Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length) {
+  FrameHeader h;
+  if (after_length.size() >= kHeaderBytes) h = PeekFrameHeader(after_length);
+  if (Status header = CheckHeader(after_length, h); !header.ok()) return header;
   auto type = static_cast<MessageType>(h.type);
   BodyReader reader(after_length.subspan(kHeaderBytes), type);
   Envelope envelope{h.client_id, h.payload_id, DecodeMessage(type, reader)};
@@ -452,6 +502,26 @@ void FrameDecoder::Append(std::span<const uint8_t> bytes) {
 
 void FrameDecoder::Append(std::string_view bytes) {
   Append(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+Result<bool> FrameDecoder::NextSingleExecute(SingleExecute* out) {
+  if (!error_.ok()) return error_;
+  if (buffered_bytes() < kLengthFieldBytes) return false;
+  const auto* base = reinterpret_cast<const uint8_t*>(buffer_.data()) + consumed_;
+  Result<uint32_t> length = DecodeFrameLength(base, max_frame_bytes_);
+  if (!length.ok() || buffered_bytes() - kLengthFieldBytes < *length) return false;
+  std::span<const uint8_t> frame(base + kLengthFieldBytes, *length);
+  Result<bool> decoded = DecodeSingleExecuteBody(frame, out);
+  if (!decoded.ok()) {
+    last_header_ = PeekFrameHeader(frame);
+    error_ = decoded.status();
+    return error_;
+  }
+  if (*decoded) {
+    last_header_ = PeekFrameHeader(frame);
+    consumed_ += kLengthFieldBytes + *length;
+  }
+  return decoded;
 }
 
 Result<std::optional<Envelope>> FrameDecoder::Next() {
