@@ -54,6 +54,10 @@ class BodyReader {
   size_t remaining() const { return body_.size() - offset_; }
   size_t offset() const { return offset_; }
 
+  // Moves past `n` bytes the caller has read itself.
+  // REQUIRES: n <= remaining().
+  void Skip(size_t n) { offset_ += n; }
+
   void Fail(std::string_view what) {
     if (!ok()) return;
     status_ = Status::ProtocolViolation(Cat(MessageTypeName(type_), " frame: ", what));
@@ -217,30 +221,23 @@ RowBatch DecodeRowBatch(BodyReader& r) {
   return m;
 }
 
-// The fixed fields of an EXECUTE body; returns its row count, after
-// failing on a count no EXECUTE may declare.
-uint32_t DecodeExecuteHead(BodyReader& r, uint64_t* statement_id, uint16_t* parameter_count) {
-  *statement_id = r.U64("statement id");
+Execute DecodeExecute(BodyReader& r) {
+  Execute m;
+  m.statement_id = r.U64("statement id");
   uint32_t row_count = r.U32("row count");
-  *parameter_count = r.U16("parameter count");
-  if (!r.ok()) return row_count;
+  m.parameter_count = r.U16("parameter count");
+  if (!r.ok()) return m;
   if (row_count == 0) {
     r.Fail("declares 0 parameter rows; at least one is needed");
-    return row_count;
+    return m;
   }
   // Without parameters the values cannot bound the row count: one run only.
-  if (*parameter_count == 0 && row_count > 1) {
+  if (m.parameter_count == 0 && row_count > 1) {
     r.Fail(Cat("declares ", row_count,
                " rows of 0 parameters; a statement without parameters "
                "takes exactly one row"));
+    return m;
   }
-  return row_count;
-}
-
-Execute DecodeExecute(BodyReader& r) {
-  Execute m;
-  uint32_t row_count = DecodeExecuteHead(r, &m.statement_id, &m.parameter_count);
-  if (!r.ok()) return m;
   m.rows = DecodeRows(r, row_count, m.parameter_count);
   return m;
 }
@@ -417,12 +414,18 @@ Result<bool> DecodeSingleExecuteBody(std::span<const uint8_t> after_length, Sing
   if (h.type != static_cast<uint8_t>(MessageType::kExecute) || !CheckHeader(after_length, h).ok()) {
     return false;
   }
-  BodyReader r(after_length.subspan(kHeaderBytes), MessageType::kExecute);
-  uint32_t row_count = DecodeExecuteHead(r, &out->statement_id, &out->parameter_count);
-  if (!r.ok()) return r.status();
-  if (row_count != 1) return false;
+  // The fixed fields: statement id (8 bytes), row count (4), parameter
+  // count (2). A body too short for them, or another row count, is the
+  // general decoder's too (a row count of 1 is one no check refuses).
+  std::span<const uint8_t> body = after_length.subspan(kHeaderBytes);
+  constexpr size_t kHeadBytes = 8 + 4 + 2;
+  if (body.size() < kHeadBytes || LoadLittleEndian<4>(body.data() + 8) != 1) return false;
   out->client_id = h.client_id;
   out->payload_id = h.payload_id;
+  out->statement_id = LoadLittleEndian<8>(body.data());
+  out->parameter_count = static_cast<uint16_t>(LoadLittleEndian<2>(body.data() + 12));
+  BodyReader r(body, MessageType::kExecute);
+  r.Skip(kHeadBytes);
   out->parameters.clear();
   if (CheckRowBytes(r, 1, out->parameter_count))
     ReadRowInto(r, out->parameter_count, &out->parameters);
@@ -508,20 +511,24 @@ Result<bool> FrameDecoder::NextSingleExecute(SingleExecute* out) {
   if (!error_.ok()) return error_;
   if (buffered_bytes() < kLengthFieldBytes) return false;
   const auto* base = reinterpret_cast<const uint8_t*>(buffer_.data()) + consumed_;
-  Result<uint32_t> length = DecodeFrameLength(base, max_frame_bytes_);
-  if (!length.ok() || buffered_bytes() - kLengthFieldBytes < *length) return false;
-  std::span<const uint8_t> frame(base + kLengthFieldBytes, *length);
+  // A length DecodeFrameLength refuses is Next()'s to report.
+  auto length = static_cast<uint32_t>(LoadLittleEndian<kLengthFieldBytes>(base));
+  if (length < kHeaderBytes || length > max_frame_bytes_ ||
+      buffered_bytes() - kLengthFieldBytes < length) {
+    return false;
+  }
+  std::span<const uint8_t> frame(base + kLengthFieldBytes, length);
   Result<bool> decoded = DecodeSingleExecuteBody(frame, out);
   if (!decoded.ok()) {
     last_header_ = PeekFrameHeader(frame);
     error_ = decoded.status();
     return error_;
   }
-  if (*decoded) {
-    last_header_ = PeekFrameHeader(frame);
-    consumed_ += kLengthFieldBytes + *length;
-  }
-  return decoded;
+  if (!*decoded) return false;
+  last_header_ = FrameHeader{kFrameVersion, static_cast<uint8_t>(MessageType::kExecute), 0,
+                             out->client_id, out->payload_id};
+  consumed_ += kLengthFieldBytes + length;
+  return true;
 }
 
 Result<std::optional<Envelope>> FrameDecoder::Next() {

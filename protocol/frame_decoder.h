@@ -65,9 +65,10 @@ struct SingleExecute {
 // A fast path of DecodeFrameBody for the commonest request, an EXECUTE of
 // one parameter row: decodes it into `*out` without building an Envelope.
 // Returns false, leaving the frame to DecodeFrameBody, when the frame is
-// anything else (another message type, a bad header, another row count).
-// A malformed one-row EXECUTE fails with exactly the Status DecodeFrameBody
-// gives it; `*out` is then partly written.
+// anything else (another message type, a bad header, a body too short for
+// the row count, another row count). An EXECUTE that declares one row but
+// whose parameters are malformed fails with exactly the Status
+// DecodeFrameBody gives it; `*out` is then partly written.
 Result<bool> DecodeSingleExecuteBody(std::span<const uint8_t> after_length, SingleExecute* out);
 
 // True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or

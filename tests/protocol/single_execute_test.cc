@@ -101,7 +101,7 @@ bool IsOneRowExecute(std::span<const uint8_t> after_length) {
     return false;
   }
   // statement id (8), row count (4), parameter count (2)
-  if (after_length.size() < kHeaderBytes + 14) return true;  // truncated: rejected either way
+  if (after_length.size() < kHeaderBytes + 14) return false;  // too short to say
   const uint8_t* row_count = after_length.data() + kHeaderBytes + 8;
   return (row_count[0] | row_count[1] << 8 | row_count[2] << 16 |
           static_cast<uint32_t>(row_count[3]) << 24) == 1;
@@ -182,8 +182,7 @@ TEST_SUITE("protocol/frame_decoder") {
   TEST_CASE("FrameDecoder takes one-row EXECUTEs by the fast path and leaves the rest to Next") {
     std::string stream;
     EncodeFrame(Envelope{1, 1, Execute{4, 1, {{Value::Text("a\xc3\xa9")}}}}, &stream);
-    EncodeFrame(Envelope{1, 2, Execute{4, 1, {{Value::Integer(1)}, {Value::Integer(2)}}}},
-                &stream);
+    EncodeFrame(Envelope{1, 2, Execute{4, 1, {{Value::Integer(1)}, {Value::Integer(2)}}}}, &stream);
     EncodeFrame(Envelope{1, 3, Execute{4, 1, {{Value::Integer(3)}}}}, &stream);
     std::string bad;  // a BOOLEAN byte of 2
     EncodeFrame(Envelope{1, 4, Execute{4, 1, {{Value::Boolean(true)}}}}, &bad);
