@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "protocol/frame_encoder.h"
 #include "protocol/frame_format.h"
 #include "protocol/message.h"
 #include "tests/support/raw_connection.h"
@@ -404,6 +405,27 @@ TEST_SUITE("e2e/prepared") {
     REQUIRE(error != nullptr);
     CHECK(error->code == ErrorCode::kProtocolViolation);
     CHECK(error->message.find("EXECUTE payload_id 5 is out of sequence") != std::string::npos);
+    CHECK(raw.WaitClosed());
+  }
+
+  TEST_CASE("a malformed one-row EXECUTE is a protocol violation naming its payload") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    RawConnection raw(server->port());
+    uint32_t id = raw.Handshake();
+    REQUIRE(id != 0);
+    std::string frame;  // a BOOLEAN parameter whose byte is 2
+    protocol::EncodeFrame({id, 1, protocol::Execute{1, 1, {{Value::Boolean(true)}}}}, &frame);
+    frame.back() = 2;
+    REQUIRE(raw.SendBytes(frame));
+    auto reply = raw.Receive();
+    REQUIRE(reply.has_value());
+    auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
+    REQUIRE(error != nullptr);
+    CHECK(error->code == ErrorCode::kProtocolViolation);
+    CHECK(reply->payload_id == 1);
+    CHECK(error->message.find("EXECUTE frame: BOOLEAN value at body offset 15 is 2, not 0 or 1") !=
+          std::string::npos);
     CHECK(raw.WaitClosed());
   }
 
