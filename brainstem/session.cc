@@ -11,8 +11,8 @@
 #include "brainstem/log.h"
 #include "brainstem/response_encoder.h"
 #include "cerebellum/engine.h"
-#include "protocol/users_file.h"
 #include "protocol/frame_encoder.h"
+#include "protocol/users_file.h"
 
 namespace kopf::brainstem {
 
@@ -127,6 +127,20 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
     }
     if (closed_ || ending_ != Ending::kNone) co_return;
 
+    // The commonest request, an EXECUTE of one parameter row, is decoded
+    // straight into storage reused from request to request; anything else
+    // goes through a whole Envelope.
+    if (client_id_ != 0 && scram_ == nullptr) {
+      protocol::Result<bool> execute = decoder_.NextSingleExecute(&single_execute_);
+      if (!execute.ok()) {
+        Violation(execute.status().message(), decoder_.last_header()->payload_id);
+        co_return;
+      }
+      if (*execute) {
+        if (!HandleSingleExecute()) co_return;
+        continue;
+      }
+    }
     protocol::Result<std::optional<Envelope>> next = decoder_.Next();
     if (!next.ok()) {
       const auto& header = decoder_.last_header();
@@ -183,25 +197,13 @@ bool Session::Handle(Envelope envelope) {
     }
     return HandleHello(envelope);
   }
-  if (envelope.client_id != client_id_) {
-    Violation(fmt::format("{} carries client_id {}, but this connection is client {}",
-                          protocol::MessageTypeName(type), envelope.client_id, client_id_),
-              envelope.payload_id);
-    return false;
-  }
+  if (!CheckClientId(type, envelope.client_id, envelope.payload_id)) return false;
   switch (type) {
     case MessageType::kQuery:
     case MessageType::kPrepare:
     case MessageType::kExecute:
     case MessageType::kClose:
-      if (envelope.payload_id != last_payload_id_ + 1) {
-        Violation(
-            fmt::format("{} payload_id {} is out of sequence (expected {})",
-                        protocol::MessageTypeName(type), envelope.payload_id, last_payload_id_ + 1),
-            envelope.payload_id);
-        return false;
-      }
-      last_payload_id_ = envelope.payload_id;
+      if (!CheckSequence(type, envelope.payload_id)) return false;
       HandleRequest(std::move(envelope));
       return true;
     case MessageType::kCopyData:
@@ -250,6 +252,39 @@ bool Session::Handle(Envelope envelope) {
   return false;
 }
 
+bool Session::CheckClientId(MessageType type, uint32_t client_id, uint64_t payload_id) {
+  if (client_id == client_id_) return true;
+  Violation(fmt::format("{} carries client_id {}, but this connection is client {}",
+                        protocol::MessageTypeName(type), client_id, client_id_),
+            payload_id);
+  return false;
+}
+
+bool Session::CheckSequence(MessageType type, uint64_t payload_id) {
+  if (payload_id != last_payload_id_ + 1) {
+    Violation(fmt::format("{} payload_id {} is out of sequence (expected {})",
+                          protocol::MessageTypeName(type), payload_id, last_payload_id_ + 1),
+              payload_id);
+    return false;
+  }
+  last_payload_id_ = payload_id;
+  return true;
+}
+
+bool Session::HandleSingleExecute() {
+  const protocol::SingleExecute& e = single_execute_;
+  if (!CheckClientId(MessageType::kExecute, e.client_id, e.payload_id) ||
+      !CheckSequence(MessageType::kExecute, e.payload_id)) {
+    return false;
+  }
+  // The row moves into execute_rows_ and back, keeping its capacity.
+  if (execute_rows_.size() != 1) execute_rows_.resize(1);
+  execute_rows_.front().swap(single_execute_.parameters);
+  HandleExecute(e.payload_id, e.statement_id, &execute_rows_);
+  if (execute_rows_.size() == 1) execute_rows_.front().swap(single_execute_.parameters);
+  return true;
+}
+
 void Session::HandleRequest(Envelope envelope) {
   const uint64_t payload_id = envelope.payload_id;
   const uint32_t client_id = client_id_;
@@ -280,36 +315,7 @@ void Session::HandleRequest(Envelope envelope) {
     return;
   }
   if (auto* execute = std::get_if<protocol::Execute>(&envelope.message)) {
-    auto it = statements_.find(execute->statement_id);
-    if (it == statements_.end()) {
-      EnqueueError(payload_id, UnknownStatement(execute->statement_id));
-      return;
-    }
-    cerebellum::ExecuteRequest request{
-        client_id, payload_id, execute->statement_id, it->second, std::move(execute->rows),
-        nullptr};
-    // A prepared point read runs right here when it cannot block: no hand-off
-    // to a worker and back, which would cost more than the lookup itself.
-    // One by primary key answers with its row alone, encoded straight into
-    // the output.
-    if (auto found = context_->engine->TryPointReadInline(request, &point_row_)) {
-      if (!found->ok()) {
-        EnqueueResult(payload_id, found->status());
-        return;
-      }
-      std::string* tail = Tail();
-      size_t before = tail->size();
-      EncodePointReadResponse(client_id, payload_id, it->second->statement->columns,
-                              **found ? &point_row_ : nullptr, tail);
-      Queued(tail->size() - before);
-      return;
-    }
-    if (auto result = context_->engine->TryExecuteInline(request)) {
-      EnqueueResult(payload_id, std::move(*result));
-      return;
-    }
-    request.cancel = StartRequest(payload_id);
-    context_->engine->Execute(std::move(request), ResultResponder(payload_id));
+    HandleExecute(payload_id, execute->statement_id, &execute->rows);
     return;
   }
   const auto& close = std::get<protocol::CloseStatement>(envelope.message);
@@ -319,6 +325,46 @@ void Session::HandleRequest(Envelope envelope) {
     return;
   }
   EnqueueFrame(Envelope{client_id, payload_id, protocol::Complete{"CLOSE", 0}});
+}
+
+void Session::HandleExecute(uint64_t payload_id, uint64_t statement_id,
+                            std::vector<protocol::Row>* rows) {
+  const uint32_t client_id = client_id_;
+  auto it = statements_.find(statement_id);
+  if (it == statements_.end()) {
+    EnqueueError(payload_id, UnknownStatement(statement_id));
+    return;
+  }
+  cerebellum::ExecuteRequest request{client_id,  payload_id,       statement_id,
+                                     it->second, std::move(*rows), nullptr};
+  // Whatever runs here leaves the rows with the caller, to be reused.
+  struct GiveBack {
+    cerebellum::ExecuteRequest& request;
+    std::vector<protocol::Row>* rows;
+    ~GiveBack() { *rows = std::move(request.parameter_rows); }
+  } give_back{request, rows};
+  // A prepared point read runs right here when it cannot block: no hand-off
+  // to a worker and back, which would cost more than the lookup itself.
+  // One by primary key answers with its row alone, encoded straight into
+  // the output.
+  if (auto found = context_->engine->TryPointReadInline(request, &point_row_)) {
+    if (!found->ok()) {
+      EnqueueResult(payload_id, found->status());
+      return;
+    }
+    std::string* tail = Tail();
+    size_t before = tail->size();
+    EncodePointReadResponse(client_id, payload_id, it->second->statement->columns,
+                            **found ? &point_row_ : nullptr, tail);
+    Queued(tail->size() - before);
+    return;
+  }
+  if (auto result = context_->engine->TryExecuteInline(request)) {
+    EnqueueResult(payload_id, std::move(*result));
+    return;
+  }
+  request.cancel = StartRequest(payload_id);
+  context_->engine->Execute(std::move(request), ResultResponder(payload_id));
 }
 
 bool Session::HandleCopyFrame(Envelope envelope) {
@@ -461,9 +507,9 @@ bool Session::HandleHello(const Envelope& envelope) {
   role_ = account.role;
   scram_ = std::make_unique<protocol::scram::ScramServer>(
       std::move(first).value(), std::move(account.credentials), std::move(nonce).value());
-  EnqueueFrame(Envelope{0, 0,
-                        protocol::AuthChallenge{std::string(protocol::scram::kMechanism),
-                                                scram_->server_first()}});
+  EnqueueFrame(Envelope{
+      0, 0,
+      protocol::AuthChallenge{std::string(protocol::scram::kMechanism), scram_->server_first()}});
   return true;
 }
 
@@ -610,8 +656,8 @@ void Session::EnqueueResult(uint64_t payload_id,
   size_t added = tail->size() - before;
   if (more) {
     // The rest follows piece by piece behind the first (see WriteLoop).
-    queue_.push_back(Outgoing{std::string(), std::make_shared<ResponseStream>(std::move(stream)),
-                              nullptr});
+    queue_.push_back(
+        Outgoing{std::string(), std::make_shared<ResponseStream>(std::move(stream)), nullptr});
   }
   Queued(added);
 }
@@ -726,8 +772,7 @@ void Session::EndWithError(const protocol::Status& status, uint64_t payload_id,
   if (closed_ || ending_ == Ending::kAfterError) return;
   AbortCopyIn(reason);
   std::string frame;
-  protocol::EncodeFrame(Envelope{client_id_, payload_id, protocol::ToErrorMessage(status)},
-                        &frame);
+  protocol::EncodeFrame(Envelope{client_id_, payload_id, protocol::ToErrorMessage(status)}, &frame);
   ending_ = Ending::kAfterError;
   ending_reason_ = std::move(reason);
   // Not through Enqueue: the error must go out even past the queue limit.

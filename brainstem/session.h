@@ -118,6 +118,14 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   void Welcome(protocol::Role role);
   // QUERY, PREPARE, EXECUTE, CLOSE: the requests that get a response.
   void HandleRequest(protocol::Envelope envelope);
+  // An EXECUTE decoded by the fast path into single_execute_.
+  bool HandleSingleExecute();
+  // Runs an EXECUTE of `*rows`; hands the rows back when it ran inline.
+  void HandleExecute(uint64_t payload_id, uint64_t statement_id, std::vector<protocol::Row>* rows);
+  // Violation unless a frame's client id is this connection's.
+  bool CheckClientId(protocol::MessageType type, uint32_t client_id, uint64_t payload_id);
+  // Violation unless a request's payload id is the next one; else takes it.
+  bool CheckSequence(protocol::MessageType type, uint64_t payload_id);
   protocol::Status UnknownStatement(uint64_t statement_id) const;
   // COPY_DATA, COPY_DONE, COPY_FAIL; false when reading must stop.
   bool HandleCopyFrame(protocol::Envelope envelope);
@@ -184,9 +192,13 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::PreparedHandle>> statements_;
   // The cancel flag of each request in flight, by payload id.
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
-  std::deque<Outgoing> queue_;    // responses waiting for the writer, in order
-  std::string spare_;             // an empty buffer with capacity, from the last write
-  protocol::Row point_row_;       // the row of the last point read, reused
+  std::deque<Outgoing> queue_;  // responses waiting for the writer, in order
+  std::string spare_;           // an empty buffer with capacity, from the last write
+  protocol::Row point_row_;     // the row of the last point read, reused
+  // The last one-row EXECUTE the fast path decoded, and the rows vector its
+  // parameters run in: both reused from request to request.
+  protocol::SingleExecute single_execute_;
+  std::vector<protocol::Row> execute_rows_;
   size_t queued_bytes_ = 0;       // encoded bytes in queue_
   size_t writing_bytes_ = 0;      // bytes of the write in progress
   size_t peak_unsent_bytes_ = 0;  // most of queued + writing at once (logged at close)

@@ -54,6 +54,10 @@ class BodyReader {
   size_t remaining() const { return body_.size() - offset_; }
   size_t offset() const { return offset_; }
 
+  // Moves past `n` bytes the caller has read itself.
+  // REQUIRES: n <= remaining().
+  void Skip(size_t n) { offset_ += n; }
+
   void Fail(std::string_view what) {
     if (!ok()) return;
     status_ = Status::ProtocolViolation(Cat(MessageTypeName(type_), " frame: ", what));
@@ -176,19 +180,29 @@ std::vector<ColumnInfo> DecodeColumns(BodyReader& r) {
 // Reads row_count rows of column_count values each. Every value takes at
 // least one byte, so a body that cannot hold rows*columns bytes is lying;
 // that is checked before reserving anything.
-std::vector<Row> DecodeRows(BodyReader& r, uint32_t row_count, uint16_t column_count) {
-  std::vector<Row> rows;
+bool CheckRowBytes(BodyReader& r, uint32_t row_count, uint16_t column_count) {
   uint64_t min_bytes = uint64_t{row_count} * column_count * kMinValueBytes;
   if (min_bytes > r.remaining()) {
     r.Fail(Cat("declares ", row_count, " rows of ", column_count, " columns (at least ", min_bytes,
                " bytes) but only ", r.remaining(), " body bytes remain"));
-    return rows;
+    return false;
   }
+  return true;
+}
+
+// Appends column_count values to `row` (stops at the first failure).
+void ReadRowInto(BodyReader& r, uint16_t column_count, Row* row) {
+  row->reserve(row->size() + column_count);
+  for (uint16_t c = 0; c < column_count && r.ok(); ++c) row->push_back(r.ReadValue());
+}
+
+std::vector<Row> DecodeRows(BodyReader& r, uint32_t row_count, uint16_t column_count) {
+  std::vector<Row> rows;
+  if (!CheckRowBytes(r, row_count, column_count)) return rows;
   rows.reserve(row_count);
   for (uint32_t i = 0; i < row_count && r.ok(); ++i) {
     Row row;
-    row.reserve(column_count);
-    for (uint16_t c = 0; c < column_count && r.ok(); ++c) row.push_back(r.ReadValue());
+    ReadRowInto(r, column_count, &row);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -369,13 +383,15 @@ FrameHeader PeekFrameHeader(std::span<const uint8_t> after_length) {
   return h;
 }
 
-Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length) {
+namespace {
+
+// The checks of a frame's fixed header.
+Status CheckHeader(std::span<const uint8_t> after_length, const FrameHeader& h) {
   if (after_length.size() < kHeaderBytes) {
     return Status::ProtocolViolation(Cat("frame of ", after_length.size(),
                                          " bytes is shorter than the ", kHeaderBytes,
                                          "-byte header"));
   }
-  FrameHeader h = PeekFrameHeader(after_length);
   if (h.version != kFrameVersion) {
     return Status::ProtocolViolation(Cat("unsupported protocol version ", h.version));
   }
@@ -385,6 +401,43 @@ Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length) {
   if (!IsKnownMessageType(h.type)) {
     return Status::ProtocolViolation(Cat("unknown message type ", Hex(h.type, 2)));
   }
+  return Status();
+}
+
+}  // namespace
+
+Result<bool> DecodeSingleExecuteBody(std::span<const uint8_t> after_length, SingleExecute* out) {
+  // Anything but a well-formed header of an EXECUTE is the general
+  // decoder's to judge.
+  if (after_length.size() < kHeaderBytes) return false;
+  FrameHeader h = PeekFrameHeader(after_length);
+  if (h.type != static_cast<uint8_t>(MessageType::kExecute) || !CheckHeader(after_length, h).ok()) {
+    return false;
+  }
+  // The fixed fields: statement id (8 bytes), row count (4), parameter
+  // count (2). A body too short for them, or another row count, is the
+  // general decoder's too (a row count of 1 is one no check refuses).
+  std::span<const uint8_t> body = after_length.subspan(kHeaderBytes);
+  constexpr size_t kHeadBytes = 8 + 4 + 2;
+  if (body.size() < kHeadBytes || LoadLittleEndian<4>(body.data() + 8) != 1) return false;
+  out->client_id = h.client_id;
+  out->payload_id = h.payload_id;
+  out->statement_id = LoadLittleEndian<8>(body.data());
+  out->parameter_count = static_cast<uint16_t>(LoadLittleEndian<2>(body.data() + 12));
+  BodyReader r(body, MessageType::kExecute);
+  r.Skip(kHeadBytes);
+  out->parameters.clear();
+  if (CheckRowBytes(r, 1, out->parameter_count))
+    ReadRowInto(r, out->parameter_count, &out->parameters);
+  r.ExpectEnd();
+  if (!r.ok()) return r.status();
+  return true;
+}
+
+Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length) {
+  FrameHeader h;
+  if (after_length.size() >= kHeaderBytes) h = PeekFrameHeader(after_length);
+  if (Status header = CheckHeader(after_length, h); !header.ok()) return header;
   auto type = static_cast<MessageType>(h.type);
   BodyReader reader(after_length.subspan(kHeaderBytes), type);
   Envelope envelope{h.client_id, h.payload_id, DecodeMessage(type, reader)};
@@ -452,6 +505,30 @@ void FrameDecoder::Append(std::span<const uint8_t> bytes) {
 
 void FrameDecoder::Append(std::string_view bytes) {
   Append(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+Result<bool> FrameDecoder::NextSingleExecute(SingleExecute* out) {
+  if (!error_.ok()) return error_;
+  if (buffered_bytes() < kLengthFieldBytes) return false;
+  const auto* base = reinterpret_cast<const uint8_t*>(buffer_.data()) + consumed_;
+  // A length DecodeFrameLength refuses is Next()'s to report.
+  auto length = static_cast<uint32_t>(LoadLittleEndian<kLengthFieldBytes>(base));
+  if (length < kHeaderBytes || length > max_frame_bytes_ ||
+      buffered_bytes() - kLengthFieldBytes < length) {
+    return false;
+  }
+  std::span<const uint8_t> frame(base + kLengthFieldBytes, length);
+  Result<bool> decoded = DecodeSingleExecuteBody(frame, out);
+  if (!decoded.ok()) {
+    last_header_ = PeekFrameHeader(frame);
+    error_ = decoded.status();
+    return error_;
+  }
+  if (!*decoded) return false;
+  last_header_ = FrameHeader{kFrameVersion, static_cast<uint8_t>(MessageType::kExecute), 0,
+                             out->client_id, out->payload_id};
+  consumed_ += kLengthFieldBytes + length;
+  return true;
 }
 
 Result<std::optional<Envelope>> FrameDecoder::Next() {

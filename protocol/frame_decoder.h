@@ -53,6 +53,25 @@ FrameHeader PeekFrameHeader(std::span<const uint8_t> after_length);
 // session's (see PROTOCOL.md).
 Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length);
 
+// An EXECUTE frame of exactly one parameter row, decoded into storage the
+// caller reuses from frame to frame (see DecodeSingleExecuteBody).
+struct SingleExecute {
+  uint32_t client_id = 0;
+  uint64_t payload_id = 0;
+  uint64_t statement_id = 0;
+  uint16_t parameter_count = 0;
+  Row parameters;  // cleared and refilled: its capacity is kept
+};
+
+// A fast path of DecodeFrameBody for the commonest request, an EXECUTE of
+// one parameter row: decodes it into `*out` without building an Envelope.
+// Returns false, leaving the frame to DecodeFrameBody, when the frame is
+// anything else (another message type, a bad header, a body too short for
+// the row count, another row count). An EXECUTE that declares one row but
+// whose parameters are malformed fails with exactly the Status
+// DecodeFrameBody gives it; `*out` is then partly written.
+Result<bool> DecodeSingleExecuteBody(std::span<const uint8_t> after_length, SingleExecute* out);
+
 // True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or
 // code points above U+10FFFF). The decoder requires it of every string.
 bool IsValidUtf8(std::string_view bytes);
@@ -71,6 +90,12 @@ class FrameDecoder {
 
   // The next complete frame; std::nullopt when more bytes are needed.
   Result<std::optional<Envelope>> Next();
+
+  // When the next complete frame is a one-row EXECUTE, decodes it into
+  // `*out` (DecodeSingleExecuteBody) and consumes it: true. False, consuming
+  // nothing, when more bytes are needed or the frame is anything else; then
+  // Next() takes it. A malformed one-row EXECUTE fails as Next() would.
+  Result<bool> NextSingleExecute(SingleExecute* out);
 
   // The header of the last frame Next() looked at completely, if any; after
   // a failure it names the ids of the frame that failed (nullopt when the

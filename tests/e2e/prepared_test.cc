@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "protocol/frame_encoder.h"
 #include "protocol/frame_format.h"
 #include "protocol/message.h"
 #include "tests/support/raw_connection.h"
@@ -184,6 +185,19 @@ void ExpectRows(Conn& c, uint64_t payload, const std::vector<Row>& rows) {
   Response r = c.Await(payload);
   RequireOk(r);
   CHECK(r.rows() == rows);
+}
+
+// Expects the server's answer to be a protocol violation whose message
+// holds `fragment`, then the connection closed; returns its payload id.
+uint64_t ExpectViolation(RawConnection& raw, const std::string& fragment) {
+  auto reply = raw.Receive();
+  REQUIRE(reply.has_value());
+  auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
+  REQUIRE(error != nullptr);
+  CHECK(error->code == ErrorCode::kProtocolViolation);
+  CHECK(error->message.find(fragment) != std::string::npos);
+  CHECK(raw.WaitClosed());
+  return reply->payload_id;
 }
 
 TEST_SUITE("e2e/prepared") {
@@ -363,48 +377,43 @@ TEST_SUITE("e2e/prepared") {
   TEST_CASE("PING before the handshake, or a server-only 1.1 message, is a protocol violation") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
-    auto expect_violation = [](RawConnection& raw, const std::string& fragment) {
-      auto reply = raw.Receive();
-      REQUIRE(reply.has_value());
-      auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
-      REQUIRE(error != nullptr);
-      CHECK(error->code == ErrorCode::kProtocolViolation);
-      CHECK(error->message.find(fragment) != std::string::npos);
-      CHECK(raw.WaitClosed());
-    };
     SUBCASE("PING first") {
       RawConnection raw(server->port());
       REQUIRE(raw.Send({0, 0, protocol::Ping{}}));
-      expect_violation(raw, "expected HELLO as the first frame, got PING");
+      ExpectViolation(raw, "expected HELLO as the first frame, got PING");
     }
     SUBCASE("PONG from a client") {
       RawConnection raw(server->port());
       uint32_t id = raw.Handshake();
       REQUIRE(raw.Send({id, 0, protocol::Pong{}}));
-      expect_violation(raw, "a client may not send PONG");
+      ExpectViolation(raw, "a client may not send PONG");
     }
     SUBCASE("STATEMENT_DESCRIPTION from a client") {
       RawConnection raw(server->port());
       uint32_t id = raw.Handshake();
       REQUIRE(raw.Send({id, 0, protocol::StatementDescription{1, {}, {}}}));
-      expect_violation(raw, "a client may not send STATEMENT_DESCRIPTION");
+      ExpectViolation(raw, "a client may not send STATEMENT_DESCRIPTION");
     }
   }
 
-  TEST_CASE("an EXECUTE out of payload sequence is a protocol violation") {
+  TEST_CASE("an EXECUTE out of payload sequence or malformed is a protocol violation") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
     RawConnection raw(server->port());
     uint32_t id = raw.Handshake();
     REQUIRE(id != 0);
-    REQUIRE(raw.Send({id, 5, protocol::Execute{1, 0, {Row{}}}}));
-    auto reply = raw.Receive();
-    REQUIRE(reply.has_value());
-    auto* error = std::get_if<protocol::ErrorMessage>(&reply->message);
-    REQUIRE(error != nullptr);
-    CHECK(error->code == ErrorCode::kProtocolViolation);
-    CHECK(error->message.find("EXECUTE payload_id 5 is out of sequence") != std::string::npos);
-    CHECK(raw.WaitClosed());
+    SUBCASE("out of sequence") {
+      REQUIRE(raw.Send({id, 5, protocol::Execute{1, 0, {Row{}}}}));
+      ExpectViolation(raw, "EXECUTE payload_id 5 is out of sequence");
+    }
+    SUBCASE("one row with a BOOLEAN byte of 2, answered under its payload id") {
+      std::string frame;
+      protocol::EncodeFrame({id, 1, protocol::Execute{1, 1, {{Value::Boolean(true)}}}}, &frame);
+      frame.back() = 2;
+      REQUIRE(raw.SendBytes(frame));
+      CHECK(ExpectViolation(
+                raw, "EXECUTE frame: BOOLEAN value at body offset 15 is 2, not 0 or 1") == 1);
+    }
   }
 
   TEST_CASE("PING is answered while a long query runs, and CANCEL stops the query") {
