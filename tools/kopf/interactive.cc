@@ -33,9 +33,6 @@ Outcome RunInteractive(Shell& shell, LineEditor& editor) {
       case LineEditor::ReadStatus::kLine:
         break;
     }
-    // A Ctrl-C that libedit missed (one pressed while it redrew the line)
-    // was meant for the editing, not for the statements this line ends.
-    TakeInterrupts(interrupts.fd());
     editor.AddHistory(line);
     splitter.AddLine(line);
     Outcome outcome = shell.Drain(splitter);
