@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "cerebrum/database.h"
-#include "tests/cerebrum/open_database.h"
+#include "tests/support/storage_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace kopf::cerebrum {
@@ -55,7 +55,7 @@ TEST_SUITE("cerebrum/database") {
   TEST_CASE("committed rows come back after reopening, as a readable CSV file") {
     testing::TempDir tmp;
     {
-      auto db = OpenDb(tmp.path());
+      auto db = testing::OpenDatabase(tmp.path());
       REQUIRE(db->CreateTable(PeopleSchema()).ok());
       auto t = db->FindTable("people");
       auto r = t->Commit(t->LockExclusive(), {Insert(2, "b, \"quoted\""), Insert(1, "")});
@@ -73,7 +73,7 @@ TEST_SUITE("cerebrum/database") {
           "1,commit,,,\n"
           "2,put,2,\"line\nbreak\",0.5\n"
           "2,commit,,,\n");
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     auto t = db->FindTable("people");
     REQUIRE(t);
     CHECK(t->schema() == PeopleSchema());
@@ -90,7 +90,7 @@ TEST_SUITE("cerebrum/database") {
 
   TEST_CASE("a batch with a duplicate key changes nothing, on disk or in memory") {
     testing::TempDir tmp;
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     REQUIRE(db->CreateTable(PeopleSchema()).ok());
     auto t = db->FindTable("people");
     REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a")}).ok());
@@ -105,7 +105,7 @@ TEST_SUITE("cerebrum/database") {
   TEST_CASE("a torn last line and a commit without its commit record are cut off") {
     testing::TempDir tmp;
     {
-      auto db = OpenDb(tmp.path());
+      auto db = testing::OpenDatabase(tmp.path());
       REQUIRE(db->CreateTable(PeopleSchema()).ok());
       auto t = db->FindTable("people");
       REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a")}).ok());
@@ -116,21 +116,21 @@ TEST_SUITE("cerebrum/database") {
     SUBCASE("complete lines without commit") { AppendRaw(seg, "2,put,2,b,\n2,put,3,c,\n"); }
     SUBCASE("torn commit line") { AppendRaw(seg, "2,put,2,b,\n2,comm"); }
     {
-      auto db = OpenDb(tmp.path());
+      auto db = testing::OpenDatabase(tmp.path());
       auto t = db->FindTable("people");
       CHECK(Ids(*t) == std::vector<int64_t>{1});
       CHECK(fs::file_size(seg) == good_size);
       // New commits continue cleanly after the cut.
       REQUIRE(t->Commit(t->LockExclusive(), {Insert(5, "e")}).ok());
     }
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     CHECK(Ids(*db->FindTable("people")) == std::vector<int64_t>{1, 5});
   }
 
   TEST_CASE("a damaged line followed by complete commits stops start-up, naming file and line") {
     testing::TempDir tmp;
     {
-      auto db = OpenDb(tmp.path());
+      auto db = testing::OpenDatabase(tmp.path());
       REQUIRE(db->CreateTable(PeopleSchema()).ok());
       auto t = db->FindTable("people");
       REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a")}).ok());
@@ -150,13 +150,13 @@ TEST_SUITE("cerebrum/database") {
   TEST_CASE("crash leftovers and stray files are cleaned up or ignored") {
     testing::TempDir tmp;
     {
-      auto db = OpenDb(tmp.path());
+      auto db = testing::OpenDatabase(tmp.path());
       REQUIRE(db->CreateTable(PeopleSchema()).ok());
     }
     fs::create_directories(tmp.path() / "tables" / ".creating-half");
     fs::create_directories(tmp.path() / "tables" / "no_schema_here");
     AppendRaw(tmp.path() / "tables" / "people" / "notes.txt", "hello");
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     CHECK(db->TableNames() == std::vector<std::string>{"people"});
     CHECK(!fs::exists(tmp.path() / "tables" / ".creating-half"));
     CHECK(fs::exists(tmp.path() / "tables" / "people" / "notes.txt"));
@@ -164,7 +164,7 @@ TEST_SUITE("cerebrum/database") {
 
   TEST_CASE("a second server on the same data directory is refused") {
     testing::TempDir tmp;
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     Options options;
     options.data_dir = tmp.path();
     auto second = Database::Open(options);
@@ -174,7 +174,7 @@ TEST_SUITE("cerebrum/database") {
 
   TEST_CASE("dropping a table removes its folder and lets the name be reused") {
     testing::TempDir tmp;
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     REQUIRE(db->CreateTable(PeopleSchema()).ok());
     auto old_table = db->FindTable("people");
     REQUIRE(db->DropTable("people").ok());
@@ -190,7 +190,7 @@ TEST_SUITE("cerebrum/database") {
     testing::TempDir tmp;
     constexpr int kThreads = 8, kEach = 100;
     {
-      auto db = OpenDb(tmp.path());
+      auto db = testing::OpenDatabase(tmp.path());
       REQUIRE(db->CreateTable(PeopleSchema()).ok());
       auto t = db->FindTable("people");
       std::vector<std::thread> threads;
@@ -206,7 +206,7 @@ TEST_SUITE("cerebrum/database") {
       for (auto& th : threads) th.join();
       CHECK(failures == 0);
     }
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     CHECK(Ids(*db->FindTable("people")).size() == kThreads * kEach);
   }
 }

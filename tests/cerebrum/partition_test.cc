@@ -5,7 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "cerebrum/database.h"
-#include "tests/cerebrum/open_database.h"
+#include "tests/support/storage_helpers.h"
 #include "tests/support/test_support.h"
 
 namespace kopf::cerebrum {
@@ -48,7 +48,7 @@ using testing::ReadTextFile;
 // A data directory holding table t with rows 1 (in "low") and 200 (in
 // "high") from one multi-part commit, open.
 std::unique_ptr<Database> OpenWithTwoParts(const fs::path& dir) {
-  auto db = OpenDb(dir);
+  auto db = testing::OpenDatabase(dir);
   REQUIRE(db->CreateTable(SplitSchema()).ok());
   auto t = db->FindTable("t");
   REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a"), Insert(200, "b")}).ok());
@@ -76,7 +76,7 @@ TEST_SUITE("cerebrum/partition") {
     std::string segment = ReadTextFile(ActiveSegment(low));
     CHECK(segment.find("1,commit:0:1,,\n") != std::string::npos);
     CHECK(segment.find("2,commit,,\n") != std::string::npos);  // one partition: a plain commit
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     CHECK(Ids(*db->FindTable("t")) == std::vector<int64_t>{1, 2, 200});
   }
 
@@ -91,7 +91,7 @@ TEST_SUITE("cerebrum/partition") {
       out << "5,put,5,torn\n5,commit:0:1,,\n";
     }
     {
-      auto db = OpenDb(tmp.path());
+      auto db = testing::OpenDatabase(tmp.path());
       auto t = db->FindTable("t");
       CHECK(Ids(*t) == std::vector<int64_t>{1, 200});
       // Voided on disk before any write.
@@ -102,14 +102,14 @@ TEST_SUITE("cerebrum/partition") {
       REQUIRE(t->Commit(t->LockExclusive(), {Insert(301, "d")}).ok());
       REQUIRE(t->partitions()[1]->Compact().ok());
     }
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     CHECK(Ids(*db->FindTable("t")) == std::vector<int64_t>{1, 200, 300, 301});
   }
 
   TEST_CASE("a row moved to another partition by an update survives reopening") {
     testing::TempDir tmp;
     {
-      auto db = OpenDb(tmp.path());
+      auto db = testing::OpenDatabase(tmp.path());
       REQUIRE(db->CreateTable(SplitSchema()).ok());
       auto t = db->FindTable("t");
       REQUIRE(t->Commit(t->LockExclusive(), {Insert(1, "a")}).ok());
@@ -121,7 +121,7 @@ TEST_SUITE("cerebrum/partition") {
       REQUIRE(r.ok());
       CHECK(*r == 1);
     }
-    auto db = OpenDb(tmp.path());
+    auto db = testing::OpenDatabase(tmp.path());
     auto t = db->FindTable("t");
     CHECK(Ids(*t) == std::vector<int64_t>{150});
     CHECK(t->partitions()[0]->row_count() == 0);
@@ -131,7 +131,7 @@ TEST_SUITE("cerebrum/partition") {
     testing::TempDir tmp;
     const fs::path target = tmp.path() / "backups" / "b1";
     {
-      auto db = OpenDb(tmp.path() / "live");
+      auto db = testing::OpenDatabase(tmp.path() / "live");
       REQUIRE(db->CreateTable(SplitSchema()).ok());
       IndexSchema by_name{"t_name", "t", {1}, {false}, false};
       REQUIRE(db->CreateIndex(by_name).ok());
@@ -144,7 +144,7 @@ TEST_SUITE("cerebrum/partition") {
       REQUIRE_MESSAGE(summary.ok(), summary.status().ToString());
     }
     CHECK(fs::exists(target / "tables" / "t" / "partitions.csv"));
-    auto db = OpenDb(target);
+    auto db = testing::OpenDatabase(target);
     auto t = db->FindTable("t");
     REQUIRE(t);
     CHECK(Ids(*t) == std::vector<int64_t>{1, 2, 200});

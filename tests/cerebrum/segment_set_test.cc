@@ -46,17 +46,10 @@ Change Set(int64_t k, std::string v) {
 }
 Change Del(int64_t k) { return {Change::Kind::kDelete, {Value::Integer(k)}, {}}; }
 
-std::string ReadAll(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The file without the zeros an open active segment has written ahead of
 // its commits.
 std::string ReadCommitted(const fs::path& file) {
-  std::string text = ReadAll(file);
+  std::string text = ReadTextFile(file);
   text.erase(text.find_last_not_of('\0') + 1);
   return text;
 }
@@ -267,9 +260,9 @@ TEST_SUITE("cerebrum/segments") {
       std::vector<std::string> files = Manifest(folder);
       REQUIRE(files.size() > 2);
       for (size_t i = 0; i + 1 < files.size(); ++i) {
-        CHECK(ReadAll(folder / files[i]).find('\0') == std::string::npos);  // sealed: exact
+        CHECK(ReadTextFile(folder / files[i]).find('\0') == std::string::npos);  // sealed: exact
       }
-      std::string active = ReadAll(folder / files.back());
+      std::string active = ReadTextFile(folder / files.back());
       CHECK(active.ends_with('\0'));
       CHECK(ReadCommitted(folder / files.back()).ends_with(",commit,,\n"));
       // The files as a crash would leave them (the process gone, the
@@ -278,12 +271,12 @@ TEST_SUITE("cerebrum/segments") {
     }
     // A graceful close cuts the zeros.
     std::vector<std::string> files = Manifest(folder);
-    CHECK(ReadAll(folder / files.back()).find('\0') == std::string::npos);
+    CHECK(ReadTextFile(folder / files.back()).find('\0') == std::string::npos);
     auto db = OpenDatabase(SmallSegments(crashed));
     auto t = db->FindTable("kv");
     CHECK(KeyValueContents(*t) == model);
     fs::path active = crashed / "tables" / "kv" / Manifest(crashed / "tables" / "kv").back();
-    CHECK(ReadAll(active) == ReadCommitted(active));
+    CHECK(ReadTextFile(active) == ReadCommitted(active));
     REQUIRE(t->Commit(t->LockExclusive(), {Put(9999, "after")}).ok());
     model[9999] = "after";
     CHECK(KeyValueContents(*t) == model);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,14 @@ inline std::unique_ptr<cerebrum::Database> OpenDatabase(const cerebrum::Options&
   auto db = cerebrum::Database::Open(options);
   REQUIRE_MESSAGE(db.ok(), db.status().ToString());
   return std::move(db).value();
+}
+
+// Opens (recovers or creates) the data directory `dir` with default
+// options; fails the test when that fails.
+inline std::unique_ptr<cerebrum::Database> OpenDatabase(const std::filesystem::path& dir) {
+  cerebrum::Options options;
+  options.data_dir = dir;
+  return OpenDatabase(options);
 }
 
 // The rows of a KeyValueSchema table: k -> v.
