@@ -126,6 +126,13 @@ std::optional<PointRead> FindPointRead(const BoundQuery& query) {
   for (size_t i = 0; i < point.key_parameters.size(); ++i) {
     point.key_is_parameters = point.key_is_parameters && point.key_parameters[i] == i;
   }
+  if (schema.partitioned()) {
+    auto key = std::find(schema.primary_key.begin(), schema.primary_key.end(),
+                         schema.partitioning.column);
+    if (key == schema.primary_key.end()) return std::nullopt;  // CREATE TABLE refuses this
+    point.partition_parameter =
+        point.key_parameters[static_cast<size_t>(key - schema.primary_key.begin())];
+  }
   point.table = from.table;
   point.table_name = schema.name;
   return point;
@@ -153,18 +160,12 @@ std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& 
   for (uint32_t p : point.key_parameters) {
     if (values[p].is_null()) return false;  // `key = NULL` is never true
   }
-  // A partitioned table keeps its rows in its partitions. Its primary key
-  // holds the partition column (CREATE TABLE checks that), so the key's
-  // value of that column names the one partition that can hold the row.
+  // A partitioned table keeps its rows in its partitions; the key's value
+  // of the partition column names the one that can hold the row.
   const cerebrum::Table* holder = &table;
-  if (table.partitioned()) {
-    const cerebrum::TableSchema& schema = table.schema();
-    const size_t slot = static_cast<size_t>(
-        std::find(schema.primary_key.begin(), schema.primary_key.end(),
-                  schema.partitioning.column) -
-        schema.primary_key.begin());
+  if (point.partition_parameter) {
     std::optional<size_t> partition =
-        cerebrum::PartitionFor(schema.partitioning, values[point.key_parameters[slot]]);
+        cerebrum::PartitionFor(table.schema().partitioning, values[*point.partition_parameter]);
     if (!partition) return false;  // no partition takes the value: no such row
     holder = table.partitions()[*partition].get();
   }

@@ -62,6 +62,10 @@ struct PointRead {
   std::vector<uint32_t> key_parameters;
   // True when the key is exactly $1, $2, ... in order (no copy needed).
   bool key_is_parameters = false;
+  // A partitioned table: the parameter its partition column equals (the
+  // primary key holds that column), which names the one partition to look
+  // in. Unset for a table without partitions.
+  std::optional<uint32_t> partition_parameter;
   // The table column of each output column.
   std::vector<size_t> outputs;
 };
