@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <pty.h>
 #include <sys/wait.h>
@@ -60,8 +61,13 @@ void PtyProcess::Type(const std::string& keys) {
 }
 
 bool PtyProcess::WaitFor(const std::string& text, std::chrono::milliseconds timeout) {
+  return WaitForAfter(0, text, timeout);
+}
+
+bool PtyProcess::WaitForAfter(size_t from, const std::string& text,
+                              std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (screen_.find(text) == std::string::npos) {
+  while (screen_.find(text, from) == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
@@ -75,6 +81,19 @@ bool PtyProcess::WaitFor(const std::string& text, std::chrono::milliseconds time
     screen_.append(buf, static_cast<size_t>(n));
   }
   return true;
+}
+
+std::string PtyProcess::printable_screen() const {
+  std::string out;
+  for (char c : screen_) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 && c != '\n') {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 int PtyProcess::Wait() {

@@ -30,8 +30,15 @@ class PtyProcess {
   // or the program ends or `timeout` passes (false).
   bool WaitFor(const std::string& text,
                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // The same for `text` beginning at or after offset `from` of the screen
+  // (say, its size before a key was typed): what a key press caused.
+  bool WaitForAfter(size_t from, const std::string& text,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Everything the program has shown so far.
   const std::string& screen() const { return screen_; }
+  // The same for a failure message: control characters but line breaks
+  // written as \xNN (a NUL would end the message early).
+  std::string printable_screen() const;
   // Waits for the program to end; its exit status (128+N for signal N).
   int Wait();
 

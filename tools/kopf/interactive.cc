@@ -10,17 +10,20 @@ namespace kopf::shell {
 Outcome RunInteractive(Shell& shell, LineEditor& editor) {
   InterruptHandler interrupts;
   shell.SetInterruptFd(interrupts.fd());
+  editor.SetInterruptFd(interrupts.fd());
   editor.SetCompletion(
       [&shell](std::string_view before_cursor) { return shell.completer().Complete(before_cursor); });
   StatementSplitter splitter;
   std::string line;
   while (true) {
     // A Ctrl-C that came while a result printed (or a pager ran) is spent.
+    // From here on one is the line editor's: it clears the line being typed.
     TakeInterrupts(interrupts.fd());
     const char* prompt = splitter.pending() ? kContinuationPrompt : kPrompt;
     switch (editor.ReadLine(prompt, &line)) {
       case LineEditor::ReadStatus::kEnd:
         shell.SetInterruptFd(-1);
+        editor.SetInterruptFd(-1);
         std::fputs("\n", stdout);
         std::fflush(stdout);
         return Outcome::kQuit;
@@ -38,6 +41,7 @@ Outcome RunInteractive(Shell& shell, LineEditor& editor) {
     Outcome outcome = shell.Drain(splitter);
     if (outcome == Outcome::kQuit || outcome == Outcome::kConnectionLost) {
       shell.SetInterruptFd(-1);
+      editor.SetInterruptFd(-1);
       return outcome;
     }
   }

@@ -34,7 +34,9 @@ InterruptHandler::InterruptHandler() {
   struct sigaction action {};
   action.sa_handler = &OnInterrupt;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: a blocked terminal read returns EINTR
+  // No SA_RESTART: a blocked call returns EINTR, and its caller looks at
+  // the pipe.
+  action.sa_flags = 0;
   sigaction(SIGINT, &action, &previous_);
 }
 

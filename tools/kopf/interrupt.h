@@ -3,11 +3,13 @@
 // InterruptHandler installs a SIGINT handler that does two async-signal-safe
 // things: it writes one byte to a self-pipe and returns. Nothing else happens
 // in the handler. Whoever waits watches the pipe:
-//   - at the prompt, the terminal read fails with EINTR (the handler is
-//     installed without SA_RESTART), and the line being typed is dropped;
-//   - while a statement runs, the shell waits for the server with the pipe's
-//     read end as the client's interrupt fd (Client::SetInterruptFd, and the
-//     \async session's event loop), and sends CANCEL for what is in flight.
+//   - while a line is read, the line editor's key reader waits on the pipe
+//     beside the terminal (LineEditor::SetInterruptFd), empties it and
+//     drops the line being typed;
+//   - from Enter on, while a statement runs, the shell waits for the server
+//     with the pipe's read end as the client's interrupt fd
+//     (Client::SetInterruptFd, and the \async session's event loop), and
+//     sends CANCEL for what is in flight.
 // A second Ctrl-C while a cancel is pending only writes another byte.
 //
 // Thread-safety: one InterruptHandler per process, made and destroyed on the
@@ -26,7 +28,7 @@ class InterruptHandler {
   InterruptHandler& operator=(const InterruptHandler&) = delete;
 
   // The read end of the self-pipe: readable while a Ctrl-C is unhandled;
-  // -1 if the pipe could not be made (Ctrl-C then only works at the prompt).
+  // -1 if the pipe could not be made (Ctrl-C then does nothing).
   int fd() const { return read_fd_; }
 
  private:

@@ -8,6 +8,13 @@
 // their longest common prefix, or are listed below the line when that adds
 // nothing.
 //
+// Ctrl-C: libedit reads the keys through ReadKey (line_editor.cc), which
+// waits with poll() on the terminal and on the interrupt fd (interrupt.h's
+// self-pipe) together. A Ctrl-C that arrives while a line is being read,
+// however busy libedit is at that moment, is taken from the pipe there and
+// ends ReadLine with kInterrupted; none is left behind to cancel the next
+// statement.
+//
 // History is loaded from `history_path` when the editor is created and
 // saved back (mode 0600, at most kHistorySize lines) by the destructor and
 // by Save(). An empty path disables the file.
@@ -37,12 +44,16 @@ class LineEditor {
 
   enum class ReadStatus {
     kLine,         // *line holds the line read, without its newline
-    kInterrupted,  // a signal (Ctrl-C) arrived while waiting
+    kInterrupted,  // Ctrl-C (the interrupt fd) while the line was read
     kEnd,          // end of input: Ctrl-D on an empty line, or a read error
   };
 
   // Shows `prompt` and reads one line into *line.
   ReadStatus ReadLine(std::string_view prompt, std::string* line);
+
+  // While ReadLine runs, a readable `fd` (interrupt.h's self-pipe; -1:
+  // none) ends it with kInterrupted, after emptying the fd.
+  void SetInterruptFd(int fd);
 
   // Adds a line to the history (blank lines and immediate repeats are not).
   void AddHistory(std::string_view line);
