@@ -223,14 +223,16 @@ void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
   protocol::EncodeCompleteFrame(client_id, payload_id, "SELECT", row != nullptr ? 1 : 0, out);
 }
 
+Status CheckDescription(const cerebellum::PreparedStatement& prepared) {
+  return CheckColumns(prepared.columns);
+}
+
 std::string EncodePrepareResponse(
     uint32_t client_id, uint64_t payload_id,
     const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result) {
   if (!result.ok()) return ErrorFrame(client_id, payload_id, result.status());
   const cerebellum::PreparedStatement& prepared = **result;
-  cerebellum::StatementResult shape;
-  shape.columns = prepared.columns;
-  if (Status s = CheckShape(shape); !s.ok()) return ErrorFrame(client_id, payload_id, s);
+  if (Status s = CheckDescription(prepared); !s.ok()) return ErrorFrame(client_id, payload_id, s);
   std::string out;
   protocol::EncodeFrame(Envelope{client_id, payload_id,
                                  protocol::StatementDescription{

@@ -85,8 +85,12 @@ void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
                              std::span<const protocol::ColumnInfo> columns,
                              const protocol::Row* row, std::string* out);
 
+// Whether the description of `prepared` can be sent: at most 65535
+// columns, their names UTF-8.
+protocol::Status CheckDescription(const cerebellum::PreparedStatement& prepared);
+
 // The response to a PREPARE: one STATEMENT_DESCRIPTION (statement id = the
-// PREPARE's payload id), or one ERROR.
+// PREPARE's payload id), or one ERROR (also when CheckDescription fails).
 std::string EncodePrepareResponse(
     uint32_t client_id, uint64_t payload_id,
     const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result);

@@ -310,7 +310,12 @@ void Session::HandleRequest(Envelope envelope) {
         std::move(request),
         [respond = Responder(payload_id), client_id, payload_id](
             protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>> result) {
+          // A description the wire cannot carry fails the statement too.
+          if (result.ok()) {
+            if (protocol::Status s = CheckDescription(**result); !s.ok()) result = std::move(s);
+          }
           respond(Outgoing{EncodePrepareResponse(client_id, payload_id, result), nullptr});
+          return result.ok() ? protocol::Status::Ok() : result.status();
         });
     return;
   }

@@ -103,14 +103,17 @@ class Engine::Impl {
           Guarded([&]() -> Result<std::shared_ptr<const PreparedStatement>> {
             return PrepareStatement(sql, *db_, role);
           });
+      // Answer first: the handle keeps the statement only if its
+      // description went out. Until Finish, EXECUTEs wait behind this job.
+      Status answered = (*shared_done)(prepared);
+      if (prepared.ok() && !answered.ok()) prepared = std::move(answered);
       Finish(*handle, prepared);
-      (*shared_done)(std::move(prepared));
       return true;
     };
     if (!queue_.Push(job)) {
       Status busy = BusyStatus();
       Finish(*handle, busy);
-      (*shared_done)(busy);
+      (void)(*shared_done)(busy);
     }
     return handle;
   }

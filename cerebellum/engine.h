@@ -96,8 +96,12 @@ struct ExecuteRequest {
   std::shared_ptr<const CancelFlag> cancel;  // may be null
 };
 
+// Sends the answer to a PREPARE and returns what it said: OK when the
+// description went out, else the error sent instead. A statement that
+// prepared but whose description could not be sent (the wire cannot carry
+// it) is then kept as failed for that reason, as the client was told.
 using PrepareCompletion =
-    std::function<void(protocol::Result<std::shared_ptr<const PreparedStatement>>)>;
+    std::function<protocol::Status(protocol::Result<std::shared_ptr<const PreparedStatement>>)>;
 
 class Engine {
  public:
@@ -112,7 +116,8 @@ class Engine {
 
   // Queues the PREPARE of `request.sql` (see prepared_statement.h) and
   // returns the handle EXECUTEs name; `done` is called exactly once with the
-  // prepared statement or the error.
+  // prepared statement or the error, before the handle is settled, so that
+  // it holds the statement only when `done` could describe it.
   std::shared_ptr<PreparedHandle> Prepare(Request request, PrepareCompletion done);
 
   // Queues an EXECUTE; `done` is called exactly once. A handle whose

@@ -116,6 +116,37 @@ TEST_SUITE("e2e/client_prepared") {
     CHECK(f.Count() == 0);
   }
 
+  TEST_CASE("a PREPARE whose description cannot be sent names a failed statement") {
+    Fixture f;
+    // 65,536 columns prepare well, but a description carries at most 65,535.
+    std::string sql = "SELECT 0";
+    for (int i = 1; i < 65536; ++i) sql += ", 0";
+    auto prepare_id = f.client->SendPrepare(sql);
+    REQUIRE(prepare_id.ok());
+    // One EXECUTE pipelined right behind it, one after its answer: neither
+    // may run the statement the client was told did not prepare.
+    PreparedStatement pending = PreparedStatement::Pending(*prepare_id);
+    auto behind = f.client->SendExecute(pending, std::vector<Row>{Row{}});
+    REQUIRE(behind.ok());
+    for (int i = 0; i < 2; ++i) {
+      auto r = f.client->Receive();
+      REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+      if (r->payload_id == *prepare_id) {
+        CHECK(r->status.code() == ErrorCode::kNotSupported);
+        CHECK(r->status.message() == "a result of 65536 columns; at most 65535 can be sent");
+      } else {
+        CHECK(r->status.code() == ErrorCode::kUndefinedStatement);
+        CHECK(r->status.message().find("its PREPARE failed") != std::string::npos);
+      }
+    }
+    auto after = f.client->Execute(pending, Row{});
+    CHECK(after.status().code() == ErrorCode::kUndefinedStatement);
+    CHECK(after.status().message().find("65536 columns") != std::string::npos);
+    // Like any failed statement it can be closed, and the connection goes on.
+    CHECK(f.client->Close(pending).ok());
+    CHECK(f.Count() == 0);
+  }
+
   TEST_CASE("EXECUTEs pipelined behind their PREPARE come back through Receive") {
     Fixture f;
     auto prepare_id = f.client->SendPrepare("INSERT INTO t (id, name) VALUES ($1, $2)");
