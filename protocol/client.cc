@@ -358,15 +358,28 @@ class ClientImpl final : public Client {
   Status TakeArrived() {
     KOPF_RETURN_IF_ERROR(ReadSome(false));
     for (;;) {
-      Result<std::optional<Envelope>> next = decoder_.Next();
-      if (!next.ok()) {
-        return Fail(
-            Status::ProtocolViolation("server sent a bad frame: " + next.status().message()));
-      }
-      if (!next->has_value()) return Status::Ok();
-      Status status = assembler_->OnFrame(std::move(**next));
-      if (!status.ok()) return Fail(std::move(status));
+      KOPF_ASSIGN_OR_RETURN(bool taken, TakeBufferedFrame());
+      if (!taken) return Status::Ok();
     }
+  }
+
+  // Hands the next complete frame in the decoder to the assembler; false
+  // when none is complete yet. As in AsyncClient, the common frames
+  // (ROW_DESCRIPTION, ROW_BATCH, COMPLETE) are decoded straight into the
+  // response; any other, or one the fast path does not accept, takes the
+  // full decoder and the assembler's checks.
+  Result<bool> TakeBufferedFrame() {
+    std::optional<std::span<const uint8_t>> frame = PeekFrame(decoder_);
+    if (frame && assembler_->TryFastFrame(*frame)) {
+      decoder_.SkipFrame(frame->size());
+      return true;
+    }
+    Result<std::optional<Envelope>> next = decoder_.Next();
+    if (!next.ok()) return BadFrame(next.status());
+    if (!next->has_value()) return false;
+    Status status = assembler_->OnFrame(std::move(**next));
+    if (!status.ok()) return Fail(std::move(status));
+    return true;
   }
 
   // Waits until the socket is ready for `events` (POLLIN/POLLOUT). Inside
@@ -420,13 +433,16 @@ class ClientImpl final : public Client {
     return Status::Ok();
   }
 
+  // A frame the decoder refused ends the connection.
+  Status BadFrame(const Status& decoding) {
+    return Fail(Status::ProtocolViolation("server sent a bad frame: " + decoding.message()));
+  }
+
+  // The next frame, wholly decoded: the handshake's, before the assembler.
   Result<Envelope> NextFrame() {
     for (;;) {
       Result<std::optional<Envelope>> next = decoder_.Next();
-      if (!next.ok()) {
-        return Fail(
-            Status::ProtocolViolation("server sent a bad frame: " + next.status().message()));
-      }
+      if (!next.ok()) return BadFrame(next.status());
       if (next->has_value()) return std::move(**next);
       KOPF_RETURN_IF_ERROR(ReadSome(true));
     }
@@ -434,10 +450,11 @@ class ClientImpl final : public Client {
 
   // Receives one frame and adds it to the response it belongs to.
   Status ReceiveFrame() {
-    KOPF_ASSIGN_OR_RETURN(Envelope envelope, NextFrame());
-    Status status = assembler_->OnFrame(std::move(envelope));
-    if (!status.ok()) return Fail(std::move(status));
-    return Status::Ok();
+    for (;;) {
+      KOPF_ASSIGN_OR_RETURN(bool taken, TakeBufferedFrame());
+      if (taken) return Status::Ok();
+      KOPF_RETURN_IF_ERROR(ReadSome(true));
+    }
   }
 
   ClientOptions options_;

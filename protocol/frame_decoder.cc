@@ -1,5 +1,6 @@
 #include "protocol/frame_decoder.h"
 
+#include <algorithm>
 #include <bit>
 #include <concepts>
 #include <cstring>
@@ -665,7 +666,11 @@ bool TryAppendRowBatchBody(std::span<const uint8_t> body, size_t width, std::vec
   if (column_count == 0 || column_count != width) return false;
   if (uint64_t{row_count} * column_count * kMinValueBytes > r.remaining()) return false;
   size_t before = rows->size();
-  rows->reserve(before + row_count);
+  // Room for this batch, growing geometrically: reserving the exact size
+  // batch after batch would move every row of a large result each time.
+  if (rows->capacity() < before + row_count) {
+    rows->reserve(std::max(before + row_count, 2 * rows->capacity()));
+  }
   for (uint32_t i = 0; i < row_count && r.ok(); ++i) {
     Row& row = rows->emplace_back();
     row.reserve(column_count);
