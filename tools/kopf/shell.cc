@@ -48,6 +48,7 @@ constexpr std::string_view kHelp =
     "                     copy between a local CSV file and the server\n"
     "  \\async SQL; SQL    send the statements at once on a second connection and\n"
     "                     print each reply as it lands, with its payload id\n"
+    "                     (as SQL text in QUERY requests, not prepared statements)\n"
     "\n"
     "Formatting\n"
     "  \\x [on|off]        toggle (or set) expanded rows: one line per column\n"
