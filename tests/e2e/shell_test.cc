@@ -321,7 +321,7 @@ TEST_SUITE("e2e/shell") {
     CHECK(shell->Wait() == 0);
   }
 
-  TEST_CASE("on a terminal: Tab completes a table name, long results page, errors are red") {
+  TEST_CASE("on a terminal: Tab completes, UTF-8 keys arrive, long results page, errors are red") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
     std::string port = std::to_string(server->port());
@@ -338,6 +338,10 @@ TEST_SUITE("e2e/shell") {
     CHECK(shell->WaitFor("Rex"));
     CHECK(shell->WaitFor("(1 row)"));
     CHECK(shell->screen().find("paged:") == std::string::npos);  // it fits the screen
+    // Keys beyond ASCII reach the server whole, in a C locale too (the
+    // environment here names none).
+    shell->Type("SELECT 'äpfel ✓' AS fruit;\r");
+    CHECK_MESSAGE(shell->WaitFor(" äpfel ✓\r\n(1 row)"), shell->printable_screen());
     // 40 rows do not fit 24 lines: they go through $PAGER.
     shell->Type("SELECT * FROM pets;\r");
     CHECK(shell->WaitFor("paged:(40 rows)"));

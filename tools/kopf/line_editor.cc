@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <cwchar>
@@ -11,6 +12,7 @@
 
 #include <fcntl.h>
 #include <histedit.h>
+#include <langinfo.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -184,6 +186,14 @@ LineEditor::LineEditor(const std::string& program, std::string history_path)
     history(impl_->history, &event, H_LOAD, impl_->history_path.c_str());
   }
 
+  // libedit decodes keys, and measures what it draws, by LC_CTYPE, which
+  // stays "C" (ASCII: other keys are dropped) unless set. kopf's text is
+  // UTF-8, so the user's locale is taken when it is UTF-8, else C.UTF-8.
+  // Before el_init, which looks at the locale once.
+  if (std::setlocale(LC_CTYPE, "") == nullptr ||
+      std::string_view(nl_langinfo(CODESET)) != "UTF-8") {
+    std::setlocale(LC_CTYPE, "C.UTF-8");
+  }
   impl_->editline = el_init(program.c_str(), stdin, stdout, stderr);
   // A description of its own, so that O_NONBLOCK does not reach the
   // program that shares standard input (the calling shell).

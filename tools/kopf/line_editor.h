@@ -19,6 +19,9 @@
 // saved back (mode 0600, at most kHistorySize lines) by the destructor and
 // by Save(). An empty path disables the file.
 //
+// Keys are read as UTF-8: the constructor sets LC_CTYPE to the user's
+// locale when that is UTF-8, else to C.UTF-8.
+//
 // Thread-safety: none. Use only while stdin is a terminal; one per process.
 #pragma once
 
