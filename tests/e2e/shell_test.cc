@@ -281,6 +281,12 @@ TEST_SUITE("e2e/shell") {
     shell->Type("SELECT 'typed in a hurry'");
     shell->Type("\x03");
     REQUIRE_MESSAGE(shell->WaitForAfter(mark, "\r\nkopf=> "), shell->printable_screen());
+    // At the continuation prompt it drops every line of the statement.
+    shell->Type("SELECT 'two\r");
+    REQUIRE(shell->WaitFor("SELECT 'two\r\nkopf-> "));
+    mark = shell->screen().size();
+    shell->Type("\x03");
+    REQUIRE_MESSAGE(shell->WaitForAfter(mark, "\r\nkopf=> "), shell->printable_screen());
     mark = shell->screen().size();
     shell->Type("SELECT count(*) AS pairs FROM t a, t b;\r");
     REQUIRE_MESSAGE(shell->WaitForAfter(mark, "90000\r\n(1 row)\r\n\r\nkopf=> "),
