@@ -1,15 +1,20 @@
 #include "tools/kopf/shell.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include "tests/support/test_support.h"
 #include "tools/kopf/copy_command.h"
+#include "tools/kopf/interrupt.h"
 #include "tools/kopf/meta_command.h"
 
 namespace kopf::shell {
@@ -36,8 +41,33 @@ class FakeClient : public protocol::Client {
     ok.tag = "OK";
     return ok;
   }
-  Result<uint64_t> Send(std::string_view) override { return Status::Internal("unused"); }
-  Result<protocol::Response> Receive() override { return Status::Internal("unused"); }
+  // With an interrupt fd (Shell::SetInterruptFd) the shell runs a statement
+  // with Send and Receive: Receive fails with kCancelled while the fd is
+  // readable, as the real client's does, and otherwise answers the last
+  // statement sent, with the server's Cancelled error once it was cancelled.
+  // Cancel records the id and then runs `on_cancel`.
+  int interrupt_fd = -1;
+  std::vector<uint64_t> cancelled;
+  std::function<void()> on_cancel;
+  void SetInterruptFd(int fd) override { interrupt_fd = fd; }
+  Result<uint64_t> Send(std::string_view sql) override {
+    sent.emplace_back(sql);
+    return ++last_payload_id_;
+  }
+  Result<protocol::Response> Receive() override {
+    pollfd interrupt{interrupt_fd, POLLIN, 0};
+    if (interrupt_fd >= 0 && ::poll(&interrupt, 1, 0) == 1) {
+      return Status::Cancelled("interrupted while waiting for the server");
+    }
+    protocol::Response response;
+    response.payload_id = last_payload_id_;
+    if (cancelled.empty()) {
+      response.result.tag = "OK";
+    } else {
+      response.status = Status::Cancelled("the request was cancelled by the client");
+    }
+    return response;
+  }
   Result<protocol::PreparedStatement> Prepare(std::string_view) override {
     return Status::Internal("unused");
   }
@@ -52,7 +82,11 @@ class FakeClient : public protocol::Client {
     return Status::Internal("unused");
   }
   Status Ping() override { return Status::Internal("unused"); }
-  Status Cancel(uint64_t) override { return Status::Internal("unused"); }
+  Status Cancel(uint64_t payload_id) override {
+    cancelled.push_back(payload_id);
+    if (on_cancel) on_cancel();
+    return Status::Ok();
+  }
   // COPY: records the statement; FROM takes the whole source into
   // `copied_in`, TO hands `copy_out` to the sink in two pieces.
   std::string copied_in;
@@ -85,6 +119,7 @@ class FakeClient : public protocol::Client {
 
  private:
   std::string version_ = "kopfd 9.9.9";
+  uint64_t last_payload_id_ = 0;
 };
 
 // A result with rows, as SHOW and DESCRIBE send them.
@@ -116,6 +151,33 @@ struct Fixture {
 };
 
 TEST_SUITE("tools/shell") {
+  TEST_CASE("Ctrl-C while a statement runs sends one CANCEL, and a second press only says so") {
+    Fixture f;
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_NONBLOCK | O_CLOEXEC) == 0);
+    Shell shell = f.MakeShell();
+    shell.SetInterruptFd(fds[0]);
+    char press = 'C';
+    // Pressed between Enter and the send: it still cancels this statement.
+    REQUIRE(::write(fds[1], &press, 1) == 1);
+    // Pressed again while the cancel is pending.
+    f.client.on_cancel = [&] { CHECK(::write(fds[1], &press, 1) == 1); };
+    CHECK(shell.RunStatement("SELECT slow") == Outcome::kFailed);
+    CHECK(f.client.cancelled == std::vector<uint64_t>{1});
+    const std::string err = f.err.str();
+    CHECK(err.rfind("kopf: cancel request already sent; waiting for the server\nERROR:", 0) == 0);
+    CHECK(err.find("CODE: Cancelled (19)") != std::string::npos);
+    // Nothing is left over to cancel the next statement.
+    CHECK_FALSE(TakeInterrupts(fds[0]));
+    f.client.on_cancel = nullptr;
+    f.client.cancelled.clear();
+    CHECK(shell.RunStatement("SELECT 1") == Outcome::kOk);
+    CHECK(f.client.cancelled.empty());
+    shell.SetInterruptFd(-1);
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+
   TEST_CASE("\\d lists tables and \\d NAME describes one") {
     Fixture f;
     f.client.answers.emplace("SHOW TABLES", Tables());
