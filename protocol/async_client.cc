@@ -4,9 +4,16 @@
 // 1. Connect() runs the blocking client's connect and handshake, then moves
 //    the socket onto the caller's executor and starts the read loop.
 // 2. AsyncQuery() encodes a QUERY frame, records its handler under the new
-//    payload id and appends the frame to `queued`; if no write is under
-//    way, `queued` becomes the next write. Frames queued meanwhile go out
-//    together, so a burst of queries costs few system calls.
+//    payload id and appends the frame to `queued`. Queued frames go out
+//    together in one non-blocking send once the caller is done issuing
+//    requests: after the read handler has handed out all the responses of
+//    one read (their handlers' new requests included), or else from a
+//    flush posted to the executor by the first frame queued. What the
+//    socket does not take waits for an asynchronous write, and frames
+//    queued meanwhile go out with it. A pipelined caller thus sends one
+//    burst for each burst it receives, not a lone request and then the
+//    rest (which the server would answer in the same two pieces, and so
+//    on), and a loop of requests costs one system call, not one each.
 // 3. The read loop feeds bytes to the frame decoder and each frame to the
 //    ResponseAssembler (client_internal.h), which enforces the response
 //    grammar; each finished response completes the handler of its payload
@@ -52,6 +59,8 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   std::string queued;   // frames waiting for the next write
   std::string writing;  // the frames of the write under way
   bool write_busy = false;
+  bool corked = false;        // a read's responses are being handed out
+  bool flush_posted = false;  // a Flush is posted to the executor
   bool closing = false;  // Close() was called: GOODBYE is queued or sent
   Status broken;         // non-OK once no request can be sent
   uint32_t client_id = 0;
@@ -70,13 +79,36 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
 
   void Queue(const Envelope& envelope) {
     EncodeFrame(envelope, &queued);
-    Flush();
+    FlushSoon();
   }
 
+  // Makes sure what was just queued is sent once the caller is done: by
+  // the read handler when corked, by the write under way when there is
+  // one, else by a Flush posted to the executor.
+  void FlushSoon() {
+    if (corked || write_busy || flush_posted) return;
+    flush_posted = true;
+    asio::post(socket.get_executor(), [self = shared_from_this()] {
+      self->flush_posted = false;
+      self->Flush();
+    });
+  }
+
+  // Sends what is queued: at once, without blocking, when no write is
+  // under way; what the socket does not take (or an error, which the
+  // asynchronous write then reports from its handler) goes to an
+  // asynchronous write.
   void Flush() {
     if (write_busy || queued.empty() || !broken.ok()) return;
+    boost::system::error_code ec;
+    size_t sent = socket.write_some(asio::buffer(queued), ec);
+    if (!ec && sent == queued.size()) {
+      queued.clear();
+      return;
+    }
+    if (ec) sent = 0;
     write_busy = true;
-    writing.swap(queued);
+    writing.assign(queued, sent);
     queued.clear();
     asio::async_write(socket, asio::buffer(writing),
                       [self = shared_from_this()](boost::system::error_code ec, size_t) {
@@ -102,7 +134,12 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
             return;
           }
           self->decoder.Append(std::span<const uint8_t>(self->read_buffer.data(), n));
-          if (self->DecodeAll()) self->Read();
+          self->corked = true;
+          bool open = self->DecodeAll();
+          self->corked = false;
+          if (!open) return;
+          self->Flush();
+          self->Read();
         });
   }
 
@@ -214,6 +251,9 @@ Result<std::shared_ptr<AsyncClient>> AsyncClient::Connect(const Executor& execut
     ::close(connection.fd);
     return Status::IoError("cannot take over the socket: " + ec.message());
   }
+  // Flush's direct send must return would_block, not wait for room.
+  state->socket.non_blocking(true, ec);
+  if (ec) return Status::IoError("cannot make the socket non-blocking: " + ec.message());
   state->client_id = connection.client_id;
   state->server_version = std::move(connection.server_version);
   state->assembler.emplace(state->client_id);
@@ -255,7 +295,7 @@ void AsyncClient::StartExecute(const PreparedStatement& statement, std::span<con
   // for the parameters.
   State& s = *state_;
   EncodeExecuteFrame(s.client_id, payload_id, statement.id, rows, &s.queued);
-  s.Flush();
+  s.FlushSoon();
 }
 
 void AsyncClient::StartClose(uint64_t statement_id, std::function<void(Response)> done) {
