@@ -52,10 +52,10 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   // Ids are handed out one after another, so this is a window over them;
   // answered slots are empty, and the window moves past them at its front.
   // In id order, so a failure completes the requests in the order sent.
-  std::deque<std::function<void(Response)>> pending;
+  std::deque<Completion<Response>> pending;
   uint64_t pending_base = 1;
   size_t pending_count = 0;
-  std::map<uint64_t, std::function<void(Status)>> pings;  // by PING id
+  std::map<uint64_t, Completion<Status>> pings;  // by PING id
   std::string queued;   // frames waiting for the next write
   std::string writing;  // the frames of the write under way
   bool write_busy = false;
@@ -174,7 +174,7 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
       while (std::optional<uint64_t> pong = assembler->TakeAnyPong()) {
         auto it = pings.find(*pong);
         if (it == pings.end()) continue;  // the assembler checked it was sent
-        std::function<void(Status)> done = std::move(it->second);
+        Completion<Status> done = std::move(it->second);
         pings.erase(it);
         done(Status::Ok());
         if (!broken.ok()) return false;
@@ -188,7 +188,7 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
                                   "blocking Client::CopyIn"}});
           continue;
         }
-        std::function<void(Response)> done = TakePending(response->payload_id);
+        Completion<Response> done = TakePending(response->payload_id);
         if (!done) continue;  // the assembler checked it was sent
         done(std::move(*response));
         if (!broken.ok()) return false;  // a handler may have ended it
@@ -197,17 +197,17 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   }
 
   // Registers the completion of the request with the next payload id.
-  void AddPending(uint64_t payload_id, std::function<void(Response)> done) {
+  void AddPending(uint64_t payload_id, Completion<Response> done) {
     if (pending.empty()) pending_base = payload_id;
     pending.push_back(std::move(done));
     ++pending_count;
   }
 
   // Removes and returns the completion of `payload_id`; empty if none.
-  std::function<void(Response)> TakePending(uint64_t payload_id) {
+  Completion<Response> TakePending(uint64_t payload_id) {
     if (payload_id < pending_base || payload_id - pending_base >= pending.size()) return nullptr;
-    std::function<void(Response)>& slot = pending[payload_id - pending_base];
-    std::function<void(Response)> done = std::move(slot);
+    Completion<Response>& slot = pending[payload_id - pending_base];
+    Completion<Response> done = std::move(slot);
     slot = nullptr;
     if (done) --pending_count;
     while (!pending.empty() && !pending.front()) {
@@ -232,7 +232,7 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
     for (size_t i = 0; i < failed.size(); ++i) {
       if (failed[i]) failed[i](Response{failed_base + i, broken, {}, std::nullopt});
     }
-    for (auto& [ping_id, done] : failed_pings) done(broken);
+    for (auto& [ping_id, done] : failed_pings) done(Status(broken));
   }
 };
 
@@ -266,15 +266,15 @@ AsyncClient::AsyncClient(Executor executor, std::shared_ptr<State> state)
 
 AsyncClient::~AsyncClient() { Close(); }
 
-void AsyncClient::StartQuery(std::string sql, std::function<void(Response)> done) {
+void AsyncClient::StartQuery(std::string sql, Completion<Response> done) {
   uint64_t payload_id = BeginRequest(client_internal::CheckSql(sql), done);
   if (payload_id == 0) return;
   state_->Queue(Envelope{state_->client_id, payload_id, protocol::Query{std::move(sql)}});
 }
 
 void AsyncClient::StartPrepare(std::string sql,
-                               std::function<void(Result<PreparedStatement>)> done) {
-  std::function<void(Response)> described = [done = std::move(done)](Response response) {
+                               Completion<Result<PreparedStatement>> done) {
+  Completion<Response> described = [done = std::move(done)](Response&& response) {
     if (!response.status.ok()) return done(std::move(response.status));
     if (!response.statement) {
       return done(Status::ProtocolViolation(
@@ -288,7 +288,7 @@ void AsyncClient::StartPrepare(std::string sql,
 }
 
 void AsyncClient::StartExecute(const PreparedStatement& statement, std::span<const Row> rows,
-                               std::function<void(Response)> done) {
+                               Completion<Response> done) {
   uint64_t payload_id = BeginRequest(CheckParameters(statement, rows), done);
   if (payload_id == 0) return;
   // Encoded straight from the caller's rows: nothing is copied or allocated
@@ -298,18 +298,18 @@ void AsyncClient::StartExecute(const PreparedStatement& statement, std::span<con
   s.FlushSoon();
 }
 
-void AsyncClient::StartClose(uint64_t statement_id, std::function<void(Response)> done) {
+void AsyncClient::StartClose(uint64_t statement_id, Completion<Response> done) {
   uint64_t payload_id = BeginRequest(Status::Ok(), done);
   if (payload_id == 0) return;
   state_->Queue(Envelope{state_->client_id, payload_id, CloseStatement{statement_id}});
 }
 
-void AsyncClient::StartPing(std::function<void(Status)> done) {
+void AsyncClient::StartPing(Completion<Status> done) {
   State& s = *state_;
   Status refused = s.Refusal(Status::Ok());
   if (!refused.ok()) {
     // Never complete from inside the initiating call (Asio's rule): post.
-    asio::post(executor_, [done = std::move(done), refused]() mutable { done(refused); });
+    asio::post(executor_, [done = std::move(done), refused]() mutable { done(Status(refused)); });
     return;
   }
   uint64_t ping_id = ++s.last_ping_id;
@@ -324,7 +324,7 @@ void AsyncClient::Cancel(uint64_t payload_id) {
   s.Queue(Envelope{s.client_id, payload_id, protocol::Cancel{}});
 }
 
-uint64_t AsyncClient::BeginRequest(Status refused, std::function<void(Response)>& done) {
+uint64_t AsyncClient::BeginRequest(Status refused, Completion<Response>& done) {
   State& s = *state_;
   refused = s.Refusal(std::move(refused));
   if (!refused.ok()) {
