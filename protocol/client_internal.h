@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "protocol/client.h"
 #include "protocol/message.h"
@@ -31,12 +32,41 @@
 
 namespace kopf::protocol::client_internal {
 
+// The payload ids of the requests sent and not yet answered. Both clients
+// hand out ids in increasing order, so the set is mostly a window over
+// them: a flag per id from the oldest one outstanding on, which costs no
+// allocation and no hashing per request. An id before the window or far
+// beyond its end goes to a hash set instead. (A request left unanswered
+// keeps the window from moving: it grows by a byte per later id.)
+class PayloadIdSet {
+ public:
+  void Insert(uint64_t id);
+  bool Contains(uint64_t id) const {
+    return InWindow(id) ? window_[id - base_] : others_.contains(id);
+  }
+  void Erase(uint64_t id);
+  bool empty() const { return in_window_ == 0 && others_.empty(); }
+
+ private:
+  // Ids further than this past the window's end are not added to it.
+  static constexpr uint64_t kMaxGap = 4096;
+  bool InWindow(uint64_t id) const { return id >= base_ && id - base_ < window_.size(); }
+
+  uint64_t base_ = 0;          // the id of window_[0]
+  std::deque<bool> window_;    // window_[i]: id base_ + i is in the set
+  size_t in_window_ = 0;       // how many flags are set
+  std::unordered_set<uint64_t> others_;
+};
+
 class ResponseAssembler {
  public:
   explicit ResponseAssembler(uint32_t client_id) : client_id_(client_id) {}
+  // partial_ points into finished_.
+  ResponseAssembler(const ResponseAssembler&) = delete;
+  ResponseAssembler& operator=(const ResponseAssembler&) = delete;
 
   // Records that a request with `payload_id` was sent.
-  void Expect(uint64_t payload_id) { outstanding_.insert(payload_id); }
+  void Expect(uint64_t payload_id) { outstanding_.Insert(payload_id); }
   // Records that a PING with `payload_id` was sent (PINGs have their own ids).
   void ExpectPong(uint64_t payload_id) { pings_.insert(payload_id); }
   // True once the PONG to PING `payload_id` arrived; forgets it.
@@ -78,7 +108,7 @@ class ResponseAssembler {
 
   // True while some request has no finished response yet.
   bool awaiting() const { return !outstanding_.empty(); }
-  bool has_finished() const { return !finished_.empty(); }
+  bool has_finished() const { return finished_.size() > (partial_ != nullptr ? 1 : 0); }
 
  private:
   // Begins the response to `payload_id` in partial_.
@@ -86,16 +116,22 @@ class ResponseAssembler {
   Status Finish(Status status);
 
   uint32_t client_id_;
-  std::unordered_set<uint64_t> outstanding_;  // sent, not yet finished
+  PayloadIdSet outstanding_;                  // sent, not yet finished
   std::unordered_set<uint64_t> pings_;        // PINGs sent, not yet answered
   std::deque<uint64_t> pongs_;                // PONGs received, not yet taken
-  std::optional<Response> partial_;           // the response being received
+  // The response being received, or nullptr. It is built where it will
+  // wait once finished, at the back of finished_, so finishing it moves
+  // nothing; the finished ones are all before it.
+  Response* partial_ = nullptr;
   bool described_ = false;                    // partial_ had a ROW_DESCRIPTION
   bool copying_out_ = false;                  // partial_ had COPY_DATA
+  // The last ROW_DESCRIPTION body the fast path decoded, and its columns.
+  std::vector<uint8_t> last_description_;
+  std::vector<ColumnInfo> last_columns_;
   uint64_t sink_id_ = 0;
   const CopySink* sink_ = nullptr;
   Status sink_error_;
-  std::deque<Response> finished_;             // in order of arrival
+  std::deque<Response> finished_;             // in order of arrival, then partial_
 };
 
 // Checks a statement's text before it is sent: valid UTF-8 and small

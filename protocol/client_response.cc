@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <span>
@@ -28,6 +29,33 @@ Status CheckSql(std::string_view sql) {
   return Status::Ok();
 }
 
+void PayloadIdSet::Insert(uint64_t id) {
+  if (window_.empty() && others_.empty()) base_ = id;
+  if (id >= base_ && id - base_ < window_.size() + kMaxGap) {
+    if (id - base_ >= window_.size()) window_.resize(id - base_ + 1, false);
+    bool& flag = window_[id - base_];
+    if (!flag) ++in_window_;
+    flag = true;
+  } else {
+    others_.insert(id);
+  }
+}
+
+void PayloadIdSet::Erase(uint64_t id) {
+  if (!InWindow(id)) {
+    others_.erase(id);
+    return;
+  }
+  bool& flag = window_[id - base_];
+  if (!flag) return;
+  flag = false;
+  --in_window_;
+  while (!window_.empty() && !window_.front()) {
+    window_.pop_front();
+    ++base_;
+  }
+}
+
 Status ResponseAssembler::OnFrame(Envelope envelope) {
   MessageType type = TypeOf(envelope.message);
   if (type == MessageType::kGoodbye) {
@@ -48,7 +76,7 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     pongs_.push_back(id);
     return Status::Ok();
   }
-  if (!outstanding_.contains(id)) {
+  if (!outstanding_.Contains(id)) {
     return Violation(Describe(envelope) + " answers no outstanding request");
   }
   if (partial_ && partial_->payload_id != id) {
@@ -64,8 +92,7 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
       }
       partial_->copy_in = std::move(std::get<CopyInResponse>(envelope.message).columns);
       // Not the end of the request: it stays outstanding for its COMPLETE.
-      finished_.push_back(std::move(*partial_));
-      partial_.reset();
+      partial_ = nullptr;
       return Status::Ok();
     }
     case MessageType::kCopyData: {
@@ -147,13 +174,24 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
   }
   uint64_t id = header.payload_id;
   // A response under way is outstanding; a new one must be.
-  if (partial_ ? partial_->payload_id != id : !outstanding_.contains(id)) return false;
+  if (partial_ ? partial_->payload_id != id : !outstanding_.Contains(id)) return false;
   std::span<const uint8_t> body = frame.subspan(kHeaderBytes);
   switch (static_cast<MessageType>(header.type)) {
     case MessageType::kRowDescription: {
       if (partial_ && (described_ || copying_out_)) return false;
       std::vector<ColumnInfo> columns;
-      if (!TryDecodeRowDescriptionBody(body, &columns)) return false;
+      // Every execution of a prepared statement describes the same
+      // columns: a body equal to the last one decoded is copied from it.
+      // (Empty until one is decoded; an empty body is never valid.)
+      if (!last_description_.empty() &&
+          std::equal(body.begin(), body.end(), last_description_.begin(),
+                     last_description_.end())) {
+        columns = last_columns_;
+      } else {
+        if (!TryDecodeRowDescriptionBody(body, &columns)) return false;
+        last_description_.assign(body.begin(), body.end());
+        last_columns_ = columns;
+      }
       if (!partial_) StartResponse(id);
       described_ = true;
       partial_->result.columns = std::move(columns);
@@ -179,7 +217,7 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
 }
 
 void ResponseAssembler::StartResponse(uint64_t payload_id) {
-  partial_.emplace();
+  partial_ = &finished_.emplace_back();
   partial_->payload_id = payload_id;
   described_ = false;
   copying_out_ = false;
@@ -187,24 +225,25 @@ void ResponseAssembler::StartResponse(uint64_t payload_id) {
 
 Status ResponseAssembler::Finish(Status status) {
   partial_->status = std::move(status);
-  outstanding_.erase(partial_->payload_id);
-  finished_.push_back(std::move(*partial_));
-  partial_.reset();
+  outstanding_.Erase(partial_->payload_id);
+  partial_ = nullptr;
   return Status::Ok();
 }
 
 bool ResponseAssembler::finished(uint64_t payload_id) const {
   for (const Response& response : finished_) {
-    if (response.payload_id == payload_id) return true;
+    if (response.payload_id == payload_id && &response != partial_) return true;
   }
   return false;
 }
 
 std::optional<Response> ResponseAssembler::Take(uint64_t payload_id) {
   for (auto it = finished_.begin(); it != finished_.end(); ++it) {
-    if (it->payload_id == payload_id) {
+    if (it->payload_id == payload_id && &*it != partial_) {
       Response response = std::move(*it);
       finished_.erase(it);
+      // Erasing inside a deque moves its other elements.
+      if (partial_ != nullptr) partial_ = &finished_.back();
       return response;
     }
   }
@@ -229,7 +268,7 @@ std::optional<uint64_t> ResponseAssembler::TakeAnyPong() {
 }
 
 std::optional<Response> ResponseAssembler::TakeAny() {
-  if (finished_.empty()) return std::nullopt;
+  if (!has_finished()) return std::nullopt;
   Response response = std::move(finished_.front());
   finished_.pop_front();
   return response;
