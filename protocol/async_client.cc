@@ -179,18 +179,20 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
         done(Status::Ok());
         if (!broken.ok()) return false;
       }
-      while (std::optional<Response> response = assembler->TakeAny()) {
+      // Each response is handed to its handler where the assembler keeps
+      // it (it cannot change meanwhile: no read is under way while a
+      // read's responses are handed out), then dropped.
+      while (Response* response = assembler->Oldest()) {
         if (response->copy_in) {
           // This client does not stream COPY FROM STDIN data: end the copy
           // at once, and the server's ERROR answers the request.
           Queue(Envelope{client_id, response->payload_id,
                          CopyFail{"the asynchronous client cannot send COPY data; use the "
                                   "blocking Client::CopyIn"}});
-          continue;
+        } else if (Completion<Response> done = TakePending(response->payload_id)) {
+          done(std::move(*response));  // no `done`: the assembler checked it was sent
         }
-        Completion<Response> done = TakePending(response->payload_id);
-        if (!done) continue;  // the assembler checked it was sent
-        done(std::move(*response));
+        assembler->DropOldest();
         if (!broken.ok()) return false;  // a handler may have ended it
       }
     }

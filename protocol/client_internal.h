@@ -92,6 +92,14 @@ class ResponseAssembler {
   std::optional<Response> Take(uint64_t payload_id);
   // Removes and returns the oldest finished response, if any.
   std::optional<Response> TakeAny();
+  // The oldest finished response, left in place to be read or moved from,
+  // or nullptr; valid until the next frame or DropOldest(). Saves
+  // TakeAny's move for a caller that only reads it.
+  Response* Oldest() { return has_finished() ? &finished_.front() : nullptr; }
+  // Removes the response Oldest() returned. The room its columns and rows
+  // took (unless moved away, or large) is kept for the next response, so
+  // a caller that only reads responses does not allocate it each time.
+  void DropOldest();
 
   // Hands the COPY_DATA of request `payload_id` to `sink` instead of
   // collecting it in QueryResult::copy_data; nullptr stops that. The sink
@@ -125,6 +133,9 @@ class ResponseAssembler {
   Response* partial_ = nullptr;
   bool described_ = false;                    // partial_ had a ROW_DESCRIPTION
   bool copying_out_ = false;                  // partial_ had COPY_DATA
+  // Emptied vectors kept from responses dropped, for the next one.
+  std::vector<ColumnInfo> spare_columns_;
+  std::vector<Row> spare_rows_;
   // The last ROW_DESCRIPTION body the fast path decoded, and its columns.
   std::vector<uint8_t> last_description_;
   std::vector<ColumnInfo> last_columns_;

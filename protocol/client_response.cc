@@ -179,22 +179,25 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
   switch (static_cast<MessageType>(header.type)) {
     case MessageType::kRowDescription: {
       if (partial_ && (described_ || copying_out_)) return false;
-      std::vector<ColumnInfo> columns;
       // Every execution of a prepared statement describes the same
       // columns: a body equal to the last one decoded is copied from it.
       // (Empty until one is decoded; an empty body is never valid.)
-      if (!last_description_.empty() &&
-          std::equal(body.begin(), body.end(), last_description_.begin(),
-                     last_description_.end())) {
-        columns = last_columns_;
-      } else {
+      bool cached = !last_description_.empty() &&
+                    std::equal(body.begin(), body.end(), last_description_.begin(),
+                               last_description_.end());
+      std::vector<ColumnInfo> columns;
+      if (!cached) {
         if (!TryDecodeRowDescriptionBody(body, &columns)) return false;
         last_description_.assign(body.begin(), body.end());
         last_columns_ = columns;
       }
       if (!partial_) StartResponse(id);
       described_ = true;
-      partial_->result.columns = std::move(columns);
+      if (cached) {
+        partial_->result.columns = last_columns_;  // into the recycled room
+      } else {
+        partial_->result.columns = std::move(columns);
+      }
       return true;
     }
     case MessageType::kRowBatch: {
@@ -219,6 +222,8 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
 void ResponseAssembler::StartResponse(uint64_t payload_id) {
   partial_ = &finished_.emplace_back();
   partial_->payload_id = payload_id;
+  partial_->result.columns.swap(spare_columns_);
+  partial_->result.rows.swap(spare_rows_);
   described_ = false;
   copying_out_ = false;
 }
@@ -265,6 +270,22 @@ std::optional<uint64_t> ResponseAssembler::TakeAnyPong() {
   uint64_t id = pongs_.front();
   pongs_.pop_front();
   return id;
+}
+
+void ResponseAssembler::DropOldest() {
+  // Enough for the common small results; a large one gives its room back.
+  constexpr size_t kKeepColumns = 64;
+  constexpr size_t kKeepRows = 64;
+  QueryResult& result = finished_.front().result;
+  if (result.columns.capacity() > 0 && result.columns.capacity() <= kKeepColumns) {
+    result.columns.clear();
+    spare_columns_.swap(result.columns);
+  }
+  if (result.rows.capacity() > 0 && result.rows.capacity() <= kKeepRows) {
+    result.rows.clear();
+    spare_rows_.swap(result.rows);
+  }
+  finished_.pop_front();
 }
 
 std::optional<Response> ResponseAssembler::TakeAny() {
