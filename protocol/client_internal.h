@@ -61,7 +61,7 @@ class PayloadIdSet {
 class ResponseAssembler {
  public:
   explicit ResponseAssembler(uint32_t client_id) : client_id_(client_id) {}
-  // partial_ points into finished_.
+  // partial_ points into ring_.
   ResponseAssembler(const ResponseAssembler&) = delete;
   ResponseAssembler& operator=(const ResponseAssembler&) = delete;
 
@@ -95,10 +95,11 @@ class ResponseAssembler {
   // The oldest finished response, left in place to be read or moved from,
   // or nullptr; valid until the next frame or DropOldest(). Saves
   // TakeAny's move for a caller that only reads it.
-  Response* Oldest() { return has_finished() ? &finished_.front() : nullptr; }
-  // Removes the response Oldest() returned. The room its columns and rows
-  // took (unless moved away, or large) is kept for the next response, so
-  // a caller that only reads responses does not allocate it each time.
+  Response* Oldest() { return has_finished() ? &At(0) : nullptr; }
+  // Removes the response Oldest() returned. Its slot, with the room its
+  // columns and rows took (unless moved away, or large), serves a later
+  // response, so a caller that only reads responses does not allocate
+  // for them each time.
   void DropOldest();
 
   // Hands the COPY_DATA of request `payload_id` to `sink` instead of
@@ -116,7 +117,7 @@ class ResponseAssembler {
 
   // True while some request has no finished response yet.
   bool awaiting() const { return !outstanding_.empty(); }
-  bool has_finished() const { return finished_.size() > (partial_ != nullptr ? 1 : 0); }
+  bool has_finished() const { return count_ > (partial_ != nullptr ? 1 : 0); }
 
  private:
   // Begins the response to `payload_id` in partial_.
@@ -127,22 +128,24 @@ class ResponseAssembler {
   PayloadIdSet outstanding_;                  // sent, not yet finished
   std::unordered_set<uint64_t> pings_;        // PINGs sent, not yet answered
   std::deque<uint64_t> pongs_;                // PONGs received, not yet taken
-  // The response being received, or nullptr. It is built where it will
-  // wait once finished, at the back of finished_, so finishing it moves
-  // nothing; the finished ones are all before it.
-  Response* partial_ = nullptr;
+  // The responses received, in order of arrival, as a ring of reused
+  // slots: the i-th is At(i), i < count_. The last one is partial_ while
+  // a response is being received: it is built where it waits once
+  // finished, so finishing it moves nothing.
+  Response& At(size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+  const Response& At(size_t i) const { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+  std::vector<Response> ring_;  // a power of two in size, or empty
+  size_t head_ = 0;
+  size_t count_ = 0;
+  Response* partial_ = nullptr;  // the response being received, or nullptr
   bool described_ = false;                    // partial_ had a ROW_DESCRIPTION
   bool copying_out_ = false;                  // partial_ had COPY_DATA
-  // Emptied vectors kept from responses dropped, for the next one.
-  std::vector<ColumnInfo> spare_columns_;
-  std::vector<Row> spare_rows_;
   // The last ROW_DESCRIPTION body the fast path decoded, and its columns.
   std::vector<uint8_t> last_description_;
   std::vector<ColumnInfo> last_columns_;
   uint64_t sink_id_ = 0;
   const CopySink* sink_ = nullptr;
   Status sink_error_;
-  std::deque<Response> finished_;             // in order of arrival, then partial_
 };
 
 // Checks a statement's text before it is sent: valid UTF-8 and small

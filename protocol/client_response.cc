@@ -220,10 +220,25 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
 }
 
 void ResponseAssembler::StartResponse(uint64_t payload_id) {
-  partial_ = &finished_.emplace_back();
-  partial_->payload_id = payload_id;
-  partial_->result.columns.swap(spare_columns_);
-  partial_->result.rows.swap(spare_rows_);
+  if (count_ == ring_.size()) {
+    // Full: a ring twice the size, the responses moved over in order.
+    std::vector<Response> grown(std::max<size_t>(8, 2 * ring_.size()));
+    for (size_t i = 0; i < count_; ++i) grown[i] = std::move(At(i));
+    ring_.swap(grown);
+    head_ = 0;
+  }
+  // A reused slot: empty it, keeping the room its vectors have.
+  Response& r = At(count_++);
+  r.payload_id = payload_id;
+  r.status = Status::Ok();
+  r.result.columns.clear();
+  r.result.rows.clear();
+  r.result.tag.clear();
+  r.result.count = 0;
+  r.result.copy_data.clear();
+  r.statement.reset();
+  r.copy_in.reset();
+  partial_ = &r;
   described_ = false;
   copying_out_ = false;
 }
@@ -236,21 +251,21 @@ Status ResponseAssembler::Finish(Status status) {
 }
 
 bool ResponseAssembler::finished(uint64_t payload_id) const {
-  for (const Response& response : finished_) {
-    if (response.payload_id == payload_id && &response != partial_) return true;
+  for (size_t i = 0; i < count_; ++i) {
+    if (At(i).payload_id == payload_id && &At(i) != partial_) return true;
   }
   return false;
 }
 
 std::optional<Response> ResponseAssembler::Take(uint64_t payload_id) {
-  for (auto it = finished_.begin(); it != finished_.end(); ++it) {
-    if (it->payload_id == payload_id && &*it != partial_) {
-      Response response = std::move(*it);
-      finished_.erase(it);
-      // Erasing inside a deque moves its other elements.
-      if (partial_ != nullptr) partial_ = &finished_.back();
-      return response;
-    }
+  for (size_t i = 0; i < count_; ++i) {
+    if (At(i).payload_id != payload_id || &At(i) == partial_) continue;
+    Response response = std::move(At(i));
+    // Close the gap: the emptied slot moves to the end, out of the queue.
+    for (size_t j = i; j + 1 < count_; ++j) std::swap(At(j), At(j + 1));
+    --count_;
+    if (partial_ != nullptr) partial_ = &At(count_ - 1);
+    return response;
   }
   return std::nullopt;
 }
@@ -273,25 +288,22 @@ std::optional<uint64_t> ResponseAssembler::TakeAnyPong() {
 }
 
 void ResponseAssembler::DropOldest() {
-  // Enough for the common small results; a large one gives its room back.
+  // The slot keeps the room of a small result; a large one gives it back.
   constexpr size_t kKeepColumns = 64;
   constexpr size_t kKeepRows = 64;
-  QueryResult& result = finished_.front().result;
-  if (result.columns.capacity() > 0 && result.columns.capacity() <= kKeepColumns) {
-    result.columns.clear();
-    spare_columns_.swap(result.columns);
-  }
-  if (result.rows.capacity() > 0 && result.rows.capacity() <= kKeepRows) {
-    result.rows.clear();
-    spare_rows_.swap(result.rows);
-  }
-  finished_.pop_front();
+  constexpr size_t kKeepCopyBytes = 64 * 1024;
+  QueryResult& result = At(0).result;
+  if (result.columns.capacity() > kKeepColumns) result.columns = {};
+  if (result.rows.capacity() > kKeepRows) result.rows = {};
+  if (result.copy_data.capacity() > kKeepCopyBytes) result.copy_data = {};
+  head_ = (head_ + 1) & (ring_.size() - 1);
+  --count_;
 }
 
 std::optional<Response> ResponseAssembler::TakeAny() {
   if (!has_finished()) return std::nullopt;
-  Response response = std::move(finished_.front());
-  finished_.pop_front();
+  Response response = std::move(At(0));
+  DropOldest();
   return response;
 }
 
