@@ -328,8 +328,8 @@ void AsyncClient::Cancel(uint64_t payload_id) {
 
 uint64_t AsyncClient::BeginRequest(Status refused, Completion<Response>& done) {
   State& s = *state_;
-  refused = s.Refusal(std::move(refused));
-  if (!refused.ok()) {
+  if (!refused.ok() || !s.broken.ok() || s.closing) {
+    refused = s.Refusal(std::move(refused));
     // Never complete from inside the initiating call (Asio's rule): post.
     asio::post(executor_, [done = std::move(done), refused]() mutable {
       done(Response{0, refused, {}, std::nullopt});

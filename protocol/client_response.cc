@@ -31,6 +31,11 @@ Status CheckSql(std::string_view sql) {
 
 void PayloadIdSet::Insert(uint64_t id) {
   if (window_.empty() && others_.empty()) base_ = id;
+  if (id - base_ == window_.size()) {  // the usual case: the next id
+    window_.push_back(true);
+    ++in_window_;
+    return;
+  }
   if (id >= base_ && id - base_ < window_.size() + kMaxGap) {
     if (id - base_ >= window_.size()) window_.resize(id - base_ + 1, false);
     bool& flag = window_[id - base_];

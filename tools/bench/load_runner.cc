@@ -123,10 +123,13 @@ struct Connection {
   int in_flight = 0;
   Run* run_of = nullptr;  // the run under way
 
-  void SendNext(Run& run) {
+  // Sends the next request; `now` is its send time (the caller read the
+  // clock already, so one read per request serves both its reply and the
+  // request that replaces it).
+  void SendNext(Run& run, Clock::time_point now) {
     ++run.sent;
     ++in_flight;
-    Clock::time_point sent_at = Clock::now();
+    Clock::time_point sent_at = now;
     // Two words, so std::function holds it without an allocation; it takes
     // the response by reference, so the client moves nothing to call it.
     auto done = [this, sent_at](const protocol::Response& r) { OnReply(*run_of, sent_at, r); };
@@ -149,7 +152,7 @@ struct Connection {
       run.first_error = r.status.ToString();
     }
     if (!run.Done(now) && r.status.code() != protocol::ErrorCode::kProtocolViolation) {
-      SendNext(run);
+      SendNext(run, now);
     } else if (in_flight == 0) {
       client->Close();
     }
@@ -211,7 +214,7 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
   run.deadline = run.start + std::chrono::duration_cast<Clock::duration>(limit.duration);
   for (auto& conn : conns) {
     conn->run_of = &run;
-    for (int k = 0; k < depth && !run.Done(run.start); ++k) conn->SendNext(run);
+    for (int k = 0; k < depth && !run.Done(run.start); ++k) conn->SendNext(run, Clock::now());
     if (conn->in_flight == 0) conn->client->Close();
   }
   double server_before = target.server_pid > 0 ? ProcessCpuSeconds(target.server_pid) : -1;
