@@ -143,6 +143,9 @@ class ResponseAssembler {
   // The last ROW_DESCRIPTION body the fast path decoded, and its columns.
   std::vector<uint8_t> last_description_;
   std::vector<ColumnInfo> last_columns_;
+  // The tag bytes of the last COMPLETE body it decoded, and that tag.
+  std::vector<uint8_t> last_complete_tag_bytes_;
+  std::string last_complete_tag_;
   uint64_t sink_id_ = 0;
   const CopySink* sink_ = nullptr;
   Status sink_error_;

@@ -211,11 +211,29 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
       return TryAppendRowBatchBody(body, result.columns.size(), &result.rows);
     }
     case MessageType::kComplete: {
+      // The body is the tag (u32 length, bytes) and the count (u64). The
+      // tag repeats from one response to the next ("SELECT"): a body
+      // whose tag bytes equal the last ones decoded reuses that tag, and
+      // only its count is read.
+      bool cached = !last_complete_tag_bytes_.empty() &&
+                    body.size() == last_complete_tag_bytes_.size() + 8 &&
+                    std::equal(last_complete_tag_bytes_.begin(), last_complete_tag_bytes_.end(),
+                               body.begin());
       std::string tag;
       uint64_t count = 0;
-      if (!TryDecodeCompleteBody(body, &tag, &count)) return false;
+      if (cached) {
+        for (size_t i = body.size(); i-- > body.size() - 8;) count = count << 8 | body[i];
+      } else {
+        if (!TryDecodeCompleteBody(body, &tag, &count)) return false;
+        last_complete_tag_bytes_.assign(body.begin(), body.end() - 8);
+        last_complete_tag_ = tag;
+      }
       if (!partial_) StartResponse(id);
-      partial_->result.tag = std::move(tag);
+      if (cached) {
+        partial_->result.tag = last_complete_tag_;  // into the reused slot's room
+      } else {
+        partial_->result.tag = std::move(tag);
+      }
       partial_->result.count = count;
       return Finish(Status::Ok()).ok();
     }
