@@ -171,8 +171,8 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
           return false;
         }
       }
-      while (std::optional<uint64_t> pong = assembler->TakeAnyPong()) {
-        auto it = pings.find(*pong);
+      while (assembler->has_pong()) {  // checked inline: a PONG is rare
+        auto it = pings.find(*assembler->TakeAnyPong());
         if (it == pings.end()) continue;  // the assembler checked it was sent
         Completion<Status> done = std::move(it->second);
         pings.erase(it);

@@ -73,6 +73,8 @@ class ResponseAssembler {
   bool TakePong(uint64_t payload_id);
   // The id of the oldest PONG received and not yet taken, if any.
   std::optional<uint64_t> TakeAnyPong();
+  // True when a PONG was received and not yet taken.
+  bool has_pong() const { return !pongs_.empty(); }
 
   // Consumes one frame from the server. Fails with kProtocolViolation when
   // the frame breaks the protocol or the server said GOODBYE; the
