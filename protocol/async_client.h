@@ -1,14 +1,17 @@
 // AsyncClient: one kopf connection driven by a Boost.Asio executor, with any
 // number of requests in flight.
 //
-// Each AsyncQuery() (and each prepared-statement call below) sends its
-// request at once (frames queued while a write is under way go out
-// together in the next write) and completes when its answer has arrived,
-// whatever the order the server answers in: responses are matched to
-// requests by payload id (PROTOCOL.md section 5). AsyncQuery's completion
-// signature is void(Response); a server-side error is Response::status, and
-// so is a lost connection (kProtocolViolation, as with the blocking
-// Client), which completes every request still in flight.
+// Each AsyncQuery() (and each prepared-statement call below) queues its
+// request, which is sent as soon as the caller gives control back to the
+// executor: the requests made in one go (a loop, or the handlers of one
+// read's replies) leave together in one write. It completes when its
+// answer has arrived, whatever the order the server answers in: responses
+// are matched to requests by payload id (PROTOCOL.md section 5). A handler
+// may take a `const Response&`: it then reads the client's own copy, which
+// is not moved. AsyncQuery's completion signature is void(Response); a
+// server-side error is Response::status, and so is a lost connection
+// (kProtocolViolation, as with the blocking Client), which completes every
+// request still in flight.
 //
 // AsyncQuery takes any Asio completion token: a plain callback, or
 // boost::asio::use_awaitable inside a C++20 coroutine:
