@@ -232,7 +232,7 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
     auto failed_pings = std::move(pings);
     pings.clear();
     for (size_t i = 0; i < failed.size(); ++i) {
-      if (failed[i]) failed[i](Response{failed_base + i, broken, {}, std::nullopt});
+      if (failed[i]) failed[i](Response{failed_base + i, broken, {}, std::nullopt, std::nullopt});
     }
     for (auto& [ping_id, done] : failed_pings) done(Status(broken));
   }
@@ -332,7 +332,7 @@ uint64_t AsyncClient::BeginRequest(Status refused, Completion<Response>& done) {
     refused = s.Refusal(std::move(refused));
     // Never complete from inside the initiating call (Asio's rule): post.
     asio::post(executor_, [done = std::move(done), refused]() mutable {
-      done(Response{0, refused, {}, std::nullopt});
+      done(Response{0, refused, {}, std::nullopt, std::nullopt});
     });
     return 0;
   }

@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<kopf::slt::KopfdProcess> server;
   kopf::bench::Target target{flags.where.host, flags.where.port, flags.where.user,
-                             flags.where.password};
+                             flags.where.password, 0};
   if (flags.spawn) {
     std::string path = flags.spawn->empty() ? SiblingKopfd() : *flags.spawn;
     auto started = kopf::slt::KopfdProcess::Start(path, std::chrono::seconds(30), flags.spawn_sync);
