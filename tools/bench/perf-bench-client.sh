@@ -21,13 +21,8 @@ CONFIG="$1" ROUNDS="$2"
 shift 2
 C="${CONFIG%x*}" P="${CONFIG#*x}"
 if [ "$P" -ge 16 ]; then N="${N:-1000000}"; else N="${N:-100000}"; fi
-DIR="$(mktemp -d)"
 . "$ROOT/tools/bench/wait-port.sh"
-"$KOPFD" --port 0 --data "$DIR/data" --sync none >"$DIR/out" 2>"$DIR/err" &
-PID=$!
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
-PORT="$(wait_port "$DIR/out" "$DIR/err" 100)"
-"$1" -p "$PORT" --rows 100000 -w select -n 1 >/dev/null
+start_loaded_kopfd "$KOPFD" "$1"
 
 echo "run  bench  ops/s  cpu_us_per_request  context_switches"
 for (( r = 1; r <= ROUNDS; r++ )); do
