@@ -346,7 +346,12 @@ void AsyncClient::Close() {
   State& s = *state_;
   if (s.closing || !s.broken.ok()) return;
   s.closing = true;
-  s.Queue(Envelope{s.client_id, 0, Goodbye{}});
+  EncodeFrame(Envelope{s.client_id, 0, Goodbye{}}, &s.queued);
+  // Sent at once (with anything queued before it), not by a posted flush:
+  // the destructor closes too, and its caller may never run the executor
+  // again. Inside a read's handlers the read handler sends it right after.
+  if (s.corked) return;
+  s.Flush();
 }
 
 size_t AsyncClient::in_flight() const { return state_->pending_count; }
