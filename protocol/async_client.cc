@@ -4,9 +4,16 @@
 // 1. Connect() runs the blocking client's connect and handshake, then moves
 //    the socket onto the caller's executor and starts the read loop.
 // 2. AsyncQuery() encodes a QUERY frame, records its handler under the new
-//    payload id and appends the frame to `queued`; if no write is under
-//    way, `queued` becomes the next write. Frames queued meanwhile go out
-//    together, so a burst of queries costs few system calls.
+//    payload id and appends the frame to `queued`. Queued frames go out
+//    together in one non-blocking send once the caller is done issuing
+//    requests: after the read handler has handed out all the responses of
+//    one read (their handlers' new requests included), or else from a
+//    flush posted to the executor by the first frame queued. What the
+//    socket does not take waits for an asynchronous write, and frames
+//    queued meanwhile go out with it. A pipelined caller thus sends one
+//    burst for each burst it receives, not a lone request and then the
+//    rest (which the server would answer in the same two pieces, and so
+//    on), and a loop of requests costs one system call, not one each.
 // 3. The read loop feeds bytes to the frame decoder and each frame to the
 //    ResponseAssembler (client_internal.h), which enforces the response
 //    grammar; each finished response completes the handler of its payload
@@ -45,13 +52,15 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
   // Ids are handed out one after another, so this is a window over them;
   // answered slots are empty, and the window moves past them at its front.
   // In id order, so a failure completes the requests in the order sent.
-  std::deque<std::function<void(Response)>> pending;
+  std::deque<Completion<Response>> pending;
   uint64_t pending_base = 1;
   size_t pending_count = 0;
-  std::map<uint64_t, std::function<void(Status)>> pings;  // by PING id
+  std::map<uint64_t, Completion<Status>> pings;  // by PING id
   std::string queued;   // frames waiting for the next write
   std::string writing;  // the frames of the write under way
   bool write_busy = false;
+  bool corked = false;        // a read's responses are being handed out
+  bool flush_posted = false;  // a Flush is posted to the executor
   bool closing = false;  // Close() was called: GOODBYE is queued or sent
   Status broken;         // non-OK once no request can be sent
   uint32_t client_id = 0;
@@ -70,13 +79,36 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
 
   void Queue(const Envelope& envelope) {
     EncodeFrame(envelope, &queued);
-    Flush();
+    FlushSoon();
   }
 
+  // Makes sure what was just queued is sent once the caller is done: by
+  // the read handler when corked, by the write under way when there is
+  // one, else by a Flush posted to the executor.
+  void FlushSoon() {
+    if (corked || write_busy || flush_posted) return;
+    flush_posted = true;
+    asio::post(socket.get_executor(), [self = shared_from_this()] {
+      self->flush_posted = false;
+      self->Flush();
+    });
+  }
+
+  // Sends what is queued: at once, without blocking, when no write is
+  // under way; what the socket does not take (or an error, which the
+  // asynchronous write then reports from its handler) goes to an
+  // asynchronous write.
   void Flush() {
     if (write_busy || queued.empty() || !broken.ok()) return;
+    boost::system::error_code ec;
+    size_t sent = socket.write_some(asio::buffer(queued), ec);
+    if (!ec && sent == queued.size()) {
+      queued.clear();
+      return;
+    }
+    if (ec) sent = 0;
     write_busy = true;
-    writing.swap(queued);
+    writing.assign(queued, sent);
     queued.clear();
     asio::async_write(socket, asio::buffer(writing),
                       [self = shared_from_this()](boost::system::error_code ec, size_t) {
@@ -102,7 +134,12 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
             return;
           }
           self->decoder.Append(std::span<const uint8_t>(self->read_buffer.data(), n));
-          if (self->DecodeAll()) self->Read();
+          self->corked = true;
+          bool open = self->DecodeAll();
+          self->corked = false;
+          if (!open) return;
+          self->Flush();
+          self->Read();
         });
   }
 
@@ -134,43 +171,45 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
           return false;
         }
       }
-      while (std::optional<uint64_t> pong = assembler->TakeAnyPong()) {
-        auto it = pings.find(*pong);
+      while (assembler->has_pong()) {  // checked inline: a PONG is rare
+        auto it = pings.find(*assembler->TakeAnyPong());
         if (it == pings.end()) continue;  // the assembler checked it was sent
-        std::function<void(Status)> done = std::move(it->second);
+        Completion<Status> done = std::move(it->second);
         pings.erase(it);
         done(Status::Ok());
         if (!broken.ok()) return false;
       }
-      while (std::optional<Response> response = assembler->TakeAny()) {
+      // Each response is handed to its handler where the assembler keeps
+      // it (it cannot change meanwhile: no read is under way while a
+      // read's responses are handed out), then dropped.
+      while (Response* response = assembler->Oldest()) {
         if (response->copy_in) {
           // This client does not stream COPY FROM STDIN data: end the copy
           // at once, and the server's ERROR answers the request.
           Queue(Envelope{client_id, response->payload_id,
                          CopyFail{"the asynchronous client cannot send COPY data; use the "
                                   "blocking Client::CopyIn"}});
-          continue;
+        } else if (Completion<Response> done = TakePending(response->payload_id)) {
+          done(std::move(*response));  // no `done`: the assembler checked it was sent
         }
-        std::function<void(Response)> done = TakePending(response->payload_id);
-        if (!done) continue;  // the assembler checked it was sent
-        done(std::move(*response));
+        assembler->DropOldest();
         if (!broken.ok()) return false;  // a handler may have ended it
       }
     }
   }
 
   // Registers the completion of the request with the next payload id.
-  void AddPending(uint64_t payload_id, std::function<void(Response)> done) {
+  void AddPending(uint64_t payload_id, Completion<Response> done) {
     if (pending.empty()) pending_base = payload_id;
     pending.push_back(std::move(done));
     ++pending_count;
   }
 
   // Removes and returns the completion of `payload_id`; empty if none.
-  std::function<void(Response)> TakePending(uint64_t payload_id) {
+  Completion<Response> TakePending(uint64_t payload_id) {
     if (payload_id < pending_base || payload_id - pending_base >= pending.size()) return nullptr;
-    std::function<void(Response)>& slot = pending[payload_id - pending_base];
-    std::function<void(Response)> done = std::move(slot);
+    Completion<Response>& slot = pending[payload_id - pending_base];
+    Completion<Response> done = std::move(slot);
     slot = nullptr;
     if (done) --pending_count;
     while (!pending.empty() && !pending.front()) {
@@ -193,9 +232,9 @@ struct AsyncClient::State : std::enable_shared_from_this<State> {
     auto failed_pings = std::move(pings);
     pings.clear();
     for (size_t i = 0; i < failed.size(); ++i) {
-      if (failed[i]) failed[i](Response{failed_base + i, broken, {}, std::nullopt});
+      if (failed[i]) failed[i](Response{failed_base + i, broken, {}, std::nullopt, std::nullopt});
     }
-    for (auto& [ping_id, done] : failed_pings) done(broken);
+    for (auto& [ping_id, done] : failed_pings) done(Status(broken));
   }
 };
 
@@ -214,6 +253,9 @@ Result<std::shared_ptr<AsyncClient>> AsyncClient::Connect(const Executor& execut
     ::close(connection.fd);
     return Status::IoError("cannot take over the socket: " + ec.message());
   }
+  // Flush's direct send must return would_block, not wait for room.
+  state->socket.non_blocking(true, ec);
+  if (ec) return Status::IoError("cannot make the socket non-blocking: " + ec.message());
   state->client_id = connection.client_id;
   state->server_version = std::move(connection.server_version);
   state->assembler.emplace(state->client_id);
@@ -226,15 +268,15 @@ AsyncClient::AsyncClient(Executor executor, std::shared_ptr<State> state)
 
 AsyncClient::~AsyncClient() { Close(); }
 
-void AsyncClient::StartQuery(std::string sql, std::function<void(Response)> done) {
+void AsyncClient::StartQuery(std::string sql, Completion<Response> done) {
   uint64_t payload_id = BeginRequest(client_internal::CheckSql(sql), done);
   if (payload_id == 0) return;
   state_->Queue(Envelope{state_->client_id, payload_id, protocol::Query{std::move(sql)}});
 }
 
 void AsyncClient::StartPrepare(std::string sql,
-                               std::function<void(Result<PreparedStatement>)> done) {
-  std::function<void(Response)> described = [done = std::move(done)](Response response) {
+                               Completion<Result<PreparedStatement>> done) {
+  Completion<Response> described = [done = std::move(done)](Response&& response) {
     if (!response.status.ok()) return done(std::move(response.status));
     if (!response.statement) {
       return done(Status::ProtocolViolation(
@@ -248,28 +290,28 @@ void AsyncClient::StartPrepare(std::string sql,
 }
 
 void AsyncClient::StartExecute(const PreparedStatement& statement, std::span<const Row> rows,
-                               std::function<void(Response)> done) {
+                               Completion<Response> done) {
   uint64_t payload_id = BeginRequest(CheckParameters(statement, rows), done);
   if (payload_id == 0) return;
   // Encoded straight from the caller's rows: nothing is copied or allocated
   // for the parameters.
   State& s = *state_;
   EncodeExecuteFrame(s.client_id, payload_id, statement.id, rows, &s.queued);
-  s.Flush();
+  s.FlushSoon();
 }
 
-void AsyncClient::StartClose(uint64_t statement_id, std::function<void(Response)> done) {
+void AsyncClient::StartClose(uint64_t statement_id, Completion<Response> done) {
   uint64_t payload_id = BeginRequest(Status::Ok(), done);
   if (payload_id == 0) return;
   state_->Queue(Envelope{state_->client_id, payload_id, CloseStatement{statement_id}});
 }
 
-void AsyncClient::StartPing(std::function<void(Status)> done) {
+void AsyncClient::StartPing(Completion<Status> done) {
   State& s = *state_;
   Status refused = s.Refusal(Status::Ok());
   if (!refused.ok()) {
     // Never complete from inside the initiating call (Asio's rule): post.
-    asio::post(executor_, [done = std::move(done), refused]() mutable { done(refused); });
+    asio::post(executor_, [done = std::move(done), refused]() mutable { done(Status(refused)); });
     return;
   }
   uint64_t ping_id = ++s.last_ping_id;
@@ -284,13 +326,13 @@ void AsyncClient::Cancel(uint64_t payload_id) {
   s.Queue(Envelope{s.client_id, payload_id, protocol::Cancel{}});
 }
 
-uint64_t AsyncClient::BeginRequest(Status refused, std::function<void(Response)>& done) {
+uint64_t AsyncClient::BeginRequest(Status refused, Completion<Response>& done) {
   State& s = *state_;
-  refused = s.Refusal(std::move(refused));
-  if (!refused.ok()) {
+  if (!refused.ok() || !s.broken.ok() || s.closing) {
+    refused = s.Refusal(std::move(refused));
     // Never complete from inside the initiating call (Asio's rule): post.
     asio::post(executor_, [done = std::move(done), refused]() mutable {
-      done(Response{0, refused, {}, std::nullopt});
+      done(Response{0, refused, {}, std::nullopt, std::nullopt});
     });
     return 0;
   }
@@ -304,7 +346,12 @@ void AsyncClient::Close() {
   State& s = *state_;
   if (s.closing || !s.broken.ok()) return;
   s.closing = true;
-  s.Queue(Envelope{s.client_id, 0, Goodbye{}});
+  EncodeFrame(Envelope{s.client_id, 0, Goodbye{}}, &s.queued);
+  // Sent at once (with anything queued before it), not by a posted flush:
+  // the destructor closes too, and its caller may never run the executor
+  // again. Inside a read's handlers the read handler sends it right after.
+  if (s.corked) return;
+  s.Flush();
 }
 
 size_t AsyncClient::in_flight() const { return state_->pending_count; }

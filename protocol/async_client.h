@@ -1,14 +1,17 @@
 // AsyncClient: one kopf connection driven by a Boost.Asio executor, with any
 // number of requests in flight.
 //
-// Each AsyncQuery() (and each prepared-statement call below) sends its
-// request at once (frames queued while a write is under way go out
-// together in the next write) and completes when its answer has arrived,
-// whatever the order the server answers in: responses are matched to
-// requests by payload id (PROTOCOL.md section 5). AsyncQuery's completion
-// signature is void(Response); a server-side error is Response::status, and
-// so is a lost connection (kProtocolViolation, as with the blocking
-// Client), which completes every request still in flight.
+// Each AsyncQuery() (and each prepared-statement call below) queues its
+// request, which is sent as soon as the caller gives control back to the
+// executor: the requests made in one go (a loop, or the handlers of one
+// read's replies) leave together in one write. It completes when its
+// answer has arrived, whatever the order the server answers in: responses
+// are matched to requests by payload id (PROTOCOL.md section 5). A handler
+// may take a `const Response&`: it then reads the client's own copy, which
+// is not moved. AsyncQuery's completion signature is void(Response); a
+// server-side error is Response::status, and so is a lost connection
+// (kProtocolViolation, as with the blocking Client), which completes every
+// request still in flight.
 //
 // AsyncQuery takes any Asio completion token: a plain callback, or
 // boost::asio::use_awaitable inside a C++20 coroutine:
@@ -167,39 +170,43 @@ class AsyncClient {
   // A plain callback whose executor is the client's own is called directly:
   // completions are only ever made inside the client's I/O handlers, which
   // run on that executor, where dispatch would call it at once anyway.
+  // The result is passed by rvalue reference, so a handler that takes a
+  // `const Response&` reads the client's own copy and nothing is moved.
+  template <typename Arg>
+  using Completion = std::function<void(Arg&&)>;
   template <typename Arg, typename Handler>
-  std::function<void(Arg)> Wrap(Handler handler) {
+  Completion<Arg> Wrap(Handler handler) {
     auto executor = boost::asio::get_associated_executor(handler, executor_);
     if constexpr (std::is_copy_constructible_v<Handler> &&
                   std::is_same_v<decltype(executor), Executor>) {
-      if (executor == executor_) return std::function<void(Arg)>(std::move(handler));
+      if (executor == executor_) return Completion<Arg>(std::move(handler));
     }
     if constexpr (std::is_copy_constructible_v<Handler>) {
-      return [handler = std::move(handler), executor](Arg arg) mutable {
+      return [handler = std::move(handler), executor](Arg&& arg) mutable {
         boost::asio::dispatch(executor, [h = std::move(handler), a = std::move(arg)]() mutable {
           h(std::move(a));
         });
       };
     } else {
       auto shared = std::make_shared<Handler>(std::move(handler));
-      return [shared, executor](Arg arg) mutable {
+      return [shared, executor](Arg&& arg) mutable {
         boost::asio::dispatch(executor,
                               [shared, a = std::move(arg)]() mutable { (*shared)(std::move(a)); });
       };
     }
   }
 
-  void StartQuery(std::string sql, std::function<void(Response)> done);
-  void StartPrepare(std::string sql, std::function<void(Result<PreparedStatement>)> done);
+  void StartQuery(std::string sql, Completion<Response> done);
+  void StartPrepare(std::string sql, Completion<Result<PreparedStatement>> done);
   void StartExecute(const PreparedStatement& statement, std::span<const Row> rows,
-                    std::function<void(Response)> done);
-  void StartClose(uint64_t statement_id, std::function<void(Response)> done);
-  void StartPing(std::function<void(Status)> done);
+                    Completion<Response> done);
+  void StartClose(uint64_t statement_id, Completion<Response> done);
+  void StartPing(Completion<Status> done);
   // Registers `done` under the next payload id and returns it; the caller
   // then queues the request's frame. When `refused` is not OK, or the
   // connection takes no more requests, completes `done` (posted) with the
   // reason and returns 0.
-  uint64_t BeginRequest(Status refused, std::function<void(Response)>& done);
+  uint64_t BeginRequest(Status refused, Completion<Response>& done);
 
   Executor executor_;
   std::shared_ptr<State> state_;

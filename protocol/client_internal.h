@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "protocol/client.h"
 #include "protocol/message.h"
@@ -31,18 +32,49 @@
 
 namespace kopf::protocol::client_internal {
 
+// The payload ids of the requests sent and not yet answered. Both clients
+// hand out ids in increasing order, so the set is mostly a window over
+// them: a flag per id from the oldest one outstanding on, which costs no
+// allocation and no hashing per request. An id before the window or far
+// beyond its end goes to a hash set instead. (A request left unanswered
+// keeps the window from moving: it grows by a byte per later id.)
+class PayloadIdSet {
+ public:
+  void Insert(uint64_t id);
+  bool Contains(uint64_t id) const {
+    return InWindow(id) ? window_[id - base_] : others_.contains(id);
+  }
+  void Erase(uint64_t id);
+  bool empty() const { return in_window_ == 0 && others_.empty(); }
+
+ private:
+  // Ids further than this past the window's end are not added to it.
+  static constexpr uint64_t kMaxGap = 4096;
+  bool InWindow(uint64_t id) const { return id >= base_ && id - base_ < window_.size(); }
+
+  uint64_t base_ = 0;          // the id of window_[0]
+  std::deque<bool> window_;    // window_[i]: id base_ + i is in the set
+  size_t in_window_ = 0;       // how many flags are set
+  std::unordered_set<uint64_t> others_;
+};
+
 class ResponseAssembler {
  public:
   explicit ResponseAssembler(uint32_t client_id) : client_id_(client_id) {}
+  // partial_ points into ring_.
+  ResponseAssembler(const ResponseAssembler&) = delete;
+  ResponseAssembler& operator=(const ResponseAssembler&) = delete;
 
   // Records that a request with `payload_id` was sent.
-  void Expect(uint64_t payload_id) { outstanding_.insert(payload_id); }
+  void Expect(uint64_t payload_id) { outstanding_.Insert(payload_id); }
   // Records that a PING with `payload_id` was sent (PINGs have their own ids).
   void ExpectPong(uint64_t payload_id) { pings_.insert(payload_id); }
   // True once the PONG to PING `payload_id` arrived; forgets it.
   bool TakePong(uint64_t payload_id);
   // The id of the oldest PONG received and not yet taken, if any.
   std::optional<uint64_t> TakeAnyPong();
+  // True when a PONG was received and not yet taken.
+  bool has_pong() const { return !pongs_.empty(); }
 
   // Consumes one frame from the server. Fails with kProtocolViolation when
   // the frame breaks the protocol or the server said GOODBYE; the
@@ -62,6 +94,15 @@ class ResponseAssembler {
   std::optional<Response> Take(uint64_t payload_id);
   // Removes and returns the oldest finished response, if any.
   std::optional<Response> TakeAny();
+  // The oldest finished response, left in place to be read or moved from,
+  // or nullptr; valid until the next frame or DropOldest(). Saves
+  // TakeAny's move for a caller that only reads it.
+  Response* Oldest() { return has_finished() ? &At(0) : nullptr; }
+  // Removes the response Oldest() returned. Its slot, with the room its
+  // columns and rows took (unless moved away, or large), serves a later
+  // response, so a caller that only reads responses does not allocate
+  // for them each time.
+  void DropOldest();
 
   // Hands the COPY_DATA of request `payload_id` to `sink` instead of
   // collecting it in QueryResult::copy_data; nullptr stops that. The sink
@@ -78,7 +119,7 @@ class ResponseAssembler {
 
   // True while some request has no finished response yet.
   bool awaiting() const { return !outstanding_.empty(); }
-  bool has_finished() const { return !finished_.empty(); }
+  bool has_finished() const { return count_ > (partial_ != nullptr ? 1 : 0); }
 
  private:
   // Begins the response to `payload_id` in partial_.
@@ -86,16 +127,30 @@ class ResponseAssembler {
   Status Finish(Status status);
 
   uint32_t client_id_;
-  std::unordered_set<uint64_t> outstanding_;  // sent, not yet finished
+  PayloadIdSet outstanding_;                  // sent, not yet finished
   std::unordered_set<uint64_t> pings_;        // PINGs sent, not yet answered
   std::deque<uint64_t> pongs_;                // PONGs received, not yet taken
-  std::optional<Response> partial_;           // the response being received
+  // The responses received, in order of arrival, as a ring of reused
+  // slots: the i-th is At(i), i < count_. The last one is partial_ while
+  // a response is being received: it is built where it waits once
+  // finished, so finishing it moves nothing.
+  Response& At(size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+  const Response& At(size_t i) const { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+  std::vector<Response> ring_;  // a power of two in size, or empty
+  size_t head_ = 0;
+  size_t count_ = 0;
+  Response* partial_ = nullptr;  // the response being received, or nullptr
   bool described_ = false;                    // partial_ had a ROW_DESCRIPTION
   bool copying_out_ = false;                  // partial_ had COPY_DATA
+  // The last ROW_DESCRIPTION body the fast path decoded, and its columns.
+  std::vector<uint8_t> last_description_;
+  std::vector<ColumnInfo> last_columns_;
+  // The tag bytes of the last COMPLETE body it decoded, and that tag.
+  std::vector<uint8_t> last_complete_tag_bytes_;
+  std::string last_complete_tag_;
   uint64_t sink_id_ = 0;
   const CopySink* sink_ = nullptr;
   Status sink_error_;
-  std::deque<Response> finished_;             // in order of arrival
 };
 
 // Checks a statement's text before it is sent: valid UTF-8 and small

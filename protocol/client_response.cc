@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <span>
@@ -28,6 +29,38 @@ Status CheckSql(std::string_view sql) {
   return Status::Ok();
 }
 
+void PayloadIdSet::Insert(uint64_t id) {
+  if (window_.empty() && others_.empty()) base_ = id;
+  if (id - base_ == window_.size()) {  // the usual case: the next id
+    window_.push_back(true);
+    ++in_window_;
+    return;
+  }
+  if (id >= base_ && id - base_ < window_.size() + kMaxGap) {
+    if (id - base_ >= window_.size()) window_.resize(id - base_ + 1, false);
+    bool& flag = window_[id - base_];
+    if (!flag) ++in_window_;
+    flag = true;
+  } else {
+    others_.insert(id);
+  }
+}
+
+void PayloadIdSet::Erase(uint64_t id) {
+  if (!InWindow(id)) {
+    others_.erase(id);
+    return;
+  }
+  bool& flag = window_[id - base_];
+  if (!flag) return;
+  flag = false;
+  --in_window_;
+  while (!window_.empty() && !window_.front()) {
+    window_.pop_front();
+    ++base_;
+  }
+}
+
 Status ResponseAssembler::OnFrame(Envelope envelope) {
   MessageType type = TypeOf(envelope.message);
   if (type == MessageType::kGoodbye) {
@@ -48,7 +81,7 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
     pongs_.push_back(id);
     return Status::Ok();
   }
-  if (!outstanding_.contains(id)) {
+  if (!outstanding_.Contains(id)) {
     return Violation(Describe(envelope) + " answers no outstanding request");
   }
   if (partial_ && partial_->payload_id != id) {
@@ -64,8 +97,7 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
       }
       partial_->copy_in = std::move(std::get<CopyInResponse>(envelope.message).columns);
       // Not the end of the request: it stays outstanding for its COMPLETE.
-      finished_.push_back(std::move(*partial_));
-      partial_.reset();
+      partial_ = nullptr;
       return Status::Ok();
     }
     case MessageType::kCopyData: {
@@ -147,16 +179,30 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
   }
   uint64_t id = header.payload_id;
   // A response under way is outstanding; a new one must be.
-  if (partial_ ? partial_->payload_id != id : !outstanding_.contains(id)) return false;
+  if (partial_ ? partial_->payload_id != id : !outstanding_.Contains(id)) return false;
   std::span<const uint8_t> body = frame.subspan(kHeaderBytes);
   switch (static_cast<MessageType>(header.type)) {
     case MessageType::kRowDescription: {
       if (partial_ && (described_ || copying_out_)) return false;
+      // Every execution of a prepared statement describes the same
+      // columns: a body equal to the last one decoded is copied from it.
+      // (Empty until one is decoded; an empty body is never valid.)
+      bool cached = !last_description_.empty() &&
+                    std::equal(body.begin(), body.end(), last_description_.begin(),
+                               last_description_.end());
       std::vector<ColumnInfo> columns;
-      if (!TryDecodeRowDescriptionBody(body, &columns)) return false;
+      if (!cached) {
+        if (!TryDecodeRowDescriptionBody(body, &columns)) return false;
+        last_description_.assign(body.begin(), body.end());
+        last_columns_ = columns;
+      }
       if (!partial_) StartResponse(id);
       described_ = true;
-      partial_->result.columns = std::move(columns);
+      if (cached) {
+        partial_->result.columns = last_columns_;  // into the recycled room
+      } else {
+        partial_->result.columns = std::move(columns);
+      }
       return true;
     }
     case MessageType::kRowBatch: {
@@ -165,11 +211,29 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
       return TryAppendRowBatchBody(body, result.columns.size(), &result.rows);
     }
     case MessageType::kComplete: {
+      // The body is the tag (u32 length, bytes) and the count (u64). The
+      // tag repeats from one response to the next ("SELECT"): a body
+      // whose tag bytes equal the last ones decoded reuses that tag, and
+      // only its count is read.
+      bool cached = !last_complete_tag_bytes_.empty() &&
+                    body.size() == last_complete_tag_bytes_.size() + 8 &&
+                    std::equal(last_complete_tag_bytes_.begin(), last_complete_tag_bytes_.end(),
+                               body.begin());
       std::string tag;
       uint64_t count = 0;
-      if (!TryDecodeCompleteBody(body, &tag, &count)) return false;
+      if (cached) {
+        for (size_t i = body.size(); i-- > body.size() - 8;) count = count << 8 | body[i];
+      } else {
+        if (!TryDecodeCompleteBody(body, &tag, &count)) return false;
+        last_complete_tag_bytes_.assign(body.begin(), body.end() - 8);
+        last_complete_tag_ = tag;
+      }
       if (!partial_) StartResponse(id);
-      partial_->result.tag = std::move(tag);
+      if (cached) {
+        partial_->result.tag = last_complete_tag_;  // into the reused slot's room
+      } else {
+        partial_->result.tag = std::move(tag);
+      }
       partial_->result.count = count;
       return Finish(Status::Ok()).ok();
     }
@@ -179,34 +243,52 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
 }
 
 void ResponseAssembler::StartResponse(uint64_t payload_id) {
-  partial_.emplace();
-  partial_->payload_id = payload_id;
+  if (count_ == ring_.size()) {
+    // Full: a ring twice the size, the responses moved over in order.
+    std::vector<Response> grown(std::max<size_t>(8, 2 * ring_.size()));
+    for (size_t i = 0; i < count_; ++i) grown[i] = std::move(At(i));
+    ring_.swap(grown);
+    head_ = 0;
+  }
+  // A reused slot: empty it, keeping the room its vectors have.
+  Response& r = At(count_++);
+  r.payload_id = payload_id;
+  r.status = Status::Ok();
+  r.result.columns.clear();
+  r.result.rows.clear();
+  r.result.tag.clear();
+  r.result.count = 0;
+  r.result.copy_data.clear();
+  r.statement.reset();
+  r.copy_in.reset();
+  partial_ = &r;
   described_ = false;
   copying_out_ = false;
 }
 
 Status ResponseAssembler::Finish(Status status) {
   partial_->status = std::move(status);
-  outstanding_.erase(partial_->payload_id);
-  finished_.push_back(std::move(*partial_));
-  partial_.reset();
+  outstanding_.Erase(partial_->payload_id);
+  partial_ = nullptr;
   return Status::Ok();
 }
 
 bool ResponseAssembler::finished(uint64_t payload_id) const {
-  for (const Response& response : finished_) {
-    if (response.payload_id == payload_id) return true;
+  for (size_t i = 0; i < count_; ++i) {
+    if (At(i).payload_id == payload_id && &At(i) != partial_) return true;
   }
   return false;
 }
 
 std::optional<Response> ResponseAssembler::Take(uint64_t payload_id) {
-  for (auto it = finished_.begin(); it != finished_.end(); ++it) {
-    if (it->payload_id == payload_id) {
-      Response response = std::move(*it);
-      finished_.erase(it);
-      return response;
-    }
+  for (size_t i = 0; i < count_; ++i) {
+    if (At(i).payload_id != payload_id || &At(i) == partial_) continue;
+    Response response = std::move(At(i));
+    // Close the gap: the emptied slot moves to the end, out of the queue.
+    for (size_t j = i; j + 1 < count_; ++j) std::swap(At(j), At(j + 1));
+    --count_;
+    if (partial_ != nullptr) partial_ = &At(count_ - 1);
+    return response;
   }
   return std::nullopt;
 }
@@ -228,10 +310,23 @@ std::optional<uint64_t> ResponseAssembler::TakeAnyPong() {
   return id;
 }
 
+void ResponseAssembler::DropOldest() {
+  // The slot keeps the room of a small result; a large one gives it back.
+  constexpr size_t kKeepColumns = 64;
+  constexpr size_t kKeepRows = 64;
+  constexpr size_t kKeepCopyBytes = 64 * 1024;
+  QueryResult& result = At(0).result;
+  if (result.columns.capacity() > kKeepColumns) result.columns = {};
+  if (result.rows.capacity() > kKeepRows) result.rows = {};
+  if (result.copy_data.capacity() > kKeepCopyBytes) result.copy_data = {};
+  head_ = (head_ + 1) & (ring_.size() - 1);
+  --count_;
+}
+
 std::optional<Response> ResponseAssembler::TakeAny() {
-  if (finished_.empty()) return std::nullopt;
-  Response response = std::move(finished_.front());
-  finished_.pop_front();
+  if (!has_finished()) return std::nullopt;
+  Response response = std::move(At(0));
+  DropOldest();
   return response;
 }
 

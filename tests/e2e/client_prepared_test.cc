@@ -210,6 +210,62 @@ TEST_SUITE("e2e/client_prepared") {
     CHECK(f.Count() == 4000);  // the server goes on serving
   }
 
+  TEST_CASE("the async client keeps answers apart when a large result and an error sit among small ones") {
+    Fixture f;
+    auto insert = f.client->Prepare("INSERT INTO t VALUES ($1, $2, $3)");
+    REQUIRE(insert.ok());
+    std::vector<Row> rows;
+    for (int64_t id = 1; id <= 20000; ++id) {
+      rows.push_back({Value::Integer(id), Value::Text(fmt::format("n{}", id)), Value::Double(0.5)});
+    }
+    REQUIRE(f.client->Execute(*insert, rows).ok());
+
+    boost::asio::io_context io;
+    auto client = *protocol::AsyncClient::Connect(io.get_executor(), "127.0.0.1", f.server->port());
+    client->AsyncPrepare("SELECT name FROM t WHERE id = $1",
+                         [](protocol::Result<PreparedStatement> s) { REQUIRE(s.ok()); });
+    PreparedStatement point = PreparedStatement::Pending(client->last_payload_id());
+    // Point reads (a third of them for ids that do not exist) sent in one
+    // go, with the whole table and a failing query among them. The answers
+    // reuse the client's response slots, so each must show only its own
+    // rows, columns and status.
+    std::vector<std::string> names(300, "unanswered");
+    size_t big_rows = 0;
+    protocol::Status big_status = protocol::Status::Internal("unanswered");
+    protocol::Status missing = protocol::Status::Ok();
+    for (int i = 0; i < 300; ++i) {
+      if (i == 100) {
+        client->AsyncQuery("SELECT id, name, score FROM t", [&](const protocol::Response& r) {
+          big_status = r.status;
+          if (r.result.columns.size() == 3) big_rows = r.result.rows.size();
+        });
+      }
+      if (i == 200) {
+        client->AsyncQuery("SELECT name FROM missing",
+                           [&](const protocol::Response& r) { missing = r.status; });
+      }
+      int64_t id = i % 3 == 0 ? 1000000 + i : i * 60 + 1;
+      client->AsyncExecute(point, Row{Value::Integer(id)}, [&, i](const protocol::Response& r) {
+        if (!r.status.ok()) {
+          names[i] = r.status.ToString();
+        } else if (r.result.columns.size() != 1 || r.result.rows.size() > 1) {
+          names[i] = fmt::format("{} columns, {} rows", r.result.columns.size(), r.result.rows.size());
+        } else {
+          names[i] = r.result.rows.empty() ? "none" : *r.result.row(0).get<std::string>(0);
+        }
+        if (i == 299) client->Close();
+      });
+    }
+    io.run();
+    CHECK(big_status.ok());
+    CHECK(big_rows == 20000);
+    CHECK(missing.code() == ErrorCode::kUndefinedTable);
+    for (int i = 0; i < 300; ++i) {
+      CAPTURE(i);
+      CHECK(names[i] == (i % 3 == 0 ? std::string("none") : fmt::format("n{}", i * 60 + 1)));
+    }
+  }
+
   TEST_CASE("a coroutine prepares and executes with use_awaitable") {
     Fixture f;
     REQUIRE(f.client->Query("INSERT INTO t VALUES (1, 'ada', 2.5)").ok());

@@ -68,6 +68,48 @@ TEST_SUITE("protocol/async_client") {
     CHECK(client->in_flight() == 0);
   }
 
+  TEST_CASE("a loop of requests and the requests one read's handlers make each go out in one write") {
+    FakeServer server([](FakeServer& s) {
+      s.Accept(1);
+      // The four queries issued before io.run(): one write.
+      std::vector<Envelope> first = s.ReadOnce();
+      REQUIRE(first.size() == 4);
+      // All four answers in one piece: the client reads them at once, and
+      // the follow-ups their handlers make go out together afterwards.
+      std::string answers;
+      for (uint64_t id = 1; id <= 4; ++id) {
+        EncodeFrame({1, id, RowDescription{{{"v", Type::kInteger}}}}, &answers);
+        EncodeFrame({1, id, RowBatch{{{Value::Integer(static_cast<int64_t>(id))}}}}, &answers);
+        EncodeFrame({1, id, Complete{"SELECT", 1}}, &answers);
+      }
+      s.WriteRaw(answers);
+      std::vector<Envelope> second = s.ReadOnce();
+      REQUIRE(second.size() == 4);
+      for (size_t i = 0; i < 4; ++i) {
+        CHECK(second[i].payload_id == 5 + i);
+        CHECK(std::get<Query>(second[i].message).sql == "next " + std::to_string(i + 1));
+        AnswerRow(s, 1, 5 + i, 50 + static_cast<int64_t>(i));
+      }
+      (void)s.Read();  // the client's GOODBYE
+      s.Write({1, 0, Goodbye{}});
+    });
+    asio::io_context io;
+    auto client = MustConnect(io, server.port());
+    std::vector<int64_t> follow_ups;
+    for (int i = 0; i < 4; ++i) {
+      client->AsyncQuery("first", [&](Response r) {
+        REQUIRE(r.status.ok());
+        client->AsyncQuery("next " + std::to_string(r.payload_id), [&](Response r2) {
+          REQUIRE(r2.status.ok());
+          follow_ups.push_back(*r2.result.row(0).get<int64_t>(0));
+          if (follow_ups.size() == 4) client->Close();
+        });
+      });
+    }
+    io.run();
+    CHECK(follow_ups == std::vector<int64_t>{50, 51, 52, 53});
+  }
+
   TEST_CASE("a coroutine awaits its answer with use_awaitable") {
     FakeServer server([](FakeServer& s) {
       s.Accept(1);

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <doctest/doctest.h>
@@ -37,10 +38,12 @@ class FakeServer {
           acceptor_.accept(socket_, ec);
           if (ec) return;
           // A failed REQUIRE throws; it is recorded by doctest, and must not
-          // escape the thread.
+          // escape the thread. The connection then closes, so the client
+          // under test sees it end instead of waiting for an answer.
           try {
             script(*this);
           } catch (...) {
+            Close();
           }
         }) {}
 
@@ -63,6 +66,24 @@ class FakeServer {
       size_t n = socket_.read_some(asio::buffer(buf), ec);
       REQUIRE_FALSE(ec);
       decoder_.Append(std::string_view(buf.data(), n));
+    }
+  }
+
+  // Reads from the socket once and returns the frames that one read
+  // completed: what the client sent in one piece arrives in one read on
+  // loopback. REQUIRES: no frame is buffered from an earlier read.
+  std::vector<Envelope> ReadOnce() {
+    std::array<char, 64 * 1024> buf;
+    boost::system::error_code ec;
+    size_t n = socket_.read_some(asio::buffer(buf), ec);
+    REQUIRE_FALSE(ec);
+    decoder_.Append(std::string_view(buf.data(), n));
+    std::vector<Envelope> frames;
+    for (;;) {
+      auto next = decoder_.Next();
+      REQUIRE(next.ok());
+      if (!next->has_value()) return frames;
+      frames.push_back(std::move(**next));
     }
   }
 

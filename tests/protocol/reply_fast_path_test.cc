@@ -173,6 +173,27 @@ std::pair<std::vector<std::string>, Status> FastPath(const std::vector<std::stri
   return {finished, Status::Ok()};
 }
 
+TEST_CASE("the set of outstanding payload ids holds ids in any order, near or far") {
+  client_internal::PayloadIdSet ids;
+  CHECK(ids.empty());
+  for (uint64_t id : {5, 6, 7, 2, 100000, 9}) ids.Insert(id);
+  for (uint64_t id : {2, 5, 6, 7, 9, 100000}) CHECK(ids.Contains(id));
+  for (uint64_t id : {1, 3, 4, 8, 10, 99999}) CHECK_FALSE(ids.Contains(id));
+  ids.Erase(6);
+  ids.Erase(6);  // twice changes nothing
+  ids.Erase(5);  // the window moves past 5 and 6 to 7
+  CHECK_FALSE(ids.Contains(5));
+  CHECK_FALSE(ids.Contains(6));
+  CHECK(ids.Contains(7));
+  ids.Insert(5);  // now before the window
+  CHECK(ids.Contains(5));
+  for (uint64_t id : {2, 5, 7, 9, 100000}) ids.Erase(id);
+  CHECK(ids.empty());
+  ids.Insert(42);  // an empty set starts over at any id
+  CHECK(ids.Contains(42));
+  CHECK_FALSE(ids.empty());
+}
+
 TEST_CASE("the client's fast reply path matches the full decoder on random and broken frames") {
   Generator gen(20261121);
   size_t fast_frames = 0;

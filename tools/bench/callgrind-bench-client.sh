@@ -19,13 +19,8 @@ shift || true
 [ $# -gt 0 ] || set -- "$ROOT/build/bin/kopf-bench"
 C="${CONFIG%x*}" P="${CONFIG#*x}"
 N1=20000 N2=60000
-DIR="$(mktemp -d)"
 . "$ROOT/tools/bench/wait-port.sh"
-"$KOPFD" --port 0 --data "$DIR/data" --sync none >"$DIR/out" 2>"$DIR/err" &
-PID=$!
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
-PORT="$(wait_port "$DIR/out" "$DIR/err" 100)"
-"$1" -p "$PORT" --rows 100000 -w select -n 1 >/dev/null
+start_loaded_kopfd "$KOPFD" "$1"
 
 count() {  # count BENCH N: instructions of one kopf-bench run of N requests
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" -p "$PORT" --rows 100000 \

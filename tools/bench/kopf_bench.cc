@@ -8,8 +8,9 @@
 //    1..--rows (1000 rows per INSERT), unless --no-load.
 // 3. For each workload and each connections x pipeline configuration, run
 //    --runs times (RunLoad) and print one Markdown table row: the median of
-//    the runs' ops/s, latency percentiles and kopf-bench's own CPU time per
-//    request. Requests are prepared
+//    the runs' ops/s, latency percentiles, kopf-bench's own CPU time per
+//    request and, when it spawned the server, the server's (all threads,
+//    from /proc/PID/stat). Requests are prepared
 //    statements, or SQL text with --simple; --compare runs both, alternating
 //    run by run, and adds a row with the prepared/simple ratios.
 // 4. Exit 0, or 1 when any request failed, 2 when the server cannot be
@@ -257,7 +258,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<kopf::slt::KopfdProcess> server;
   kopf::bench::Target target{flags.where.host, flags.where.port, flags.where.user,
-                             flags.where.password};
+                             flags.where.password, 0};
   if (flags.spawn) {
     std::string path = flags.spawn->empty() ? SiblingKopfd() : *flags.spawn;
     auto started = kopf::slt::KopfdProcess::Start(path, std::chrono::seconds(30), flags.spawn_sync);
@@ -266,7 +267,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     server = std::move(*started);
-    target = {"127.0.0.1", server->port(), "", ""};
+    target = {"127.0.0.1", server->port(), "", "", server->pid()};
   }
 
   kopf::protocol::ClientOptions options;
@@ -299,8 +300,9 @@ int main(int argc, char** argv) {
              : flags.simple ? "SQL text"
                             : "prepared statements");
   fmt::print(
-      "| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs | bench CPU µs/op |\n");
-  fmt::print("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      "| workload | mode | -c | -P | ops/s | p50 µs | p99 µs | p99.9 µs | bench CPU µs/op | "
+      "server CPU µs/op |\n");
+  fmt::print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   // The modes each configuration runs in: true = simple.
   std::vector<bool> modes =
@@ -335,9 +337,10 @@ int main(int argc, char** argv) {
       std::vector<RunFigures> medians;
       for (size_t m = 0; m < modes.size(); ++m) {
         RunFigures f = kopf::bench::Median(runs[m]);
-        fmt::print("| {} | {} | {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.1f} |\n",
+        fmt::print("| {} | {} | {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.2f} | {} |\n",
                    spec.name, modes[m] ? "simple" : "prepared", config.connections, config.depth,
-                   f.ops_per_second, f.p50_us, f.p99_us, f.p999_us, f.client_cpu_us);
+                   f.ops_per_second, f.p50_us, f.p99_us, f.p999_us, f.client_cpu_us,
+                   server ? fmt::format("{:.2f}", f.server_cpu_us) : "-");
         if (f.errors > 0) {
           any_errors = true;
           fmt::print(stderr, "kopf-bench: {}: {} requests failed, the first with: {}\n", spec.name,
@@ -349,10 +352,11 @@ int main(int argc, char** argv) {
         auto ratio = [](double a, double b) { return b > 0 ? fmt::format("{:.2f}x", a / b) : "-"; };
         const RunFigures& p = medians[0];
         const RunFigures& q = medians[1];
-        fmt::print("| {} | prepared/simple | {} | {} | {} | {} | {} | {} | {} |\n", spec.name,
+        fmt::print("| {} | prepared/simple | {} | {} | {} | {} | {} | {} | {} | {} |\n", spec.name,
                    config.connections, config.depth, ratio(p.ops_per_second, q.ops_per_second),
                    ratio(p.p50_us, q.p50_us), ratio(p.p99_us, q.p99_us),
-                   ratio(p.p999_us, q.p999_us), ratio(p.client_cpu_us, q.client_cpu_us));
+                   ratio(p.p999_us, q.p999_us), ratio(p.client_cpu_us, q.client_cpu_us),
+                   server ? ratio(p.server_cpu_us, q.server_cpu_us) : "-");
       }
       std::fflush(stdout);
     }

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <fstream>
 #include <iterator>
 #include <memory>
+#include <sstream>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "protocol/async_client.h"
 
@@ -25,11 +29,71 @@ double ThreadCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
-  return sorted[i];
+// CPU time process `pid` has used, user and system, all threads; -1 when
+// /proc cannot tell (the process is gone). Fields 14 and 15 of
+// /proc/PID/stat, in clock ticks; field 2, the command, is in parentheses
+// and may hold spaces, so counting starts after its ')'.
+double ProcessCpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(paren + 1));
+  std::string skip;
+  for (int field = 3; field < 14; ++field) fields >> skip;
+  unsigned long long user = 0, system = 0;
+  if (!(fields >> user >> system)) return -1;
+  return static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
+
+// Request latencies in nanoseconds, each counted in a bucket no wider than
+// 1/128 of its values (the buckets of an HDR histogram): recording one is
+// an increment, whatever the run's length, and percentiles need no sort.
+class LatencyHistogram {
+ public:
+  LatencyHistogram() : counts_(Bucket(~uint64_t{0}) + 1) {}
+
+  void Record(uint64_t ns) {
+    ++counts_[Bucket(ns)];
+    ++total_;
+  }
+  uint64_t total() const { return total_; }
+
+  // The latency below which a share `p` of the recorded ones lie, in
+  // microseconds: the middle of the bucket holding the one at index
+  // p * total (as a sorted list would give it); 0 when nothing was recorded.
+  double PercentileUs(double p) const {
+    if (total_ == 0) return 0;
+    uint64_t rank = std::min(total_ - 1, static_cast<uint64_t>(p * static_cast<double>(total_)));
+    uint64_t seen = 0;
+    for (size_t b = 0; b < counts_.size(); ++b) {
+      seen += counts_[b];
+      if (seen > rank) return static_cast<double>(Middle(b)) / 1000.0;
+    }
+    return 0;  // not reached: the counts sum to total_
+  }
+
+ private:
+  static constexpr int kBits = 8;  // values below 2^kBits have a bucket each
+
+  // Values below 2^kBits are their own bucket. Above, a value keeps its top
+  // kBits bits: its mantissa (2^(kBits-1) ..  2^kBits - 1) and the shift
+  // that drops the rest, and each shift has 2^(kBits-1) buckets.
+  static size_t Bucket(uint64_t v) {
+    int shift = std::max(0, static_cast<int>(std::bit_width(v)) - kBits);
+    if (shift == 0) return static_cast<size_t>(v);
+    return (static_cast<size_t>(shift) << (kBits - 1)) + static_cast<size_t>(v >> shift);
+  }
+  static uint64_t Middle(size_t bucket) {
+    if (bucket < (size_t{1} << kBits)) return bucket;
+    size_t shift = (bucket >> (kBits - 1)) - 1;
+    uint64_t mantissa = bucket - (shift << (kBits - 1));
+    return (mantissa << shift) + (uint64_t{1} << (shift - 1));
+  }
+
+  std::vector<uint64_t> counts_;
+  uint64_t total_ = 0;
+};
 
 // The state of one run, shared by every connection's callbacks (all on the
 // run's one thread).
@@ -38,7 +102,7 @@ struct Run {
   Clock::time_point deadline;
   uint64_t max_requests = 0;  // 0: until the deadline
   uint64_t sent = 0;
-  std::vector<double> latencies_us;
+  LatencyHistogram latencies;
   uint64_t errors = 0;
   std::string first_error;
 
@@ -59,12 +123,16 @@ struct Connection {
   int in_flight = 0;
   Run* run_of = nullptr;  // the run under way
 
-  void SendNext(Run& run) {
+  // Sends the next request; `now` is its send time (the caller read the
+  // clock already, so one read per request serves both its reply and the
+  // request that replaces it).
+  void SendNext(Run& run, Clock::time_point now) {
     ++run.sent;
     ++in_flight;
-    Clock::time_point sent_at = Clock::now();
-    // Two words, so std::function holds it without an allocation.
-    auto done = [this, sent_at](protocol::Response r) { OnReply(*run_of, sent_at, r); };
+    Clock::time_point sent_at = now;
+    // Two words, so std::function holds it without an allocation; it takes
+    // the response by reference, so the client moves nothing to call it.
+    auto done = [this, sent_at](const protocol::Response& r) { OnReply(*run_of, sent_at, r); };
     if (simple) {
       client->AsyncQuery(workload->NextRequest(), std::move(done));
     } else {
@@ -78,12 +146,13 @@ struct Connection {
     Clock::time_point now = Clock::now();
     --in_flight;
     if (r.status.ok()) {
-      run.latencies_us.push_back(std::chrono::duration<double, std::micro>(now - sent_at).count());
+      run.latencies.Record(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent_at).count()));
     } else if (run.errors++ == 0) {
       run.first_error = r.status.ToString();
     }
     if (!run.Done(now) && r.status.code() != protocol::ErrorCode::kProtocolViolation) {
-      SendNext(run);
+      SendNext(run, now);
     } else if (in_flight == 0) {
       client->Close();
     }
@@ -141,30 +210,30 @@ protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& s
 
   Run run;
   run.max_requests = limit.requests;
-  // Room for the replies up front, so recording one never reallocates
-  // in the middle of a run.
-  run.latencies_us.reserve(limit.requests > 0 ? limit.requests : size_t{1} << 20);
   run.start = Clock::now();
   run.deadline = run.start + std::chrono::duration_cast<Clock::duration>(limit.duration);
   for (auto& conn : conns) {
     conn->run_of = &run;
-    for (int k = 0; k < depth && !run.Done(run.start); ++k) conn->SendNext(run);
+    for (int k = 0; k < depth && !run.Done(run.start); ++k) conn->SendNext(run, Clock::now());
     if (conn->in_flight == 0) conn->client->Close();
   }
+  double server_before = target.server_pid > 0 ? ProcessCpuSeconds(target.server_pid) : -1;
   double cpu_before = ThreadCpuSeconds();
   io.run();
   double cpu_seconds = ThreadCpuSeconds() - cpu_before;
+  double server_after = target.server_pid > 0 ? ProcessCpuSeconds(target.server_pid) : -1;
   double seconds = std::chrono::duration<double>(Clock::now() - run.start).count();
 
   RunFigures f;
-  std::sort(run.latencies_us.begin(), run.latencies_us.end());
-  f.ops = run.latencies_us.size();
+  f.ops = run.latencies.total();
   f.seconds = seconds;
   f.ops_per_second = seconds > 0 ? static_cast<double>(f.ops) / seconds : 0;
-  f.p50_us = Percentile(run.latencies_us, 0.50);
-  f.p99_us = Percentile(run.latencies_us, 0.99);
-  f.p999_us = Percentile(run.latencies_us, 0.999);
-  f.client_cpu_us = f.ops > 0 ? cpu_seconds * 1e6 / static_cast<double>(f.ops) : 0;
+  f.p50_us = run.latencies.PercentileUs(0.50);
+  f.p99_us = run.latencies.PercentileUs(0.99);
+  f.p999_us = run.latencies.PercentileUs(0.999);
+  auto per_op = [&f](double cpu) { return f.ops > 0 ? cpu * 1e6 / static_cast<double>(f.ops) : 0; };
+  f.client_cpu_us = per_op(cpu_seconds);
+  if (server_before >= 0 && server_after >= 0) f.server_cpu_us = per_op(server_after - server_before);
   f.errors = run.errors;
   f.first_error = std::move(run.first_error);
   return f;
@@ -189,6 +258,7 @@ RunFigures Median(const std::vector<RunFigures>& runs) {
   m.p99_us = median(&RunFigures::p99_us);
   m.p999_us = median(&RunFigures::p999_us);
   m.client_cpu_us = median(&RunFigures::client_cpu_us);
+  m.server_cpu_us = median(&RunFigures::server_cpu_us);
   return m;
 }
 

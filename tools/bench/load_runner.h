@@ -35,6 +35,9 @@ struct RunFigures {
   // kopf-bench's own CPU time (user + system, its one thread) per reply:
   // what the load generator takes from the cores it shares with the server.
   double client_cpu_us = 0;
+  // The server's CPU time (user + system, all its threads) per reply, when
+  // Target::server_pid names it; 0 otherwise.
+  double server_cpu_us = 0;
   uint64_t errors = 0;
   std::string first_error;  // empty when errors == 0
 };
@@ -44,6 +47,9 @@ struct Target {
   uint16_t port = 0;
   std::string user;      // empty: no login (a server without a users file)
   std::string password;
+  // The server's process id when kopf-bench started it (so its CPU time
+  // can be read from /proc); 0 for a server elsewhere.
+  int server_pid = 0;
 };
 
 // Runs `spec` with `connections` x `depth` requests in flight, as prepared

@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
     auto prepare = [&](const char* sql, kp::PreparedStatement* into, bool last) {
       client->AsyncPrepare(sql, [&, into, last](kp::Result<kp::PreparedStatement> prepared) {
         if (!prepared.ok()) {
-          setup(kp::Response{0, prepared.status(), {}, std::nullopt});
+          setup(kp::Response{0, prepared.status(), {}, std::nullopt, std::nullopt});
           return client->Close();
         }
         *into = std::move(*prepared);

@@ -46,6 +46,7 @@ class KopfdProcess {
   KopfdProcess& operator=(const KopfdProcess&) = delete;
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // Sends SIGKILL without waiting; safe from any thread.
   void Interrupt() const;
   // The last lines the server wrote to its log, for error messages.
