@@ -346,19 +346,21 @@ class BPlusTree {
   };
   // Arrays have one spare slot so that an insert can go in first and the
   // overfull node is split afterwards; that keeps the split code simple.
+  // The prefixes come first, next to count: a search reads them, and the
+  // keys only within a run of equal prefixes.
   struct Leaf : Node {
     Leaf() : Node(true) {}
-    std::array<Key, kLeafSlots + 1> keys;
     // prefixes[i] is the prefix of keys[i] for i < count (when kPrefixed).
     [[no_unique_address]] PrefixArray<kLeafSlots + 1> prefixes;
+    std::array<Key, kLeafSlots + 1> keys;
     std::array<Value, kLeafSlots + 1> values;
     Leaf* prev = nullptr;
     Leaf* next = nullptr;
   };
   struct Inner : Node {
     Inner() : Node(false) {}
-    std::array<Key, kInnerSlots + 1> keys;
     [[no_unique_address]] PrefixArray<kInnerSlots + 1> prefixes;
+    std::array<Key, kInnerSlots + 1> keys;
     std::array<Node*, kInnerSlots + 2> children;
   };
   // The inner nodes from the root down to a leaf and the child taken at each.
@@ -494,13 +496,25 @@ class BPlusTree {
     return BoundIn</*kUpper=*/true>(inner, probe);
   }
 
+  // Starts loading a leaf's header and prefixes, before its first use: a
+  // leaf of a large tree is rarely in cache, and the binary search would
+  // otherwise wait for its cache lines one after another.
+  static void PrefetchLeaf(const Node* leaf) {
+    if constexpr (kPrefixed) {
+      const char* p = reinterpret_cast<const char*>(leaf);
+      const char* end = reinterpret_cast<const char*>(AsLeaf(leaf)->prefixes.data() + kLeafSlots);
+      for (; p <= end; p += 64) __builtin_prefetch(p);
+    }
+  }
+
   template <typename K>
   const Leaf* FindLeaf(const Probe<K>& probe) const {
     const Node* n = root_;
     if (n == nullptr) return nullptr;
-    while (!n->is_leaf) {
+    for (int level = 1; level < height_; ++level) {
       const Inner* inner = AsInner(n);
       n = inner->children[ChildIndex(inner, probe)];
+      if (level + 1 == height_) PrefetchLeaf(n);
     }
     return AsLeaf(n);
   }
