@@ -60,7 +60,8 @@ std::optional<ValueRange> NumericRange(const Tree& tree, Type type) {
 // The primary tree's comparator: a key of one INTEGER (one INT or BIGINT
 // key column, or the row id of a table without a primary key) lets an
 // integer lookup compare prefixes only (KeyCompare::ForIntegerKeys).
-// CheckRow keeps every stored key of the column's type.
+// CheckRow, and recovery's parsing by column type, keep every stored key
+// an INTEGER (or NULL, whose prefix is no integer's).
 KeyCompare RowKeyCompare(const TableSchema& schema) {
   bool integer_key = !schema.has_primary_key() ||
                      (schema.primary_key.size() == 1 &&
