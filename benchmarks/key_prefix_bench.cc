@@ -3,6 +3,8 @@
 // searching whole keys only (a comparator without Prefix), side by side in
 // one run: 1e5 and 1e6 random INTEGER keys and TEXT keys, probed by
 // std::span<const Value> as the table does, half of the probes misses.
+// IntegerKeyCompare is the comparator of a table keyed by one integer
+// column, whose prefix alone decides a lookup (KeyCompare::ForIntegerKeys).
 //
 //   key_prefix_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
 #include <algorithm>
@@ -31,6 +33,11 @@ struct WholeKeyCompare {
   std::strong_ordering operator()(const A& a, const B& b) const {
     return KeyCompare()(a, b);
   }
+};
+
+// The comparator a table keyed by one integer column gives its tree.
+struct IntegerKeyCompare : KeyCompare {
+  IntegerKeyCompare() : KeyCompare(KeyCompare::ForIntegerKeys()) {}
 };
 
 enum class Kind { kInteger, kText };
@@ -73,6 +80,7 @@ void BM_Find(benchmark::State& state) {
 
 BENCHMARK_TEMPLATE(BM_Find, WholeKeyCompare, Kind::kInteger)->Arg(100'000)->Arg(1'000'000);
 BENCHMARK_TEMPLATE(BM_Find, KeyCompare, Kind::kInteger)->Arg(100'000)->Arg(1'000'000);
+BENCHMARK_TEMPLATE(BM_Find, IntegerKeyCompare, Kind::kInteger)->Arg(100'000)->Arg(1'000'000);
 BENCHMARK_TEMPLATE(BM_Find, WholeKeyCompare, Kind::kText)->Arg(100'000)->Arg(1'000'000);
 BENCHMARK_TEMPLATE(BM_Find, KeyCompare, Kind::kText)->Arg(100'000)->Arg(1'000'000);
 

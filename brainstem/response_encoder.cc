@@ -52,15 +52,17 @@ std::string ErrorFrame(uint32_t client_id, uint64_t payload_id, const Status& st
 
 // Bytes `row` takes in a ROW_BATCH, or an error when the protocol cannot
 // carry it.
-protocol::Result<size_t> CheckRow(const Row& row, size_t index,
-                                  std::span<const protocol::ColumnInfo> columns) {
-  if (row.size() != columns.size()) {
+// CheckRow of the row whose values are value_at(0), ..., value_at(width - 1).
+template <typename ValueAt>
+protocol::Result<size_t> CheckValues(size_t width, const ValueAt& value_at, size_t index,
+                                     std::span<const protocol::ColumnInfo> columns) {
+  if (width != columns.size()) {
     return Status::Internal(
-        fmt::format("row {} has {} values for {} columns", index, row.size(), columns.size()));
+        fmt::format("row {} has {} values for {} columns", index, width, columns.size()));
   }
   size_t bytes = 0;
-  for (size_t c = 0; c < row.size(); ++c) {
-    const Value& v = row[c];
+  for (size_t c = 0; c < width; ++c) {
+    const Value& v = value_at(c);
     if (v.type() == Type::kText && !protocol::IsValidUtf8(v.as_text())) {
       return Status::Corruption(fmt::format("row {} column \"{}\": TEXT value is not valid UTF-8",
                                             index, columns[c].name));
@@ -72,6 +74,12 @@ protocol::Result<size_t> CheckRow(const Row& row, size_t index,
         fmt::format("row {} takes {} bytes, more than one frame may carry", index, bytes));
   }
   return bytes;
+}
+
+protocol::Result<size_t> CheckRow(const Row& row, size_t index,
+                                  std::span<const protocol::ColumnInfo> columns) {
+  return CheckValues(
+      row.size(), [&row](size_t c) -> const Value& { return row[c]; }, index, columns);
 }
 
 Status CheckColumns(std::span<const protocol::ColumnInfo> columns) {
@@ -201,7 +209,7 @@ std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
 
 void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
                              std::span<const protocol::ColumnInfo> columns, const Row* row,
-                             std::string* out) {
+                             std::span<const size_t> picks, std::string* out) {
   Status shape = CheckColumns(columns);
   if (shape.ok() && columns.empty() && row != nullptr) {
     shape = Status::Internal("statement returned rows without columns");
@@ -214,11 +222,13 @@ void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
   if (row != nullptr) {
     // As ResponseStream: a row the protocol cannot carry ends the response
     // with an ERROR after the ROW_DESCRIPTION.
-    if (protocol::Result<size_t> checked = CheckRow(*row, 0, columns); !checked.ok()) {
+    auto value_at = [row, picks](size_t c) -> const Value& { return (*row)[picks[c]]; };
+    if (protocol::Result<size_t> checked = CheckValues(picks.size(), value_at, 0, columns);
+        !checked.ok()) {
       out->append(ErrorFrame(client_id, payload_id, checked.status()));
       return;
     }
-    protocol::EncodeRowBatchFrame(client_id, payload_id, std::span<const Row>(row, 1), out);
+    protocol::EncodeRowBatchFrame(client_id, payload_id, *row, picks, out);
   }
   protocol::EncodeCompleteFrame(client_id, payload_id, "SELECT", row != nullptr ? 1 : 0, out);
 }

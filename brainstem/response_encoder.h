@@ -79,11 +79,14 @@ std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
 
 // Appends the response to a point read answered in place
 // (Engine::TryPointReadInline): ROW_DESCRIPTION of `columns`, a ROW_BATCH
-// of `*row` unless it is null, COMPLETE "SELECT" 1 or 0; the same bytes and
-// checks as a ResponseStream of that result, without building it.
+// of the row (*row)[picks[0]], (*row)[picks[1]], ... unless `row` is null,
+// COMPLETE "SELECT" 1 or 0; the same bytes and checks as a ResponseStream
+// of that result, without building it or copying the row.
+// REQUIRES: every pick < row->size().
 void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
                              std::span<const protocol::ColumnInfo> columns,
-                             const protocol::Row* row, std::string* out);
+                             const protocol::Row* row, std::span<const size_t> picks,
+                             std::string* out);
 
 // Whether the description of `prepared` can be sent: at most 65535
 // columns, their names UTF-8.

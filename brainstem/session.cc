@@ -155,6 +155,10 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
     // Wait for readability first and only then read, into a per-thread
     // buffer: an idle connection holds no read buffer at all. Nothing
     // suspends between the read and the Append, so sharing it is safe.
+    // (async_read_some into a per-session buffer spares the epoll_ctl that
+    // Boost 1.74's reactor makes for each async_wait, but its speculative
+    // receive then fails with EAGAIN once per burst instead: one system
+    // call for another, measured no cheaper; see brainstem/README.md.)
     co_await socket_.async_wait(tcp::socket::wait_read,
                                 asio::redirect_error(asio::use_awaitable, ec));
     if (closed_ || ending_ != Ending::kNone) co_return;
@@ -350,18 +354,36 @@ void Session::HandleExecute(uint64_t payload_id, uint64_t statement_id,
   } give_back{request, rows};
   // A prepared point read runs right here when it cannot block: no hand-off
   // to a worker and back, which would cost more than the lookup itself.
-  // One by primary key answers with its row alone, encoded straight into
-  // the output.
-  if (auto found = context_->engine->TryPointReadInline(request, &point_row_)) {
+  // One by primary key answers with its row alone, encoded into the output
+  // straight from the table's row, under the table's read lock.
+  struct EncodeRow final : cerebellum::PointReadSink {
+    Session* session;
+    uint32_t client_id;
+    uint64_t payload_id;
+    const cerebellum::PreparedHandle* handle;  // its statement is set once it ran
+    std::string* tail = nullptr;               // set once the response is encoded
+    size_t before = 0;
+    EncodeRow(Session* s, uint32_t c, uint64_t p, const cerebellum::PreparedHandle* h)
+        : session(s), client_id(c), payload_id(p), handle(h) {}
+    void Encode(const protocol::Row* row, std::span<const size_t> picks) {
+      tail = session->Tail();
+      before = tail->size();
+      EncodePointReadResponse(client_id, payload_id, handle->statement->columns, row, picks,
+                              tail);
+    }
+    void Found(const protocol::Row& stored, std::span<const size_t> outputs) override {
+      Encode(&stored, outputs);
+    }
+  } encode(this, client_id, payload_id, it->second.get());
+  if (auto found = context_->engine->TryPointReadInline(request, &encode)) {
     if (!found->ok()) {
+      // Only an exception after Found could leave part of a response.
+      if (encode.tail != nullptr) encode.tail->resize(encode.before);
       EnqueueResult(payload_id, found->status());
       return;
     }
-    std::string* tail = Tail();
-    size_t before = tail->size();
-    EncodePointReadResponse(client_id, payload_id, it->second->statement->columns,
-                            **found ? &point_row_ : nullptr, tail);
-    Queued(tail->size() - before);
+    if (!**found) encode.Encode(nullptr, {});
+    Queued(encode.tail->size() - encode.before);
     return;
   }
   if (auto result = context_->engine->TryExecuteInline(request)) {

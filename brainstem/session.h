@@ -194,7 +194,6 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
   std::deque<Outgoing> queue_;  // responses waiting for the writer, in order
   std::string spare_;           // an empty buffer with capacity, from the last write
-  protocol::Row point_row_;     // the row of the last point read, reused
   // The last one-row EXECUTE the fast path decoded, and the rows vector its
   // parameters run in: both reused from request to request.
   protocol::SingleExecute single_execute_;

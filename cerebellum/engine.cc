@@ -174,14 +174,14 @@ class Engine::Impl {
            queue_.ReadMayStartNow(r.client_id);
   }
 
-  std::optional<Result<bool>> TryPointReadInline(ExecuteRequest& r, protocol::Row* row) {
+  std::optional<Result<bool>> TryPointReadInline(ExecuteRequest& r, PointReadSink* sink) {
     if (!r.handle->ready.load(std::memory_order_acquire) || !r.handle->statement ||
         !r.handle->statement->point_read || !MayRunInline(r)) {
       return std::nullopt;
     }
     std::optional<Result<bool>> out;
     Result<bool> ran = Guarded([&]() -> Result<bool> {
-      out = TryPointRead(*r.handle->statement, r.parameter_rows.front(), *db_, row);
+      out = TryPointRead(*r.handle->statement, r.parameter_rows.front(), *db_, sink);
       return out.has_value();
     });
     if (!ran.ok()) return Result<bool>(ran.status());
@@ -316,8 +316,8 @@ std::optional<Result<StatementResult>> Engine::TryExecuteInline(ExecuteRequest& 
 }
 
 std::optional<Result<bool>> Engine::TryPointReadInline(ExecuteRequest& request,
-                                                       protocol::Row* row) {
-  return impl_->TryPointReadInline(request, row);
+                                                       PointReadSink* sink) {
+  return impl_->TryPointReadInline(request, sink);
 }
 
 void Engine::ForgetClient(uint32_t client_id) { impl_->ForgetClient(client_id); }

@@ -134,12 +134,13 @@ class Engine {
   std::optional<protocol::Result<StatementResult>> TryExecuteInline(ExecuteRequest& request);
 
   // The same for a point read by primary key (prepared_statement.h,
-  // PointRead), answering with its row alone: true and `*row` set when the
-  // key exists, false when not, or an error. The columns are the prepared
-  // statement's. std::nullopt when it cannot run here; TryExecuteInline may
-  // still. Spares the caller a StatementResult per request.
+  // PointRead), answering with its row alone: true after handing the row to
+  // `sink` (under the table's read lock) when the key exists, false when
+  // not, or an error. The columns are the prepared statement's.
+  // std::nullopt when it cannot run here; TryExecuteInline may still.
+  // Spares the caller a StatementResult, and a copy of the row, per request.
   std::optional<protocol::Result<bool>> TryPointReadInline(ExecuteRequest& request,
-                                                           protocol::Row* row);
+                                                           PointReadSink* sink);
 
   // Runs one statement on the calling thread (tests, tools).
   protocol::Result<StatementResult> ExecuteNow(std::string_view sql,

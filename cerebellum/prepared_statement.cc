@@ -147,11 +147,11 @@ std::shared_ptr<cerebrum::Table> CurrentTable(const PointRead& point, const cere
 }
 
 // Looks `point` up in `table` with `values` (already checked) if it can
-// run without waiting: true and `*out` set to the projected row when the
-// key exists, false when not; std::nullopt when it would have to wait, and
+// run without waiting: true after handing the row to `sink` when the key
+// exists, false when not; std::nullopt when it would have to wait, and
 // nothing was done.
 std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& table,
-                                 const Row& values, cerebrum::Database& db, Row* out) {
+                                 const Row& values, cerebrum::Database& db, PointReadSink* sink) {
   cerebrum::Table::SharedLock lock = table.TryLockShared();
   // As ExecuteQueryWithoutWaiting: holding the lock, no write to the table
   // can become visible, so if every visible write is durable now, so is
@@ -179,10 +179,22 @@ std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& 
     row = holder->rows().Find(key);
   }
   if (row == nullptr) return false;
-  out->resize(point.outputs.size());
-  for (size_t i = 0; i < point.outputs.size(); ++i) (*out)[i] = (*row)[point.outputs[i]];
+  sink->Found(*row, point.outputs);
   return true;
 }
+
+// A PointReadSink that copies the output values into a Row.
+class CopyRow final : public PointReadSink {
+ public:
+  explicit CopyRow(Row* out) : out_(out) {}
+  void Found(const Row& stored, std::span<const size_t> outputs) override {
+    out_->resize(outputs.size());
+    for (size_t i = 0; i < outputs.size(); ++i) (*out_)[i] = stored[outputs[i]];
+  }
+
+ private:
+  Row* out_;
+};
 
 }  // namespace
 
@@ -224,7 +236,8 @@ std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStateme
   if (!prepared.maybe_quick.load(std::memory_order_relaxed)) return std::nullopt;
   if (prepared.point_read) {
     Row row;
-    std::optional<Result<bool>> found = TryPointRead(prepared, values, db, &row);
+    CopyRow copy(&row);
+    std::optional<Result<bool>> found = TryPointRead(prepared, values, db, &copy);
     if (found) {
       if (!found->ok()) return found->status();
       StatementResult result;
@@ -248,14 +261,14 @@ std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStateme
 }
 
 std::optional<Result<bool>> TryPointRead(const PreparedStatement& prepared, Row& values,
-                                         cerebrum::Database& db, Row* row) {
+                                         cerebrum::Database& db, PointReadSink* sink) {
   if (!prepared.point_read) return std::nullopt;
   if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
   // A table dropped (and perhaps created again) since PREPARE is left to
   // the general path, which binds afresh like any other statement.
   std::shared_ptr<cerebrum::Table> table = CurrentTable(*prepared.point_read, db);
   if (!table) return std::nullopt;
-  std::optional<bool> found = RunPointRead(*prepared.point_read, *table, values, db, row);
+  std::optional<bool> found = RunPointRead(*prepared.point_read, *table, values, db, sink);
   if (!found) return std::nullopt;
   return Result<bool>(*found);
 }

@@ -30,6 +30,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,14 +114,26 @@ protocol::Result<StatementResult> ExecutePrepared(const PreparedStatement& state
 std::optional<protocol::Result<StatementResult>> TryExecuteQuickRead(
     const PreparedStatement& statement, protocol::Row& values, cerebrum::Database& db);
 
+// Takes the row a point read found, while the table's read lock is held,
+// so the caller can use it where it lies instead of copying it: `stored` is
+// the table's whole row, `outputs` the column of each output value. Both
+// are valid only during the call.
+class PointReadSink {
+ public:
+  virtual void Found(const protocol::Row& stored, std::span<const size_t> outputs) = 0;
+
+ protected:
+  ~PointReadSink() = default;
+};
+
 // The same for a statement with a PointRead, answering with its one row
-// instead of a StatementResult (the columns are the statement's): true and
-// `*row` set when the key exists, false when not, an error when `values`
-// do not match the parameters. std::nullopt when it cannot run here (no
-// PointRead, its table was dropped since, or it would wait); nothing was
-// run, and TryExecuteQuickRead may still.
+// instead of a StatementResult (the columns are the statement's): true
+// after handing the row to `sink` when the key exists, false when not, an
+// error when `values` do not match the parameters. std::nullopt when it
+// cannot run here (no PointRead, its table was dropped since, or it would
+// wait); nothing was run, and TryExecuteQuickRead may still.
 std::optional<protocol::Result<bool>> TryPointRead(const PreparedStatement& statement,
                                                    protocol::Row& values, cerebrum::Database& db,
-                                                   protocol::Row* row);
+                                                   PointReadSink* sink);
 
 }  // namespace kopf::cerebellum

@@ -40,6 +40,16 @@
 // otherwise, and for comparators without Prefix, nodes search whole keys.
 // TEST_CheckInvariants also checks that every stored prefix is its key's.
 //
+// Deciding prefixes (opt-in on top). If Compare also has a member
+// `PrefixDecides(const K&)` returning bool, noexcept, and it returns true
+// for a lookup key, Compare promises that every stored key whose prefix
+// equals that key's is equal to it. Such a lookup compares prefixes only
+// and never reads a stored key: a single-column integer key is then found
+// without following the pointer to the stored key's data. The promise is
+// about the keys the owner stores (see KeyCompare::ForIntegerKeys);
+// TEST_CheckInvariants checks that no two stored keys in a row share a
+// prefix where either of them claims to decide.
+//
 // Requirements: Key is copyable (separators are copies); Key and Value are
 // default-constructible and move-assignable without throwing. Nodes hold
 // fixed arrays of both, so a slot that is not in use holds a
@@ -113,6 +123,13 @@ concept BPlusTreeLookupKey = std::same_as<K, Key> ||
 template <typename Compare, typename K>
 concept PrefixCompare = requires(const Compare& cmp, const K& key) {
   { cmp.Prefix(key) } noexcept -> std::same_as<uint64_t>;
+};
+// Compare can say when K's prefix alone decides equality (see Deciding
+// prefixes above).
+template <typename Compare, typename K>
+concept PrefixDecidingCompare = PrefixCompare<Compare, K> && requires(const Compare& cmp,
+                                                                      const K& key) {
+  { cmp.PrefixDecides(key) } noexcept -> std::same_as<bool>;
 };
 
 template <typename Key, typename Value, typename Compare = std::compare_three_way,
@@ -241,10 +258,11 @@ class BPlusTree {
   // next modification of the tree.
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
   Value* Find(const K& key) {
-    Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
+    const Probe<K> probe = MakeProbe(key);
+    Leaf* leaf = const_cast<Leaf*>(FindLeaf(probe));
     if (leaf == nullptr) return nullptr;
-    uint32_t pos = LeafLowerBound(leaf, key);
-    if (pos < leaf->count && cmp_(leaf->keys[pos], key) == 0) return &leaf->values[pos];
+    uint32_t pos = LeafLowerBound(leaf, probe);
+    if (Matches(leaf, pos, probe)) return &leaf->values[pos];
     return nullptr;
   }
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
@@ -259,10 +277,11 @@ class BPlusTree {
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
   bool Erase(const K& key) {
     if (root_ == nullptr) return false;
+    const Probe<K> probe = MakeProbe(key);
     Path path;
-    Leaf* leaf = Descend(key, &path);
-    uint32_t pos = LeafLowerBound(leaf, key);
-    if (pos == leaf->count || cmp_(leaf->keys[pos], key) != 0) return false;
+    Leaf* leaf = Descend(probe, &path);
+    uint32_t pos = LeafLowerBound(leaf, probe);
+    if (!Matches(leaf, pos, probe)) return false;
     // Decide how an underfull leaf will be fixed, and copy the separator
     // that needs, before changing anything.
     LeafFix fix = LeafFix::kNone;
@@ -290,9 +309,10 @@ class BPlusTree {
   // there is none.
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
   Iterator LowerBound(const K& key) {
-    Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
+    const Probe<K> probe = MakeProbe(key);
+    Leaf* leaf = const_cast<Leaf*>(FindLeaf(probe));
     if (leaf == nullptr) return Iterator();
-    return Normalize(leaf, LeafLowerBound(leaf, key));
+    return Normalize(leaf, LeafLowerBound(leaf, probe));
   }
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
   ConstIterator LowerBound(const K& key) const {
@@ -300,9 +320,10 @@ class BPlusTree {
   }
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
   Iterator UpperBound(const K& key) {
-    Leaf* leaf = const_cast<Leaf*>(FindLeaf(key));
+    const Probe<K> probe = MakeProbe(key);
+    Leaf* leaf = const_cast<Leaf*>(FindLeaf(probe));
     if (leaf == nullptr) return Iterator();
-    return Normalize(leaf, LeafUpperBound(leaf, key));
+    return Normalize(leaf, LeafUpperBound(leaf, probe));
   }
   template <BPlusTreeLookupKey<Key, Compare> K = Key>
   ConstIterator UpperBound(const K& key) const {
@@ -325,19 +346,21 @@ class BPlusTree {
   };
   // Arrays have one spare slot so that an insert can go in first and the
   // overfull node is split afterwards; that keeps the split code simple.
+  // The prefixes come first, next to count: a search reads them, and the
+  // keys only within a run of equal prefixes.
   struct Leaf : Node {
     Leaf() : Node(true) {}
-    std::array<Key, kLeafSlots + 1> keys;
     // prefixes[i] is the prefix of keys[i] for i < count (when kPrefixed).
     [[no_unique_address]] PrefixArray<kLeafSlots + 1> prefixes;
+    std::array<Key, kLeafSlots + 1> keys;
     std::array<Value, kLeafSlots + 1> values;
     Leaf* prev = nullptr;
     Leaf* next = nullptr;
   };
   struct Inner : Node {
     Inner() : Node(false) {}
-    std::array<Key, kInnerSlots + 1> keys;
     [[no_unique_address]] PrefixArray<kInnerSlots + 1> prefixes;
+    std::array<Key, kInnerSlots + 1> keys;
     std::array<Node*, kInnerSlots + 2> children;
   };
   // The inner nodes from the root down to a leaf and the child taken at each.
@@ -389,15 +412,43 @@ class BPlusTree {
     dst->keys[i] = std::move(src->keys[j]);
   }
 
+  // A lookup key with what every node's search needs of it, worked out
+  // once per lookup: its prefix, and whether that alone decides equality.
+  template <typename K>
+  struct Probe {
+    const K& key;
+    uint64_t prefix = 0;
+    bool decides = false;
+  };
+  template <typename K>
+  Probe<K> MakeProbe(const K& key) const noexcept {
+    Probe<K> probe{key};
+    if constexpr (kPrefixed && PrefixCompare<Compare, K>) probe.prefix = cmp_.Prefix(key);
+    if constexpr (kPrefixed && PrefixDecidingCompare<Compare, K>) {
+      probe.decides = cmp_.PrefixDecides(key);
+    }
+    return probe;
+  }
+  // Whether entry `pos` of `leaf` (a lower bound of the probe) is its key.
+  template <typename K>
+  bool Matches(const Leaf* leaf, uint32_t pos, const Probe<K>& probe) const {
+    if (pos >= leaf->count) return false;
+    if constexpr (kPrefixed) {
+      if (probe.decides) return leaf->prefixes[pos] == probe.prefix;
+    }
+    return cmp_(leaf->keys[pos], probe.key) == 0;
+  }
+
   // First i in [0, n->count) with keys[i] >= key (kUpper: > key), or count.
   // With prefixes, the answer lies in [lo, hi], the run of entries whose
   // prefix equals the key's: entries before it are smaller than the key,
-  // entries after it greater. Whole keys are compared only inside the run.
+  // entries after it greater. Whole keys are compared only inside the run;
+  // when the prefix decides, the run is at most the key itself.
   template <bool kUpper, typename N, typename K>
-  uint32_t BoundIn(const N* n, const K& key) const {
+  uint32_t BoundIn(const N* n, const Probe<K>& probe) const {
     uint32_t lo = 0, hi = n->count;
     if constexpr (kPrefixed && PrefixCompare<Compare, K>) {
-      const uint64_t p = cmp_.Prefix(key);
+      const uint64_t p = probe.prefix;
       const uint64_t* prefixes = n->prefixes.data();
       while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -408,6 +459,7 @@ class BPlusTree {
         }
       }
       if (lo == n->count || prefixes[lo] != p) return lo;
+      if (probe.decides) return kUpper ? lo + 1 : lo;
       hi = lo + 1;
       uint32_t end = n->count;
       while (hi < end) {
@@ -421,7 +473,7 @@ class BPlusTree {
     }
     while (lo < hi) {
       uint32_t mid = lo + (hi - lo) / 2;
-      auto c = cmp_(n->keys[mid], key);
+      auto c = cmp_(n->keys[mid], probe.key);
       if (kUpper ? c <= 0 : c < 0) {
         lo = mid + 1;
       } else {
@@ -431,38 +483,50 @@ class BPlusTree {
     return lo;
   }
   template <typename K>
-  uint32_t LeafLowerBound(const Leaf* leaf, const K& key) const {
-    return BoundIn</*kUpper=*/false>(leaf, key);
+  uint32_t LeafLowerBound(const Leaf* leaf, const Probe<K>& probe) const {
+    return BoundIn</*kUpper=*/false>(leaf, probe);
   }
   template <typename K>
-  uint32_t LeafUpperBound(const Leaf* leaf, const K& key) const {
-    return BoundIn</*kUpper=*/true>(leaf, key);
+  uint32_t LeafUpperBound(const Leaf* leaf, const Probe<K>& probe) const {
+    return BoundIn</*kUpper=*/true>(leaf, probe);
   }
-  // The child of `inner` whose key range holds `key`.
+  // The child of `inner` whose key range holds the probe's key.
   template <typename K>
-  uint32_t ChildIndex(const Inner* inner, const K& key) const {
-    return BoundIn</*kUpper=*/true>(inner, key);
+  uint32_t ChildIndex(const Inner* inner, const Probe<K>& probe) const {
+    return BoundIn</*kUpper=*/true>(inner, probe);
+  }
+
+  // Starts loading a leaf's header and prefixes, before its first use: a
+  // leaf of a large tree is rarely in cache, and the binary search would
+  // otherwise wait for its cache lines one after another.
+  static void PrefetchLeaf(const Node* leaf) {
+    if constexpr (kPrefixed) {
+      const char* p = reinterpret_cast<const char*>(leaf);
+      const char* end = reinterpret_cast<const char*>(AsLeaf(leaf)->prefixes.data() + kLeafSlots);
+      for (; p <= end; p += 64) __builtin_prefetch(p);
+    }
   }
 
   template <typename K>
-  const Leaf* FindLeaf(const K& key) const {
+  const Leaf* FindLeaf(const Probe<K>& probe) const {
     const Node* n = root_;
     if (n == nullptr) return nullptr;
-    while (!n->is_leaf) {
+    for (int level = 1; level < height_; ++level) {
       const Inner* inner = AsInner(n);
-      n = inner->children[ChildIndex(inner, key)];
+      n = inner->children[ChildIndex(inner, probe)];
+      if (level + 1 == height_) PrefetchLeaf(n);
     }
     return AsLeaf(n);
   }
 
   // Like FindLeaf, recording the way down. REQUIRES: root_ != nullptr.
   template <typename K>
-  Leaf* Descend(const K& key, Path* path) {
+  Leaf* Descend(const Probe<K>& probe, Path* path) {
     Node* n = root_;
     path->depth = 0;
     while (!n->is_leaf) {
       Inner* inner = AsInner(n);
-      uint32_t child = ChildIndex(inner, key);
+      uint32_t child = ChildIndex(inner, probe);
       assert(path->depth < kMaxHeight);
       path->steps[path->depth++] = {inner, child};
       n = inner->children[child];
@@ -547,9 +611,10 @@ bool KOPF_BTREE::InsertImpl(Key&& key, Value&& value, bool overwrite) {
     return true;
   }
   Path path;
-  Leaf* leaf = Descend(key, &path);
-  uint32_t pos = LeafLowerBound(leaf, key);
-  if (pos < leaf->count && cmp_(leaf->keys[pos], key) == 0) {
+  const Probe<Key> probe = MakeProbe(static_cast<const Key&>(key));
+  Leaf* leaf = Descend(probe, &path);
+  uint32_t pos = LeafLowerBound(leaf, probe);
+  if (Matches(leaf, pos, probe)) {
     if (overwrite) leaf->values[pos] = std::move(value);
     return false;
   }
@@ -843,6 +908,22 @@ protocol::Status KOPF_BTREE::TEST_CheckInvariants() const {
     const Leaf* want_next = i + 1 == leaves.size() ? nullptr : leaves[i + 1];
     if (leaves[i]->prev != want_prev || leaves[i]->next != want_next) {
       return Status::Internal("leaf list link broken at leaf " + std::to_string(i));
+    }
+  }
+  if constexpr (kPrefixed && PrefixDecidingCompare<Compare, Key>) {
+    // Neighbours in key order sharing a prefix are distinct keys, so
+    // neither prefix may claim to decide equality.
+    const Key* prev = nullptr;
+    uint64_t prev_prefix = 0;
+    for (const Leaf* leaf : leaves) {
+      for (uint32_t i = 0; i < leaf->count; ++i) {
+        if (prev != nullptr && prev_prefix == leaf->prefixes[i] &&
+            (cmp_.PrefixDecides(*prev) || cmp_.PrefixDecides(leaf->keys[i]))) {
+          return Status::Internal("two keys share a prefix that claims to decide equality");
+        }
+        prev = &leaf->keys[i];
+        prev_prefix = leaf->prefixes[i];
+      }
     }
   }
   return Status::Ok();

@@ -56,9 +56,12 @@ struct KeyBound {
 //   * TEXT is 1 then its first 8 bytes, read as unsigned and big-endian
 //     (missing bytes count as 0), shifted right by one, so texts that agree
 //     in those 63 bits share a prefix.
+// Integers in [-kExactPrefixLimit, kExactPrefixLimit) get distinct prefixes.
+inline constexpr int64_t kExactPrefixLimit = int64_t{1} << 61;
+
 inline uint64_t ValuePrefix(const protocol::Value& v) noexcept {
   constexpr uint64_t kNumberBase = uint64_t{1} << 62;
-  constexpr int64_t kExactLimit = int64_t{1} << 61;
+  constexpr int64_t kExactLimit = kExactPrefixLimit;
   auto number = [&](int64_t i) {
     if (i < -kExactLimit) return kNumberBase - kExactLimit - 1;
     if (i >= kExactLimit) return kNumberBase + kExactLimit;
@@ -90,6 +93,36 @@ inline uint64_t ValuePrefix(const protocol::Value& v) noexcept {
 
 struct KeyCompare {
   using is_transparent = void;
+
+  KeyCompare() = default;
+  // The comparator of a tree whose stored keys are each exactly one
+  // INTEGER: a table keyed by one INT or BIGINT column, or by row id (the
+  // table's type checks guarantee it). For such a tree a probe of one
+  // integer in [-2^61, 2^61) is equal to the stored key with its prefix,
+  // if any: a stored integer outside that range gets a prefix outside the
+  // range's, and no other type is stored. See PrefixDecides.
+  static KeyCompare ForIntegerKeys() {
+    KeyCompare cmp;
+    cmp.integer_keys_ = true;
+    return cmp;
+  }
+
+  // True when every stored key with the probe's prefix is equal to the
+  // probe (BPlusTree then compares prefixes only, see btree.h). Anything
+  // else (NULL, doubles and booleans, which Compare equal to integers but
+  // share a prefix with unequal ones, integers out of the exact range,
+  // several columns, any tree not made by ForIntegerKeys) is false, and
+  // the whole key decides.
+  bool PrefixDecides(std::span<const protocol::Value> key) const noexcept {
+    if (!integer_keys_ || key.size() != 1 || key[0].type() != protocol::Type::kInteger) {
+      return false;
+    }
+    int64_t i = key[0].as_integer();
+    return i >= -kExactPrefixLimit && i < kExactPrefixLimit;
+  }
+  bool PrefixDecides(const Key& key) const noexcept {
+    return PrefixDecides(std::span<const protocol::Value>(key));
+  }
 
   // Key prefixes for the B+Tree: the first column's ValuePrefix. An empty
   // key sorts first and gets 0, as NULL does; a KeyBound sits next to the
@@ -128,6 +161,9 @@ struct KeyCompare {
     if (a.size() < b.prefix.size()) return std::strong_ordering::less;
     return b.after ? std::strong_ordering::less : std::strong_ordering::greater;
   }
+
+ private:
+  bool integer_keys_ = false;
 };
 
 // KeyCompare as a strict weak ordering for std::map and std::set, still

@@ -57,6 +57,18 @@ std::optional<ValueRange> NumericRange(const Tree& tree, Type type) {
   return ValueRange{min, max};
 }
 
+// The primary tree's comparator: a key of one INTEGER (one INT or BIGINT
+// key column, or the row id of a table without a primary key) lets an
+// integer lookup compare prefixes only (KeyCompare::ForIntegerKeys).
+// CheckRow, and recovery's parsing by column type, keep every stored key
+// an INTEGER (or NULL, whose prefix is no integer's).
+KeyCompare RowKeyCompare(const TableSchema& schema) {
+  bool integer_key = !schema.has_primary_key() ||
+                     (schema.primary_key.size() == 1 &&
+                      schema.columns[schema.primary_key[0]].type == Type::kInteger);
+  return integer_key ? KeyCompare::ForIntegerKeys() : KeyCompare();
+}
+
 }  // namespace
 
 Table::Table(TableSchema schema, std::filesystem::path folder, GroupCommit* group_commit,
@@ -64,7 +76,8 @@ Table::Table(TableSchema schema, std::filesystem::path folder, GroupCommit* grou
     : schema_(std::move(schema)),
       folder_(std::move(folder)),
       group_commit_(group_commit),
-      options_(options) {
+      options_(options),
+      rows_(RowKeyCompare(schema_)) {
   if (schema_.partitioned()) CreatePartitions();
 }
 

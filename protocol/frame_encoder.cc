@@ -261,6 +261,17 @@ void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<cons
   f.Rows(rows, width);
 }
 
+void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, const Row& row,
+                         std::span<const size_t> columns, std::string* out) {
+  assert(columns.size() <= std::numeric_limits<uint16_t>::max());
+  size_t size = 4 + 2;
+  for (size_t c : columns) size += EncodedValueSize(row[c]);
+  Filler f(MessageType::kRowBatch, client_id, payload_id, size, out);
+  f.U32(1);
+  f.U16(static_cast<uint16_t>(columns.size()));
+  for (size_t c : columns) f.Put(row[c]);
+}
+
 void EncodeRowDescriptionFrame(uint32_t client_id, uint64_t payload_id,
                                std::span<const ColumnInfo> columns, std::string* out) {
   assert(columns.size() <= std::numeric_limits<uint16_t>::max());

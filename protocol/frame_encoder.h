@@ -31,6 +31,12 @@ void EncodeFrame(const Envelope& envelope, std::string* out);
 // the frame fits in 2^32-1 bytes.
 void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<const Row> rows,
                          std::string* out);
+// Appends one ROW_BATCH frame of one row made of row[columns[0]],
+// row[columns[1]], ...: a stored row sent where it lies, without copying
+// its values out first. The bytes are those of the projected row's frame.
+// REQUIRES: columns.size() <= 65535, every index < row.size().
+void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, const Row& row,
+                         std::span<const size_t> columns, std::string* out);
 
 // The same for the other frames of the hot paths, from their parts: one
 // ROW_DESCRIPTION, one COMPLETE, one EXECUTE of `rows` (all of one width,

@@ -1,6 +1,7 @@
 // The point-read encoder against the general one: the same bytes for a row
-// found and for none, and the same ERROR for a row the protocol cannot
-// carry, decoded back through the client's frame decoder.
+// found (picked out of a wider stored row) and for none, and the same ERROR
+// for a row the protocol cannot carry, decoded back through the client's
+// frame decoder.
 #include "brainstem/response_encoder.h"
 
 #include <string>
@@ -28,9 +29,17 @@ std::string General(const std::vector<ColumnInfo>& columns, const Row* row) {
   return EncodeResponse(7, 42, std::move(result));
 }
 
-std::string Point(const std::vector<ColumnInfo>& columns, const Row* row) {
+// The values of `stored` at `picks`.
+Row Project(const Row& stored, const std::vector<size_t>& picks) {
+  Row row;
+  for (size_t p : picks) row.push_back(stored[p]);
+  return row;
+}
+
+std::string Point(const std::vector<ColumnInfo>& columns, const Row* stored,
+                  const std::vector<size_t>& picks) {
   std::string out = "before";  // appended after what the buffer holds
-  EncodePointReadResponse(7, 42, columns, row, &out);
+  EncodePointReadResponse(7, 42, columns, stored, picks, &out);
   REQUIRE(out.substr(0, 6) == "before");
   return out.substr(6);
 }
@@ -53,29 +62,38 @@ TEST_SUITE("brainstem/response_encoder") {
   TEST_CASE("a point read's response is byte for byte the general encoder's") {
     std::vector<ColumnInfo> columns = {
         {"name", Type::kText}, {"age", Type::kInteger}, {"city", Type::kText}};
-    Row row = {Value::Text("name_42"), Value::Integer(60), Value::Null()};
-    CHECK(Point(columns, &row) == General(columns, &row));
-    CHECK(Types(Point(columns, &row)) ==
+    // The table's row, of which the statement picks three columns, out of
+    // order; and a statement naming one column twice.
+    Row stored = {Value::Integer(42), Value::Null(), Value::Text("name_42"), Value::Integer(60),
+                  Value::Double(1.5)};
+    const std::vector<size_t> picks = {2, 3, 1};
+    Row row = Project(stored, picks);
+    CHECK(Point(columns, &stored, picks) == General(columns, &row));
+    const std::vector<size_t> twice = {3, 0, 3};
+    Row repeated = Project(stored, twice);
+    CHECK(Point(columns, &stored, twice) == General(columns, &repeated));
+    CHECK(Types(Point(columns, &stored, picks)) ==
           std::vector<protocol::MessageType>{protocol::MessageType::kRowDescription,
                                              protocol::MessageType::kRowBatch,
                                              protocol::MessageType::kComplete});
-    CHECK(Point(columns, nullptr) == General(columns, nullptr));
-    CHECK(Types(Point(columns, nullptr)) ==
+    CHECK(Point(columns, nullptr, {}) == General(columns, nullptr));
+    CHECK(Types(Point(columns, nullptr, {})) ==
           std::vector<protocol::MessageType>{protocol::MessageType::kRowDescription,
                                              protocol::MessageType::kComplete});
   }
 
   TEST_CASE("a point read's row that is not valid UTF-8 ends in the same ERROR") {
     std::vector<ColumnInfo> columns = {{"name", Type::kText}};
-    Row row = {Value::Text(std::string("bad \xff byte"))};
-    std::string point = Point(columns, &row);
+    Row stored = {Value::Integer(1), Value::Text(std::string("bad \xff byte"))};
+    Row row = Project(stored, {1});
+    std::string point = Point(columns, &stored, {1});
     CHECK(point == General(columns, &row));
     CHECK(Types(point) == std::vector<protocol::MessageType>{
                               protocol::MessageType::kRowDescription,
                               protocol::MessageType::kError});
     // A row wider than its columns is an engine bug: kInternal, same bytes.
-    Row wide = {Value::Integer(1), Value::Integer(2)};
-    CHECK(Point(columns, &wide) == General(columns, &wide));
+    Row wide = Project(stored, {0, 0});
+    CHECK(Point(columns, &stored, {0, 0}) == General(columns, &wide));
   }
 }
 

@@ -2,7 +2,9 @@
 // batches, the quick-read path, and cancellation of a running statement.
 #include "cerebellum/prepared_statement.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -184,6 +186,46 @@ TEST_SUITE("cerebellum/prepared_statement") {
       CHECK_FALSE(TryExecuteQuickRead(*point, key, *d.db).has_value());
     }
     CHECK(TryExecuteQuickRead(*point, key, *d.db).has_value());
+  }
+
+  TEST_CASE("a prepared point read finds each key of INT, BIGINT and TEXT tables") {
+    Db d;
+    // INT and BIGINT keys are found by their B+Tree prefix alone inside
+    // [-2^61, 2^61); outside it, and for TEXT, whole keys decide.
+    const int64_t limit = int64_t{1} << 61;
+    const std::vector<int64_t> ids = {INT64_MIN, -limit - 1, -limit, -1, 0, 1, limit - 1, limit,
+                                      limit + 1, INT64_MAX};
+    d.Run("CREATE TABLE big (id BIGINT PRIMARY KEY, v TEXT)");
+    d.Run("CREATE TABLE word (w TEXT PRIMARY KEY, v TEXT)");
+    for (int64_t id : ids) {
+      REQUIRE(d.Execute("INSERT INTO big VALUES ($1, $2)",
+                        {{Value::Integer(id), Value::Text(std::to_string(id))}})
+                  .ok());
+      REQUIRE(d.Execute("INSERT INTO word VALUES ($1, $2)",
+                        {{Value::Text("abcdefgh" + std::to_string(id)), Value::Text("w")}})
+                  .ok());
+    }
+    auto read = [&](const std::string& sql, Value key) -> std::vector<Row> {
+      auto prepared = d.Prepare(sql);
+      REQUIRE(prepared->point_read.has_value());
+      Row values{std::move(key)};
+      auto quick = TryExecuteQuickRead(*prepared, values, *d.db);
+      REQUIRE(quick.has_value());
+      REQUIRE(quick->ok());
+      return (*quick)->rows;
+    };
+    for (int64_t id : ids) {
+      CHECK(read("SELECT v FROM big WHERE id = $1", Value::Integer(id)) ==
+            std::vector<Row>{{Value::Text(std::to_string(id))}});
+      if (id != INT64_MAX) {
+        CHECK(read("SELECT v FROM big WHERE id = $1", Value::Integer(id + 1)).size() ==
+              (std::find(ids.begin(), ids.end(), id + 1) != ids.end() ? 1u : 0u));
+      }
+      CHECK(read("SELECT v FROM word WHERE w = $1", Value::Text("abcdefgh" + std::to_string(id)))
+                .size() == 1);
+    }
+    CHECK(read("SELECT v FROM word WHERE w = $1", Value::Text("abcdefgh")).empty());
+    CHECK(read("SELECT v FROM big WHERE id = $1", Value::Integer(2)).empty());
   }
 
   TEST_CASE("a point read by the whole primary key is planned once and follows the catalog") {

@@ -229,6 +229,114 @@ TEST_SUITE("cerebrum/key_prefix") {
     SUBCASE("fan-out 4/5") { run(BPlusTree<Key, int64_t, KeyCompare, 4, 5>(), 12, 40'000); }
     SUBCASE("default fan-out") { run(BPlusTree<Key, int64_t, KeyCompare>(), 13, 40'000); }
   }
+
+  TEST_CASE("an integer-keyed comparator lets exactly the in-range integer probes decide") {
+    const KeyCompare ints = KeyCompare::ForIntegerKeys();
+    const int64_t limit = int64_t{1} << 61;
+    std::vector<Key> stored;  // what such a tree may hold: one integer each
+    for (int64_t i : {kMin, kMin + 1, -limit - 1, -limit, int64_t{-1}, int64_t{0}, int64_t{1},
+                      limit - 1, limit, kMax - 1, kMax}) {
+      stored.push_back({Value::Integer(i)});
+    }
+    int deciding = 0;
+    for (const Value& v : EdgeValues()) {
+      Key probe{v};
+      bool decides = ints.PrefixDecides(probe);
+      bool in_range = v.type() == protocol::Type::kInteger && v.as_integer() >= -limit &&
+                      v.as_integer() < limit;
+      CHECK_MESSAGE(decides == in_range, v.ToString());
+      CHECK_FALSE(KeyCompare().PrefixDecides(probe));
+      if (!decides) continue;
+      ++deciding;
+      for (const Key& k : stored) {
+        if (ints.Prefix(k) == ints.Prefix(probe)) {
+          CHECK_MESSAGE(ints(k, probe) == 0, k[0].ToString(), " vs ", v.ToString());
+        }
+      }
+    }
+    CHECK(deciding == 8);
+    // Doubles and booleans equal to integers, and wider keys, never decide.
+    CHECK_FALSE(ints.PrefixDecides(Key{Value::Double(1.0)}));
+    CHECK_FALSE(ints.PrefixDecides(Key{Value::Boolean(true)}));
+    CHECK_FALSE(ints.PrefixDecides(Key{Value::Integer(1), Value::Integer(2)}));
+    CHECK_FALSE(ints.PrefixDecides(Key{}));
+  }
+
+  TEST_CASE("an integer-keyed tree matches std::map for every kind of probe") {
+    auto run = [](auto tree, uint64_t seed, int ops) {
+      std::map<Key, int64_t, KeyLess> model;
+      KeyCompare cmp;
+      std::mt19937_64 rng(seed);
+      const int64_t limit = int64_t{1} << 61;
+      auto random_integer = [&]() -> int64_t {
+        switch (rng() % 8) {
+          case 0: return kMin + static_cast<int64_t>(rng() % 3);  // below the exact range
+          case 1: return kMax - static_cast<int64_t>(rng() % 3);  // above it
+          case 2: return limit - 2 + static_cast<int64_t>(rng() % 4);  // across its top
+          default: return static_cast<int64_t>(rng() % 300) - 150;
+        }
+      };
+      // Probes of every shape, most of them integers that decide alone.
+      auto random_probe = [&]() -> Key {
+        int64_t i = random_integer();
+        switch (rng() % 10) {
+          case 0: return {Value::Double(static_cast<double>(i))};
+          case 1: return {Value::Double(static_cast<double>(i) + 0.5)};
+          case 2: return {Value::Boolean(rng() % 2 == 0)};
+          case 3: return {Value::Null()};
+          case 4: return {Value::Integer(i), Value::Integer(0)};
+          default: return {Value::Integer(i)};
+        }
+      };
+      for (int op = 0; op < ops; ++op) {
+        int dice = static_cast<int>(rng() % 100);
+        if (dice < 45) {
+          Key k{Value::Integer(random_integer())};
+          bool inserted = tree.Insert(k, op);
+          CHECK(inserted == model.emplace(k, op).second);
+          continue;
+        }
+        Key probe = random_probe();
+        if (dice < 65) {
+          CHECK(tree.Erase(std::span<const Value>(probe)) == (model.erase(probe) == 1));
+        } else if (dice < 90) {
+          const int64_t* found = tree.Find(std::span<const Value>(probe));
+          auto it = model.find(probe);
+          REQUIRE_MESSAGE((found != nullptr) == (it != model.end()), probe[0].ToString());
+          if (found != nullptr) CHECK(*found == it->second);
+        } else {
+          auto low = tree.LowerBound(std::span<const Value>(probe));
+          auto mlow = model.lower_bound(probe);
+          REQUIRE(low.Valid() == (mlow != model.end()));
+          if (low.Valid()) CHECK(low.value() == mlow->second);
+          auto up = tree.UpperBound(probe);
+          auto mup = model.upper_bound(probe);
+          REQUIRE(up.Valid() == (mup != model.end()));
+          if (up.Valid()) CHECK(cmp(up.key(), mup->first) == 0);
+        }
+        REQUIRE(tree.size() == model.size());
+        if (op % 2048 == 0) CHECK_INVARIANTS(tree);
+      }
+      CHECK_INVARIANTS(tree);
+    };
+    using Small = BPlusTree<Key, int64_t, KeyCompare, 3, 3>;
+    using Default = BPlusTree<Key, int64_t, KeyCompare>;
+    SUBCASE("fan-out 3/3") { run(Small(KeyCompare::ForIntegerKeys()), 21, 30'000); }
+    SUBCASE("default fan-out") { run(Default(KeyCompare::ForIntegerKeys()), 22, 30'000); }
+  }
+
+  TEST_CASE("the invariant check catches stored keys that break the integer promise") {
+    BPlusTree<Key, int64_t, KeyCompare> tree(KeyCompare::ForIntegerKeys());
+    tree.Insert({Value::Integer(1)}, 1);
+    tree.Insert({Value::Integer(2)}, 2);
+    CHECK_INVARIANTS(tree);
+    // 1.5 is no INTEGER: it shares 1's prefix without being equal to it,
+    // so a lookup of 1 by prefix alone could land on it.
+    tree.Insert({Value::Double(1.5)}, 3);
+    protocol::Status s = tree.TEST_CheckInvariants();
+    CHECK(s.code() == protocol::ErrorCode::kInternal);
+    CHECK(s.message().find("claims to decide") != std::string::npos);
+  }
 }
 
 }  // namespace
