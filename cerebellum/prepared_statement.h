@@ -113,14 +113,6 @@ protocol::Result<StatementResult> ExecutePrepared(const PreparedStatement& state
 std::optional<protocol::Result<StatementResult>> TryExecuteQuickRead(
     const PreparedStatement& statement, protocol::Row& values, cerebrum::Database& db);
 
-// Runs a prepared INSERT ... VALUES with one row of values right here if
-// it cannot block (ExecuteInsertWithoutWaiting): under the caller's
-// DurabilityScope its commit is appended and registered, and the caller
-// answers once it is durable. std::nullopt when it cannot run here, and
-// nothing was done.
-std::optional<protocol::Result<StatementResult>> TryExecuteInsert(
-    const PreparedStatement& statement, protocol::Row& values, cerebrum::Database& db);
-
 // The same for a statement with a PointRead, answering with its one row
 // instead of a StatementResult (the columns are the statement's): true and
 // `*row` set when the key exists, false when not, an error when `values`

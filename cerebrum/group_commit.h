@@ -27,16 +27,13 @@
 //
 // Gathering: clients answered by a round usually send their next commit at
 // once, but a round started right away carries only those that made it in
-// time, and the rest wait for the whole next round. Left alone, eight
-// clients split into two cohorts that take turns, each round carrying half
-// of them. So before starting a round the async leader waits until every
-// client it expects has committed again: those still waiting when the last
-// round ended plus those that round answered. It waits at most as long as
-// the last round's fsyncs took, counted from that round's end (then the
-// wait costs no more than the round it saves), and never more than
-// kMaxGather. Nobody waits when nothing is pending (one connection never
-// waits), and durability is unchanged: every reply still follows an fsync
-// that started after its commit was written.
+// time, and the rest wait for the whole next round. So before starting a
+// round the async leader waits until as many waiters as it answered since
+// the last round have arrived, for at most half the last round's duration
+// (the fsyncs' time) and never more than kMaxGather. Nobody waits when
+// nothing is pending (one connection never waits), and durability is
+// unchanged: every reply still follows an fsync that started after its
+// commit was written.
 //
 // With SyncMode::kInterval a background thread runs a round every interval
 // and WaitDurable() returns at once; with SyncMode::kNone nothing is
@@ -183,9 +180,10 @@ class GroupCommit {
   // REQUIRES: `lock` holds mu_.
   void WaitForRound(std::unique_lock<std::mutex>& lock, uint64_t epoch);
   void IntervalLoop();
-  // kAlways: the round thread. Runs rounds for the WhenDurable waiters and
-  // calls their callbacks, sleeping while there are none.
-  void RoundLoop();
+  // Runs rounds and calls finished waiters' callbacks until none is left.
+  // REQUIRES: `lock` holds mu_ and async_leader_ was false; it is released
+  // while callbacks run.
+  void LeadAsyncRounds(std::unique_lock<std::mutex>& lock);
 
   struct Failure {
     std::shared_ptr<SegmentWriter> writer;  // keeps the address from being reused
@@ -207,21 +205,17 @@ class GroupCommit {
     std::function<void()> done;
   };
   std::vector<Waiter> waiters_;  // GUARDED_BY(mu_): WhenDurable callbacks not yet called
+  bool async_leader_ = false;    // GUARDED_BY(mu_): a thread is in LeadAsyncRounds
   size_t open_waiters_ = 0;      // GUARDED_BY(mu_): waiters of open_epoch_
-  // The async leader's wait for the commits of the clients it expects (see
-  // LeadAsyncRounds): at most the last round's time, never more than
-  // kMaxGather, counted from the end of the last round.
-  static constexpr std::chrono::microseconds kMaxGather{1000};
-  bool gathering_ = false;                   // GUARDED_BY(mu_): the round thread gathers
-  bool round_thread_waits_ = false;          // GUARDED_BY(mu_): ... or idles
-  size_t expected_ = 0;                      // GUARDED_BY(mu_): waiters the next round should carry
-  size_t open_at_round_end_ = 0;             // GUARDED_BY(mu_): open_waiters_ when the last round ended
+  // The async leader's wait for the commits of the clients it just
+  // answered (see LeadAsyncRounds): at most half the last round's time,
+  // never more than kMaxGather.
+  static constexpr std::chrono::microseconds kMaxGather{500};
+  bool gathering_ = false;                   // GUARDED_BY(mu_)
   std::chrono::microseconds last_round_{0};  // GUARDED_BY(mu_): the last round's fsyncs took
-  std::chrono::steady_clock::time_point round_end_;  // GUARDED_BY(mu_)
-  std::condition_variable round_cv_;  // wakes the round thread
+  std::condition_variable gather_cv_;        // a waiter arrived, or a round ended
   Stats stats_;                              // GUARDED_BY(mu_)
   std::thread interval_thread_;  // kInterval only
-  std::thread round_thread_;     // kAlways only
 };
 
 }  // namespace kopf::cerebrum
