@@ -166,6 +166,14 @@ int Run(const kopf::brainstem::ServerConfig& config) {
 
   backups.reset();
   engine.Shutdown();
+  // How well concurrent commits shared their fsyncs over the server's life.
+  if (auto durability = (*database)->durability_stats(); durability.rounds > 0) {
+    Log("group commit: {} commits in {} fsync rounds ({:.2f} per round, {} us per round on "
+        "average)",
+        durability.commits, durability.rounds,
+        static_cast<double>(durability.commits) / static_cast<double>(durability.rounds),
+        durability.sync_time.count() / static_cast<int64_t>(durability.rounds));
+  }
   Log("stopped");
   return 0;
 }

@@ -106,6 +106,10 @@ class Database {
   // True when WaitForVisibleWrites() would return OK without waiting.
   bool VisibleWritesAreDurable() const { return group_commit_.RegisteredAreDurable(); }
 
+  // Commits and fsync rounds of the group commit so far (sync = always
+  // and interval; all zero in the other modes).
+  GroupCommit::Stats durability_stats() const { return group_commit_.stats(); }
+
   const Options& options() const { return options_; }
   // StorageMode::kMemory: no folder, no lock file, nothing written.
   bool in_memory() const { return options_.storage == StorageMode::kMemory; }

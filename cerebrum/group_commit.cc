@@ -39,6 +39,7 @@ void GroupCommit::Stop() {
 uint64_t GroupCommit::Register(std::shared_ptr<SegmentWriter> writer) {
   if (mode_ == SyncMode::kNone) return 0;
   std::lock_guard lock(mu_);
+  ++stats_.commits;
   if (std::find(dirty_.begin(), dirty_.end(), writer) == dirty_.end()) {
     dirty_.push_back(std::move(writer));
   }
@@ -97,6 +98,10 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
   }
   syncing_ = false;
   last_round_ = took;
+  if (!files.empty()) {
+    ++stats_.rounds;
+    stats_.sync_time += took;
+  }
   done_epoch_ = closing;
   cv_.notify_all();
   if (gathering_) gather_cv_.notify_one();
@@ -237,6 +242,11 @@ void DurabilityScope::Finish(std::function<void(Status)> done) {
     }
     done(std::move(first));
   });
+}
+
+GroupCommit::Stats GroupCommit::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
 }
 
 Status GroupCommit::FailureOf(const SegmentWriter& writer) const {

@@ -159,6 +159,16 @@ class GroupCommit {
   // every fsync of it succeeded.
   protocol::Status FailureOf(const SegmentWriter& writer) const;
 
+  // What the group commit has done so far: commits registered, fsync
+  // rounds run (a round fsyncs every file dirtied since the last one) and
+  // the time spent in them. commits / rounds is how well rounds are shared.
+  struct Stats {
+    uint64_t commits = 0;
+    uint64_t rounds = 0;
+    std::chrono::microseconds sync_time{0};
+  };
+  Stats stats() const;
+
   // Stops the interval thread and fsyncs what is still pending. Idempotent.
   void Stop();
 
@@ -204,6 +214,7 @@ class GroupCommit {
   bool gathering_ = false;                   // GUARDED_BY(mu_)
   std::chrono::microseconds last_round_{0};  // GUARDED_BY(mu_): the last round's fsyncs took
   std::condition_variable gather_cv_;        // a waiter arrived, or a round ended
+  Stats stats_;                              // GUARDED_BY(mu_)
   std::thread interval_thread_;  // kInterval only
 };
 

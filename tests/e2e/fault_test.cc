@@ -133,6 +133,28 @@ TEST_SUITE("e2e/fault") {
     CHECK_MESSAGE((a == "1 4" || a == "1 2 4"), a);
   }
 
+  TEST_CASE("a prepared single-row INSERT whose fsync fails is answered IoError, not OK") {
+    // Such an INSERT does not hold its worker through the fsync; it is
+    // answered from the end of its round: the answer must be that round's
+    // outcome.
+    FaultyServer f;
+    auto& [dir, data, faults, server, client] = f;
+    Run(*client, "CREATE TABLE a (id INT PRIMARY KEY)");
+    auto insert = client->Prepare("INSERT INTO a VALUES ($1)");
+    REQUIRE_MESSAGE(insert.ok(), insert.status().ToString());
+    REQUIRE(client->Execute(*insert, protocol::Row{protocol::Value::Integer(1)}).ok());
+
+    faults.Set("sync EIO");
+    auto failed = client->Execute(*insert, protocol::Row{protocol::Value::Integer(2)});
+    REQUIRE(!failed.ok());
+    CheckError(failed.status(), ErrorCode::kIoError, {"table \"a\"", "cannot fsync"});
+    faults.Clear();
+    auto refused = client->Execute(*insert, protocol::Row{protocol::Value::Integer(3)});
+    REQUIRE(!refused.ok());
+    CheckError(refused.status(), ErrorCode::kIoError, {"until the server restarts"});
+    CHECK(Ids(*client, "a").starts_with("1"));
+  }
+
   TEST_CASE("a failed fsync at a segment rollover refuses later writes like a commit's") {
     // sync = none: no commit is fsync'ed, so the only fsync is the one that
     // seals the full segment before the next one starts.
