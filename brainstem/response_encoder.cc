@@ -208,17 +208,24 @@ std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
 }
 
 void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
-                             std::span<const protocol::ColumnInfo> columns, const Row* row,
+                             std::span<const protocol::ColumnInfo> columns,
+                             std::string* description, const Row* row,
                              std::span<const size_t> picks, std::string* out) {
-  Status shape = CheckColumns(columns);
-  if (shape.ok() && columns.empty() && row != nullptr) {
-    shape = Status::Internal("statement returned rows without columns");
+  if (description->empty()) {
+    // The first read of the statement (or every read of one without
+    // columns): check and encode its columns.
+    Status shape = CheckColumns(columns);
+    if (shape.ok() && columns.empty() && row != nullptr) {
+      shape = Status::Internal("statement returned rows without columns");
+    }
+    if (!shape.ok()) {
+      out->append(ErrorFrame(client_id, payload_id, shape));
+      return;
+    }
+    if (!columns.empty()) protocol::EncodeRowDescriptionFrame(client_id, 0, columns, description);
   }
-  if (!shape.ok()) {
-    out->append(ErrorFrame(client_id, payload_id, shape));
-    return;
-  }
-  if (!columns.empty()) protocol::EncodeRowDescriptionFrame(client_id, payload_id, columns, out);
+  // Empty only for a statement without columns, which has no row either.
+  if (!description->empty()) protocol::AppendFrameWithPayloadId(*description, payload_id, out);
   if (row != nullptr) {
     // As ResponseStream: a row the protocol cannot carry ends the response
     // with an ERROR after the ROW_DESCRIPTION.

@@ -82,11 +82,15 @@ std::string EncodeResponse(uint32_t client_id, uint64_t payload_id,
 // of the row (*row)[picks[0]], (*row)[picks[1]], ... unless `row` is null,
 // COMPLETE "SELECT" 1 or 0; the same bytes and checks as a ResponseStream
 // of that result, without building it or copying the row.
-// REQUIRES: every pick < row->size().
+// `*description` keeps the ROW_DESCRIPTION frame from read to read: the
+// caller holds one per prepared statement, empty at first; the columns are
+// checked and encoded when it is empty, and later reads copy it, setting
+// their own payload id. REQUIRES: every pick < row->size(); the same
+// `client_id` and `columns` for every read with one `*description`.
 void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
                              std::span<const protocol::ColumnInfo> columns,
-                             const protocol::Row* row, std::span<const size_t> picks,
-                             std::string* out);
+                             std::string* description, const protocol::Row* row,
+                             std::span<const size_t> picks, std::string* out);
 
 // Whether the description of `prepared` can be sent: at most 65535
 // columns, their names UTF-8.

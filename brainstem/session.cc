@@ -310,7 +310,7 @@ void Session::HandleRequest(Envelope envelope) {
     }
     cerebellum::Request request{client_id, payload_id, std::move(prepare->sql), role_,
                                 StartRequest(payload_id)};
-    statements_[payload_id] = context_->engine->Prepare(
+    statements_[payload_id].handle = context_->engine->Prepare(
         std::move(request),
         [respond = Responder(payload_id), client_id, payload_id](
             protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>> result) {
@@ -344,8 +344,8 @@ void Session::HandleExecute(uint64_t payload_id, uint64_t statement_id,
     EnqueueError(payload_id, UnknownStatement(statement_id));
     return;
   }
-  cerebellum::ExecuteRequest request{client_id,  payload_id,       statement_id,
-                                     it->second, std::move(*rows), nullptr};
+  cerebellum::ExecuteRequest request{client_id,         payload_id,       statement_id,
+                                     it->second.handle, std::move(*rows), nullptr};
   // Whatever runs here leaves the rows with the caller, to be reused.
   struct GiveBack {
     cerebellum::ExecuteRequest& request;
@@ -360,21 +360,21 @@ void Session::HandleExecute(uint64_t payload_id, uint64_t statement_id,
     Session* session;
     uint32_t client_id;
     uint64_t payload_id;
-    const cerebellum::PreparedHandle* handle;  // its statement is set once it ran
-    std::string* tail = nullptr;               // set once the response is encoded
+    Prepared* prepared;           // its handle's statement is set once it ran
+    std::string* tail = nullptr;  // set once the response is encoded
     size_t before = 0;
-    EncodeRow(Session* s, uint32_t c, uint64_t p, const cerebellum::PreparedHandle* h)
-        : session(s), client_id(c), payload_id(p), handle(h) {}
+    EncodeRow(Session* s, uint32_t c, uint64_t p, Prepared* h)
+        : session(s), client_id(c), payload_id(p), prepared(h) {}
     void Encode(const protocol::Row* row, std::span<const size_t> picks) {
       tail = session->Tail();
       before = tail->size();
-      EncodePointReadResponse(client_id, payload_id, handle->statement->columns, row, picks,
-                              tail);
+      EncodePointReadResponse(client_id, payload_id, prepared->handle->statement->columns,
+                              &prepared->point_read_description, row, picks, tail);
     }
     void Found(const protocol::Row& stored, std::span<const size_t> outputs) override {
       Encode(&stored, outputs);
     }
-  } encode(this, client_id, payload_id, it->second.get());
+  } encode(this, client_id, payload_id, &it->second);
   if (auto found = context_->engine->TryPointReadInline(request, &encode)) {
     if (!found->ok()) {
       // Only an exception after Found could leave part of a response.

@@ -188,8 +188,15 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   protocol::Role role_ = protocol::Role::kAdmin;  // after the handshake: the user's role
   uint64_t last_payload_id_ = 0;
   size_t in_flight_ = 0;  // submitted, completion not yet back on the strand
+  // A prepared statement, and the ROW_DESCRIPTION frame of its point
+  // reads, encoded at the first (EncodePointReadResponse) and copied by
+  // every later one.
+  struct Prepared {
+    std::shared_ptr<cerebellum::PreparedHandle> handle;
+    std::string point_read_description;
+  };
   // Prepared statements by id (the PREPARE's payload id).
-  std::unordered_map<uint64_t, std::shared_ptr<cerebellum::PreparedHandle>> statements_;
+  std::unordered_map<uint64_t, Prepared> statements_;
   // The cancel flag of each request in flight, by payload id.
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
   std::deque<Outgoing> queue_;  // responses waiting for the writer, in order

@@ -304,6 +304,17 @@ void EncodeExecuteFrame(uint32_t client_id, uint64_t payload_id, uint64_t statem
   f.Rows(rows, width);
 }
 
+void AppendFrameWithPayloadId(std::string_view frame, uint64_t payload_id, std::string* out) {
+  // The payload id is the header's last field.
+  constexpr size_t kPayloadIdAt = kLengthFieldBytes + kHeaderBytes - 8;
+  assert(frame.size() >= kLengthFieldBytes + kHeaderBytes);
+  size_t at = out->size();
+  out->append(frame);
+  for (size_t i = 0; i < 8; ++i) {
+    (*out)[at + kPayloadIdAt + i] = static_cast<char>(payload_id >> (8 * i));
+  }
+}
+
 void EncodeCopyDataFrame(uint32_t client_id, uint64_t payload_id, std::string_view data,
                          std::string* out) {
   size_t start = BeginFrame(MessageType::kCopyData, client_id, payload_id, out);

@@ -48,6 +48,11 @@ void EncodeCompleteFrame(uint32_t client_id, uint64_t payload_id, std::string_vi
                          uint64_t count, std::string* out);
 void EncodeExecuteFrame(uint32_t client_id, uint64_t payload_id, uint64_t statement_id,
                         std::span<const Row> rows, std::string* out);
+// Appends `frame`, one whole frame encoded earlier, with its payload id
+// set to `payload_id`: a frame that is the same for every request but its
+// payload id (a prepared point read's ROW_DESCRIPTION) is encoded once and
+// copied. REQUIRES: `frame` is one whole frame.
+void AppendFrameWithPayloadId(std::string_view frame, uint64_t payload_id, std::string* out);
 // Appends one COPY_DATA frame carrying `data` (the same bytes as
 // EncodeFrame of a CopyData, without copying `data` into a message first).
 void EncodeCopyDataFrame(uint32_t client_id, uint64_t payload_id, std::string_view data,

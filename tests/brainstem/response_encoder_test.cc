@@ -20,13 +20,14 @@ using protocol::Type;
 using protocol::Value;
 
 // What the general path sends for the same answer.
-std::string General(const std::vector<ColumnInfo>& columns, const Row* row) {
+std::string General(const std::vector<ColumnInfo>& columns, const Row* row,
+                    uint64_t payload_id = 42) {
   cerebellum::StatementResult result;
   result.columns = columns;
   result.tag = "SELECT";
   if (row != nullptr) result.rows.push_back(*row);
   result.count = result.rows.size();
-  return EncodeResponse(7, 42, std::move(result));
+  return EncodeResponse(7, payload_id, std::move(result));
 }
 
 // The values of `stored` at `picks`.
@@ -38,8 +39,15 @@ Row Project(const Row& stored, const std::vector<size_t>& picks) {
 
 std::string Point(const std::vector<ColumnInfo>& columns, const Row* stored,
                   const std::vector<size_t>& picks) {
+  // Twice with one description, as for two reads of one statement: the
+  // first encodes it, the second copies it with its own payload id.
+  std::string description;
+  std::string first;
+  EncodePointReadResponse(7, 41, columns, &description, stored, picks, &first);
+  Row projected = stored != nullptr ? Project(*stored, picks) : Row{};
+  CHECK(first == General(columns, stored != nullptr ? &projected : nullptr, 41));
   std::string out = "before";  // appended after what the buffer holds
-  EncodePointReadResponse(7, 42, columns, stored, picks, &out);
+  EncodePointReadResponse(7, 42, columns, &description, stored, picks, &out);
   REQUIRE(out.substr(0, 6) == "before");
   return out.substr(6);
 }

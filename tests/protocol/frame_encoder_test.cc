@@ -171,6 +171,15 @@ TEST_SUITE("protocol/frame_encoder") {
     CHECK(execute == Encode(Envelope{4, 11, Execute{78, 0, no_parameters}}));
   }
 
+  TEST_CASE("a frame encoded once is copied with another payload id") {
+    std::vector<ColumnInfo> columns = {{"id", Type::kInteger}, {"name", Type::kText}};
+    std::string once;
+    EncodeRowDescriptionFrame(4, 0, columns, &once);
+    std::string out = "abc";
+    AppendFrameWithPayloadId(once, 0x0102030405060708, &out);
+    CHECK(out == "abc" + Encode(Envelope{4, 0x0102030405060708, RowDescription{columns}}));
+  }
+
   TEST_CASE("frames are appended after what the output already holds") {
     std::string out = "abc";
     EncodeFrame(Envelope{1, 1, Goodbye{}}, &out);
