@@ -38,6 +38,8 @@ constexpr size_t kResponsePieceBytes = 256 * 1024;
 // below this size: a burst of pipelined answers then fills one buffer, with
 // no allocation per response, and goes out in one write.
 constexpr size_t kCoalesceBytes = 64 * 1024;
+// Write buffers a session keeps for reuse (see WriteLoop).
+constexpr size_t kSpareBuffers = 2;
 
 }  // namespace
 
@@ -667,8 +669,12 @@ std::string* Session::Tail() {
   // Whole responses only: a response still streaming keeps its frames
   // contiguous (and may be in the writer's hands).
   if (queue_.empty() || queue_.back().rest || queue_.back().bytes.size() >= kCoalesceBytes) {
-    queue_.push_back(Outgoing{std::move(spare_), nullptr, nullptr});
-    spare_.clear();
+    std::string bytes;
+    if (!spares_.empty()) {
+      bytes = std::move(spares_.back());
+      spares_.pop_back();
+    }
+    queue_.push_back(Outgoing{std::move(bytes), nullptr, nullptr});
   }
   return &queue_.back().bytes;
 }
@@ -740,10 +746,15 @@ asio::awaitable<void> Session::WriteLoop(std::shared_ptr<Session> self) {
       co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
       writing_bytes_ = 0;
       if (closed_) co_return;
-      // The next burst of small responses reuses this buffer.
-      if (spare_.capacity() == 0 && batch.front().capacity() <= 2 * kCoalesceBytes) {
-        spare_ = std::move(batch.front());
-        spare_.clear();
+      // The next bursts of small responses reuse these buffers: a burst
+      // read while this write was in flight filled another one, so keep
+      // two, or each such burst would grow a new buffer from nothing.
+      for (std::string& b : batch) {
+        if (spares_.size() >= kSpareBuffers) break;
+        if (b.capacity() > 0 && b.capacity() <= 2 * kCoalesceBytes) {
+          b.clear();
+          spares_.push_back(std::move(b));
+        }
       }
       if (ec) {
         Close(fmt::format("write failed: {}", ec.message()));

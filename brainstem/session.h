@@ -200,7 +200,9 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   // The cancel flag of each request in flight, by payload id.
   std::unordered_map<uint64_t, std::shared_ptr<cerebellum::CancelFlag>> cancels_;
   std::deque<Outgoing> queue_;  // responses waiting for the writer, in order
-  std::string spare_;           // an empty buffer with capacity, from the last write
+  // Empty buffers with capacity from past writes, for the next bursts of
+  // small responses: one is filled while another is being written.
+  std::vector<std::string> spares_;
   // The last one-row EXECUTE the fast path decoded, and the rows vector its
   // parameters run in: both reused from request to request.
   protocol::SingleExecute single_execute_;
