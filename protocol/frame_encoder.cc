@@ -87,15 +87,9 @@ class Filler {
   }
 
   void U8(uint8_t v) { *p_++ = static_cast<char>(v); }
-  void U16(uint16_t v) {
-    for (int i = 0; i < 2; ++i) *p_++ = static_cast<char>(v >> (8 * i));
-  }
-  void U32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) *p_++ = static_cast<char>(v >> (8 * i));
-  }
-  void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(v >> (8 * i));
-  }
+  void U16(uint16_t v) { Bytes<2>(v); }
+  void U32(uint32_t v) { Bytes<4>(v); }
+  void U64(uint64_t v) { Bytes<8>(v); }
   void String(std::string_view s) {
     U32(static_cast<uint32_t>(s.size()));
     std::memcpy(p_, s.data(), s.size());
@@ -119,6 +113,17 @@ class Filler {
   }
 
  private:
+  // The low N bytes of `v`, least significant first. Assembled in a local
+  // array and copied in one go: stores through p_ (a char*) could alias p_
+  // itself, so writing them one by one reloads it after every byte.
+  template <int N>
+  void Bytes(uint64_t v) {
+    char b[N];
+    for (int i = 0; i < N; ++i) b[i] = static_cast<char>(v >> (8 * i));
+    std::memcpy(p_, b, N);
+    p_ += N;
+  }
+
   char* p_;
 };
 
