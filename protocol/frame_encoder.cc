@@ -113,14 +113,16 @@ class Filler {
   }
 
  private:
-  // The low N bytes of `v`, least significant first. Assembled in a local
-  // array and copied in one go: stores through p_ (a char*) could alias p_
-  // itself, so writing them one by one reloads it after every byte.
+  // The low N bytes of `v`, least significant first, in one store on a
+  // little-endian host (the loop is not merged into one: stores through
+  // p_, a char*, could alias p_ itself).
   template <int N>
   void Bytes(uint64_t v) {
-    char b[N];
-    for (int i = 0; i < N; ++i) b[i] = static_cast<char>(v >> (8 * i));
-    std::memcpy(p_, b, N);
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(p_, &v, N);
+    } else {
+      for (int i = 0; i < N; ++i) p_[i] = static_cast<char>(v >> (8 * i));
+    }
     p_ += N;
   }
 
