@@ -225,19 +225,19 @@ void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
     if (!columns.empty()) protocol::EncodeRowDescriptionFrame(client_id, 0, columns, description);
   }
   // Empty only for a statement without columns, which has no row either.
-  if (!description->empty()) protocol::AppendFrameWithPayloadId(*description, payload_id, out);
   if (row != nullptr) {
     // As ResponseStream: a row the protocol cannot carry ends the response
     // with an ERROR after the ROW_DESCRIPTION.
     auto value_at = [row, picks](size_t c) -> const Value& { return (*row)[picks[c]]; };
     if (protocol::Result<size_t> checked = CheckValues(picks.size(), value_at, 0, columns);
         !checked.ok()) {
+      protocol::AppendFrameWithPayloadId(*description, payload_id, out);
       out->append(ErrorFrame(client_id, payload_id, checked.status()));
       return;
     }
-    protocol::EncodeRowBatchFrame(client_id, payload_id, *row, picks, out);
   }
-  protocol::EncodeCompleteFrame(client_id, payload_id, "SELECT", row != nullptr ? 1 : 0, out);
+  protocol::EncodeSingleRowResponse(client_id, payload_id, *description, row, picks, "SELECT",
+                                    out);
 }
 
 Status CheckDescription(const cerebellum::PreparedStatement& prepared) {

@@ -73,10 +73,12 @@ class Filler {
   // Grows `*out` by a frame of `body_bytes` after the header and writes
   // the length and the header.
   Filler(MessageType type, uint32_t client_id, uint64_t payload_id, size_t body_bytes,
-         std::string* out) {
-    size_t at = out->size();
-    out->resize(at + kLengthFieldBytes + kHeaderBytes + body_bytes);
-    p_ = out->data() + at;
+         std::string* out)
+      : Filler(Grow(out, kLengthFieldBytes + kHeaderBytes + body_bytes), type, client_id,
+               payload_id, body_bytes) {}
+  // The same at `p`, where the caller made room for the whole frame.
+  Filler(char* p, MessageType type, uint32_t client_id, uint64_t payload_id, size_t body_bytes)
+      : p_(p) {
     assert(kHeaderBytes + body_bytes <= std::numeric_limits<uint32_t>::max());
     U32(static_cast<uint32_t>(kHeaderBytes + body_bytes));
     U8(kFrameVersion);
@@ -84,6 +86,16 @@ class Filler {
     U16(0);  // flags
     U32(client_id);
     U64(payload_id);
+  }
+
+  // Where the bytes written so far end.
+  char* end() const { return p_; }
+
+  // Grows `*out` by `bytes`; returns where they start.
+  static char* Grow(std::string* out, size_t bytes) {
+    size_t at = out->size();
+    out->resize(at + bytes);
+    return out->data() + at;
   }
 
   void U8(uint8_t v) { *p_++ = static_cast<char>(v); }
@@ -268,17 +280,6 @@ void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<cons
   f.Rows(rows, width);
 }
 
-void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, const Row& row,
-                         std::span<const size_t> columns, std::string* out) {
-  assert(columns.size() <= std::numeric_limits<uint16_t>::max());
-  size_t size = 4 + 2;
-  for (size_t c : columns) size += EncodedValueSize(row[c]);
-  Filler f(MessageType::kRowBatch, client_id, payload_id, size, out);
-  f.U32(1);
-  f.U16(static_cast<uint16_t>(columns.size()));
-  for (size_t c : columns) f.Put(row[c]);
-}
-
 void EncodeRowDescriptionFrame(uint32_t client_id, uint64_t payload_id,
                                std::span<const ColumnInfo> columns, std::string* out) {
   assert(columns.size() <= std::numeric_limits<uint16_t>::max());
@@ -311,15 +312,49 @@ void EncodeExecuteFrame(uint32_t client_id, uint64_t payload_id, uint64_t statem
   f.Rows(rows, width);
 }
 
-void AppendFrameWithPayloadId(std::string_view frame, uint64_t payload_id, std::string* out) {
-  // The payload id is the header's last field.
+namespace {
+
+// Copies `frame`, one whole frame, to `p` with its payload id (the
+// header's last field) set to `payload_id`.
+char* CopyFrameWithPayloadId(std::string_view frame, uint64_t payload_id, char* p) {
   constexpr size_t kPayloadIdAt = kLengthFieldBytes + kHeaderBytes - 8;
   assert(frame.size() >= kLengthFieldBytes + kHeaderBytes);
-  size_t at = out->size();
-  out->append(frame);
-  for (size_t i = 0; i < 8; ++i) {
-    (*out)[at + kPayloadIdAt + i] = static_cast<char>(payload_id >> (8 * i));
+  std::memcpy(p, frame.data(), frame.size());
+  for (size_t i = 0; i < 8; ++i) p[kPayloadIdAt + i] = static_cast<char>(payload_id >> (8 * i));
+  return p + frame.size();
+}
+
+}  // namespace
+
+void AppendFrameWithPayloadId(std::string_view frame, uint64_t payload_id, std::string* out) {
+  CopyFrameWithPayloadId(frame, payload_id, Filler::Grow(out, frame.size()));
+}
+
+void EncodeSingleRowResponse(uint32_t client_id, uint64_t payload_id,
+                             std::string_view row_description, const Row* row,
+                             std::span<const size_t> columns, std::string_view tag,
+                             std::string* out) {
+  assert(columns.size() <= std::numeric_limits<uint16_t>::max());
+  constexpr size_t kFrameBytes = kLengthFieldBytes + kHeaderBytes;
+  size_t batch_body = 4 + 2;
+  if (row != nullptr) {
+    for (size_t c : columns) batch_body += EncodedValueSize((*row)[c]);
   }
+  const size_t complete_body = 4 + tag.size() + 8;
+  char* p = Filler::Grow(out, row_description.size() +
+                                  (row != nullptr ? kFrameBytes + batch_body : 0) + kFrameBytes +
+                                  complete_body);
+  if (!row_description.empty()) p = CopyFrameWithPayloadId(row_description, payload_id, p);
+  if (row != nullptr) {
+    Filler batch(p, MessageType::kRowBatch, client_id, payload_id, batch_body);
+    batch.U32(1);
+    batch.U16(static_cast<uint16_t>(columns.size()));
+    for (size_t c : columns) batch.Put((*row)[c]);
+    p = batch.end();
+  }
+  Filler complete(p, MessageType::kComplete, client_id, payload_id, complete_body);
+  complete.String(tag);
+  complete.U64(row != nullptr ? 1 : 0);
 }
 
 void EncodeCopyDataFrame(uint32_t client_id, uint64_t payload_id, std::string_view data,

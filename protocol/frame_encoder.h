@@ -31,13 +31,6 @@ void EncodeFrame(const Envelope& envelope, std::string* out);
 // the frame fits in 2^32-1 bytes.
 void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, std::span<const Row> rows,
                          std::string* out);
-// Appends one ROW_BATCH frame of one row made of row[columns[0]],
-// row[columns[1]], ...: a stored row sent where it lies, without copying
-// its values out first. The bytes are those of the projected row's frame.
-// REQUIRES: columns.size() <= 65535, every index < row.size().
-void EncodeRowBatchFrame(uint32_t client_id, uint64_t payload_id, const Row& row,
-                         std::span<const size_t> columns, std::string* out);
-
 // The same for the other frames of the hot paths, from their parts: one
 // ROW_DESCRIPTION, one COMPLETE, one EXECUTE of `rows` (all of one width,
 // the statement's parameter count). Each sizes its frame first and writes
@@ -53,6 +46,16 @@ void EncodeExecuteFrame(uint32_t client_id, uint64_t payload_id, uint64_t statem
 // payload id (a prepared point read's ROW_DESCRIPTION) is encoded once and
 // copied. REQUIRES: `frame` is one whole frame.
 void AppendFrameWithPayloadId(std::string_view frame, uint64_t payload_id, std::string* out);
+// Appends the whole answer to a read of at most one row in one go:
+// `row_description` (a ROW_DESCRIPTION frame encoded earlier, or nothing)
+// with its payload id set to `payload_id`, then one ROW_BATCH of
+// row[columns[0]], row[columns[1]], ... unless `row` is null, then
+// COMPLETE `tag` with count 1, or 0 without a row. The same bytes as those
+// frames encoded one by one. REQUIRES: columns.size() <= 65535, every index < row->size().
+void EncodeSingleRowResponse(uint32_t client_id, uint64_t payload_id,
+                             std::string_view row_description, const Row* row,
+                             std::span<const size_t> columns, std::string_view tag,
+                             std::string* out);
 // Appends one COPY_DATA frame carrying `data` (the same bytes as
 // EncodeFrame of a CopyData, without copying `data` into a message first).
 void EncodeCopyDataFrame(uint32_t client_id, uint64_t payload_id, std::string_view data,

@@ -180,6 +180,24 @@ TEST_SUITE("protocol/frame_encoder") {
     CHECK(out == "abc" + Encode(Envelope{4, 0x0102030405060708, RowDescription{columns}}));
   }
 
+  TEST_CASE("a one-row answer in one go is its frames encoded one by one") {
+    std::vector<ColumnInfo> columns = {{"name", Type::kText}, {"n", Type::kInteger}};
+    std::string description;
+    EncodeRowDescriptionFrame(4, 0, columns, &description);
+    // The stored row, of which the answer picks two values, out of order.
+    Row stored = {Value::Integer(7), Value::Text("seven"), Value::Null()};
+    const std::vector<size_t> picks = {1, 0};
+    std::string one = "abc";
+    EncodeSingleRowResponse(4, 9, description, &stored, picks, "SELECT", &one);
+    CHECK(one == "abc" + Encode(Envelope{4, 9, RowDescription{columns}}) +
+                     Encode(Envelope{4, 9, RowBatch{{{stored[1], stored[0]}}}}) +
+                     Encode(Envelope{4, 9, Complete{"SELECT", 1}}));
+    std::string none;
+    EncodeSingleRowResponse(4, 10, description, nullptr, {}, "SELECT", &none);
+    CHECK(none == Encode(Envelope{4, 10, RowDescription{columns}}) +
+                      Encode(Envelope{4, 10, Complete{"SELECT", 0}}));
+  }
+
   TEST_CASE("frames are appended after what the output already holds") {
     std::string out = "abc";
     EncodeFrame(Envelope{1, 1, Goodbye{}}, &out);
