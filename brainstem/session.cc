@@ -365,8 +365,8 @@ void Session::HandleExecute(uint64_t payload_id, uint64_t statement_id,
     Prepared* prepared;           // its handle's statement is set once it ran
     std::string* tail = nullptr;  // set once the response is encoded
     size_t before = 0;
-    EncodeRow(Session* s, uint32_t c, uint64_t p, Prepared* h)
-        : session(s), client_id(c), payload_id(p), prepared(h) {}
+    EncodeRow(Session* s, uint32_t c, uint64_t p, Prepared* st)
+        : session(s), client_id(c), payload_id(p), prepared(st) {}
     void Encode(const protocol::Row* row, std::span<const size_t> picks) {
       tail = session->Tail();
       before = tail->size();
