@@ -393,7 +393,11 @@ void Session::HandleExecute(uint64_t payload_id, uint64_t statement_id,
     return;
   }
   request.cancel = StartRequest(payload_id);
-  context_->engine->Execute(std::move(request), ResultResponder(payload_id));
+  cerebellum::Completion done = ResultResponder(payload_id);
+  // A prepared single-row INSERT is appended right here when it cannot
+  // block; only its fsync is left, and the reply follows the round's end.
+  if (context_->engine->TryInsertInline(request, done)) return;
+  context_->engine->Execute(std::move(request), std::move(done));
 }
 
 bool Session::HandleCopyFrame(Envelope envelope) {

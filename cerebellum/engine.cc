@@ -13,7 +13,9 @@
 #include "cerebellum/engine.h"
 
 #include <cctype>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -200,6 +202,33 @@ class Engine::Impl {
     return out;
   }
 
+  bool TryInsertInline(ExecuteRequest& r, Completion& done) {
+    const PreparedHandle& handle = *r.handle;
+    if (!handle.ready.load(std::memory_order_acquire) || !handle.statement ||
+        !handle.statement->is_insert_values || r.parameter_rows.size() != 1 || IsSet(r.cancel) ||
+        !queue_.TryStartWrite(r.client_id)) {
+      return false;
+    }
+    const JobTicket ticket{r.client_id, true};
+    cerebrum::DurabilityScope durability;
+    std::optional<Result<StatementResult>> out;
+    Result<bool> ran = Guarded([&]() -> Result<bool> {
+      out = TryExecuteInsert(*handle.statement, r.parameter_rows.front(), *db_);
+      return out.has_value();
+    });
+    if (!ran.ok()) out = Result<StatementResult>(ran.status());
+    if (!out) {  // nothing was done: the caller queues it
+      durability.Finish([](Status) {});
+      queue_.Done(ticket.client_id, ticket.is_write);
+      return false;
+    }
+    if (AnswerAfter(durability, ticket, std::make_shared<Completion>(std::move(done)),
+                    std::move(*out))) {
+      queue_.Done(ticket.client_id, ticket.is_write);
+    }
+    return true;
+  }
+
   void ForgetClient(uint32_t client_id) { queue_.ForgetClient(client_id); }
 
   void Shutdown() {
@@ -207,6 +236,9 @@ class Engine::Impl {
     for (std::thread& t : workers_) {
       if (t.joinable()) t.join();
     }
+    // Answers still waiting for their fsync round call back into the queue.
+    std::unique_lock lock(durable_mu_);
+    durable_cv_.wait(lock, [&] { return awaiting_durable_ == 0; });
   }
 
  private:
@@ -237,14 +269,27 @@ class Engine::Impl {
   bool AnswerWhenDurable(JobTicket ticket, const std::shared_ptr<Completion>& done, Body&& body) {
     cerebrum::DurabilityScope durability;
     Result<StatementResult> result = body();
+    return AnswerAfter(durability, ticket, done, std::move(result));
+  }
+
+  // Closes `durability` and answers `result` once its commits are durable
+  // (see AnswerWhenDurable).
+  bool AnswerAfter(cerebrum::DurabilityScope& durability, JobTicket ticket,
+                   const std::shared_ptr<Completion>& done, Result<StatementResult> result) {
     if (durability.empty()) {
       durability.Finish([](Status) {});
       return Answer(*done, std::move(result));
+    }
+    {
+      std::lock_guard lock(durable_mu_);
+      ++awaiting_durable_;
     }
     durability.Finish([this, ticket, done, result = std::move(result)](Status durable) mutable {
       if (!durable.ok()) result = std::move(durable);
       (*done)(std::move(result));
       queue_.Done(ticket.client_id, ticket.is_write);
+      std::lock_guard lock(durable_mu_);
+      if (--awaiting_durable_ == 0) durable_cv_.notify_all();
     });
     return false;
   }
@@ -288,6 +333,9 @@ class Engine::Impl {
   JobQueue queue_;
   const std::vector<std::filesystem::path> import_dirs_;  // for COPY
   std::vector<std::thread> workers_;
+  std::mutex durable_mu_;
+  std::condition_variable durable_cv_;
+  size_t awaiting_durable_ = 0;  // GUARDED_BY(durable_mu_): answers waiting for a round
 };
 
 Engine::Engine(cerebrum::Database* database, Options options)
@@ -313,6 +361,10 @@ void Engine::Execute(ExecuteRequest request, Completion done) {
 
 std::optional<Result<StatementResult>> Engine::TryExecuteInline(ExecuteRequest& request) {
   return impl_->TryExecuteInline(request);
+}
+
+bool Engine::TryInsertInline(ExecuteRequest& request, Completion& done) {
+  return impl_->TryInsertInline(request, done);
 }
 
 std::optional<Result<bool>> Engine::TryPointReadInline(ExecuteRequest& request,

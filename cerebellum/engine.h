@@ -133,6 +133,18 @@ class Engine {
   // Saves the two thread hand-offs of the queue for the commonest request.
   std::optional<protocol::Result<StatementResult>> TryExecuteInline(ExecuteRequest& request);
 
+  // Runs a prepared INSERT ... VALUES of one parameter row on the calling
+  // thread when that cannot block (prepared_statement.h, TryExecuteInsert):
+  // its client has nothing running or waiting, its table lock is free, and
+  // its commit needs no fsync of its own. The commit is appended and
+  // registered with the group commit; `done` is called once it is durable,
+  // from the thread that runs the fsync round (at once when nothing waits
+  // for one), and the client's later requests start only after that.
+  // False, with `request` and `done` left to the caller (who then calls
+  // Execute()), when it cannot run here. Saves the hand-off to a worker and
+  // back for the commonest durable write.
+  bool TryInsertInline(ExecuteRequest& request, Completion& done);
+
   // The same for a point read by primary key (prepared_statement.h,
   // PointRead), answering with its row alone: true after handing the row to
   // `sink` (under the table's read lock) when the key exists, false when

@@ -71,6 +71,15 @@ bool JobQueue::ReadMayStartNow(uint32_t client_id) {
   return it == lanes_.end() || (it->second.waiting.empty() && !it->second.running_write);
 }
 
+bool JobQueue::TryStartWrite(uint32_t client_id) {
+  std::lock_guard lock(mu_);
+  if (closed_ || client_id == 0) return false;
+  Lane& lane = lanes_[client_id];
+  if (!lane.waiting.empty() || lane.running_reads > 0 || lane.running_write) return false;
+  lane.running_write = true;
+  return true;
+}
+
 void JobQueue::ForgetClient(uint32_t client_id) {
   std::lock_guard lock(mu_);
   auto it = lanes_.find(client_id);

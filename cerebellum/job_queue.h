@@ -49,6 +49,12 @@ class JobQueue {
   // run a read in place without breaking the client's order.
   bool ReadMayStartNow(uint32_t client_id);
 
+  // Starts a write of `client_id` outside the queue when one pushed now
+  // would start at once (nothing of the client waits or runs): true, and
+  // the caller runs it and calls Done(client_id, true) exactly once, after
+  // which the client's later jobs may start.
+  bool TryStartWrite(uint32_t client_id);
+
   // Forgets a disconnected client's state once its jobs are done.
   void ForgetClient(uint32_t client_id);
 

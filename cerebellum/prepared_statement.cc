@@ -260,6 +260,17 @@ std::optional<Result<StatementResult>> TryExecuteQuickRead(const PreparedStateme
   return ExecuteQueryWithoutWaiting(*query, db);
 }
 
+std::optional<Result<StatementResult>> TryExecuteInsert(const PreparedStatement& prepared,
+                                                        Row& values, cerebrum::Database& db) {
+  if (!prepared.is_insert_values) return std::nullopt;
+  if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
+  Result<BoundStatement> bound = BindWithValues(prepared, values, db);
+  if (!bound.ok()) return bound.status();
+  auto* insert = std::get_if<BoundInsert>(&*bound);
+  if (insert == nullptr) return std::nullopt;
+  return ExecuteInsertWithoutWaiting(*insert);
+}
+
 std::optional<Result<bool>> TryPointRead(const PreparedStatement& prepared, Row& values,
                                          cerebrum::Database& db, PointReadSink* sink) {
   if (!prepared.point_read) return std::nullopt;

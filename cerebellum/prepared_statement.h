@@ -136,4 +136,12 @@ std::optional<protocol::Result<bool>> TryPointRead(const PreparedStatement& stat
                                                    protocol::Row& values, cerebrum::Database& db,
                                                    PointReadSink* sink);
 
+// Runs a prepared INSERT ... VALUES with one row of values right here if
+// it cannot block (ExecuteInsertWithoutWaiting): under the caller's
+// DurabilityScope its commit is appended and registered, and the caller
+// answers once it is durable. std::nullopt when it cannot run here, and
+// nothing was done.
+std::optional<protocol::Result<StatementResult>> TryExecuteInsert(
+    const PreparedStatement& statement, protocol::Row& values, cerebrum::Database& db);
+
 }  // namespace kopf::cerebellum

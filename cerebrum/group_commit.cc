@@ -17,8 +17,8 @@ Status RefusalAfter(const Status& failure) {
 
 GroupCommit::GroupCommit(SyncMode mode, std::chrono::milliseconds interval)
     : mode_(mode), interval_(interval) {
-
   if (mode_ == SyncMode::kInterval) interval_thread_ = std::thread([this] { IntervalLoop(); });
+  if (mode_ == SyncMode::kAlways) round_thread_ = std::thread([this] { RoundLoop(); });
 }
 
 GroupCommit::~GroupCommit() { Stop(); }
@@ -28,12 +28,14 @@ void GroupCommit::Stop() {
   if (stopping_) return;
   stopping_ = true;
   cv_.notify_all();
+  round_cv_.notify_one();
   lock.unlock();
+  // The round thread answers every waiter before it ends.
   if (interval_thread_.joinable()) interval_thread_.join();
+  if (round_thread_.joinable()) round_thread_.join();
   lock.lock();
-  cv_.wait(lock, [&] { return !syncing_ && !async_leader_; });
+  cv_.wait(lock, [&] { return !syncing_; });
   if (!dirty_.empty()) RunRound(lock);
-  if (!waiters_.empty()) LeadAsyncRounds(lock);
 }
 
 uint64_t GroupCommit::Register(std::shared_ptr<SegmentWriter> writer) {
@@ -74,6 +76,7 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
   syncing_ = true;
   uint64_t closing = open_epoch_++;
   open_waiters_ = 0;
+  expected_ = 0;
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<SegmentWriter>> files;
   files.swap(dirty_);
@@ -82,8 +85,8 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
   std::erase_if(files, [&](const auto& file) { return failures_.contains(file.get()); });
   lock.unlock();
   std::vector<Status> results = SyncAll(files);
-  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - start);
+  const auto end = std::chrono::steady_clock::now();
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(end - start);
   std::vector<Failure> failed;
   for (size_t i = 0; i < files.size(); ++i) {
     if (results[i].ok()) continue;
@@ -98,13 +101,15 @@ void GroupCommit::RunRound(std::unique_lock<std::mutex>& lock) {
   }
   syncing_ = false;
   last_round_ = took;
+  round_end_ = end;
+  open_at_round_end_ = open_waiters_;
   if (!files.empty()) {
     ++stats_.rounds;
     stats_.sync_time += took;
   }
   done_epoch_ = closing;
   cv_.notify_all();
-  if (gathering_) gather_cv_.notify_one();
+  if (round_thread_waits_) round_cv_.notify_one();
 }
 
 void GroupCommit::IntervalLoop() {
@@ -138,22 +143,25 @@ Status GroupCommit::WaitDurable(uint64_t epoch, const SegmentWriter& writer) {
 void GroupCommit::WhenDurable(uint64_t epoch, std::function<void()> done) {
   if (mode_ != SyncMode::kAlways) return done();
   std::unique_lock lock(mu_);
+  // Once stopping, the round thread may be gone: wait in place.
+  if (stopping_) WaitForRound(lock, epoch);
   if (done_epoch_ >= epoch) {
     lock.unlock();
     return done();
   }
   waiters_.push_back({epoch, std::move(done)});
   if (epoch == open_epoch_) ++open_waiters_;
-  if (gathering_) gather_cv_.notify_one();
-  // The running leader checks for waiters under mu_ before it leaves, so
-  // this one is carried by it.
-  if (!async_leader_) LeadAsyncRounds(lock);
+  // The round thread is woken once per round: when the first waiter
+  // arrives while it idles, or when the last one expected arrives while
+  // it gathers.
+  if (round_thread_waits_ && (!gathering_ || open_waiters_ == expected_)) {
+    round_cv_.notify_one();
+  }
 }
 
-void GroupCommit::LeadAsyncRounds(std::unique_lock<std::mutex>& lock) {
-  async_leader_ = true;
+void GroupCommit::RoundLoop() {
+  std::unique_lock lock(mu_);
   std::vector<std::function<void()>> finished;
-  size_t answered = 0;  // replies sent since the last round started
   for (;;) {
     // Callbacks of finished epochs go first: their replies are due.
     std::erase_if(waiters_, [&](Waiter& waiter) {
@@ -162,36 +170,44 @@ void GroupCommit::LeadAsyncRounds(std::unique_lock<std::mutex>& lock) {
       return true;
     });
     if (!finished.empty()) {
-      answered += finished.size();
+      // Those answered now will likely commit again, like those that
+      // arrived during the round: the next round should carry them all.
+      expected_ = open_at_round_end_ + finished.size();
       lock.unlock();
       for (auto& done : finished) done();
       finished.clear();
       lock.lock();
       continue;
     }
-    if (waiters_.empty()) break;
     if (syncing_) {
       cv_.wait(lock);  // a synchronous waiter leads this round
       continue;
     }
-    if (open_waiters_ < answered) {
-      // The clients just answered are likely sending their next commits:
-      // wait for them a little (at most half the last round's time, and
-      // kMaxGather), so the round carries them instead of leaving them for
-      // the next one. Stops early when a synchronous waiter runs a round.
+    const bool expecting = open_waiters_ < expected_ && !stopping_;
+    const auto deadline = round_end_ + std::min(last_round_, kMaxGather);
+    if (expecting && std::chrono::steady_clock::now() < deadline) {
+      // Wait for the clients expected (see the top of the file), for at
+      // most the last round's time since it ended, so the round carries
+      // them instead of leaving them for the next one. Stops early when a
+      // synchronous waiter runs a round.
       const uint64_t done_before = done_epoch_;
-      gathering_ = true;
-      gather_cv_.wait_for(lock, std::min(last_round_ / 2, kMaxGather), [&] {
-        return open_waiters_ >= answered || syncing_ || done_epoch_ != done_before;
+      gathering_ = round_thread_waits_ = true;
+      round_cv_.wait_until(lock, deadline, [&] {
+        return open_waiters_ >= expected_ || syncing_ || done_epoch_ != done_before || stopping_;
       });
-      gathering_ = false;
-      answered = 0;
+      gathering_ = round_thread_waits_ = false;
       continue;
     }
-    answered = 0;
+    expected_ = 0;
+    if (waiters_.empty()) {
+      if (stopping_) break;
+      round_thread_waits_ = true;
+      round_cv_.wait(lock, [&] { return !waiters_.empty() || stopping_; });
+      round_thread_waits_ = false;
+      continue;
+    }
     RunRound(lock);
   }
-  async_leader_ = false;
 }
 
 Status GroupCommit::WaitForRegistered() {

@@ -18,22 +18,27 @@
 // fsync while other clients' statements queue behind it) opens a
 // DurabilityScope. Table::Commit then registers and returns at once,
 // leaving a PendingCommit in the scope; Finish() hands the reply to
-// WhenDurable(), which calls it once the round is done. The first such
-// waiter that finds no async leader becomes it: it runs rounds (waiting
-// for a round a synchronous waiter is leading, if any) and calls every
-// finished waiter's callback, until no waiter is left. So at 8 connections
-// a round carries every commit appended meanwhile, not just as many as
-// there are workers blocked in WaitDurable.
+// WhenDurable(), which calls it once the round is done. With kAlways the
+// group commit has a round thread of its own: it runs rounds for these
+// waiters (waiting for a round a synchronous waiter is leading, if any) and
+// calls every finished waiter's callback, and sleeps when none is left. So
+// at 8 connections a round carries every commit appended meanwhile, not
+// just as many as there are workers blocked in WaitDurable, and the caller
+// of WhenDurable (a worker, or the network thread for a prepared one-row
+// INSERT) never runs an fsync itself.
 //
 // Gathering: clients answered by a round usually send their next commit at
 // once, but a round started right away carries only those that made it in
-// time, and the rest wait for the whole next round. So before starting a
-// round the async leader waits until as many waiters as it answered since
-// the last round have arrived, for at most half the last round's duration
-// (the fsyncs' time) and never more than kMaxGather. Nobody waits when
-// nothing is pending (one connection never waits), and durability is
-// unchanged: every reply still follows an fsync that started after its
-// commit was written.
+// time, and the rest wait for the whole next round. Left alone, eight
+// clients split into two cohorts that take turns, each round carrying half
+// of them. So before starting a round the round thread waits until every
+// client it expects has committed again: those still waiting when the last
+// round ended plus those that round answered. It waits at most as long as
+// the last round's fsyncs took, counted from that round's end (then the
+// wait costs no more than the round it saves), and never more than
+// kMaxGather. Nobody waits when nothing is pending (one connection never
+// waits), and durability is unchanged: every reply still follows an fsync
+// that started after its commit was written.
 //
 // With SyncMode::kInterval a background thread runs a round every interval
 // and WaitDurable() returns at once; with SyncMode::kNone nothing is
@@ -180,10 +185,9 @@ class GroupCommit {
   // REQUIRES: `lock` holds mu_.
   void WaitForRound(std::unique_lock<std::mutex>& lock, uint64_t epoch);
   void IntervalLoop();
-  // Runs rounds and calls finished waiters' callbacks until none is left.
-  // REQUIRES: `lock` holds mu_ and async_leader_ was false; it is released
-  // while callbacks run.
-  void LeadAsyncRounds(std::unique_lock<std::mutex>& lock);
+  // kAlways: the round thread. Runs rounds for the WhenDurable waiters and
+  // calls their callbacks, sleeping while there are none.
+  void RoundLoop();
 
   struct Failure {
     std::shared_ptr<SegmentWriter> writer;  // keeps the address from being reused
@@ -205,17 +209,21 @@ class GroupCommit {
     std::function<void()> done;
   };
   std::vector<Waiter> waiters_;  // GUARDED_BY(mu_): WhenDurable callbacks not yet called
-  bool async_leader_ = false;    // GUARDED_BY(mu_): a thread is in LeadAsyncRounds
   size_t open_waiters_ = 0;      // GUARDED_BY(mu_): waiters of open_epoch_
-  // The async leader's wait for the commits of the clients it just
-  // answered (see LeadAsyncRounds): at most half the last round's time,
-  // never more than kMaxGather.
-  static constexpr std::chrono::microseconds kMaxGather{500};
-  bool gathering_ = false;                   // GUARDED_BY(mu_)
+  // The round thread's wait for the commits of the clients it expects (see
+  // LeadAsyncRounds): at most the last round's time, never more than
+  // kMaxGather, counted from the end of the last round.
+  static constexpr std::chrono::microseconds kMaxGather{1000};
+  bool gathering_ = false;                   // GUARDED_BY(mu_): the round thread gathers
+  bool round_thread_waits_ = false;          // GUARDED_BY(mu_): ... or idles
+  size_t expected_ = 0;                      // GUARDED_BY(mu_): waiters the next round should carry
+  size_t open_at_round_end_ = 0;             // GUARDED_BY(mu_): open_waiters_ when the last round ended
   std::chrono::microseconds last_round_{0};  // GUARDED_BY(mu_): the last round's fsyncs took
-  std::condition_variable gather_cv_;        // a waiter arrived, or a round ended
+  std::chrono::steady_clock::time_point round_end_;  // GUARDED_BY(mu_)
+  std::condition_variable round_cv_;  // wakes the round thread
   Stats stats_;                              // GUARDED_BY(mu_)
   std::thread interval_thread_;  // kInterval only
+  std::thread round_thread_;     // kAlways only
 };
 
 }  // namespace kopf::cerebrum

@@ -182,10 +182,12 @@ Status SegmentSet::OpenForWrites() {
   return Status::Ok();
 }
 
+bool SegmentSet::RollsOverNext() const {
+  return writer_->size() >= max_segment_bytes_ && writer_->size() > header_.size() + 1;
+}
+
 Result<std::shared_ptr<SegmentWriter>> SegmentSet::Append(std::string_view bytes) {
-  if (writer_->size() >= max_segment_bytes_ && writer_->size() > header_.size() + 1) {
-    KOPF_RETURN_IF_ERROR(Roll());
-  }
+  if (RollsOverNext()) KOPF_RETURN_IF_ERROR(Roll());
   KOPF_RETURN_IF_ERROR(writer_->Append(bytes));
   return writer_;
 }

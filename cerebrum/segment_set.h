@@ -93,6 +93,8 @@ class SegmentSet {
   // commit (so a commit never spans two segments). Returns the writer that
   // received the bytes, for the group commit.
   protocol::Result<std::shared_ptr<SegmentWriter>> Append(std::string_view bytes);
+  // True when the next Append() rolls over first.
+  bool RollsOverNext() const;
   // Starts a new active segment now (steps above).
   protocol::Status Roll();
 

@@ -308,6 +308,8 @@ Status Table::NoteIfInDoubt(Status status) {
   return WithTableName(std::move(status));
 }
 
+bool Table::NextCommitSyncs() const { return segments_ && segments_->RollsOverNext(); }
+
 Result<std::shared_ptr<SegmentWriter>> Table::AppendCommit(uint64_t changed_lines) {
   if (!segments_) return std::shared_ptr<SegmentWriter>();
   Result<std::shared_ptr<SegmentWriter>> writer = segments_->Append(line_buffer_);

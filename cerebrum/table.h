@@ -116,6 +116,13 @@ class Table : public std::enable_shared_from_this<Table> {
   // owns_lock()); never waits.
   SharedLock TryLockShared() const { return SharedLock(mutex_, std::try_to_lock); }
   ExclusiveLock LockExclusive() { return ExclusiveLock(mutex_); }
+  // The exclusive lock if it is free now, else an unlocked ExclusiveLock;
+  // never waits.
+  ExclusiveLock TryLockExclusive() { return ExclusiveLock(mutex_, std::try_to_lock); }
+  // True when the next commit must fsync before it can append (its segment
+  // is full and rolls over first), so it may wait for the disk even under
+  // a DurabilityScope. REQUIRES: the exclusive lock is held.
+  bool NextCommitSyncs() const;
 
   // REQUIRES: a lock from LockShared() or LockExclusive() is held.
   // Empty for a partitioned table: its rows are in its partitions.

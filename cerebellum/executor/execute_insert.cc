@@ -16,6 +16,44 @@ using protocol::Status;
 using protocol::Type;
 using protocol::Value;
 
+namespace {
+
+// The rows of INSERT ... VALUES as changes.
+Status ValuesChanges(const BoundInsert& s, std::vector<cerebrum::Change>* changes) {
+  changes->reserve(s.rows.size());
+  Evaluator evaluator;
+  Row empty;
+  for (const auto& exprs : s.rows) {
+    cerebrum::Change change;
+    change.kind = cerebrum::Change::Kind::kInsert;
+    change.row.reserve(exprs.size());
+    for (const BoundExprPtr& e : exprs) change.row.push_back(evaluator.Evaluate(*e, empty));
+    KOPF_RETURN_IF_ERROR(evaluator.status());
+    changes->push_back(std::move(change));
+  }
+  return Status::Ok();
+}
+
+Result<StatementResult> CommitInsert(cerebrum::Table& table, cerebrum::Table::ExclusiveLock lock,
+                                     std::vector<cerebrum::Change> changes) {
+  KOPF_ASSIGN_OR_RETURN(uint64_t count, table.Commit(std::move(lock), std::move(changes)));
+  StatementResult result;
+  result.tag = "INSERT";
+  result.count = count;
+  return result;
+}
+
+}  // namespace
+
+std::optional<Result<StatementResult>> ExecuteInsertWithoutWaiting(BoundInsert& s) {
+  if (s.select || !s.reads.empty() || s.table->partitioned()) return std::nullopt;
+  cerebrum::Table::ExclusiveLock lock = s.table->TryLockExclusive();
+  if (!lock.owns_lock() || s.table->NextCommitSyncs()) return std::nullopt;
+  std::vector<cerebrum::Change> changes;
+  KOPF_RETURN_IF_ERROR(ValuesChanges(s, &changes));
+  return CommitInsert(*s.table, std::move(lock), std::move(changes));
+}
+
 Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database& db) {
   std::vector<cerebrum::Change> changes;
   StatementLocks locks(s.reads, s.table.get());
@@ -39,24 +77,9 @@ Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database& db) {
       changes.push_back(std::move(change));
     }
   } else {
-    changes.reserve(s.rows.size());
-    Evaluator evaluator;
-    Row empty;
-    for (const auto& exprs : s.rows) {
-      cerebrum::Change change;
-      change.kind = cerebrum::Change::Kind::kInsert;
-      change.row.reserve(exprs.size());
-      for (const BoundExprPtr& e : exprs) change.row.push_back(evaluator.Evaluate(*e, empty));
-      KOPF_RETURN_IF_ERROR(evaluator.status());
-      changes.push_back(std::move(change));
-    }
+    KOPF_RETURN_IF_ERROR(ValuesChanges(s, &changes));
   }
-  KOPF_ASSIGN_OR_RETURN(uint64_t count,
-                        s.table->Commit(locks.TakeExclusive(), std::move(changes)));
-  StatementResult result;
-  result.tag = "INSERT";
-  result.count = count;
-  return result;
+  return CommitInsert(*s.table, locks.TakeExclusive(), std::move(changes));
 }
 
 }  // namespace kopf::cerebellum

@@ -22,6 +22,12 @@ protocol::Result<StatementResult> Execute(BoundStatement& statement, cerebrum::D
 protocol::Result<StatementResult> ExecuteCreateTable(BoundCreateTable& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteDropTable(BoundDropTable& s, cerebrum::Database& db);
 protocol::Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database& db);
+// Runs an INSERT ... VALUES that reads no table only if it cannot block:
+// its table (not partitioned) has its exclusive lock free, and the commit
+// needs no fsync of its own (no segment rollover). Under a
+// DurabilityScope it then waits for nothing at all. std::nullopt when it
+// would have to wait (nothing was done).
+std::optional<protocol::Result<StatementResult>> ExecuteInsertWithoutWaiting(BoundInsert& s);
 protocol::Result<StatementResult> ExecuteQuery(BoundQuery& s, cerebrum::Database& db);
 // Runs a query that IsQuickRead() accepted only if it can run without
 // waiting: its table's shared lock is free and everything visible is

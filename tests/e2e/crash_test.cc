@@ -116,9 +116,9 @@ TEST_SUITE("e2e/crash") {
 }
 
 TEST_SUITE("e2e/crash") {
-  // Prepared single-row INSERTs, the commonest durable write: many
-  // connections share fsync rounds, answered from the end of each round;
-  // tiny segments make rollovers (an fsync of their own) run between.
+  // Prepared single-row INSERTs are appended on the server's network thread
+  // and answered from the end of their fsync round, unless their segment
+  // is full: tiny segments make both paths run, and the rollovers between.
   TEST_CASE("kill -9 during prepared single-row inserts on eight connections loses nothing") {
     constexpr int kConnections = 8;
     TempDir dir;

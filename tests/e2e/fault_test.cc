@@ -134,9 +134,8 @@ TEST_SUITE("e2e/fault") {
   }
 
   TEST_CASE("a prepared single-row INSERT whose fsync fails is answered IoError, not OK") {
-    // Such an INSERT does not hold its worker through the fsync; it is
-    // answered from the end of its round: the answer must be that round's
-    // outcome.
+    // Such an INSERT is appended on the network thread and answered from
+    // the end of its fsync round: the answer must be that round's outcome.
     FaultyServer f;
     auto& [dir, data, faults, server, client] = f;
     Run(*client, "CREATE TABLE a (id INT PRIMARY KEY)");
