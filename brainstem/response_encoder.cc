@@ -240,16 +240,13 @@ void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
                                     out);
 }
 
-Status CheckDescription(const cerebellum::PreparedStatement& prepared) {
-  return CheckColumns(prepared.columns);
-}
-
 std::string EncodePrepareResponse(
     uint32_t client_id, uint64_t payload_id,
-    const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result) {
-  if (!result.ok()) return ErrorFrame(client_id, payload_id, result.status());
+    const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result,
+    Status* sent) {
+  *sent = result.ok() ? CheckColumns((*result)->columns) : result.status();
+  if (!sent->ok()) return ErrorFrame(client_id, payload_id, *sent);
   const cerebellum::PreparedStatement& prepared = **result;
-  if (Status s = CheckDescription(prepared); !s.ok()) return ErrorFrame(client_id, payload_id, s);
   std::string out;
   protocol::EncodeFrame(Envelope{client_id, payload_id,
                                  protocol::StatementDescription{

@@ -92,15 +92,14 @@ void EncodePointReadResponse(uint32_t client_id, uint64_t payload_id,
                              std::string* description, const protocol::Row* row,
                              std::span<const size_t> picks, std::string* out);
 
-// Whether the description of `prepared` can be sent: at most 65535
-// columns, their names UTF-8.
-protocol::Status CheckDescription(const cerebellum::PreparedStatement& prepared);
-
 // The response to a PREPARE: one STATEMENT_DESCRIPTION (statement id = the
-// PREPARE's payload id), or one ERROR (also when CheckDescription fails).
+// PREPARE's payload id), or one ERROR: the error of `result`, or why its
+// description cannot be sent (more than 65535 columns, a name that is not
+// UTF-8). `*sent` gets what the client was told: OK, or that error.
 std::string EncodePrepareResponse(
     uint32_t client_id, uint64_t payload_id,
-    const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result);
+    const protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>>& result,
+    protocol::Status* sent);
 
 // One ERROR frame for `status` (REQUIRES: not OK); a message that is not
 // UTF-8 is made so, since it may quote user data.

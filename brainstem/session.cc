@@ -317,11 +317,9 @@ void Session::HandleRequest(Envelope envelope) {
         [respond = Responder(payload_id), client_id, payload_id](
             protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>> result) {
           // A description the wire cannot carry fails the statement too.
-          if (result.ok()) {
-            if (protocol::Status s = CheckDescription(**result); !s.ok()) result = std::move(s);
-          }
-          respond(Outgoing{EncodePrepareResponse(client_id, payload_id, result), nullptr});
-          return result.ok() ? protocol::Status::Ok() : result.status();
+          protocol::Status sent;
+          respond(Outgoing{EncodePrepareResponse(client_id, payload_id, result, &sent), nullptr});
+          return sent;
         });
     return;
   }

@@ -211,7 +211,7 @@ class GroupCommit {
   std::vector<Waiter> waiters_;  // GUARDED_BY(mu_): WhenDurable callbacks not yet called
   size_t open_waiters_ = 0;      // GUARDED_BY(mu_): waiters of open_epoch_
   // The round thread's wait for the commits of the clients it expects (see
-  // LeadAsyncRounds): at most the last round's time, never more than
+  // Gathering at the top): at most the last round's time, never more than
   // kMaxGather, counted from the end of the last round.
   static constexpr std::chrono::microseconds kMaxGather{1000};
   bool gathering_ = false;                   // GUARDED_BY(mu_): the round thread gathers
