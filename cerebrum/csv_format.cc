@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "protocol/utf8.h"
+
 namespace kopf::cerebrum {
 
 using protocol::Result;
@@ -175,8 +177,8 @@ Result<Value> ParseCsvValue(const CsvField& field, Type type) {
     case Type::kDouble:
       return ParseDouble(text);
     case Type::kText:
-      if (text.find('\0') != std::string::npos) {
-        return Status::InvalidValue(fmt::format("NUL byte in text \"{}\"", Excerpt(text)));
+      if (Status storable = CheckStorableText(text); !storable.ok()) {
+        return Status::InvalidValue("text " + storable.message());
       }
       return Value::Text(text);
     case Type::kBoolean:
@@ -185,6 +187,18 @@ Result<Value> ParseCsvValue(const CsvField& field, Type type) {
       return BadValue("boolean", text);
   }
   return Status::Internal("unknown column type");
+}
+
+Status CheckStorableText(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) {
+    return Status::InvalidValue("contains a NUL byte, which kopf does not store");
+  }
+  const size_t bad = protocol::FindInvalidUtf8(text);
+  if (bad != std::string_view::npos) {
+    return Status::InvalidValue(fmt::format("is not valid UTF-8: byte 0x{:02x} at offset {}",
+                                            static_cast<unsigned char>(text[bad]), bad));
+  }
+  return Status::Ok();
 }
 
 void CsvQuoteScanner::Scan(std::string_view bytes) {

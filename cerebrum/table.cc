@@ -111,10 +111,13 @@ Status Table::CheckRow(const Row& row) const {
                                               column.name, protocol::TypeName(column.type),
                                               value.ToString(), protocol::TypeName(value.type())));
     }
-    if (value.type() == Type::kText && value.as_text().find('\0') != std::string::npos) {
-      return Status::InvalidValue(
-          fmt::format("text for column \"{}\" contains a NUL byte, which kopf does not store",
-                      column.name));
+    if (value.type() == Type::kText) {
+      // The last guard of the TEXT invariant: whatever a statement computed
+      // or a client sent, no NUL byte and no invalid UTF-8 reaches a file.
+      if (Status storable = CheckStorableText(value.as_text()); !storable.ok()) {
+        return Status::InvalidValue(
+            fmt::format("text for column \"{}\" {}", column.name, storable.message()));
+      }
     }
   }
   return Status::Ok();

@@ -447,47 +447,6 @@ Result<Envelope> DecodeFrameBody(std::span<const uint8_t> after_length) {
   return envelope;
 }
 
-bool IsValidUtf8(std::string_view bytes) {
-  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  const uint8_t* end = p + bytes.size();
-  while (p < end) {
-    // Skip ASCII eight bytes at a time: most SQL text and data is ASCII.
-    if (end - p >= 8) {
-      uint64_t word;
-      std::memcpy(&word, p, 8);
-      if ((word & 0x8080808080808080ull) == 0) {
-        p += 8;
-        continue;
-      }
-    }
-    uint8_t c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    size_t n;
-    uint32_t cp;
-    uint32_t min;
-    if ((c & 0xE0) == 0xC0) {
-      n = 2, cp = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 3, cp = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-      return false;  // a continuation byte or 0xF8..0xFF where a lead byte belongs
-    }
-    if (static_cast<size_t>(end - p) < n) return false;
-    for (size_t i = 1; i < n; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += n;
-  }
-  return true;
-}
-
 void FrameDecoder::Append(std::span<const uint8_t> bytes) {
   if (consumed_ == buffer_.size()) {
     // All decoded: start over, and give back the room a large frame took,

@@ -30,6 +30,7 @@
 #include "protocol/frame_format.h"
 #include "protocol/message.h"
 #include "protocol/status.h"
+#include "protocol/utf8.h"  // IsValidUtf8, which the decoder requires of every string
 
 namespace kopf::protocol {
 
@@ -71,10 +72,6 @@ struct SingleExecute {
 // whose parameters are malformed fails with exactly the Status
 // DecodeFrameBody gives it; `*out` is then partly written.
 Result<bool> DecodeSingleExecuteBody(std::span<const uint8_t> after_length, SingleExecute* out);
-
-// True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or
-// code points above U+10FFFF). The decoder requires it of every string.
-bool IsValidUtf8(std::string_view bytes);
 
 // Incremental decoder over a byte stream. After an error it stays failed:
 // every later Next() returns the same Status, since the stream cannot be

@@ -1,6 +1,7 @@
 #include "cerebellum/executor/evaluator.h"
 
 #include "cerebellum/executor/exec_context.h"
+#include "cerebellum/executor/text_functions.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "protocol/utf8.h"
+
 namespace kopf::cerebellum {
 
 using protocol::Row;
@@ -18,8 +21,6 @@ using protocol::Type;
 using protocol::Value;
 
 namespace {
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 // Leading numeric prefix of a text, as SQLite's CAST reads it ("12abc" -> 12).
 Value TextToNumber(const std::string& text, Type type) {
@@ -102,28 +103,6 @@ Value Evaluator::Subquery(const bound::Subquery& node, const BoundExpr& expr, co
     }
   }
   return Value();
-}
-
-bool LikeMatch(std::string_view text, std::string_view pattern) {
-  // Iterative matcher with backtracking to the last '%'.
-  size_t t = 0, p = 0, star_p = std::string_view::npos, star_t = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '%') {
-      star_p = p++;
-      star_t = t;
-    } else if (p < pattern.size() &&
-               (pattern[p] == '_' || AsciiLower(pattern[p]) == AsciiLower(text[t]))) {
-      ++p;
-      ++t;
-    } else if (star_p != std::string_view::npos) {
-      p = star_p + 1;
-      t = ++star_t;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '%') ++p;
-  return p == pattern.size();
 }
 
 Value Evaluator::Fail(Status status) {
@@ -391,63 +370,27 @@ Value Evaluator::CallFunction(const bound::Function& fn, const BoundExpr& expr, 
         return Fail(Status::InvalidValue("integer out of range", expr.position));
       }
       return Value::Integer(std::llabs(args[0].as_integer()));
-    case ScalarFunction::kLength: {
-      std::string s = args[0].ToString();
-      int64_t n = 0;
-      for (unsigned char c : s) n += (c & 0xC0) != 0x80;  // UTF-8 code points
-      return Value::Integer(n);
-    }
-    case ScalarFunction::kLower:
-    case ScalarFunction::kUpper: {
-      std::string s = args[0].as_text();
-      for (char& c : s) {
-        if (fn.function == ScalarFunction::kLower && c >= 'A' && c <= 'Z') c += 32;
-        if (fn.function == ScalarFunction::kUpper && c >= 'a' && c <= 'z') c -= 32;
+    case ScalarFunction::kLength:
+      // In characters (code points), as SQLite counts text; a number
+      // counts the characters of its text form.
+      if (args[0].type() == Type::kText) {
+        return Value::Integer(static_cast<int64_t>(protocol::CountCodePoints(args[0].as_text())));
       }
-      return Value::Text(std::move(s));
-    }
+      return Value::Integer(static_cast<int64_t>(args[0].ToString().size()));
+    case ScalarFunction::kLower:
+    case ScalarFunction::kUpper:
+      return Value::Text(AsciiCase(args[0].as_text(), fn.function == ScalarFunction::kUpper));
     case ScalarFunction::kTrim:
     case ScalarFunction::kLtrim:
-    case ScalarFunction::kRtrim: {
-      const std::string& s = args[0].as_text();
-      std::string chars = args.size() > 1 ? args[1].as_text() : " ";
-      size_t b = 0, e = s.size();
-      if (fn.function != ScalarFunction::kRtrim) {
-        while (b < e && chars.find(s[b]) != std::string::npos) ++b;
-      }
-      if (fn.function != ScalarFunction::kLtrim) {
-        while (e > b && chars.find(s[e - 1]) != std::string::npos) --e;
-      }
-      return Value::Text(s.substr(b, e - b));
-    }
+    case ScalarFunction::kRtrim:
+      return Value::Text(std::string(TrimChars(args[0].as_text(),
+                                               args.size() > 1 ? args[1].as_text() : " ",
+                                               fn.function != ScalarFunction::kRtrim,
+                                               fn.function != ScalarFunction::kLtrim)));
     case ScalarFunction::kSubstr: {
-      // SQLite semantics on bytes: 1-based start, 0 is the position before
-      // the first byte, a negative start counts from the end, and a negative
-      // count takes the bytes before the start.
-      const std::string& s = args[0].as_text();
-      auto len = static_cast<int64_t>(s.size());
-      bool has_count = args.size() > 2;
-      int64_t p1 = args[1].as_integer();
-      int64_t p2 = has_count ? args[2].as_integer() : len;
-      if (p1 < 0) {
-        p1 += len;
-        if (p1 < 0) {
-          p2 += p1;
-          p1 = 0;
-        }
-      } else if (p1 > 0) {
-        p1 -= 1;
-      } else if (has_count && p2 > 0) {
-        p2 -= 1;
-      }
-      if (p2 < 0) {
-        int64_t from = std::max<int64_t>(p1 + p2, 0);
-        p2 = p1 - from;
-        p1 = from;
-      }
-      if (p1 >= len || p2 <= 0) return Value::Text("");
-      p2 = std::min(p2, len - p1);
-      return Value::Text(s.substr(static_cast<size_t>(p1), static_cast<size_t>(p2)));
+      const bool has_count = args.size() > 2;
+      return Value::Text(std::string(Substr(args[0].as_text(), args[1].as_integer(),
+                                            has_count ? args[2].as_integer() : 0, has_count)));
     }
     case ScalarFunction::kRound: {
       double x = args[0].numeric();

@@ -4,6 +4,7 @@
 //   - integer division truncates toward zero; x/0 and x%0 are NULL
 //   - integer overflow is an error (kInvalidValue), never a silent wrap
 //   - text compares bytewise; LIKE is case-insensitive for ASCII letters
+//   - string functions count characters (code points): text_functions.h
 //
 // A runtime error does not throw: Evaluate() returns NULL and status()
 // holds the first error, which the caller checks once per row.
@@ -56,8 +57,5 @@ std::optional<bool> Truth(const protocol::Value& v);
 // SQLite's numeric affinity for a text compared with a numeric column: the
 // text as a number when all of it reads as one, else the text unchanged.
 protocol::Value ApplyNumericAffinity(const protocol::Value& v);
-
-// SQL LIKE with % and _, case-insensitive for ASCII.
-bool LikeMatch(std::string_view text, std::string_view pattern);
 
 }  // namespace kopf::cerebellum

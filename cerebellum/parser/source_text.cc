@@ -6,34 +6,16 @@
 
 #include <fmt/format.h>
 
+#include "protocol/utf8.h"
+
 namespace kopf::cerebellum::parser {
 
 namespace {
 
-bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// Length of the well-formed UTF-8 sequence starting at `pos` (Unicode table
-// 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+// Length of the well-formed UTF-8 sequence starting at `pos`, or 0 there
+// for NUL, which no statement may contain, and for any ill-formed byte.
 size_t SequenceLength(std::string_view s, size_t pos) {
-  auto at = [&](size_t i) -> unsigned { return static_cast<unsigned char>(s[i]); };
-  const unsigned b0 = at(pos);
-  const size_t left = s.size() - pos;
-  auto in = [&](size_t i, unsigned lo, unsigned hi) {
-    return i < left && at(pos + i) >= lo && at(pos + i) <= hi;
-  };
-  if (b0 >= 0x01 && b0 <= 0x7F) return 1;
-  if (b0 >= 0xC2 && b0 <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    const unsigned lo = b0 == 0xE0 ? 0xA0 : 0x80;
-    const unsigned hi = b0 == 0xED ? 0x9F : 0xBF;
-    return in(1, lo, hi) && in(2, 0x80, 0xBF) ? 3 : 0;
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    const unsigned lo = b0 == 0xF0 ? 0x90 : 0x80;
-    const unsigned hi = b0 == 0xF4 ? 0x8F : 0xBF;
-    return in(1, lo, hi) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
-  }
-  return 0;  // NUL, a stray continuation byte, or a byte never used in UTF-8
+  return s[pos] == '\0' ? 0 : protocol::Utf8SequenceLength(s, pos);
 }
 
 char32_t DecodeSequence(std::string_view s, size_t pos, size_t length) {
@@ -107,7 +89,7 @@ std::string SourceText::LineColumn(int32_t byte_offset) const {
   }
   size_t column = 1;
   for (size_t i = line_start; i < end; ++i) {
-    if (!IsContinuation(static_cast<unsigned char>(sql_[i]))) ++column;
+    if (!protocol::IsUtf8Continuation(sql_[i])) ++column;
   }
   return fmt::format("line {}, column {}", line, column);
 }
@@ -117,7 +99,7 @@ std::string SourceText::Excerpt(std::string_view text) {
   bool cut = false;
   if (text.size() > kMaxBytes) {
     size_t end = kMaxBytes;
-    while (end > 0 && IsContinuation(static_cast<unsigned char>(text[end]))) --end;
+    while (end > 0 && protocol::IsUtf8Continuation(text[end])) --end;
     text = text.substr(0, end);
     cut = true;
   }
