@@ -69,8 +69,9 @@ class FieldParser {
     }
     switch (schema.type) {
       case Type::kText:
-        // A NUL byte is refused by the table's row check, which names the
-        // column; the line comes from the row's index.
+        // A NUL byte or text that is not UTF-8 is refused by the table's
+        // row check, which names the column; the line comes from the row's
+        // index.
         return Value::Text(std::string(field.text));
       case Type::kInteger: {
         int64_t v = 0;

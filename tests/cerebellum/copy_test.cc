@@ -327,6 +327,9 @@ TEST_SUITE("cerebellum/copy") {
          "COPY t, line 3: duplicate key (100) violates the primary key of table \"t\""},
         {std::string("h\n1,a\0b,3,t\n", 12), ErrorCode::kInvalidValue,
          "COPY t, line 2: text for column \"name\" contains a NUL byte, which kopf does not store"},
+        // A file in Latin-1, not UTF-8: "café" with é as the one byte 0xe9.
+        {"h\n1,ok,3,t\n2,caf\xe9,3,t\n", ErrorCode::kInvalidValue,
+         "COPY t, line 3: text for column \"name\" is not valid UTF-8: byte 0xe9 at offset 3"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.message);

@@ -142,6 +142,31 @@ TEST_SUITE("cerebellum/prepared_statement") {
     CHECK(null->rows.empty());
   }
 
+  TEST_CASE("a TEXT parameter that is not UTF-8 is refused by INSERT and UPDATE alike") {
+    // The wire decoder refuses such text already; a caller in process meets
+    // the table's own check, and nothing of the batch is stored.
+    Db d;
+    const std::string half_a = "\xc3";  // the first byte of 'ä' alone
+    auto insert = d.Execute("INSERT INTO t (id, name) VALUES ($1, $2)",
+                            {{Value::Integer(1), Value::Text("ok")},
+                             {Value::Integer(2), Value::Text("caf" + half_a)}});
+    REQUIRE_FALSE(insert.ok());
+    CHECK(insert.status().code() == ErrorCode::kInvalidValue);
+    CHECK_MESSAGE(insert.status().message().find(
+                      "text for column \"name\" is not valid UTF-8: byte 0xc3 at offset 3") !=
+                      std::string::npos,
+                  insert.status().message());
+    REQUIRE(d.Execute("INSERT INTO t (id, name) VALUES ($1, $2)",
+                      {{Value::Integer(1), Value::Text("äpfel")}})
+                .ok());
+    auto update = d.Execute("UPDATE t SET name = $1 WHERE id = 1", {{Value::Text(half_a)}});
+    REQUIRE_FALSE(update.ok());
+    CHECK(update.status().code() == ErrorCode::kInvalidValue);
+    auto rows = d.Execute("SELECT id, name FROM t WHERE id >= $1", {{Value::Integer(0)}});
+    REQUIRE(rows.ok());
+    CHECK(rows->rows == std::vector<Row>{{Value::Integer(1), Value::Text("äpfel")}});
+  }
+
   TEST_CASE("an UPDATE batch stops at the first failing row and says how far it got") {
     Db d;
     REQUIRE(d.Execute("INSERT INTO t (id) VALUES ($1)",
