@@ -318,7 +318,8 @@ void Session::HandleRequest(Envelope envelope) {
             protocol::Result<std::shared_ptr<const cerebellum::PreparedStatement>> result) {
           // A description the wire cannot carry fails the statement too.
           protocol::Status sent;
-          respond(Outgoing{EncodePrepareResponse(client_id, payload_id, result, &sent), nullptr});
+          respond(Outgoing{EncodePrepareResponse(client_id, payload_id, result, &sent), nullptr,
+                           nullptr});
           return sent;
         });
     return;
@@ -659,7 +660,7 @@ void Session::EnqueueFrame(const Envelope& envelope) {
 
 void Session::EnqueueError(uint64_t payload_id, const protocol::Status& status) {
   Log("{}-{} {}", client_id_, payload_id, status.ToString());
-  Enqueue(Outgoing{EncodeError(client_id_, payload_id, status), nullptr});
+  Enqueue(Outgoing{EncodeError(client_id_, payload_id, status), nullptr, nullptr});
 }
 
 void Session::CountQueued(size_t bytes) {
@@ -817,7 +818,7 @@ void Session::EndWithError(const protocol::Status& status, uint64_t payload_id,
   ending_reason_ = std::move(reason);
   // Not through Enqueue: the error must go out even past the queue limit.
   CountQueued(frame.size());
-  queue_.push_back(Outgoing{std::move(frame), nullptr});
+  queue_.push_back(Outgoing{std::move(frame), nullptr, nullptr});
   WakeWriter();
   WakeReader();
 }

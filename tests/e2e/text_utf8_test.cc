@@ -39,7 +39,8 @@ using testing::TempDir;
 // UTF-8, which no encoder would write.
 std::string ExecuteWithLatin1(uint32_t client_id, uint64_t statement, int rows) {
   protocol::Execute execute{statement, 2, {}};
-  for (int i = 0; i < rows; ++i) execute.rows.push_back({Value::Integer(i + 1), Value::Text("caf?")});
+  for (int i = 0; i < rows; ++i)
+    execute.rows.push_back({Value::Integer(i + 1), Value::Text("caf?")});
   std::string frame;
   protocol::EncodeFrame({client_id, 2, std::move(execute)}, &frame);
   const size_t at = frame.rfind("caf?");
@@ -49,7 +50,8 @@ std::string ExecuteWithLatin1(uint32_t client_id, uint64_t statement, int rows) 
 }
 
 TEST_SUITE("e2e/text_utf8") {
-  TEST_CASE("TEXT that is not UTF-8 is refused on the wire and by COPY FROM STDIN, storing nothing") {
+  TEST_CASE(
+      "TEXT that is not UTF-8 is refused on the wire and by COPY FROM STDIN, storing nothing") {
     TempDir dir;
     auto server = ServerProcess::Start(dir.path() / "data");
     auto client = Connect(*server);
@@ -92,10 +94,10 @@ TEST_SUITE("e2e/text_utf8") {
     REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
     auto rows = client->Query("SELECT name, length(name), substr(name, -1) FROM t ORDER BY id");
     REQUIRE_MESSAGE(rows.ok(), rows.status().ToString());
-    CHECK(rows->rows == std::vector<Row>{
-                            {Value::Text("apple"), Value::Integer(5), Value::Text("e")},
-                            {Value::Text("café"), Value::Integer(4), Value::Text("é")},
-                            {Value::Text("日本語"), Value::Integer(3), Value::Text("語")}});
+    CHECK(rows->rows ==
+          std::vector<Row>{{Value::Text("apple"), Value::Integer(5), Value::Text("e")},
+                           {Value::Text("café"), Value::Integer(4), Value::Text("é")},
+                           {Value::Text("日本語"), Value::Integer(3), Value::Text("語")}});
   }
 
   TEST_CASE("a segment edited into invalid UTF-8 stops kopfd at start-up with file and line") {
@@ -119,11 +121,10 @@ TEST_SUITE("e2e/text_utf8") {
     }
     auto refused = RunProcess({BinaryPath("kopfd"), "--port", "0", "--data", data.string()});
     CHECK(refused.exit_code != 0);
-    CHECK_MESSAGE(refused.err.find(segment.string() + " line 2") != std::string::npos,
-                  refused.err);
-    CHECK_MESSAGE(refused.err.find("text is not valid UTF-8: byte 0xe4 at offset 0") !=
-                      std::string::npos,
-                  refused.err);
+    CHECK_MESSAGE(refused.err.find(segment.string() + " line 2") != std::string::npos, refused.err);
+    CHECK_MESSAGE(
+        refused.err.find("text is not valid UTF-8: byte 0xe4 at offset 0") != std::string::npos,
+        refused.err);
     CHECK(ReadTextFile(segment) == text);
   }
 }

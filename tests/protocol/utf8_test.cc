@@ -19,12 +19,12 @@ TEST_SUITE("protocol/utf8") {
     CHECK(FindInvalidUtf8(std::string("\0a", 2)) == npos);  // NUL is UTF-8; storage refuses it
     CHECK(FindInvalidUtf8("\xc3") == 0);                    // 'ä' cut after its first byte
     CHECK(FindInvalidUtf8("abc\xc3") == 3);
-    CHECK(FindInvalidUtf8("abcdefghij\xa4") == 10);  // past the eight-byte ASCII skip
-    CHECK(FindInvalidUtf8("ä\xa4") == 2);            // a stray continuation byte
-    CHECK(FindInvalidUtf8("x\xc0\x80") == 1);        // overlong NUL
-    CHECK(FindInvalidUtf8("\xed\xa0\x80") == 0);     // a surrogate
-    CHECK(FindInvalidUtf8("\xf4\x90\x80\x80") == 0); // above U+10FFFF
-    CHECK(FindInvalidUtf8("\xe2\x82z") == 0);        // truncated three-byte sequence
+    CHECK(FindInvalidUtf8("abcdefghij\xa4") == 10);   // past the eight-byte ASCII skip
+    CHECK(FindInvalidUtf8("ä\xa4") == 2);             // a stray continuation byte
+    CHECK(FindInvalidUtf8("x\xc0\x80") == 1);         // overlong NUL
+    CHECK(FindInvalidUtf8("\xed\xa0\x80") == 0);      // a surrogate
+    CHECK(FindInvalidUtf8("\xf4\x90\x80\x80") == 0);  // above U+10FFFF
+    CHECK(FindInvalidUtf8("\xe2\x82z") == 0);         // truncated three-byte sequence
   }
 
   TEST_CASE("code points are counted and stepped over whole") {
