@@ -177,8 +177,8 @@ Result<Value> ParseCsvValue(const CsvField& field, Type type) {
     case Type::kDouble:
       return ParseDouble(text);
     case Type::kText:
-      if (Status storable = CheckStorableText(text); !storable.ok()) {
-        return Status::InvalidValue("text " + storable.message());
+      if (!IsStorableText(text)) {
+        return Status::InvalidValue("text " + CheckStorableText(text).message());
       }
       return Value::Text(text);
     case Type::kBoolean:
@@ -187,6 +187,29 @@ Result<Value> ParseCsvValue(const CsvField& field, Type type) {
       return BadValue("boolean", text);
   }
   return Status::Internal("unknown column type");
+}
+
+bool IsStorableText(std::string_view text) {
+  // A byte that is NUL or not ASCII is <= 0 as a signed char; a word holds
+  // one when it has a high bit or a zero byte (the classic test
+  // (w - 0x01...) & ~w & 0x80...). Anything else is plain ASCII.
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighBits = 0x8080808080808080ull;
+  auto plain = [&](size_t pos) {
+    uint64_t w;
+    std::memcpy(&w, text.data() + pos, sizeof(w));
+    return ((w | ((w - kOnes) & ~w)) & kHighBits) == 0;
+  };
+  const size_t n = text.size();
+  bool ascii = true;
+  if (n < 8) {
+    for (char c : text) ascii &= static_cast<signed char>(c) > 0;
+  } else {
+    for (size_t pos = 0; ascii && pos + 8 <= n; pos += 8) ascii = plain(pos);
+    ascii = ascii && plain(n - 8);  // the last eight, overlapping
+  }
+  if (ascii) return true;
+  return text.find('\0') == std::string_view::npos && protocol::IsValidUtf8(text);
 }
 
 Status CheckStorableText(std::string_view text) {

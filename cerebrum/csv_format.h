@@ -78,17 +78,21 @@ protocol::Status SplitCsvRecord(std::string_view record, std::vector<CsvField>* 
 // is NULL for every type. Anything else is parsed strictly: INTEGER as an
 // optional '-' and decimal digits within int64 range; DOUBLE as decimal or
 // scientific notation in range, or "NaN", "Infinity", "-Infinity"; BOOLEAN
-// as "true" or "false"; TEXT as is, if CheckStorableText allows it.
+// as "true" or "false"; TEXT as is, if IsStorableText.
 // Fails with kInvalidValue quoting the offending text (also for type kNull
 // with a non-NULL field).
 protocol::Result<protocol::Value> ParseCsvValue(const CsvField& field, protocol::Type type);
 
 // Whether `text` may be stored as a TEXT value: it must be well-formed
-// UTF-8 (protocol/utf8.h) without NUL bytes. Returns Ok, or kInvalidValue
-// whose message completes "text ..." ("contains a NUL byte, ...", "is not
-// valid UTF-8: byte 0xff at offset 3"); it never quotes the text, which
-// would carry the bad bytes along. Every write (Table::CheckRow) and every
-// TEXT read from a file (ParseCsvValue) goes through it.
+// UTF-8 (protocol/utf8.h) without NUL bytes. Every write (Table::CheckRow)
+// and every TEXT read from a file (ParseCsvValue) asks. ASCII text is
+// judged eight bytes at a time, as this runs for every value written.
+bool IsStorableText(std::string_view text);
+
+// Why `text` may not be stored: kInvalidValue whose message completes
+// "text ..." ("contains a NUL byte, ...", "is not valid UTF-8: byte 0xff at
+// offset 3"), or Ok when it may. It never quotes the text, which would
+// carry the bad bytes along.
 protocol::Status CheckStorableText(std::string_view text);
 
 // Tracks whether the bytes of a record seen so far end inside a quoted

@@ -114,9 +114,9 @@ Status Table::CheckRow(const Row& row) const {
     if (value.type() == Type::kText) {
       // The last guard of the TEXT invariant: whatever a statement computed
       // or a client sent, no NUL byte and no invalid UTF-8 reaches a file.
-      if (Status storable = CheckStorableText(value.as_text()); !storable.ok()) {
-        return Status::InvalidValue(
-            fmt::format("text for column \"{}\" {}", column.name, storable.message()));
+      if (!IsStorableText(value.as_text())) {
+        return Status::InvalidValue(fmt::format("text for column \"{}\" {}", column.name,
+                                                CheckStorableText(value.as_text()).message()));
       }
     }
   }

@@ -108,7 +108,13 @@ std::string AsciiCase(std::string_view text, bool upper) {
   return out;
 }
 
-bool LikeMatch(std::string_view text, std::string_view pattern) {
+namespace {
+
+// LIKE over `text` stepping by code point, or by byte when `kAscii` says
+// every byte is a character (the commonest case, and a shorter loop).
+template <bool kAscii>
+bool Like(std::string_view text, std::string_view pattern) {
+  auto next = [&](size_t pos) { return kAscii ? pos + 1 : NextCodePoint(text, pos); };
   // Iterative matcher with backtracking to the last '%'. Literal pattern
   // bytes compare byte by byte (a multi-byte character matches itself);
   // '_' and each retry after a '%' step over a whole character.
@@ -119,19 +125,25 @@ bool LikeMatch(std::string_view text, std::string_view pattern) {
       star_t = t;
     } else if (p < pattern.size() && pattern[p] == '_') {
       ++p;
-      t = NextCodePoint(text, t);
+      t = next(t);
     } else if (p < pattern.size() && AsciiLower(pattern[p]) == AsciiLower(text[t])) {
       ++p;
       ++t;
     } else if (star_p != std::string_view::npos) {
       p = star_p + 1;
-      t = star_t = NextCodePoint(text, star_t);
+      t = star_t = next(star_t);
     } else {
       return false;
     }
   }
   while (p < pattern.size() && pattern[p] == '%') ++p;
   return p == pattern.size();
+}
+
+}  // namespace
+
+bool LikeMatch(std::string_view text, std::string_view pattern) {
+  return protocol::IsAscii(text) ? Like<true>(text, pattern) : Like<false>(text, pattern);
 }
 
 }  // namespace kopf::cerebellum
