@@ -261,6 +261,18 @@ TEST_SUITE("cerebrum/csv") {
 
     CHECK(*ParseCsvValue({"123", false}, Type::kText) == Value::Text("123"));
     CHECK(ParseError("a\0b"s, Type::kText).code() == ErrorCode::kInvalidValue);
+    // TEXT must be UTF-8 without NUL, whether the bad byte falls in a word
+    // of eight, in the overlapping last word, or in a short text.
+    CHECK(*ParseCsvValue({"äpfel and 日本語, long enough", false}, Type::kText) ==
+          Value::Text("äpfel and 日本語, long enough"));
+    for (std::string bad : {"abcdefgh\xe9"s, "abcdefghijklmno\xc3"s, "abcdefghij\0k"s, "\xff"s,
+                            "abc\xed\xa0\x80"s, "twelve bytes\0"s}) {
+      CAPTURE(bad);
+      CHECK_FALSE(IsStorableText(bad));
+      CHECK(ParseError(bad, Type::kText).code() == ErrorCode::kInvalidValue);
+    }
+    CHECK(ParseError("abcdefgh\xe9", Type::kText).message() ==
+          "text is not valid UTF-8: byte 0xe9 at offset 8");
     CHECK(ParseError("1", Type::kNull).code() == ErrorCode::kInvalidValue);
 
     std::string long_bad(100'000, '9');
