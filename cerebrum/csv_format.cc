@@ -29,11 +29,15 @@ bool NeedsQuotes(std::string_view raw) {
 }
 
 // The offending text for an error message, cut short so that a damaged
-// 1 MiB field does not become a 1 MiB message.
+// 1 MiB field does not become a 1 MiB message. The cut falls between
+// characters: half of one would make the message invalid UTF-8, which the
+// wire then spells with '?' for every non-ASCII byte.
 std::string Excerpt(std::string_view text) {
   constexpr size_t kMax = 64;
   if (text.size() <= kMax) return std::string(text);
-  return fmt::format("{}...", text.substr(0, kMax));
+  size_t end = kMax;
+  while (end > 0 && protocol::IsUtf8Continuation(text[end])) --end;
+  return fmt::format("{}...", text.substr(0, end));
 }
 
 Status BadValue(std::string_view what, std::string_view text) {

@@ -273,6 +273,11 @@ TEST_SUITE("cerebrum/csv") {
     }
     CHECK(ParseError("abcdefgh\xe9", Type::kText).message() ==
           "text is not valid UTF-8: byte 0xe9 at offset 8");
+    // A long bad value is quoted cut short, between two characters.
+    std::string umlauts;
+    for (int i = 0; i < 40; ++i) umlauts += "ä";
+    CHECK(ParseError("x" + umlauts, Type::kInteger).message() ==
+          "invalid integer \"x" + umlauts.substr(0, 62) + "...\"");
     CHECK(ParseError("1", Type::kNull).code() == ErrorCode::kInvalidValue);
 
     std::string long_bad(100'000, '9');
