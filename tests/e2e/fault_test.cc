@@ -284,8 +284,10 @@ TEST_SUITE("e2e/fault") {
     // fdatasync. When that write fails, the commits are applied in memory
     // but not in the file: like a failed fsync, their outcome is unknown to
     // the client, and the table refuses writes until a restart recovers it
-    // from the file. Other tables carry on.
-    FaultyServer f;
+    // from the file. Other tables carry on; a backup, whose copy of the
+    // file would lack the commits, is refused.
+    TempDir backups;
+    FaultyServer f({"--backup-dir", backups.path().string()});
     auto& [dir, data, faults, server, client] = f;
     Run(*client, "CREATE TABLE a (id INT PRIMARY KEY)");
     Run(*client, "CREATE TABLE b (id INT PRIMARY KEY)");
@@ -307,6 +309,8 @@ TEST_SUITE("e2e/fault") {
                {"until the server restarts"});
     Run(*client, "INSERT INTO b VALUES (2)");
     CHECK(Ids(*client, "b") == "1 2");
+    CheckError(Failure(*client, "BACKUP TO 'after'"), ErrorCode::kIoError,
+               {"table \"a\"", "until the server restarts"});
     server->Kill();
 
     // The write that failed stored nothing (EIO), so 2 is gone, and the
