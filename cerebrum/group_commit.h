@@ -3,8 +3,10 @@
 // round was running.
 //
 // How a write uses it (SyncMode::kAlways):
-//   1. the table appends its lines (pwrite(2)) under its own lock and calls
-//      Register(writer), getting an epoch number;
+//   1. the table appends its lines under its own lock and calls
+//      Register(writer), getting an epoch number. With kAlways a small
+//      commit's bytes only wait in the writer's buffer (SegmentWriter::
+//      AppendBuffered); the round's Sync() writes them before it fsyncs;
 //   2. it releases the table lock, so other writers can append meanwhile;
 //   3. it calls WaitDurable(epoch, writer). The first waiter that finds no
 //      fsync round running becomes the leader: it closes the current epoch,
@@ -38,7 +40,11 @@
 // wait costs no more than the round it saves), and never more than
 // kMaxGather. Nobody waits when nothing is pending (one connection never
 // waits), and durability is unchanged: every reply still follows an fsync
-// that started after its commit was written.
+// that started after its commit was written. The round thread sleeps until
+// all but one of the expected commits are in, then polls for the last one
+// (yielding its core), so the fsync starts without a thread wake-up.
+// With a single client expected it sleeps: that wait spans the client's
+// whole round trip.
 //
 // With SyncMode::kInterval a background thread runs a round every interval
 // and WaitDurable() returns at once; with SyncMode::kNone nothing is
