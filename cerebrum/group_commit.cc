@@ -185,10 +185,10 @@ void GroupCommit::RoundLoop() {
       continue;
     }
     const bool expecting = open_waiters_ < expected_ && !stopping_;
-    const auto deadline = round_end_ + std::min(last_round_, kMaxGather);
+    const auto deadline = round_end_ + std::min(kGatherRounds * last_round_, kMaxGather);
     if (expecting && std::chrono::steady_clock::now() < deadline) {
       // Wait for the clients expected (see the top of the file), for at
-      // most the last round's time since it ended, so the round carries
+      // most twice the last round's time since it ended, so the round carries
       // them instead of leaving them for the next one. Stops early when a
       // synchronous waiter runs a round.
       if (expected_ > 1 && open_waiters_ + 1 >= expected_) {

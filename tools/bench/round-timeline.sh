@@ -27,6 +27,7 @@ BENCH="$ROOT/build/bin/kopf-bench"
 
 DIR="$(mktemp -d)"
 trap '[ -n "${KOPFD_PID:-}" ] && kill "$KOPFD_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
+: >"$DIR/out"
 "$KOPFD" --port 0 --data "$DIR/data" --sync always >"$DIR/out" 2>"$DIR/log" &
 KOPFD_PID=$!
 PORT="$(wait_port "$DIR/out" "$DIR/log" 100)"
