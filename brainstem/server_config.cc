@@ -184,7 +184,7 @@ const Setting kSettings[] = {
      [](ServerConfig& c, std::string_view v) {
        return SetDuration(&c.server.handshake_timeout, v, 0, 3600000);
      }},
-    {"io_poll_us", "N", "50",
+    {"io_poll_us", "N", "200",
      "microseconds a network thread keeps polling for work before it sleeps, 0..1000; "
      "saves a core's wake-up per request of a client that sends one at a time, for up to "
      "N µs of CPU after each burst",

@@ -383,6 +383,13 @@ Status Table::SealActiveSegment(uint64_t min_bytes) {
   return NoteIfInDoubt(segments_->Roll());
 }
 
+Status Table::CheckFilesHoldCommits() const {
+  for (const auto& partition : partitions_) {
+    KOPF_RETURN_IF_ERROR(partition->CheckFilesHoldCommits());
+  }
+  return CheckWritable();
+}
+
 Result<fs::path> ResolveBackupTarget(const fs::path& backup_dir, std::string_view requested) {
   if (backup_dir.empty()) {
     return Status::NotSupported(
@@ -440,9 +447,9 @@ Result<BackupSummary> Database::Backup(const fs::path& target) {
   // 2. The cut.
   std::vector<TableCut> cuts;
   BackupManifest manifest;
+  std::vector<std::shared_ptr<Table>> tables;
   {
     std::lock_guard ddl(ddl_mutex_);
-    std::vector<std::shared_ptr<Table>> tables;
     {
       std::shared_lock catalog(catalog_mutex_);
       for (const auto& [name, table] : tables_) tables.push_back(table);  // name order
@@ -477,6 +484,7 @@ Result<BackupSummary> Database::Backup(const fs::path& target) {
 
   // 3. Durability of everything the cut holds.
   KOPF_RETURN_IF_ERROR(group_commit_.WaitForRegistered());
+  for (const auto& table : tables) KOPF_RETURN_IF_ERROR(table->CheckFilesHoldCommits());
 
   // 4. The tables.
   BackupWriter writer(work);

@@ -3,8 +3,10 @@
 // round was running.
 //
 // How a write uses it (SyncMode::kAlways):
-//   1. the table appends its lines (pwrite(2)) under its own lock and calls
-//      Register(writer), getting an epoch number;
+//   1. the table appends its lines under its own lock and calls
+//      Register(writer), getting an epoch number. With kAlways a small
+//      commit's bytes only wait in the writer's buffer (SegmentWriter::
+//      AppendBuffered); the round's Sync() writes them before it fsyncs;
 //   2. it releases the table lock, so other writers can append meanwhile;
 //   3. it calls WaitDurable(epoch, writer). The first waiter that finds no
 //      fsync round running becomes the leader: it closes the current epoch,
@@ -33,12 +35,18 @@
 // clients split into two cohorts that take turns, each round carrying half
 // of them. So before starting a round the round thread waits until every
 // client it expects has committed again: those still waiting when the last
-// round ended plus those that round answered. It waits at most as long as
-// the last round's fsyncs took, counted from that round's end (then the
-// wait costs no more than the round it saves), and never more than
-// kMaxGather. Nobody waits when nothing is pending (one connection never
+// round ended plus those that round answered. It waits at most twice as
+// long as the last round's fsyncs took (kGatherRounds), counted from that
+// round's end, and never more than kMaxGather: eight clients' replies and
+// next commits take longer than one fast fsync, and with a wait of one
+// fsync the last one or two kept missing their round and splitting the
+// clients into two groups again. Nobody waits when nothing is pending (one connection never
 // waits), and durability is unchanged: every reply still follows an fsync
-// that started after its commit was written.
+// that started after its commit was written. The round thread sleeps until
+// all but one of the expected commits are in, then polls for the last one
+// (yielding its core), so the fsync starts without a thread wake-up.
+// With a single client expected it sleeps: that wait spans the client's
+// whole round trip.
 //
 // With SyncMode::kInterval a background thread runs a round every interval
 // and WaitDurable() returns at once; with SyncMode::kNone nothing is
@@ -214,6 +222,7 @@ class GroupCommit {
   // Gathering at the top): at most the last round's time, never more than
   // kMaxGather, counted from the end of the last round.
   static constexpr std::chrono::microseconds kMaxGather{1000};
+  static constexpr int kGatherRounds = 2;  // ... and this many times the last round's fsyncs
   bool gathering_ = false;                   // GUARDED_BY(mu_): the round thread gathers
   bool round_thread_waits_ = false;          // GUARDED_BY(mu_): ... or idles
   size_t expected_ = 0;                      // GUARDED_BY(mu_): waiters the next round should carry

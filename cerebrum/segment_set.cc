@@ -186,9 +186,10 @@ bool SegmentSet::RollsOverNext() const {
   return writer_->size() >= max_segment_bytes_ && writer_->size() > header_.size() + 1;
 }
 
-Result<std::shared_ptr<SegmentWriter>> SegmentSet::Append(std::string_view bytes) {
+Result<std::shared_ptr<SegmentWriter>> SegmentSet::Append(std::string_view bytes,
+                                                          bool buffered) {
   if (RollsOverNext()) KOPF_RETURN_IF_ERROR(Roll());
-  KOPF_RETURN_IF_ERROR(writer_->Append(bytes));
+  KOPF_RETURN_IF_ERROR(buffered ? writer_->AppendBuffered(bytes) : writer_->Append(bytes));
   return writer_;
 }
 

@@ -91,8 +91,11 @@ class SegmentSet {
   // Appends one whole commit to the active segment, rolling over first when
   // that segment already holds `max_segment_bytes` or more and at least one
   // commit (so a commit never spans two segments). Returns the writer that
-  // received the bytes, for the group commit.
-  protocol::Result<std::shared_ptr<SegmentWriter>> Append(std::string_view bytes);
+  // received the bytes, for the group commit. `buffered`: the bytes are
+  // kept in memory until the writer's next flush (SegmentWriter::
+  // AppendBuffered), which the caller must Sync() before acknowledging.
+  protocol::Result<std::shared_ptr<SegmentWriter>> Append(std::string_view bytes,
+                                                          bool buffered = false);
   // True when the next Append() rolls over first.
   bool RollsOverNext() const;
   // Starts a new active segment now (steps above).

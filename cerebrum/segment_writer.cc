@@ -21,6 +21,8 @@ namespace {
 
 constexpr uint64_t kPageBytes = 4096;
 constexpr size_t kZeroChunkBytes = 64 * 1024;
+// A flush buffer grown past this by a burst of commits is given back.
+constexpr size_t kMaxSpareBufferBytes = 1 << 20;
 
 // pwrite(2) of all of `bytes` at `offset`; the bytes written before a
 // failure in `*done`. errno is ENOSPC for a write that made no progress.
@@ -74,7 +76,15 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(const std::filesystem
 SegmentWriter::~SegmentWriter() {
   // A graceful close leaves a plain CSV file. Not fsync'ed: with or without
   // the zeros the file is valid, and recovery cuts them after a crash.
-  if (allocated_ > size_ || dirty_end_ > size_) (void)::ftruncate(fd_, static_cast<off_t>(size_));
+  // Buffered bytes left here were never acknowledged (the group commit's
+  // last round flushed every acknowledged one); they are written if they
+  // can be. After a failed flush the file ends where the failed write
+  // began: nothing after it was ever written whole.
+  if (Status flushed = Flush(); !flushed.ok()) {
+    (void)::ftruncate(fd_, static_cast<off_t>(failed_at_));
+  } else if (allocated_ > size_ || dirty_end_ > size_) {
+    (void)::ftruncate(fd_, static_cast<off_t>(size_));
+  }
   ::close(fd_);
 }
 
@@ -104,16 +114,70 @@ Status SegmentWriter::Reserve(uint64_t end) {
   return Status::Ok();
 }
 
-Status SegmentWriter::Append(std::string_view bytes) {
+Status SegmentWriter::TakeBackFailedAppend() {
   // A failed append whose clean-up failed too left part of a commit past
   // size_; nothing may follow it, or recovery would find damage in the
   // middle of the file.
-  if (dirty_end_ > size_) {
-    bool cleaned = allocated_ > size_ ? WriteZeros(size_, dirty_end_)
-                                      : ::ftruncate(fd_, static_cast<off_t>(size_)) == 0;
-    if (!cleaned) return ErrnoStatus("cannot cut back a failed append to", path_);
-    dirty_end_ = 0;
+  if (dirty_end_ <= size_) return Status::Ok();
+  bool cleaned = allocated_ > size_ ? WriteZeros(size_, dirty_end_)
+                                    : ::ftruncate(fd_, static_cast<off_t>(size_)) == 0;
+  if (!cleaned) return ErrnoStatus("cannot cut back a failed append to", path_);
+  dirty_end_ = 0;
+  return Status::Ok();
+}
+
+Status SegmentWriter::AppendBuffered(std::string_view bytes) {
+  KOPF_RETURN_IF_ERROR(FlushFailure());
+  KOPF_RETURN_IF_ERROR(TakeBackFailedAppend());
+  // The room is taken now, so a full disk refuses this commit before
+  // anything of it is applied; the flush then overwrites zeros.
+  KOPF_RETURN_IF_ERROR(Reserve(size_ + bytes.size()));
+  {
+    std::lock_guard lock(buffer_mu_);
+    if (buffered_.empty()) buffered_from_ = size_;
+    buffered_.append(bytes);
   }
+  size_ += bytes.size();
+  allocated_ = std::max(allocated_, size_);
+  return Status::Ok();
+}
+
+Status SegmentWriter::FlushFailure() const {
+  std::lock_guard lock(buffer_mu_);
+  return failure_;
+}
+
+Status SegmentWriter::Flush() {
+  std::lock_guard flush(flush_mu_);
+  uint64_t offset = 0;
+  {
+    std::lock_guard lock(buffer_mu_);
+    if (!failure_.ok()) return failure_;
+    if (buffered_.empty()) return Status::Ok();
+    // The spare buffer (empty, with its capacity) takes the appends that
+    // arrive while this one is written.
+    writing_.swap(buffered_);
+    offset = buffered_from_;
+  }
+  size_t done = 0;
+  const bool written = WriteAt(fd_, writing_, offset, &done);
+  writing_.clear();
+  if (writing_.capacity() > kMaxSpareBufferBytes) std::string().swap(writing_);
+  if (written) return Status::Ok();
+  // Always kIoError, even for ENOSPC: the commits lost here are applied in
+  // memory already, and nothing but a restart (recovery from what the file
+  // really holds) can reconcile the two.
+  Status failure = Status::IoError(ErrnoStatus("cannot write commits to", path_).message());
+  std::lock_guard lock(buffer_mu_);
+  failure_ = failure;
+  failed_at_ = offset;
+  return failure;
+}
+
+Status SegmentWriter::Append(std::string_view bytes) {
+  // Buffered commits go first: the file never has a gap before this one.
+  KOPF_RETURN_IF_ERROR(Flush());
+  KOPF_RETURN_IF_ERROR(TakeBackFailedAppend());
   KOPF_RETURN_IF_ERROR(Reserve(size_ + bytes.size()));
   size_t done = 0;
   if (!WriteAt(fd_, bytes, size_, &done)) {
@@ -138,11 +202,13 @@ Status SegmentWriter::Append(std::string_view bytes) {
 }
 
 Status SegmentWriter::Sync() {
+  KOPF_RETURN_IF_ERROR(Flush());
   if (::fdatasync(fd_) != 0) return ErrnoStatus("cannot fsync", path_);
   return Status::Ok();
 }
 
 Status SegmentWriter::Seal() {
+  KOPF_RETURN_IF_ERROR(Flush());
   // Zeros written ahead, or half a commit a failed Append could not take
   // back: neither may stay in a file that becomes immutable.
   if (allocated_ > size_ || dirty_end_ > size_) {

@@ -22,14 +22,29 @@
 // becomes immutable, and the destructor cuts them at a graceful close.
 // size() is always the end of the last commit, never the zeros.
 //
-// Thread-safety: Append() and Seal() are called by one thread at a time
-// (the table's writer, under the table's exclusive lock). Sync() may run
-// concurrently with Append() from the group-commit leader.
+// Buffered appends (AppendBuffered, the commits of SyncMode::kAlways): the
+// commit's space is reserved at once (so a full disk still refuses it with
+// nothing changed), but its bytes are only copied into memory; the next
+// Flush() (which Sync() and Seal() start with) writes everything buffered
+// with one pwrite(2). A commit is acknowledged only after a Sync(), so its
+// bytes are written before the fdatasync that makes them durable; the
+// group commit's round thread thus does one write per file per round
+// instead of one per commit on the thread that appends. A failed flush
+// leaves the file's end unknown: the writer refuses every later append,
+// flush and sync with that error, and the group commit fails the commits
+// waiting on it and makes the table refuse writes (as for a failed fsync).
+//
+// Thread-safety: Append(), AppendBuffered() and Seal() are called by one
+// thread at a time (the table's writer, under the table's exclusive lock).
+// Flush() and Sync() may run concurrently with them from any thread (the
+// group commit's round, compaction); flushes run one at a time.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 #include "protocol/status.h"
@@ -49,16 +64,24 @@ class SegmentWriter {
   SegmentWriter(const SegmentWriter&) = delete;
   SegmentWriter& operator=(const SegmentWriter&) = delete;
 
-  // Appends `bytes` (complete lines). Fails with kDiskFull, kReadOnly or
-  // kIoError, leaving the file's commits as they were.
+  // Appends `bytes` (complete lines), after flushing whatever is buffered.
+  // Fails with kDiskFull, kReadOnly or kIoError, leaving the file's commits
+  // as they were (or with the error of an earlier failed flush).
   protocol::Status Append(std::string_view bytes);
-  // Flushes appended bytes to stable storage.
+  // Reserves room for `bytes` (complete lines) after the last commit and
+  // keeps them in memory until the next Flush(); see the top of the file.
+  // Fails as Append() does, with nothing changed.
+  protocol::Status AppendBuffered(std::string_view bytes);
+  // Writes the buffered bytes to the file (one pwrite). kIoError, kDiskFull
+  // or kReadOnly on failure, which then sticks (see above).
+  protocol::Status Flush();
+  // Flush(), then flushes the file's data to stable storage (fdatasync).
   protocol::Status Sync();
   // Cuts the preallocated zeros off and flushes the file (size included):
   // afterwards it holds exactly its commits, durably.
   protocol::Status Seal();
 
-  // The end of the last commit appended.
+  // The end of the last commit appended (buffered or written).
   uint64_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
 
@@ -74,13 +97,29 @@ class SegmentWriter {
   protocol::Status Reserve(uint64_t end);
   // Overwrites [from, to) with zeros.
   bool WriteZeros(uint64_t from, uint64_t to);
+  // Zeros (or cuts off) what a failed Append could not take back at once.
+  protocol::Status TakeBackFailedAppend();
+
+  // The sticky error of a failed flush, or OK.
+  protocol::Status FlushFailure() const;
 
   std::filesystem::path path_;
   int fd_;
-  uint64_t size_;       // end of the last commit
+  uint64_t size_;       // end of the last commit, buffered ones included
   uint64_t allocated_;  // file length: size_ plus preallocated zeros
   const uint64_t preallocate_bytes_;
   uint64_t dirty_end_ = 0;  // > size_: bytes of a failed append remain up to here
+
+  // Flush() holds flush_mu_ throughout, so flushes write in file order and
+  // a Seal() or Sync() never passes a flush still writing. buffer_mu_ is
+  // held only to hand the buffer over, so appends go on while it is written.
+  std::mutex flush_mu_;
+  mutable std::mutex buffer_mu_;
+  std::string buffered_;          // GUARDED_BY(buffer_mu_): bytes not written yet
+  uint64_t buffered_from_ = 0;    // GUARDED_BY(buffer_mu_): their file offset
+  protocol::Status failure_;      // GUARDED_BY(buffer_mu_): a failed flush, sticky
+  uint64_t failed_at_ = 0;        // GUARDED_BY(buffer_mu_): where that flush wrote
+  std::string writing_;           // GUARDED_BY(flush_mu_): the buffer being written
 };
 
 // A file's length without its trailing zero bytes (the unused preallocated

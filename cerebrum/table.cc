@@ -27,6 +27,9 @@ using protocol::Value;
 
 namespace {
 
+// Commits up to this size are buffered until their round (AppendCommit).
+constexpr size_t kMaxBufferedCommitBytes = 64 * 1024;
+
 bool HasNull(const Key& values) {
   for (const Value& v : values) {
     if (v.is_null()) return true;
@@ -315,7 +318,13 @@ bool Table::NextCommitSyncs() const { return segments_ && segments_->RollsOverNe
 
 Result<std::shared_ptr<SegmentWriter>> Table::AppendCommit(uint64_t changed_lines) {
   if (!segments_) return std::shared_ptr<SegmentWriter>();
-  Result<std::shared_ptr<SegmentWriter>> writer = segments_->Append(line_buffer_);
+  // With SyncMode::kAlways nothing is acknowledged before the group
+  // commit's round has written and fsync'ed the file, so the bytes can wait
+  // for that round in memory: one write per round instead of one per
+  // commit, on the round thread (see Durability in cerebrum/README.md).
+  // A large commit (COPY) is written at once rather than copied.
+  const bool buffered = group_commit_->waits() && line_buffer_.size() <= kMaxBufferedCommitBytes;
+  Result<std::shared_ptr<SegmentWriter>> writer = segments_->Append(line_buffer_, buffered);
   if (!writer.ok()) return NoteIfInDoubt(writer.status());
   lines_.fetch_add(changed_lines, std::memory_order_relaxed);
   return writer;

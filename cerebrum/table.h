@@ -212,6 +212,11 @@ class Table : public std::enable_shared_from_this<Table> {
   // instead of copying it. Takes the exclusive lock for the rollover. OK and
   // nothing done for a dropped table; kIoError.
   protocol::Status SealActiveSegment(uint64_t min_bytes);
+  // For a backup, once the group commit's round after its cut is done: OK
+  // when this table (every partition) takes writes, else the failure that
+  // refuses them. After a failed round write the file lacks commits that
+  // memory holds, so a copy of it would not be the state at the cut.
+  protocol::Status CheckFilesHoldCommits() const;
 
   // ---- For Database only --------------------------------------------------
   // Reads the manifest's files back into memory; cuts a torn tail off the

@@ -75,25 +75,41 @@ fs::path Segment(const fs::path& data, const std::string& table) {
   return data / "tables" / table / "segment-000001.csv";
 }
 
+// An INSERT of rows (id, v) whose v is `bytes` long.
+std::string InsertWide(const std::string& table, std::initializer_list<int> ids, size_t bytes) {
+  std::string sql = "INSERT INTO " + table + " VALUES ";
+  for (int id : ids) {
+    sql += fmt::format("{}({}, '{}')", sql.back() == ' ' ? "" : ", ", id, std::string(bytes, 'x'));
+  }
+  return sql;
+}
+
+// With sync = always a commit's space is taken (zeros written ahead of the
+// commits, in steps of the segment size here) when it is appended, and its
+// bytes are written by its fsync round. A commit larger than the step
+// always needs more space, so a full or read-only disk refuses it then,
+// whole, before anything is applied.
+const std::vector<std::string> kSmallSteps = {"--segment-max-bytes", "4096"};
+
 TEST_SUITE("e2e/fault") {
   TEST_CASE("a full disk fails the write whole, keeps reads, and writes resume when space returns") {
-    FaultyServer f;
+    FaultyServer f(kSmallSteps);
     auto& [dir, data, faults, server, client] = f;
     Run(*client, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)");
     Run(*client, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
     uintmax_t size_before = fs::file_size(Segment(data, "t"));
 
-    // Each failing write first stores half its bytes, so all of the commit
-    // but its last byte reaches the file before ENOSPC.
+    // Each failing write first stores half its bytes, so half of the space
+    // the commit needs is written before ENOSPC.
     faults.Set("write ENOSPC");
-    protocol::Status full = Failure(*client, "INSERT INTO t VALUES (3, 'c'), (4, 'd')");
+    protocol::Status full = Failure(*client, InsertWide("t", {3, 4}, 5000));
     CheckError(full, ErrorCode::kDiskFull, {"table \"t\"", "no space left on device"});
     CHECK(fs::file_size(Segment(data, "t")) == size_before);  // cut back: nothing half-written
     CHECK(Ids(*client, "t") == "1 2");
     CHECK(Failure(*client, "CREATE TABLE u (id INT PRIMARY KEY)").code() == ErrorCode::kDiskFull);
 
     faults.Clear();
-    Run(*client, "INSERT INTO t VALUES (3, 'c'), (4, 'd')");
+    Run(*client, InsertWide("t", {3, 4}, 5000));
     Run(*client, "CREATE TABLE u (id INT PRIMARY KEY)");
     Run(*client, "INSERT INTO u VALUES (7)");
     server->Kill();
@@ -195,11 +211,12 @@ TEST_SUITE("e2e/fault") {
     Run(*client, "INSERT INTO a VALUES (1, 'one')");
     Run(*client, "INSERT INTO b VALUES (1)");
 
-    // The disk fills up mid-append (all but the last byte get written) and
-    // the bytes cannot be taken back (neither zeroed nor cut off): half a
-    // commit stays at the end of the segment.
+    // The disk fills up mid-append (half the bytes get written) and the
+    // bytes cannot be taken back (neither zeroed nor cut off): half a
+    // commit stays at the end of the segment. A commit this large is
+    // written when it is appended, not by its fsync round.
     faults.Set("write ENOSPC\ntruncate EIO");
-    CheckError(Failure(*client, "INSERT INTO a VALUES (2, 'two')"), ErrorCode::kDiskFull,
+    CheckError(Failure(*client, InsertWide("a", {2}, 100 * 1024)), ErrorCode::kDiskFull,
                {"table \"a\"", Segment(data, "a").string(), "no space left on device"});
     faults.Clear();
 
@@ -245,20 +262,65 @@ TEST_SUITE("e2e/fault") {
   }
 
   TEST_CASE("a data directory that turns read-only fails writes with ReadOnly and keeps reads") {
-    FaultyServer f;
+    FaultyServer f(kSmallSteps);
     auto& [dir, data, faults, server, client] = f;
-    Run(*client, "CREATE TABLE t (id INT PRIMARY KEY)");
-    Run(*client, "INSERT INTO t VALUES (1)");
+    Run(*client, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)");
+    Run(*client, InsertWide("t", {1}, 5000));
 
     faults.Set("open EROFS\nmkdir EROFS\nwrite EROFS");
-    protocol::Status refused = Failure(*client, "INSERT INTO t VALUES (2)");
+    protocol::Status refused = Failure(*client, InsertWide("t", {2}, 5000));
     CheckError(refused, ErrorCode::kReadOnly, {"table \"t\"", "read-only file system"});
     CheckError(Failure(*client, "CREATE TABLE u (id INT)"), ErrorCode::kReadOnly, {});
     CHECK(Ids(*client, "t") == "1");
 
     faults.Clear();
-    Run(*client, "INSERT INTO t VALUES (2)");
+    Run(*client, InsertWide("t", {2}, 5000));
     CHECK(Ids(*client, "t") == "1 2");
+  }
+
+  TEST_CASE("a failed write of an fsync round fails its commits and refuses writes until a restart") {
+    // A small commit's bytes wait in memory for its fsync round, which
+    // writes them (one write for every commit of the round) before the
+    // fdatasync. When that write fails, the commits are applied in memory
+    // but not in the file: like a failed fsync, their outcome is unknown to
+    // the client, and the table refuses writes until a restart recovers it
+    // from the file. Other tables carry on; a backup, whose copy of the
+    // file would lack the commits, is refused.
+    TempDir backups;
+    FaultyServer f({"--backup-dir", backups.path().string()});
+    auto& [dir, data, faults, server, client] = f;
+    Run(*client, "CREATE TABLE a (id INT PRIMARY KEY)");
+    Run(*client, "CREATE TABLE b (id INT PRIMARY KEY)");
+    auto insert = client->Prepare("INSERT INTO a VALUES ($1)");
+    REQUIRE_MESSAGE(insert.ok(), insert.status().ToString());
+    REQUIRE(client->Execute(*insert, protocol::Row{protocol::Value::Integer(1)}).ok());
+    Run(*client, "INSERT INTO b VALUES (1)");
+
+    faults.Set("write EIO");
+    auto failed = client->Execute(*insert, protocol::Row{protocol::Value::Integer(2)});
+    REQUIRE(!failed.ok());
+    CheckError(failed.status(), ErrorCode::kIoError,
+               {"table \"a\"", "cannot write commits to", "until the server restarts"});
+    faults.Clear();
+    auto refused = client->Execute(*insert, protocol::Row{protocol::Value::Integer(3)});
+    REQUIRE(!refused.ok());
+    CheckError(refused.status(), ErrorCode::kIoError, {"until the server restarts"});
+    CheckError(Failure(*client, "INSERT INTO a VALUES (4)"), ErrorCode::kIoError,
+               {"until the server restarts"});
+    Run(*client, "INSERT INTO b VALUES (2)");
+    CHECK(Ids(*client, "b") == "1 2");
+    CheckError(Failure(*client, "BACKUP TO 'after'"), ErrorCode::kIoError,
+               {"table \"a\"", "until the server restarts"});
+    server->Kill();
+
+    // The write that failed stored nothing (EIO), so 2 is gone, and the
+    // file holds no damage: the next start takes writes again.
+    server = ServerProcess::Start(data);
+    client = Connect(*server);
+    CHECK(Ids(*client, "a") == "1");
+    Run(*client, "INSERT INTO a VALUES (5)");
+    CHECK(Ids(*client, "a") == "1 5");
+    CHECK(Ids(*client, "b") == "1 2");
   }
 
   TEST_CASE("sync = interval acknowledges at once and fsyncs in the background") {

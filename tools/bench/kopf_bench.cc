@@ -54,7 +54,8 @@ constexpr std::string_view kUsage =
     "      --spawn[=KOPFD]   start a private kopfd (default: the one beside kopf-bench)\n"
     "                        on a fresh temporary data directory\n"
     "      --spawn-sync MODE the spawned kopfd's --sync: none (default) or always\n"
-    "                        (fsync before each reply: durable writes)\n"
+    "                        (fsync before each reply: durable writes; prints the\n"
+    "                        server's commits per fsync round when it stops)\n"
     "  -c N                  connections (default 1)\n"
     "  -P N                  requests in flight per connection (default 1)\n"
     "      --configs LIST    several CxP pairs instead of -c/-P, e.g. 1x1,8x1,8x16\n"
@@ -359,6 +360,15 @@ int main(int argc, char** argv) {
                    server ? ratio(p.server_cpu_us, q.server_cpu_us) : "-");
       }
       std::fflush(stdout);
+    }
+  }
+  if (server && flags.spawn_sync == "always") {
+    // The spawned server's own count of commits per fsync round, which it
+    // logs when it stops: how well the clients shared their fsyncs.
+    std::string log = server->StopGracefully(std::chrono::seconds(30));
+    size_t at = log.rfind("group commit: ");
+    if (at != std::string::npos) {
+      fmt::print("\nkopfd: {}\n", log.substr(at, log.find('\n', at) - at));
     }
   }
   return any_errors ? 1 : 0;

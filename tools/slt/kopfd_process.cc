@@ -126,6 +126,25 @@ std::string KopfdProcess::LogTail() const {
   return log;
 }
 
+std::string KopfdProcess::StopGracefully(std::chrono::milliseconds timeout) {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        kill(pid_, SIGKILL);
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+  }
+  return ReadFile(dir_ / "kopfd.log");
+}
+
 void KopfdProcess::Stop() {
   if (pid_ > 0) {
     kill(pid_, SIGKILL);

@@ -51,6 +51,10 @@ class KopfdProcess {
   void Interrupt() const;
   // The last lines the server wrote to its log, for error messages.
   std::string LogTail() const;
+  // Stops the server as SIGTERM does (a graceful shutdown, which logs its
+  // figures), waiting up to `timeout` before SIGKILL, and returns its whole
+  // log. The directory stays until the destructor.
+  std::string StopGracefully(std::chrono::milliseconds timeout);
 
  private:
   KopfdProcess() = default;
