@@ -149,15 +149,20 @@ std::shared_ptr<cerebrum::Table> CurrentTable(const PointRead& point, const cere
 
 // Where the row `values` ask `point` for would be: the table or partition
 // that can hold it (null when none can: a NULL key value, or a value no
-// partition takes) and its key, in `values` or built in `*scratch`.
+// partition takes) and its key, in `values` or built in `*scratch`, which
+// may be null when KeyIsValues.
 struct PointReadKey {
-  const cerebrum::Table* holder = nullptr;
+  const cerebrum::Table* holder;
   std::span<const protocol::Value> key;
 };
+// Whether `values` are themselves the key `point` looks up.
+bool KeyIsValues(const PointRead& point, const Row& values) {
+  return point.key_is_parameters && values.size() == point.key_parameters.size();
+}
 PointReadKey KeyOf(const PointRead& point, const cerebrum::Table& table, const Row& values,
                    cerebrum::Key* scratch) {
   for (uint32_t p : point.key_parameters) {
-    if (values[p].is_null()) return {};  // `key = NULL` is never true
+    if (values[p].is_null()) return {nullptr, {}};  // `key = NULL` is never true
   }
   // A partitioned table keeps its rows in its partitions; the key's value
   // of the partition column names the one that can hold the row.
@@ -165,12 +170,10 @@ PointReadKey KeyOf(const PointRead& point, const cerebrum::Table& table, const R
   if (point.partition_parameter) {
     std::optional<size_t> partition =
         cerebrum::PartitionFor(table.schema().partitioning, values[*point.partition_parameter]);
-    if (!partition) return {};
+    if (!partition) return {nullptr, {}};
     holder = table.partitions()[*partition].get();
   }
-  if (point.key_is_parameters && values.size() == point.key_parameters.size()) {
-    return {holder, std::span<const protocol::Value>(values)};
-  }
+  if (KeyIsValues(point, values)) return {holder, std::span<const protocol::Value>(values)};
   scratch->clear();
   for (uint32_t p : point.key_parameters) scratch->push_back(values[p]);
   return {holder, std::span<const protocol::Value>(*scratch)};
@@ -359,16 +362,32 @@ void TryPointReads(std::span<PointReadJob> jobs, cerebrum::Database& db,
            SameTable(*jobs[first + n].statement->point_read, point)) {
       ++n;
     }
-    std::array<Status, kGroup> status;
+    // Only the errors are kept, in job order, and keys are built only for
+    // statements whose key is not their values as they are: both are rare,
+    // and storage made and destroyed for every job would cost more than
+    // its lookup.
+    std::array<bool, kGroup> failed;
+    std::vector<Status> errors;
+    std::vector<cerebrum::Key> scratch;
     std::array<PointReadKey, kGroup> where;
-    std::array<cerebrum::Key, kGroup> scratch;
-    std::array<const Row*, kGroup> found{};
+    std::array<const Row*, kGroup> found;
     for (size_t i = 0; i < n; ++i) {
       const PointReadJob& job = jobs[first + i];
-      status[i] = CheckParameterValues(job.statement->parameter_types, job.values, 1);
-      if (status[i].ok()) {
-        where[i] = KeyOf(*job.statement->point_read, *table, *job.values, &scratch[i]);
+      const PointRead& job_point = *job.statement->point_read;
+      found[i] = nullptr;
+      Status values_ok = CheckParameterValues(job.statement->parameter_types, job.values, 1);
+      failed[i] = !values_ok.ok();
+      if (failed[i]) {
+        errors.push_back(std::move(values_ok));
+        where[i] = {nullptr, {}};
+        continue;
       }
+      cerebrum::Key* key = nullptr;
+      if (!KeyIsValues(job_point, *job.values)) {
+        if (scratch.capacity() == 0) scratch.reserve(n);  // no reallocation: keys point in
+        key = &scratch.emplace_back();
+      }
+      where[i] = KeyOf(job_point, *table, *job.values, key);
     }
     // Runs of jobs on one table or partition go down its tree together.
     for (size_t i = 0, end = 0; i < n; i = end) {
@@ -381,11 +400,10 @@ void TryPointReads(std::span<PointReadJob> jobs, cerebrum::Database& db,
           std::span<const Row*>(found.data() + i, end - i));
     }
     PrefetchRows(std::span<const Row* const>(found.data(), n), jobs.subspan(first, n));
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0, error = 0; i < n; ++i) {
       const PointReadJob& job = jobs[first + i];
-      bool taken = status[i].ok()
-                       ? answers->Found(first + i, found[i], job.statement->point_read->outputs)
-                       : answers->Failed(first + i, status[i]);
+      bool taken = failed[i] ? answers->Failed(first + i, errors[error++])
+                             : answers->Found(first + i, found[i], job.statement->point_read->outputs);
       if (!taken) return;
       ++*answered;
     }

@@ -617,9 +617,12 @@ void KOPF_BTREE::FindMany(std::span<const K> keys, std::span<const Value*> found
       std::fill(out, out + n, nullptr);
       continue;
     }
-    std::array<uint64_t, kGroup> prefix{};
-    std::array<bool, kGroup> decides{};
-    std::array<const Node*, kGroup> node{};
+    // Left uninitialised: only the first n entries are used, each set first.
+    std::array<uint64_t, kGroup> prefix;
+    std::array<bool, kGroup> decides;
+    std::array<const Node*, kGroup> node;
+    std::array<uint32_t, kGroup> lo;
+    std::array<uint32_t, kGroup> hi;
     for (size_t i = 0; i < n; ++i) {
       const Probe<K> probe = MakeProbe(key[i]);
       prefix[i] = probe.prefix;
@@ -638,11 +641,10 @@ void KOPF_BTREE::FindMany(std::span<const K> keys, std::span<const Value*> found
     // prefixes span nine cache lines, of which a search reads four or five,
     // and the lines in flight at once are few (about twenty per core), so
     // loading all nine would make the loads wait for each other.
-    std::array<uint32_t, kGroup> lo{};
-    std::array<uint32_t, kGroup> hi{};
     if constexpr (kPrefixed && PrefixCompare<Compare, K>) {
       bool searching = false;
       for (size_t i = 0; i < n; ++i) {
+        lo[i] = 0;
         hi[i] = node[i]->count;
         if (lo[i] < hi[i]) {
           __builtin_prefetch(&AsLeaf(node[i])->prefixes[hi[i] / 2]);

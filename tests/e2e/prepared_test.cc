@@ -441,6 +441,46 @@ TEST_SUITE("e2e/prepared") {
     }
   }
 
+  TEST_CASE("a burst of point reads finds rows across partitions and by a key built from parameters") {
+    TempDir dir;
+    auto server = ServerProcess::Start(dir.path() / "data");
+    Conn c(server->port());
+    RequireOk(c.Query(
+        "CREATE TABLE r (id INT PRIMARY KEY, v INT) PARTITION BY RANGE (id) (PARTITION p0 VALUES "
+        "LESS THAN (10), PARTITION p1 VALUES LESS THAN (20), PARTITION p2 VALUES LESS THAN "
+        "(MAXVALUE))"));
+    RequireOk(c.Query("CREATE TABLE w (a INT, b INT, v TEXT, PRIMARY KEY (a, b))"));
+    for (int i = 0; i < 30; ++i) {
+      RequireOk(c.Query(fmt::format("INSERT INTO r VALUES ({}, {})", i * 2, i * 20)));
+      RequireOk(c.Query(fmt::format("INSERT INTO w VALUES ({}, {}, 'w{}')", i % 3, i, i)));
+    }
+    Response on_r = c.Prepare("SELECT v FROM r WHERE id = $1");
+    // The key is (a, b), the parameters ($1 = b, $2 = a) in the other order.
+    Response on_w = c.Prepare("SELECT v FROM w WHERE b = $1 AND a = $2");
+    RequireOk(on_r);
+    RequireOk(on_w);
+    std::vector<std::pair<uint64_t, std::vector<Row>>> reads;
+    for (int i = 0; i < 60; ++i) {
+      std::vector<Row> r_rows;
+      if (i % 2 == 0) r_rows = {{Value::Integer(i * 10)}};
+      reads.push_back(
+          {c.Queue(protocol::Execute{on_r.description()->statement_id, 1, {{Value::Integer(i)}}}),
+           r_rows});
+      const int b = i % 35;
+      std::vector<Row> w_rows;
+      if (b < 30) w_rows = {{Value::Text(fmt::format("w{}", b))}};
+      reads.push_back({c.Queue(protocol::Execute{on_w.description()->statement_id,
+                                                 2,
+                                                 {{Value::Integer(b), Value::Integer(b % 3)}}}),
+                       w_rows});
+    }
+    c.Flush();
+    for (const auto& [payload, rows] : reads) {
+      INFO("payload " << payload);
+      ExpectRows(c, payload, rows);
+    }
+  }
+
   TEST_CASE("writes in the middle of a burst of point reads are seen by the reads after them") {
     ServerWithTable f(10);
     Conn& c = f.c;
