@@ -152,6 +152,11 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
         if (!execute.ok() || !*execute) break;
         ++decoded;
       }
+      if (decoded == 1 && execute.ok()) {
+        // One request and nothing behind it (one in flight): no group.
+        if (!HandleSingleExecute(burst_.front())) co_return;
+        continue;
+      }
       if (decoded > 0) {
         // Handled at the top, after the back-pressure check. A malformed
         // frame behind them stays in the decoder, which fails the same
@@ -303,10 +308,10 @@ bool Session::CheckSequence(MessageType type, uint64_t payload_id) {
 // in a row (well-formed, their statements prepared as point reads) goes to
 // the engine at once, which looks all their keys up together under one
 // read lock and hands the rows back in order; each answer is encoded into
-// the output as it comes, as a read on its own would be. Anything else,
-// and a read the group could not run (it would wait, or the client has
-// requests queued), is handled on its own, so requests keep their order:
-// a read behind a queued write is queued behind it too.
+// the output as it comes, as a read on its own would be. Anything else, a
+// lone read, and a read the group could not run (it would wait, or the
+// client has requests queued) is handled on its own, so requests keep
+// their order: a read behind a queued write is queued behind it too.
 bool Session::HandleBurst() {
   // Encodes each answer of a group into the output, checking before each
   // that the reader need not stop (flow control: the output stays bounded
@@ -359,7 +364,8 @@ bool Session::HandleBurst() {
       point_jobs_[end - first] = {statement, &burst_[end].parameters};
       point_statements_[end - first] = &it->second;
     }
-    if (end > first) {
+    // A lone read gains nothing from a group and takes the shorter way.
+    if (end - first > 1) {
       Answers answers(this, first);
       cerebellum::Engine::PointReadsDone done = context_->engine->TryPointReadsInline(
           client_id_, std::span(point_jobs_.data(), end - first), &answers);
