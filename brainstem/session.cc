@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <span>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -40,6 +41,9 @@ constexpr size_t kResponsePieceBytes = 256 * 1024;
 constexpr size_t kCoalesceBytes = 64 * 1024;
 // Write buffers a session keeps for reuse (see WriteLoop).
 constexpr size_t kSpareBuffers = 2;
+// One-row EXECUTEs decoded ahead of handling them (see HandleBurst): more
+// than a burst of 16 in flight brings, to look up a group's keys together.
+constexpr size_t kMaxBurst = 32;
 
 }  // namespace
 
@@ -50,6 +54,8 @@ Session::Session(tcp::socket socket, std::shared_ptr<SessionContext> context)
       writer_wake_(socket_.get_executor()),
       handshake_deadline_(socket_.get_executor()),
       decoder_(context_->options.max_frame_bytes),
+      point_jobs_(kMaxBurst),
+      point_statements_(kMaxBurst),
       executor_(socket_.get_executor()) {
   boost::system::error_code ec;
   tcp::endpoint peer = socket_.remote_endpoint(ec);
@@ -129,18 +135,39 @@ asio::awaitable<void> Session::ReadLoop(std::shared_ptr<Session> self) {
     }
     if (closed_ || ending_ != Ending::kNone) co_return;
 
+    if (burst_next_ < burst_end_) {
+      if (!HandleBurst()) co_return;
+      continue;
+    }
     // The commonest request, an EXECUTE of one parameter row, is decoded
-    // straight into storage reused from request to request; anything else
-    // goes through a whole Envelope.
+    // straight into storage reused from request to request, as many of
+    // them in a row as the input holds (up to kMaxBurst), and handled
+    // together; anything else goes through a whole Envelope.
     if (client_id_ != 0 && scram_ == nullptr) {
-      protocol::Result<bool> execute = decoder_.NextSingleExecute(&single_execute_);
+      size_t decoded = 0;
+      protocol::Result<bool> execute = false;
+      while (decoded < kMaxBurst) {
+        if (burst_.size() == decoded) burst_.emplace_back();
+        execute = decoder_.NextSingleExecute(&burst_[decoded]);
+        if (!execute.ok() || !*execute) break;
+        ++decoded;
+      }
+      if (decoded == 1 && execute.ok()) {
+        // One request and nothing behind it (one in flight): no group.
+        if (!HandleSingleExecute(burst_.front())) co_return;
+        continue;
+      }
+      if (decoded > 0) {
+        // Handled at the top, after the back-pressure check. A malformed
+        // frame behind them stays in the decoder, which fails the same
+        // way once they are handled.
+        burst_next_ = 0;
+        burst_end_ = decoded;
+        continue;
+      }
       if (!execute.ok()) {
         Violation(execute.status().message(), decoder_.last_header()->payload_id);
         co_return;
-      }
-      if (*execute) {
-        if (!HandleSingleExecute()) co_return;
-        continue;
       }
     }
     protocol::Result<std::optional<Envelope>> next = decoder_.Next();
@@ -277,17 +304,96 @@ bool Session::CheckSequence(MessageType type, uint64_t payload_id) {
   return true;
 }
 
-bool Session::HandleSingleExecute() {
-  const protocol::SingleExecute& e = single_execute_;
+// A burst of pipelined EXECUTEs is mostly point reads. Each group of them
+// in a row (well-formed, their statements prepared as point reads) goes to
+// the engine at once, which looks all their keys up together under one
+// read lock and hands the rows back in order; each answer is encoded into
+// the output as it comes, as a read on its own would be. Anything else, a
+// lone read, and a read the group could not run (it would wait, or the
+// client has requests queued) is handled on its own, so requests keep
+// their order: a read behind a queued write is queued behind it too.
+bool Session::HandleBurst() {
+  // Encodes each answer of a group into the output, checking before each
+  // that the reader need not stop (flow control: the output stays bounded
+  // as when each request is decoded only after that check).
+  struct Answers final : cerebellum::PointReadAnswers {
+    Session* session;
+    size_t first;                 // burst_ index of job 0
+    std::string* tail = nullptr;  // the output of the answer being encoded
+    size_t before = 0;
+    Answers(Session* s, size_t f) : session(s), first(f) {}
+    bool Room() const {
+      return !session->closed_ && session->ending_ == Ending::kNone && !session->ReaderMustWait();
+    }
+    bool Found(size_t i, const protocol::Row* stored, std::span<const size_t> outputs) override {
+      if (!Room()) return false;
+      const uint64_t payload_id = session->burst_[first + i].payload_id;
+      const Prepared& prepared = *session->point_statements_[i];
+      tail = session->Tail();
+      before = tail->size();
+      EncodePointReadResponse(session->client_id_, payload_id,
+                              prepared.handle->statement->columns,
+                              &session->point_statements_[i]->point_read_description, stored,
+                              outputs, tail);
+      session->last_payload_id_ = payload_id;
+      std::string* done = std::exchange(tail, nullptr);
+      session->Queued(done->size() - before);
+      return true;
+    }
+    bool Failed(size_t i, const protocol::Status& status) override {
+      if (!Room()) return false;
+      session->last_payload_id_ = session->burst_[first + i].payload_id;
+      session->EnqueueResult(session->last_payload_id_, status);
+      return true;
+    }
+  };
+  while (burst_next_ < burst_end_) {
+    if (closed_ || ending_ != Ending::kNone) return false;
+    if (ReaderMustWait()) return true;
+    // The group: requests in sequence for statements that are point reads.
+    const size_t first = burst_next_;
+    size_t end = first;
+    for (; end < burst_end_; ++end) {
+      const protocol::SingleExecute& e = burst_[end];
+      if (e.client_id != client_id_ || e.payload_id != last_payload_id_ + 1 + (end - first)) break;
+      auto it = statements_.find(e.statement_id);
+      if (it == statements_.end()) break;
+      const cerebellum::PreparedStatement* statement =
+          cerebellum::Engine::InlinePointRead(*it->second.handle);
+      if (statement == nullptr) break;
+      point_jobs_[end - first] = {statement, &burst_[end].parameters};
+      point_statements_[end - first] = &it->second;
+    }
+    // A lone read gains nothing from a group and takes the shorter way.
+    if (end - first > 1) {
+      Answers answers(this, first);
+      cerebellum::Engine::PointReadsDone done = context_->engine->TryPointReadsInline(
+          client_id_, std::span(point_jobs_.data(), end - first), &answers);
+      burst_next_ += done.answered;
+      if (!done.failed.ok()) {
+        // Only an exception could fail it; it may have left part of an answer.
+        if (answers.tail != nullptr) answers.tail->resize(answers.before);
+        last_payload_id_ = burst_[burst_next_].payload_id;
+        EnqueueResult(last_payload_id_, done.failed);
+        ++burst_next_;
+      }
+      if (burst_next_ > first) continue;
+    }
+    if (!HandleSingleExecute(burst_[burst_next_++])) return false;
+  }
+  return true;
+}
+
+bool Session::HandleSingleExecute(protocol::SingleExecute& e) {
   if (!CheckClientId(MessageType::kExecute, e.client_id, e.payload_id) ||
       !CheckSequence(MessageType::kExecute, e.payload_id)) {
     return false;
   }
   // The row moves into execute_rows_ and back, keeping its capacity.
   if (execute_rows_.size() != 1) execute_rows_.resize(1);
-  execute_rows_.front().swap(single_execute_.parameters);
+  execute_rows_.front().swap(e.parameters);
   HandleExecute(e.payload_id, e.statement_id, &execute_rows_);
-  if (execute_rows_.size() == 1) execute_rows_.front().swap(single_execute_.parameters);
+  if (execute_rows_.size() == 1) execute_rows_.front().swap(e.parameters);
   return true;
 }
 

@@ -118,8 +118,12 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   void Welcome(protocol::Role role);
   // QUERY, PREPARE, EXECUTE, CLOSE: the requests that get a response.
   void HandleRequest(protocol::Envelope envelope);
-  // An EXECUTE decoded by the fast path into single_execute_.
-  bool HandleSingleExecute();
+  // Handles the decoded one-row EXECUTEs of burst_ from burst_next_ on,
+  // running point reads in groups (HandleBurst's comment); stops early,
+  // true, when the reader must wait. False when reading must stop.
+  bool HandleBurst();
+  // One EXECUTE decoded by the fast path, handled on its own.
+  bool HandleSingleExecute(protocol::SingleExecute& e);
   // Runs an EXECUTE of `*rows`; hands the rows back when it ran inline.
   void HandleExecute(uint64_t payload_id, uint64_t statement_id, std::vector<protocol::Row>* rows);
   // Violation unless a frame's client id is this connection's.
@@ -203,10 +207,17 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   // Empty buffers with capacity from past writes, for the next bursts of
   // small responses: one is filled while another is being written.
   std::vector<std::string> spares_;
-  // The last one-row EXECUTE the fast path decoded, and the rows vector its
-  // parameters run in: both reused from request to request.
-  protocol::SingleExecute single_execute_;
+  // The one-row EXECUTEs the fast path decoded from the input at hand, the
+  // first burst_end_ of burst_, and the first not yet handled; the rows
+  // vector a parameter row runs in when it runs on its own. All reused
+  // from request to request.
+  std::vector<protocol::SingleExecute> burst_;
+  size_t burst_next_ = 0;
+  size_t burst_end_ = 0;
   std::vector<protocol::Row> execute_rows_;
+  // A group of point reads of burst_ and their statements (HandleBurst).
+  std::vector<cerebellum::PointReadJob> point_jobs_;
+  std::vector<Prepared*> point_statements_;
   size_t queued_bytes_ = 0;       // encoded bytes in queue_
   size_t writing_bytes_ = 0;      // bytes of the write in progress
   size_t peak_unsent_bytes_ = 0;  // most of queued + writing at once (logged at close)

@@ -190,6 +190,18 @@ class Engine::Impl {
     return out;
   }
 
+  PointReadsDone TryPointReadsInline(uint32_t client_id, std::span<PointReadJob> jobs,
+                                     PointReadAnswers* answers) {
+    PointReadsDone done;
+    if (!queue_.ReadMayStartNow(client_id)) return done;
+    Result<bool> ran = Guarded([&]() -> Result<bool> {
+      TryPointReads(jobs, *db_, answers, &done.answered);
+      return true;
+    });
+    if (!ran.ok()) done.failed = ran.status();
+    return done;
+  }
+
   std::optional<Result<StatementResult>> TryExecuteInline(ExecuteRequest& r) {
     if (!MayRunInline(r)) return std::nullopt;
     const PreparedHandle& handle = *r.handle;
@@ -365,6 +377,20 @@ std::optional<Result<StatementResult>> Engine::TryExecuteInline(ExecuteRequest& 
 
 bool Engine::TryInsertInline(ExecuteRequest& request, Completion& done) {
   return impl_->TryInsertInline(request, done);
+}
+
+const PreparedStatement* Engine::InlinePointRead(const PreparedHandle& handle) {
+  if (!handle.ready.load(std::memory_order_acquire) || !handle.statement ||
+      !handle.statement->point_read) {
+    return nullptr;
+  }
+  return handle.statement.get();
+}
+
+Engine::PointReadsDone Engine::TryPointReadsInline(uint32_t client_id,
+                                                   std::span<PointReadJob> jobs,
+                                                   PointReadAnswers* answers) {
+  return impl_->TryPointReadsInline(client_id, jobs, answers);
 }
 
 std::optional<Result<bool>> Engine::TryPointReadInline(ExecuteRequest& request,

@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -153,6 +154,26 @@ class Engine {
   // Spares the caller a StatementResult, and a copy of the row, per request.
   std::optional<protocol::Result<bool>> TryPointReadInline(ExecuteRequest& request,
                                                            PointReadSink* sink);
+
+  // The statement of `handle` if it is a point read by primary key that
+  // TryPointReadsInline may take (prepared, and prepared as such); else
+  // null.
+  static const PreparedStatement* InlinePointRead(const PreparedHandle& handle);
+
+  // TryPointReadInline for a group of one-row EXECUTEs of `client_id`, in
+  // request order (TryPointReads): the jobs answered through `answers`
+  // from the first, and if the answer to the next one failed with an
+  // internal error (something threw), that error; it counts as answered
+  // by the error, which the caller sends. Jobs not counted did not run;
+  // the first of them cannot run here (or `answers` refused it). None runs
+  // here while the client has requests waiting in the queue. REQUIRES:
+  // every job's statement came from InlinePointRead.
+  struct PointReadsDone {
+    size_t answered = 0;
+    protocol::Status failed;
+  };
+  PointReadsDone TryPointReadsInline(uint32_t client_id, std::span<PointReadJob> jobs,
+                                     PointReadAnswers* answers);
 
   // Runs one statement on the calling thread (tests, tools).
   protocol::Result<StatementResult> ExecuteNow(std::string_view sql,

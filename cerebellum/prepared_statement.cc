@@ -1,6 +1,7 @@
 #include "cerebellum/prepared_statement.h"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <optional>
@@ -146,19 +147,22 @@ std::shared_ptr<cerebrum::Table> CurrentTable(const PointRead& point, const cere
   return table;
 }
 
-// Looks `point` up in `table` with `values` (already checked) if it can
-// run without waiting: true after handing the row to `sink` when the key
-// exists, false when not; std::nullopt when it would have to wait, and
-// nothing was done.
-std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& table,
-                                 const Row& values, cerebrum::Database& db, PointReadSink* sink) {
-  cerebrum::Table::SharedLock lock = table.TryLockShared();
-  // As ExecuteQueryWithoutWaiting: holding the lock, no write to the table
-  // can become visible, so if every visible write is durable now, so is
-  // the row read here.
-  if (!lock.owns_lock() || !db.VisibleWritesAreDurable()) return std::nullopt;
+// Where the row `values` ask `point` for would be: the table or partition
+// that can hold it (null when none can: a NULL key value, or a value no
+// partition takes) and its key, in `values` or built in `*scratch`, which
+// may be null when KeyIsValues.
+struct PointReadKey {
+  const cerebrum::Table* holder;
+  std::span<const protocol::Value> key;
+};
+// Whether `values` are themselves the key `point` looks up.
+bool KeyIsValues(const PointRead& point, const Row& values) {
+  return point.key_is_parameters && values.size() == point.key_parameters.size();
+}
+PointReadKey KeyOf(const PointRead& point, const cerebrum::Table& table, const Row& values,
+                   cerebrum::Key* scratch) {
   for (uint32_t p : point.key_parameters) {
-    if (values[p].is_null()) return false;  // `key = NULL` is never true
+    if (values[p].is_null()) return {nullptr, {}};  // `key = NULL` is never true
   }
   // A partitioned table keeps its rows in its partitions; the key's value
   // of the partition column names the one that can hold the row.
@@ -166,21 +170,77 @@ std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& 
   if (point.partition_parameter) {
     std::optional<size_t> partition =
         cerebrum::PartitionFor(table.schema().partitioning, values[*point.partition_parameter]);
-    if (!partition) return false;  // no partition takes the value: no such row
+    if (!partition) return {nullptr, {}};
     holder = table.partitions()[*partition].get();
   }
-  const Row* row = nullptr;
-  if (point.key_is_parameters && values.size() == point.key_parameters.size()) {
-    row = holder->rows().Find(std::span<const protocol::Value>(values));
-  } else {
-    cerebrum::Key key;
-    key.reserve(point.key_parameters.size());
-    for (uint32_t p : point.key_parameters) key.push_back(values[p]);
-    row = holder->rows().Find(key);
-  }
+  if (KeyIsValues(point, values)) return {holder, std::span<const protocol::Value>(values)};
+  scratch->clear();
+  for (uint32_t p : point.key_parameters) scratch->push_back(values[p]);
+  return {holder, std::span<const protocol::Value>(*scratch)};
+}
+
+// The table's read lock if a read may run now without waiting: the lock
+// is free, and (as ExecuteQueryWithoutWaiting) every visible write is
+// durable, so while it is held no write can become visible and whatever
+// is read is durable too. Else an unlocked lock.
+cerebrum::Table::SharedLock LockForPointRead(const cerebrum::Table& table,
+                                             const cerebrum::Database& db) {
+  cerebrum::Table::SharedLock lock = table.TryLockShared();
+  if (lock.owns_lock() && !db.VisibleWritesAreDurable()) lock.unlock();
+  return lock;
+}
+
+// Looks `point` up in `table` with `values` (already checked) if it can
+// run without waiting: true after handing the row to `sink` when the key
+// exists, false when not; std::nullopt when it would have to wait, and
+// nothing was done.
+std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& table,
+                                 const Row& values, cerebrum::Database& db, PointReadSink* sink) {
+  cerebrum::Table::SharedLock lock = LockForPointRead(table, db);
+  if (!lock.owns_lock()) return std::nullopt;
+  cerebrum::Key scratch;
+  PointReadKey where = KeyOf(point, table, values, &scratch);
+  if (where.holder == nullptr) return false;
+  const Row* row = where.holder->rows().Find(where.key);
   if (row == nullptr) return false;
   sink->Found(*row, point.outputs);
   return true;
+}
+
+// Whether two PointReads were prepared for the same table.
+bool SameTable(const PointRead& a, const PointRead& b) {
+  return !a.table.owner_before(b.table) && !b.table.owner_before(a.table);
+}
+
+// Starts loading the cache line at `p`. GCC takes a prefetch for an
+// instruction without effect, so a loop of nothing but prefetches (or a
+// function, once inlined) is dropped whole; the empty asm that takes `p`
+// keeps it.
+inline void Prefetch(const void* p) {
+  __builtin_prefetch(p);
+  asm volatile("" : : "r"(p));
+}
+
+// Starts loading the rows jobs found (rows[i] for jobs[i], or null): their
+// values and the bytes of the TEXT values they output, which may be on the
+// heap. A row is a heap block of its own, rarely in cache for a random key.
+// The blocks first, for every row; by the time the second pass reads a
+// block to find its strings, it has had the first pass's time to arrive.
+void PrefetchRows(std::span<const Row* const> rows, std::span<const PointReadJob> jobs) {
+  for (const Row* row : rows) {
+    if (row == nullptr) continue;
+    const char* p = reinterpret_cast<const char*>(row->data());
+    const char* end = reinterpret_cast<const char*>(row->data() + row->size());
+    for (; p < end; p += 64) Prefetch(p);
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row* row = rows[i];
+    if (row == nullptr) continue;
+    for (size_t column : jobs[i].statement->point_read->outputs) {
+      const protocol::Value& value = (*row)[column];
+      if (value.type() == protocol::Type::kText) Prefetch(value.as_text().data());
+    }
+  }
 }
 
 // A PointReadSink that copies the output values into a Row.
@@ -282,6 +342,72 @@ std::optional<Result<bool>> TryPointRead(const PreparedStatement& prepared, Row&
   std::optional<bool> found = RunPointRead(*prepared.point_read, *table, values, db, sink);
   if (!found) return std::nullopt;
   return Result<bool>(*found);
+}
+
+void TryPointReads(std::span<PointReadJob> jobs, cerebrum::Database& db,
+                   PointReadAnswers* answers, size_t* answered) {
+  // Jobs looked up together; larger groups keep more rows in cache at once
+  // than the first-level cache holds.
+  constexpr size_t kGroup = 32;
+  *answered = 0;
+  while (*answered < jobs.size()) {
+    const size_t first = *answered;
+    const PointRead& point = *jobs[first].statement->point_read;
+    std::shared_ptr<cerebrum::Table> table = CurrentTable(point, db);
+    if (!table) return;
+    cerebrum::Table::SharedLock lock = LockForPointRead(*table, db);
+    if (!lock.owns_lock()) return;
+    size_t n = 1;
+    while (first + n < jobs.size() && n < kGroup &&
+           SameTable(*jobs[first + n].statement->point_read, point)) {
+      ++n;
+    }
+    // Only the errors are kept, in job order, and keys are built only for
+    // statements whose key is not their values as they are: both are rare,
+    // and storage made and destroyed for every job would cost more than
+    // its lookup.
+    std::array<bool, kGroup> failed;
+    std::vector<Status> errors;
+    std::vector<cerebrum::Key> scratch;
+    std::array<PointReadKey, kGroup> where;
+    std::array<const Row*, kGroup> found;
+    for (size_t i = 0; i < n; ++i) {
+      const PointReadJob& job = jobs[first + i];
+      const PointRead& job_point = *job.statement->point_read;
+      found[i] = nullptr;
+      Status values_ok = CheckParameterValues(job.statement->parameter_types, job.values, 1);
+      failed[i] = !values_ok.ok();
+      if (failed[i]) {
+        errors.push_back(std::move(values_ok));
+        where[i] = {nullptr, {}};
+        continue;
+      }
+      cerebrum::Key* key = nullptr;
+      if (!KeyIsValues(job_point, *job.values)) {
+        if (scratch.capacity() == 0) scratch.reserve(n);  // no reallocation: keys point in
+        key = &scratch.emplace_back();
+      }
+      where[i] = KeyOf(job_point, *table, *job.values, key);
+    }
+    // Runs of jobs on one table or partition go down its tree together.
+    for (size_t i = 0, end = 0; i < n; i = end) {
+      for (end = i + 1; end < n && where[end].holder == where[i].holder;) ++end;
+      if (where[i].holder == nullptr) continue;
+      std::array<std::span<const protocol::Value>, kGroup> keys;
+      for (size_t j = i; j < end; ++j) keys[j - i] = where[j].key;
+      where[i].holder->rows().FindMany(
+          std::span<const std::span<const protocol::Value>>(keys.data(), end - i),
+          std::span<const Row*>(found.data() + i, end - i));
+    }
+    PrefetchRows(std::span<const Row* const>(found.data(), n), jobs.subspan(first, n));
+    for (size_t i = 0, error = 0; i < n; ++i) {
+      const PointReadJob& job = jobs[first + i];
+      bool taken = failed[i] ? answers->Failed(first + i, errors[error++])
+                             : answers->Found(first + i, found[i], job.statement->point_read->outputs);
+      if (!taken) return;
+      ++*answered;
+    }
+  }
 }
 
 Result<StatementResult> ExecutePrepared(const PreparedStatement& prepared,

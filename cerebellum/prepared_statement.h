@@ -136,6 +136,40 @@ std::optional<protocol::Result<bool>> TryPointRead(const PreparedStatement& stat
                                                    protocol::Row& values, cerebrum::Database& db,
                                                    PointReadSink* sink);
 
+// One point read of a group run by TryPointReads: a statement with a
+// PointRead and its one row of values.
+struct PointReadJob {
+  const PreparedStatement* statement = nullptr;
+  protocol::Row* values = nullptr;
+};
+
+// Takes the answers of TryPointReads, in the order of the jobs, while the
+// table's read lock is held; what it is handed is valid only during the
+// call. Either call may return false to refuse job `i`: it then counts as
+// not run, and neither are the jobs after it.
+class PointReadAnswers {
+ public:
+  // Job i found `stored` (null when the key does not exist); `outputs` as
+  // PointReadSink::Found.
+  virtual bool Found(size_t i, const protocol::Row* stored, std::span<const size_t> outputs) = 0;
+  // Job i's values do not match its parameters.
+  virtual bool Failed(size_t i, const protocol::Status& status) = 0;
+
+ protected:
+  ~PointReadAnswers() = default;
+};
+
+// TryPointRead for a group of jobs, answering them in order through
+// `answers`. `*answered` counts the jobs answered from the first, kept
+// up to date as they are (so it holds even when an answer throws). Stops
+// before the first job that cannot run here (TryPointRead's std::nullopt:
+// nothing of it was run) or that `answers` refuses. The jobs in a row on
+// one table share one taking of its read lock, and their keys are looked up
+// side by side (BPlusTree::FindMany) and their rows prefetched before the
+// first of them is answered, so their cache misses overlap.
+void TryPointReads(std::span<PointReadJob> jobs, cerebrum::Database& db,
+                   PointReadAnswers* answers, size_t* answered);
+
 // Runs a prepared INSERT ... VALUES with one row of values right here if
 // it cannot block (ExecuteInsertWithoutWaiting): under the caller's
 // DurabilityScope its commit is appended and registered, and the caller

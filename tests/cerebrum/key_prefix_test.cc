@@ -262,7 +262,7 @@ TEST_SUITE("cerebrum/key_prefix") {
     CHECK_FALSE(ints.PrefixDecides(Key{}));
   }
 
-  TEST_CASE("an integer-keyed tree matches std::map for every kind of probe") {
+  TEST_CASE("an integer-keyed tree matches std::map for every kind of probe, alone and in groups") {
     auto run = [](auto tree, uint64_t seed, int ops) {
       std::map<Key, int64_t, KeyLess> model;
       KeyCompare cmp;
@@ -299,6 +299,19 @@ TEST_SUITE("cerebrum/key_prefix") {
         Key probe = random_probe();
         if (dice < 65) {
           CHECK(tree.Erase(std::span<const Value>(probe)) == (model.erase(probe) == 1));
+        } else if (dice < 87) {
+          // A group of probes, more than FindMany takes in one pass.
+          std::vector<Key> probes{probe};
+          const size_t count = 1 + rng() % 40;
+          while (probes.size() < count) probes.push_back(random_probe());
+          std::vector<std::span<const Value>> keys(probes.begin(), probes.end());
+          std::vector<const int64_t*> found(keys.size());
+          tree.FindMany(std::span<const std::span<const Value>>(keys), std::span(found));
+          for (size_t i = 0; i < probes.size(); ++i) {
+            auto it = model.find(probes[i]);
+            REQUIRE_MESSAGE((found[i] != nullptr) == (it != model.end()), probes[i][0].ToString());
+            if (found[i] != nullptr) CHECK(*found[i] == it->second);
+          }
         } else if (dice < 90) {
           const int64_t* found = tree.Find(std::span<const Value>(probe));
           auto it = model.find(probe);
