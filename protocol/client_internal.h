@@ -148,6 +148,11 @@ class ResponseAssembler {
   // The tag bytes of the last COMPLETE body it decoded, and that tag.
   std::vector<uint8_t> last_complete_tag_bytes_;
   std::string last_complete_tag_;
+  // Emptied rows of responses gone by, whose vectors keep their room: the
+  // fast path fills them with the next rows instead of allocating a
+  // vector per row.
+  static constexpr size_t kMaxSpareRows = 64;
+  std::vector<Row> spare_rows_;
   uint64_t sink_id_ = 0;
   const CopySink* sink_ = nullptr;
   Status sink_error_;

@@ -96,6 +96,7 @@ Status ResponseAssembler::OnFrame(Envelope envelope) {
         return Violation(Describe(envelope) + " after the response began");
       }
       partial_->copy_in = std::move(std::get<CopyInResponse>(envelope.message).columns);
+      partial_->result.columns.clear();  // kept by StartResponse; this ends it
       // Not the end of the request: it stays outstanding for its COMPLETE.
       partial_ = nullptr;
       return Status::Ok();
@@ -199,7 +200,9 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
       if (!partial_) StartResponse(id);
       described_ = true;
       if (cached) {
-        partial_->result.columns = last_columns_;  // into the recycled room
+        // Into the recycled room, unless the slot holds these columns
+        // already (StartResponse kept them): comparing is cheaper.
+        if (partial_->result.columns != last_columns_) partial_->result.columns = last_columns_;
       } else {
         partial_->result.columns = std::move(columns);
       }
@@ -208,7 +211,7 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
     case MessageType::kRowBatch: {
       if (!partial_ || !described_) return false;
       QueryResult& result = partial_->result;
-      return TryAppendRowBatchBody(body, result.columns.size(), &result.rows);
+      return TryAppendRowBatchBody(body, result.columns.size(), &result.rows, &spare_rows_);
     }
     case MessageType::kComplete: {
       // The body is the tag (u32 length, bytes) and the count (u64). The
@@ -250,11 +253,19 @@ void ResponseAssembler::StartResponse(uint64_t payload_id) {
     ring_.swap(grown);
     head_ = 0;
   }
-  // A reused slot: empty it, keeping the room its vectors have.
+  // A reused slot: empty it, keeping the room its vectors have. Its
+  // columns stay until the response ends (Finish), where a response
+  // without a ROW_DESCRIPTION clears them: one that repeats the slot's
+  // description then leaves them as they are. Its rows' own vectors go to
+  // spare_rows_, where the next ROW_BATCH's rows take them from.
   Response& r = At(count_++);
   r.payload_id = payload_id;
   r.status = Status::Ok();
-  r.result.columns.clear();
+  for (Row& row : r.result.rows) {
+    if (spare_rows_.size() >= kMaxSpareRows) break;
+    row.clear();
+    spare_rows_.push_back(std::move(row));
+  }
   r.result.rows.clear();
   r.result.tag.clear();
   r.result.count = 0;
@@ -267,6 +278,7 @@ void ResponseAssembler::StartResponse(uint64_t payload_id) {
 }
 
 Status ResponseAssembler::Finish(Status status) {
+  if (!described_) partial_->result.columns.clear();  // kept by StartResponse
   partial_->status = std::move(status);
   outstanding_.Erase(partial_->payload_id);
   partial_ = nullptr;

@@ -616,7 +616,8 @@ bool TryDecodeRowDescriptionBody(std::span<const uint8_t> body, std::vector<Colu
   return true;
 }
 
-bool TryAppendRowBatchBody(std::span<const uint8_t> body, size_t width, std::vector<Row>* rows) {
+bool TryAppendRowBatchBody(std::span<const uint8_t> body, size_t width, std::vector<Row>* rows,
+                           std::vector<Row>* spare) {
   FastReader r(body);
   auto row_count = static_cast<uint32_t>(r.Fixed<4>());
   auto column_count = static_cast<uint16_t>(r.Fixed<2>());
@@ -632,6 +633,10 @@ bool TryAppendRowBatchBody(std::span<const uint8_t> body, size_t width, std::vec
   }
   for (uint32_t i = 0; i < row_count && r.ok(); ++i) {
     Row& row = rows->emplace_back();
+    if (spare != nullptr && !spare->empty()) {
+      row = std::move(spare->back());
+      spare->pop_back();
+    }
     row.reserve(column_count);
     for (uint16_t c = 0; c < column_count; ++c) row.push_back(r.ReadValue());
   }

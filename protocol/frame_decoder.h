@@ -137,8 +137,10 @@ bool TryDecodeRowDescriptionBody(std::span<const uint8_t> body, std::vector<Colu
 
 // A ROW_BATCH body whose rows are `width` values wide (or that has no
 // rows): appends its rows to `*rows`. A batch of another width returns
-// false.
-bool TryAppendRowBatchBody(std::span<const uint8_t> body, size_t width, std::vector<Row>* rows);
+// false. Each new row takes an empty Row from the back of `*spare`, when
+// given and not empty, so it reuses that vector's room.
+bool TryAppendRowBatchBody(std::span<const uint8_t> body, size_t width, std::vector<Row>* rows,
+                           std::vector<Row>* spare = nullptr);
 
 // A COMPLETE body.
 bool TryDecodeCompleteBody(std::span<const uint8_t> body, std::string* tag, uint64_t* count);
