@@ -39,13 +39,8 @@ done
 echo
 echo "medians over $ROUNDS rounds, $CONFIG, $N requests a run:"
 for BENCH in "$@"; do
-  awk -v b="$BENCH" '
-    function med(s,   a, n, i, j, t) {
-      n = split(s, a, " ");
-      for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2;
-    }
+  awk -v b="$BENCH" -f "$ROOT/tools/bench/median.awk" -f /dev/stdin "$DIR/runs" <<'AWK'
     $2 == b { ops = ops " " $3; cpu = cpu " " $4; cs = cs " " $5 }
     END { printf "%s: %.0f ops/s, %.3f µs CPU per request, %.0f context switches\n", b, med(ops), med(cpu), med(cs) }
-  ' "$DIR/runs"
+AWK
 done

@@ -57,12 +57,7 @@ done
 
 echo
 echo "medians over $ROUNDS rounds, $CONFIG, $N reads a run:"
-awk -v bins="$*" '
-  function med(s,   a, n, i, j, t) {
-    n = split(s, a, " ");
-    for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2;
-  }
+awk -v bins="$*" -f "$ROOT/tools/bench/median.awk" -f /dev/stdin "$DIR/runs" <<'AWK'
   { ops[$2] = ops[$2] " " $3; cpu[$2] = cpu[$2] " " $4; user[$2] = user[$2] " " $5; c[$1, $2] = $4; o[$1, $2] = $3; rounds = $1 }
   END {
     k = split(bins, b, " ");
@@ -76,4 +71,4 @@ awk -v bins="$*" '
       printf "\n";
     }
   }
-' "$DIR/runs"
+AWK

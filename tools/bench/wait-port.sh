@@ -12,13 +12,13 @@ wait_port() {
   return 1
 }
 
-# start_loaded_kopfd KOPFD BENCH: starts KOPFD natively with --sync none on
-# a fresh directory DIR (made here; removed, and the server stopped, on
-# exit), sets DIR, PID and PORT, and loads kv (100,000 rows) with the
-# kopf-bench BENCH.
+# start_loaded_kopfd KOPFD BENCH: starts KOPFD natively with --sync none
+# (SYNC=always for a durable one) on a fresh directory DIR (made here;
+# removed, and the server stopped, on exit), sets DIR, PID and PORT, and
+# loads kv (100,000 rows) with the kopf-bench BENCH.
 start_loaded_kopfd() {
   DIR="$(mktemp -d)"
-  "$1" --port 0 --data "$DIR/data" --sync none >"$DIR/out" 2>"$DIR/err" &
+  "$1" --port 0 --data "$DIR/data" --sync "${SYNC:-none}" >"$DIR/out" 2>"$DIR/err" &
   PID=$!
   trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
   PORT="$(wait_port "$DIR/out" "$DIR/err" 100)"
