@@ -156,6 +156,12 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   static Outgoing FirstPiece(uint32_t client_id, uint64_t payload_id,
                              protocol::Result<cerebellum::StatementResult> result);
   void OnResponse(uint64_t payload_id, Outgoing out);
+  // A reply that arrives while the writer is idle and nothing is queued is
+  // sent right here, by one non-blocking send, instead of waking the writer
+  // coroutine (a timer cancel, which takes the event loop's lock, and one
+  // more handler). Leaves in `*bytes` what the socket did not take; false
+  // when nothing is left to queue (all sent, or the connection closed).
+  bool SendNow(std::string* bytes);
   void EnqueueFrame(const protocol::Envelope& envelope);
   void EnqueueError(uint64_t payload_id, const protocol::Status& status);
   void Enqueue(Outgoing out);
