@@ -709,7 +709,7 @@ std::function<void(Session::Outgoing)> Session::Responder(uint64_t payload_id) {
   // the engine still owes this session an answer (graceful shutdown).
   auto work = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
   return [self = shared_from_this(), work, payload_id](Outgoing out) {
-    asio::post(work, [self, payload_id, out = std::move(out)]() mutable {
+    self->context_->courier->Send(work, [self, payload_id, out = std::move(out)]() mutable {
       self->OnResponse(payload_id, std::move(out));
     });
   };

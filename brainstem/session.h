@@ -60,6 +60,7 @@
 #include <boost/asio.hpp>
 
 #include "brainstem/options.h"
+#include "brainstem/reply_courier.h"
 #include "brainstem/response_encoder.h"
 #include "cerebellum/copy_in_stream.h"
 #include "cerebellum/engine.h"
@@ -87,6 +88,8 @@ struct SessionContext {
   std::string server_version;
   // Null when authentication is off: every connection is then admin.
   std::shared_ptr<Authenticator> authenticator;
+  // Carries every reply finished off the network thread to its session.
+  std::shared_ptr<ReplyCourier> courier;
   std::atomic<uint32_t> next_client_id{1};
   std::atomic<size_t> open_sessions{0};  // sessions not yet closed
 };
