@@ -11,13 +11,14 @@
 //      Engine::Submit, each PREPARE to Engine::Prepare (the session keeps
 //      the returned handle under the statement id), each EXECUTE of a known
 //      statement to Engine::Execute; the completion (on a worker thread)
-//      encodes the whole response there and posts the bytes back to the
-//      strand. PING, CLOSE and requests the session can refuse by itself
+//      encodes the whole response there and hands the bytes back to the
+//      strand through the server's ReplyCourier. PING, CLOSE and requests the session can refuse by itself
 //      (unknown statement id) are answered on the strand at once; CANCEL
 //      sets the flag of the request in flight.
 //   3. The writer drains the outgoing queue. Responses are queued whole, so
 //      each response's frames stay contiguous, in whatever order the engine
-//      finishes them.
+//      finishes them. A completion's response that finds the writer idle
+//      and nothing queued is sent at once instead (SendNow).
 //   4. The connection ends one of three ways:
 //        - gracefully (client GOODBYE or EOF, or server shutdown): reading
 //          stops, in-flight requests finish and are written, the server
