@@ -137,6 +137,8 @@ int Run(const kopf::brainstem::ServerConfig& config) {
     engine.Shutdown();
     return kExitFailure;
   }
+  // A group-commit round's replies go to the network thread as one handler.
+  (*database)->SetDurableCallbackWrapper(server.ReplyBatcher());
   // Signals are handled on their own strand, so the second-signal wait and
   // the cancel after a graceful stop never race with multiple I/O threads.
   // The handler is in place before the server announces itself, so a
@@ -170,6 +172,8 @@ int Run(const kopf::brainstem::ServerConfig& config) {
 
   backups.reset();
   engine.Shutdown();
+  // Every reply is out; the batcher must not outlive the event loop.
+  (*database)->SetDurableCallbackWrapper(nullptr);
   // How well concurrent commits shared their fsyncs over the server's life.
   if (auto durability = (*database)->durability_stats(); durability.rounds > 0) {
     Log("group commit: {} commits in {} fsync rounds ({:.2f} per round, {} us per round on "

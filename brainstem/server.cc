@@ -44,6 +44,18 @@ Server::Server(asio::io_context& io, cerebellum::Engine* engine, Options options
   context_->options = std::move(options);
   context_->server_version = std::move(server_version);
   context_->authenticator = std::move(authenticator);
+  context_->courier = std::make_shared<ReplyCourier>(io);
+}
+
+std::function<void(const std::function<void()>&)> Server::ReplyBatcher() const {
+  return [courier = context_->courier](const std::function<void()>& run) {
+    struct Held {
+      ReplyCourier& courier;
+      explicit Held(ReplyCourier& c) : courier(c) { courier.Hold(); }
+      ~Held() { courier.Release(); }
+    } held(*courier);
+    run();
+  };
 }
 
 Server::~Server() = default;

@@ -58,6 +58,12 @@ class Server {
   // Graceful shutdown (see above); `done` runs on the io_context.
   void Stop(std::function<void()> done);
 
+  // Runs its argument with the replies it hands to sessions held back, then
+  // posts them to the network thread together (ReplyCourier). For the
+  // group commit's callbacks (GroupCommit::SetCallbackWrapper); it keeps
+  // what it needs alive by itself.
+  std::function<void(const std::function<void()>&)> ReplyBatcher() const;
+
  private:
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Drain(std::function<void()> done);

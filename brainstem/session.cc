@@ -709,7 +709,7 @@ std::function<void(Session::Outgoing)> Session::Responder(uint64_t payload_id) {
   // the engine still owes this session an answer (graceful shutdown).
   auto work = asio::prefer(socket_.get_executor(), asio::execution::outstanding_work.tracked);
   return [self = shared_from_this(), work, payload_id](Outgoing out) {
-    asio::post(work, [self, payload_id, out = std::move(out)]() mutable {
+    self->context_->courier->Send(work, [self, payload_id, out = std::move(out)]() mutable {
       self->OnResponse(payload_id, std::move(out));
     });
   };
@@ -755,7 +755,29 @@ void Session::OnResponse(uint64_t payload_id, Outgoing out) {
   cancels_.erase(payload_id);
   WakeReader();
   if (closed_ || ending_ == Ending::kAfterError) return;  // nobody to send it to
+  // A response still streaming goes through the writer (flow control).
+  if (!out.rest && !SendNow(&out.bytes)) return;
   Enqueue(std::move(out));
+}
+
+bool Session::SendNow(std::string* bytes) {
+  // Only when the writer is idle with nothing queued (so nothing can go
+  // out before this reply) and the connection is not ending (the writer
+  // must then see in_flight_ reach 0 to say GOODBYE).
+  if (!writer_waiting_ || !queue_.empty() || ending_ != Ending::kNone) return true;
+  boost::system::error_code ec;
+  // The socket is non-blocking: this is one send that takes what fits.
+  size_t sent = socket_.write_some(asio::buffer(*bytes), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    sent = 0;
+  } else if (ec) {
+    Close(fmt::format("write failed: {}", ec.message()));
+    return false;
+  }
+  peak_unsent_bytes_ = std::max(peak_unsent_bytes_, bytes->size());
+  if (sent == bytes->size()) return false;
+  bytes->erase(0, sent);  // the writer sends the rest
+  return true;
 }
 
 void Session::EnqueueFrame(const Envelope& envelope) {

@@ -11,13 +11,14 @@
 //      Engine::Submit, each PREPARE to Engine::Prepare (the session keeps
 //      the returned handle under the statement id), each EXECUTE of a known
 //      statement to Engine::Execute; the completion (on a worker thread)
-//      encodes the whole response there and posts the bytes back to the
-//      strand. PING, CLOSE and requests the session can refuse by itself
+//      encodes the whole response there and hands the bytes back to the
+//      strand through the server's ReplyCourier. PING, CLOSE and requests the session can refuse by itself
 //      (unknown statement id) are answered on the strand at once; CANCEL
 //      sets the flag of the request in flight.
 //   3. The writer drains the outgoing queue. Responses are queued whole, so
 //      each response's frames stay contiguous, in whatever order the engine
-//      finishes them.
+//      finishes them. A completion's response that finds the writer idle
+//      and nothing queued is sent at once instead (SendNow).
 //   4. The connection ends one of three ways:
 //        - gracefully (client GOODBYE or EOF, or server shutdown): reading
 //          stops, in-flight requests finish and are written, the server
@@ -60,6 +61,7 @@
 #include <boost/asio.hpp>
 
 #include "brainstem/options.h"
+#include "brainstem/reply_courier.h"
 #include "brainstem/response_encoder.h"
 #include "cerebellum/copy_in_stream.h"
 #include "cerebellum/engine.h"
@@ -87,6 +89,8 @@ struct SessionContext {
   std::string server_version;
   // Null when authentication is off: every connection is then admin.
   std::shared_ptr<Authenticator> authenticator;
+  // Carries every reply finished off the network thread to its session.
+  std::shared_ptr<ReplyCourier> courier;
   std::atomic<uint32_t> next_client_id{1};
   std::atomic<size_t> open_sessions{0};  // sessions not yet closed
 };
@@ -156,6 +160,12 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   static Outgoing FirstPiece(uint32_t client_id, uint64_t payload_id,
                              protocol::Result<cerebellum::StatementResult> result);
   void OnResponse(uint64_t payload_id, Outgoing out);
+  // A reply that arrives while the writer is idle and nothing is queued is
+  // sent right here, by one non-blocking send, instead of waking the writer
+  // coroutine (a timer cancel, which takes the event loop's lock, and one
+  // more handler). Leaves in `*bytes` what the socket did not take; false
+  // when nothing is left to queue (all sent, or the connection closed).
+  bool SendNow(std::string* bytes);
   void EnqueueFrame(const protocol::Envelope& envelope);
   void EnqueueError(uint64_t payload_id, const protocol::Status& status);
   void Enqueue(Outgoing out);

@@ -141,6 +141,37 @@ std::optional<PointRead> FindPointRead(const BoundQuery& query) {
 
 // The table `point` was prepared for, if the catalog still holds that very
 // table under its name (owner equality: not one created since); else null.
+// The DirectInsert plan of a one-row INSERT bound at PREPARE, when each
+// column's expression is a constant or a parameter of the column's own type
+// (no coercion left to do at EXECUTE); std::nullopt otherwise.
+std::optional<DirectInsert> FindDirectInsert(const BoundInsert& insert,
+                                             const std::vector<protocol::Type>& parameter_types) {
+  if (insert.rows.size() != 1 || insert.select || !insert.reads.empty()) return std::nullopt;
+  const auto& columns = insert.table->schema().columns;
+  const std::vector<BoundExprPtr>& exprs = insert.rows.front();
+  DirectInsert direct;
+  direct.table = insert.table;
+  direct.table_name = insert.table->schema().name;
+  direct.parameters.resize(exprs.size());
+  direct.constants.resize(exprs.size());
+  for (size_t c = 0; c < exprs.size(); ++c) {
+    const BoundExpr& e = *exprs[c];
+    if (const auto* constant = std::get_if<bound::Constant>(&e.node)) {
+      if (!constant->value.is_null() && constant->value.type() != columns[c].type) {
+        return std::nullopt;
+      }
+      direct.constants[c] = constant->value;
+    } else if (const auto* parameter = std::get_if<bound::Parameter>(&e.node)) {
+      const uint32_t i = parameter->index - 1;
+      if (i >= parameter_types.size() || parameter_types[i] != columns[c].type) return std::nullopt;
+      direct.parameters[c] = i;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return direct;
+}
+
 std::shared_ptr<cerebrum::Table> CurrentTable(const PointRead& point, const cerebrum::Database& db) {
   std::shared_ptr<cerebrum::Table> table = db.FindTable(point.table_name);
   if (!table || table.owner_before(point.table) || point.table.owner_before(table)) return nullptr;
@@ -288,6 +319,9 @@ Result<std::shared_ptr<const PreparedStatement>> PrepareStatement(std::string_vi
     prepared->columns = query->select->columns;
     prepared->point_read = FindPointRead(*query);
   }
+  if (auto* insert = std::get_if<BoundInsert>(&*bound); insert && prepared->is_insert_values) {
+    prepared->direct_insert = FindDirectInsert(*insert, prepared->parameter_types);
+  }
   return std::shared_ptr<const PreparedStatement>(std::move(prepared));
 }
 
@@ -324,6 +358,17 @@ std::optional<Result<StatementResult>> TryExecuteInsert(const PreparedStatement&
                                                         Row& values, cerebrum::Database& db) {
   if (!prepared.is_insert_values) return std::nullopt;
   if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
+  if (const std::optional<DirectInsert>& direct = prepared.direct_insert) {
+    std::shared_ptr<cerebrum::Table> table = db.FindTable(direct->table_name);
+    if (table && !table.owner_before(direct->table) && !direct->table.owner_before(table)) {
+      Row row = direct->constants;
+      for (size_t c = 0; c < row.size(); ++c) {
+        if (direct->parameters[c]) row[c] = values[*direct->parameters[c]];
+      }
+      return InsertRowWithoutWaiting(*table, std::move(row));
+    }
+    // A table dropped (or created again) since PREPARE: bind afresh below.
+  }
   Result<BoundStatement> bound = BindWithValues(prepared, values, db);
   if (!bound.ok()) return bound.status();
   auto* insert = std::get_if<BoundInsert>(&*bound);

@@ -71,6 +71,20 @@ struct PointRead {
   std::vector<size_t> outputs;
 };
 
+// A one-row INSERT ... VALUES whose values are all parameters of their
+// columns' types or constants, planned at PREPARE: an EXECUTE builds the
+// row from its values without binding the statement again.
+struct DirectInsert {
+  // As PointRead::table: the plan holds only while the catalog still has
+  // this very table under its name (tables are never altered in place).
+  std::weak_ptr<cerebrum::Table> table;
+  std::string table_name;
+  // For each table column: the parameter (0-based) that gives its value,
+  // or none, and then `constants` holds it (a literal or the default).
+  std::vector<std::optional<uint32_t>> parameters;
+  protocol::Row constants;
+};
+
 struct PreparedStatement {
   // The parsed text. Held by pointer so that a const PreparedStatement can
   // still hand the binder the non-const reference it takes; binding never
@@ -88,6 +102,8 @@ struct PreparedStatement {
   mutable std::atomic<bool> maybe_quick{false};
   // Set when the statement is a point read by primary key (see PointRead).
   std::optional<PointRead> point_read;
+  // Set when a one-row INSERT can skip the bind per EXECUTE (DirectInsert).
+  std::optional<DirectInsert> direct_insert;
 };
 
 // Parses and binds `sql`. Fails with the parser's and binder's errors, with

@@ -109,6 +109,10 @@ class Database {
   // Commits and fsync rounds of the group commit so far (sync = always
   // and interval; all zero in the other modes).
   GroupCommit::Stats durability_stats() const { return group_commit_.stats(); }
+  // See GroupCommit::SetCallbackWrapper (and its REQUIRES).
+  void SetDurableCallbackWrapper(GroupCommit::CallbackWrapper wrap) {
+    group_commit_.SetCallbackWrapper(std::move(wrap));
+  }
 
   const Options& options() const { return options_; }
   // StorageMode::kMemory: no folder, no lock file, nothing written.

@@ -38,6 +38,11 @@ void GroupCommit::Stop() {
   if (!dirty_.empty()) RunRound(lock);
 }
 
+void GroupCommit::SetCallbackWrapper(CallbackWrapper wrap) {
+  std::lock_guard lock(mu_);
+  callback_wrapper_ = std::move(wrap);
+}
+
 uint64_t GroupCommit::Register(std::shared_ptr<SegmentWriter> writer) {
   if (mode_ == SyncMode::kNone) return 0;
   std::lock_guard lock(mu_);
@@ -175,7 +180,14 @@ void GroupCommit::RoundLoop() {
       // arrived during the round: the next round should carry them all.
       expected_ = open_at_round_end_ + finished.size();
       lock.unlock();
-      for (auto& done : finished) done();
+      auto run = [&finished] {
+        for (auto& done : finished) done();
+      };
+      if (callback_wrapper_) {
+        callback_wrapper_(run);
+      } else {
+        run();
+      }
       finished.clear();
       lock.lock();
       continue;

@@ -150,6 +150,14 @@ class GroupCommit {
   // see the top of this file). Other modes: calls it at once.
   void WhenDurable(uint64_t epoch, std::function<void()> done);
 
+  // Wraps the round thread's calls of one round's callbacks: it calls
+  // wrap(run), which must call run() once. The server holds the replies
+  // the callbacks queue until all are made, then sends them together.
+  // REQUIRES: no callback is due (before the first commit, or once every
+  // WhenDurable waiter was answered).
+  using CallbackWrapper = std::function<void(const std::function<void()>& run)>;
+  void SetCallbackWrapper(CallbackWrapper wrap);
+
   // True when commits wait for an fsync round (SyncMode::kAlways).
   bool waits() const { return mode_ == SyncMode::kAlways; }
 
@@ -217,6 +225,7 @@ class GroupCommit {
     std::function<void()> done;
   };
   std::vector<Waiter> waiters_;  // GUARDED_BY(mu_): WhenDurable callbacks not yet called
+  CallbackWrapper callback_wrapper_;  // set under mu_ while no callback is due
   size_t open_waiters_ = 0;      // GUARDED_BY(mu_): waiters of open_epoch_
   // The round thread's wait for the commits of the clients it expects (see
   // Gathering at the top): at most the last round's time, never more than

@@ -45,13 +45,35 @@ Result<StatementResult> CommitInsert(cerebrum::Table& table, cerebrum::Table::Ex
 
 }  // namespace
 
+namespace {
+
+// The exclusive lock of `table` when an insert into it cannot block (see
+// ExecuteInsertWithoutWaiting); an empty lock when it could.
+cerebrum::Table::ExclusiveLock LockUnlessWaiting(cerebrum::Table& table) {
+  if (table.partitioned()) return {};
+  cerebrum::Table::ExclusiveLock lock = table.TryLockExclusive();
+  if (lock.owns_lock() && table.NextCommitSyncs()) lock.unlock();
+  return lock;
+}
+
+}  // namespace
+
 std::optional<Result<StatementResult>> ExecuteInsertWithoutWaiting(BoundInsert& s) {
-  if (s.select || !s.reads.empty() || s.table->partitioned()) return std::nullopt;
-  cerebrum::Table::ExclusiveLock lock = s.table->TryLockExclusive();
-  if (!lock.owns_lock() || s.table->NextCommitSyncs()) return std::nullopt;
+  if (s.select || !s.reads.empty()) return std::nullopt;
+  cerebrum::Table::ExclusiveLock lock = LockUnlessWaiting(*s.table);
+  if (!lock.owns_lock()) return std::nullopt;
   std::vector<cerebrum::Change> changes;
   KOPF_RETURN_IF_ERROR(ValuesChanges(s, &changes));
   return CommitInsert(*s.table, std::move(lock), std::move(changes));
+}
+
+std::optional<Result<StatementResult>> InsertRowWithoutWaiting(cerebrum::Table& table, Row row) {
+  cerebrum::Table::ExclusiveLock lock = LockUnlessWaiting(table);
+  if (!lock.owns_lock()) return std::nullopt;
+  std::vector<cerebrum::Change> changes(1);
+  changes.front().kind = cerebrum::Change::Kind::kInsert;
+  changes.front().row = std::move(row);
+  return CommitInsert(table, std::move(lock), std::move(changes));
 }
 
 Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Database& db) {

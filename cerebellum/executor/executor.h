@@ -28,6 +28,9 @@ protocol::Result<StatementResult> ExecuteInsert(BoundInsert& s, cerebrum::Databa
 // DurabilityScope it then waits for nothing at all. std::nullopt when it
 // would have to wait (nothing was done).
 std::optional<protocol::Result<StatementResult>> ExecuteInsertWithoutWaiting(BoundInsert& s);
+// The same for one row already evaluated (a value per table column).
+std::optional<protocol::Result<StatementResult>> InsertRowWithoutWaiting(cerebrum::Table& table,
+                                                                         protocol::Row row);
 protocol::Result<StatementResult> ExecuteQuery(BoundQuery& s, cerebrum::Database& db);
 // Runs a query that IsQuickRead() accepted only if it can run without
 // waiting: its table's shared lock is free and everything visible is

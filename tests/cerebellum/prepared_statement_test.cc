@@ -305,6 +305,57 @@ TEST_SUITE("cerebellum/prepared_statement") {
     CHECK(quick->status().code() == ErrorCode::kUndefinedTable);
   }
 
+  TEST_CASE("a one-row INSERT is planned once, keeps every check and follows the catalog") {
+    Db d;
+    d.Run("CREATE TABLE w (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score DOUBLE, "
+          "tag TEXT DEFAULT 'none')");
+    auto insert = d.Prepare("INSERT INTO w (score, id, name) VALUES ($1, $2, $3)");
+    REQUIRE(insert->direct_insert.has_value());
+    auto run = [&](Row values) {
+      auto r = TryExecuteInsert(*insert, values, *d.db);
+      REQUIRE(r.has_value());
+      return *r;
+    };
+    // An INTEGER for the DOUBLE parameter is widened; the default fills tag.
+    auto ok = run({Value::Integer(2), Value::Integer(1), Value::Text("a")});
+    REQUIRE_MESSAGE(ok.ok(), ok.status().ToString());
+    CHECK(ok->count == 1);
+    // The table's checks still apply: a duplicate key, a NULL for NOT NULL,
+    // a wrong type, a wrong count.
+    CHECK(run({Value::Null(), Value::Integer(1), Value::Text("b")}).status().code() ==
+          ErrorCode::kDuplicateKey);
+    CHECK(run({Value::Null(), Value::Integer(2), Value::Null()}).status().code() ==
+          ErrorCode::kConstraintViolation);
+    CHECK(run({Value::Text("x"), Value::Integer(3), Value::Text("c")}).status().code() ==
+          ErrorCode::kTypeMismatch);
+    CHECK(run({Value::Integer(3)}).status().code() == ErrorCode::kInvalidValue);
+    Engine engine(d.db.get(), Options{1, 10});
+    auto rows = engine.ExecuteNow("SELECT id, name, score, tag FROM w ORDER BY id");
+    REQUIRE(rows.ok());
+    CHECK(rows->rows == std::vector<Row>{{Value::Integer(1), Value::Text("a"), Value::Double(2.0),
+                                          Value::Text("none")}});
+
+    // Not planned: an expression, or a value its column must convert.
+    CHECK_FALSE(d.Prepare("INSERT INTO w VALUES ($1 + 1, 'n', 1.0, 't')")
+                    ->direct_insert.has_value());
+    CHECK_FALSE(d.Prepare("INSERT INTO w VALUES ($1, 'n', 1, 't')")->direct_insert.has_value());
+
+    // The table dropped and created again with other columns: the statement
+    // inserts into the new table as it is, never by the old plan.
+    d.Run("DROP TABLE w");
+    d.Run("CREATE TABLE w (id INTEGER PRIMARY KEY, extra INTEGER DEFAULT 7, name TEXT, "
+          "score DOUBLE)");
+    ok = run({Value::Double(1.5), Value::Integer(5), Value::Text("e")});
+    REQUIRE_MESSAGE(ok.ok(), ok.status().ToString());
+    rows = engine.ExecuteNow("SELECT id, extra, name, score FROM w");
+    REQUIRE(rows.ok());
+    CHECK(rows->rows == std::vector<Row>{{Value::Integer(5), Value::Integer(7), Value::Text("e"),
+                                          Value::Double(1.5)}});
+    d.Run("DROP TABLE w");
+    CHECK(run({Value::Double(1.5), Value::Integer(6), Value::Text("f")}).status().code() ==
+          ErrorCode::kUndefinedTable);
+  }
+
   // EXECUTE binds the values as constants and then plans, so each
   // parameter row prunes to its own partition (EXPLAIN of literals shows
   // the pruning, tests/sql/partition/pruning.test): the right rows come
