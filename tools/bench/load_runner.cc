@@ -191,11 +191,7 @@ protocol::Status PrepareAll(boost::asio::io_context& io,
 protocol::Result<RunFigures> RunLoad(const Target& target, const WorkloadSpec& spec, int64_t rows,
                                      int connections, int depth, bool simple, const RunLimit& limit,
                                      int64_t* next_insert_id, uint64_t seed) {
-  // Every connection, handler and the run itself stay on this one thread,
-  // so the io_context takes no locks (Asio's "unsafe" concurrency hint):
-  // each reply would otherwise lock and unlock its scheduler and its
-  // socket's reactor state a few times.
-  boost::asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
+  boost::asio::io_context io;
   protocol::ClientOptions options;
   options.client_name = "kopf-bench";
   options.user = target.user;
