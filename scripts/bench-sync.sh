@@ -14,14 +14,16 @@ seconds="${1:-3}"
 runs="${RUNS:-3}"
 bin=build/bin
 work=$(mktemp -d /tmp/kopf-bench-sync-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+server=""
+# Stops a server left running when a step fails, then removes the data.
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
 run_mode() {
   local name=$1; shift
   local data="$work/$name"
   : >"$work/$name.out"  # exists before kopfd writes to it, for the wait below
   "${KOPFD:-$bin/kopfd}" --port 0 --data "$data" "$@" >"$work/$name.out" 2>"$work/$name.log" &
-  local server=$!
+  server=$!
   local port=""
   for _ in $(seq 100); do
     port=$(sed -n 's/^kopfd listening on .*:\([0-9]*\)$/\1/p' "$work/$name.out")
@@ -33,6 +35,7 @@ run_mode() {
     | grep '^| insert' | sed "s/^/$name /"
   kill -TERM "$server"
   wait "$server" || true
+  server=""
   grep -h 'group commit:' "$work/$name.log" | sed "s/^/$name: /" || true
 }
 
