@@ -139,8 +139,6 @@ std::optional<PointRead> FindPointRead(const BoundQuery& query) {
   return point;
 }
 
-// The table `point` was prepared for, if the catalog still holds that very
-// table under its name (owner equality: not one created since); else null.
 // The DirectInsert plan of a one-row INSERT bound at PREPARE, when each
 // column's expression is a constant or a parameter of the column's own type
 // (no coercion left to do at EXECUTE); std::nullopt otherwise.
@@ -172,10 +170,26 @@ std::optional<DirectInsert> FindDirectInsert(const BoundInsert& insert,
   return direct;
 }
 
-std::shared_ptr<cerebrum::Table> CurrentTable(const PointRead& point, const cerebrum::Database& db) {
-  std::shared_ptr<cerebrum::Table> table = db.FindTable(point.table_name);
-  if (!table || table.owner_before(point.table) || point.table.owner_before(table)) return nullptr;
+// Whether `a` and `b` point to the same table object, or were made from
+// pointers to it (owner equality: a table created since under the same
+// name is another one).
+template <typename A, typename B>
+bool SameOwner(const A& a, const B& b) {
+  return !a.owner_before(b) && !b.owner_before(a);
+}
+
+// The table a plan was prepared for (`prepared`, found by `name`), if the
+// catalog still holds that very table under its name; else null.
+std::shared_ptr<cerebrum::Table> CurrentTable(const std::weak_ptr<cerebrum::Table>& prepared,
+                                              const std::string& name,
+                                              const cerebrum::Database& db) {
+  std::shared_ptr<cerebrum::Table> table = db.FindTable(name);
+  if (!table || !SameOwner(table, prepared)) return nullptr;
   return table;
+}
+std::shared_ptr<cerebrum::Table> CurrentTable(const PointRead& point,
+                                              const cerebrum::Database& db) {
+  return CurrentTable(point.table, point.table_name, db);
 }
 
 // Where the row `values` ask `point` for would be: the table or partition
@@ -239,9 +253,7 @@ std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& 
 }
 
 // Whether two PointReads were prepared for the same table.
-bool SameTable(const PointRead& a, const PointRead& b) {
-  return !a.table.owner_before(b.table) && !b.table.owner_before(a.table);
-}
+bool SameTable(const PointRead& a, const PointRead& b) { return SameOwner(a.table, b.table); }
 
 // Starts loading the cache line at `p`. GCC takes a prefetch for an
 // instruction without effect, so a loop of nothing but prefetches (or a
@@ -359,8 +371,8 @@ std::optional<Result<StatementResult>> TryExecuteInsert(const PreparedStatement&
   if (!prepared.is_insert_values) return std::nullopt;
   if (Status s = CheckParameterValues(prepared.parameter_types, &values, 1); !s.ok()) return s;
   if (const std::optional<DirectInsert>& direct = prepared.direct_insert) {
-    std::shared_ptr<cerebrum::Table> table = db.FindTable(direct->table_name);
-    if (table && !table.owner_before(direct->table) && !direct->table.owner_before(table)) {
+    if (std::shared_ptr<cerebrum::Table> table =
+            CurrentTable(direct->table, direct->table_name, db)) {
       Row row = direct->constants;
       for (size_t c = 0; c < row.size(); ++c) {
         if (direct->parameters[c]) row[c] = values[*direct->parameters[c]];
@@ -389,8 +401,8 @@ std::optional<Result<bool>> TryPointRead(const PreparedStatement& prepared, Row&
   return Result<bool>(*found);
 }
 
-void TryPointReads(std::span<PointReadJob> jobs, cerebrum::Database& db,
-                   PointReadAnswers* answers, size_t* answered) {
+void TryPointReads(std::span<PointReadJob> jobs, cerebrum::Database& db, PointReadAnswers* answers,
+                   size_t* answered) {
   // Jobs looked up together; larger groups keep more rows in cache at once
   // than the first-level cache holds.
   constexpr size_t kGroup = 32;
@@ -447,8 +459,9 @@ void TryPointReads(std::span<PointReadJob> jobs, cerebrum::Database& db,
     PrefetchRows(std::span<const Row* const>(found.data(), n), jobs.subspan(first, n));
     for (size_t i = 0, error = 0; i < n; ++i) {
       const PointReadJob& job = jobs[first + i];
-      bool taken = failed[i] ? answers->Failed(first + i, errors[error++])
-                             : answers->Found(first + i, found[i], job.statement->point_read->outputs);
+      bool taken = failed[i]
+                       ? answers->Failed(first + i, errors[error++])
+                       : answers->Found(first + i, found[i], job.statement->point_read->outputs);
       if (!taken) return;
       ++*answered;
     }
