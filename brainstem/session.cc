@@ -318,9 +318,8 @@ bool Session::HandleBurst() {
   // as when each request is decoded only after that check).
   struct Answers final : cerebellum::PointReadAnswers {
     Session* session;
-    size_t first;                 // burst_ index of job 0
-    std::string* tail = nullptr;  // the output of the answer being encoded
-    size_t before = 0;
+    size_t first;     // burst_ index of job 0
+    AnswerStart at;  // of the answer being encoded
     Answers(Session* s, size_t f) : session(s), first(f) {}
     bool Room() const {
       return !session->closed_ && session->ending_ == Ending::kNone && !session->ReaderMustWait();
@@ -328,16 +327,10 @@ bool Session::HandleBurst() {
     bool Found(size_t i, const protocol::Row* stored, std::span<const size_t> outputs) override {
       if (!Room()) return false;
       const uint64_t payload_id = session->burst_[first + i].payload_id;
-      const Prepared& prepared = *session->point_statements_[i];
-      tail = session->Tail();
-      before = tail->size();
-      EncodePointReadResponse(session->client_id_, payload_id,
-                              prepared.handle->statement->columns,
-                              &session->point_statements_[i]->point_read_description, stored,
-                              outputs, tail);
+      session->EncodePointRead(payload_id, *session->point_statements_[i], stored, outputs, &at);
       session->last_payload_id_ = payload_id;
-      std::string* done = std::exchange(tail, nullptr);
-      session->Queued(done->size() - before);
+      const AnswerStart done = std::exchange(at, {});
+      session->Queued(done.tail->size() - done.before);
       return true;
     }
     bool Failed(size_t i, const protocol::Status& status) override {
@@ -372,7 +365,7 @@ bool Session::HandleBurst() {
       burst_next_ += done.answered;
       if (!done.failed.ok()) {
         // Only an exception could fail it; it may have left part of an answer.
-        if (answers.tail != nullptr) answers.tail->resize(answers.before);
+        answers.at.CutOff();
         last_payload_id_ = burst_[burst_next_].payload_id;
         EnqueueResult(last_payload_id_, done.failed);
         ++burst_next_;
@@ -382,6 +375,14 @@ bool Session::HandleBurst() {
     if (!HandleSingleExecute(burst_[burst_next_++])) return false;
   }
   return true;
+}
+
+void Session::EncodePointRead(uint64_t payload_id, Prepared& prepared, const protocol::Row* row,
+                              std::span<const size_t> picks, AnswerStart* at) {
+  at->tail = Tail();
+  at->before = at->tail->size();
+  EncodePointReadResponse(client_id_, payload_id, prepared.handle->statement->columns,
+                          &prepared.point_read_description, row, picks, at->tail);
 }
 
 bool Session::HandleSingleExecute(protocol::SingleExecute& e) {
@@ -465,32 +466,23 @@ void Session::HandleExecute(uint64_t payload_id, uint64_t statement_id,
   // straight from the table's row, under the table's read lock.
   struct EncodeRow final : cerebellum::PointReadSink {
     Session* session;
-    uint32_t client_id;
     uint64_t payload_id;
-    Prepared* prepared;           // its handle's statement is set once it ran
-    std::string* tail = nullptr;  // set once the response is encoded
-    size_t before = 0;
-    EncodeRow(Session* s, uint32_t c, uint64_t p, Prepared* st)
-        : session(s), client_id(c), payload_id(p), prepared(st) {}
-    void Encode(const protocol::Row* row, std::span<const size_t> picks) {
-      tail = session->Tail();
-      before = tail->size();
-      EncodePointReadResponse(client_id, payload_id, prepared->handle->statement->columns,
-                              &prepared->point_read_description, row, picks, tail);
-    }
+    Prepared* prepared;  // its handle's statement is set once it ran
+    AnswerStart at;      // set once the response is encoded
+    EncodeRow(Session* s, uint64_t p, Prepared* st) : session(s), payload_id(p), prepared(st) {}
     void Found(const protocol::Row& stored, std::span<const size_t> outputs) override {
-      Encode(&stored, outputs);
+      session->EncodePointRead(payload_id, *prepared, &stored, outputs, &at);
     }
-  } encode(this, client_id, payload_id, &it->second);
+  } encode(this, payload_id, &it->second);
   if (auto found = context_->engine->TryPointReadInline(request, &encode)) {
     if (!found->ok()) {
       // Only an exception after Found could leave part of a response.
-      if (encode.tail != nullptr) encode.tail->resize(encode.before);
+      encode.at.CutOff();
       EnqueueResult(payload_id, found->status());
       return;
     }
-    if (!**found) encode.Encode(nullptr, {});
-    Queued(encode.tail->size() - encode.before);
+    if (!**found) EncodePointRead(payload_id, it->second, nullptr, {}, &encode.at);
+    Queued(encode.at.tail->size() - encode.at.before);
     return;
   }
   if (auto result = context_->engine->TryExecuteInline(request)) {

@@ -54,6 +54,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>  // before Asio: its C++20 coroutine support needs it
@@ -111,6 +112,22 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
 
  private:
   enum class Ending { kNone, kGraceful, kAfterError };
+  // A prepared statement, and the ROW_DESCRIPTION frame of its point
+  // reads, encoded at the first (EncodePointReadResponse) and copied by
+  // every later one.
+  struct Prepared {
+    std::shared_ptr<cerebellum::PreparedHandle> handle;
+    std::string point_read_description;
+  };
+  // Where a point read's answer is being encoded into the output, so that
+  // a failure halfway (only an exception) can cut it off again.
+  struct AnswerStart {
+    std::string* tail = nullptr;  // null when no answer is being encoded
+    size_t before = 0;            // tail's size before the answer
+    void CutOff() {
+      if (tail != nullptr) tail->resize(before);
+    }
+  };
 
   boost::asio::awaitable<void> ReadLoop(std::shared_ptr<Session> self);
   boost::asio::awaitable<void> WriteLoop(std::shared_ptr<Session> self);
@@ -128,6 +145,11 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   bool HandleBurst();
   // One EXECUTE decoded by the fast path, handled on its own.
   bool HandleSingleExecute(protocol::SingleExecute& e);
+  // Encodes the answer of a point read of `prepared` into the output: the
+  // row's `picks`, or no row when `row` is null (EncodePointReadResponse).
+  // Sets `*at` to where it starts; the caller counts it (Queued).
+  void EncodePointRead(uint64_t payload_id, Prepared& prepared, const protocol::Row* row,
+                       std::span<const size_t> picks, AnswerStart* at);
   // Runs an EXECUTE of `*rows`; hands the rows back when it ran inline.
   void HandleExecute(uint64_t payload_id, uint64_t statement_id, std::vector<protocol::Row>* rows);
   // Violation unless a frame's client id is this connection's.
@@ -202,13 +224,6 @@ class Session : public std::enable_shared_from_this<Session>, private cerebellum
   protocol::Role role_ = protocol::Role::kAdmin;  // after the handshake: the user's role
   uint64_t last_payload_id_ = 0;
   size_t in_flight_ = 0;  // submitted, completion not yet back on the strand
-  // A prepared statement, and the ROW_DESCRIPTION frame of its point
-  // reads, encoded at the first (EncodePointReadResponse) and copied by
-  // every later one.
-  struct Prepared {
-    std::shared_ptr<cerebellum::PreparedHandle> handle;
-    std::string point_read_description;
-  };
   // Prepared statements by id (the PREPARE's payload id).
   std::unordered_map<uint64_t, Prepared> statements_;
   // The cancel flag of each request in flight, by payload id.
