@@ -9,6 +9,7 @@
 namespace kopf::cerebellum {
 
 using protocol::AsciiLower;
+using protocol::AsciiUpper;
 using protocol::NextCodePoint;
 
 namespace {
@@ -101,10 +102,7 @@ std::string_view TrimChars(std::string_view text, std::string_view chars, bool l
 
 std::string AsciiCase(std::string_view text, bool upper) {
   std::string out(text);
-  for (char& c : out) {
-    if (upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (!upper) c = AsciiLower(c);
-  }
+  for (char& c : out) c = upper ? AsciiUpper(c) : AsciiLower(c);
   return out;
 }
 

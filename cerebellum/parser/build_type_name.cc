@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cerebellum/parser/builder.h"
+#include "protocol/ascii.h"
 
 namespace kopf::cerebellum::parser {
 
@@ -75,9 +76,7 @@ Result<ast::TypeName> Builder::BuildTypeName(P::TypeNameContext* ctx) {
   ast::TypeName type;
   type.type = known->type;
   type.declared.reserve(words.size() + 8);
-  for (char c : words) {
-    type.declared += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-  }
+  for (char c : words) type.declared += protocol::AsciiUpper(c);
   int32_t precision = 0;
   for (size_t i = 0; i < ctx->args.size(); ++i) {
     const antlr4::Token* arg = ctx->args[i];
