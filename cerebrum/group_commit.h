@@ -228,8 +228,9 @@ class GroupCommit {
   CallbackWrapper callback_wrapper_;  // set under mu_ while no callback is due
   size_t open_waiters_ = 0;      // GUARDED_BY(mu_): waiters of open_epoch_
   // The round thread's wait for the commits of the clients it expects (see
-  // Gathering at the top): at most the last round's time, never more than
-  // kMaxGather, counted from the end of the last round.
+  // Gathering at the top): at most kGatherRounds times the last round's
+  // time, never more than kMaxGather, counted from the end of the last
+  // round.
   static constexpr std::chrono::microseconds kMaxGather{1000};
   static constexpr int kGatherRounds = 2;  // ... and this many times the last round's fsyncs
   bool gathering_ = false;                   // GUARDED_BY(mu_): the round thread gathers

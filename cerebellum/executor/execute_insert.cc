@@ -43,10 +43,6 @@ Result<StatementResult> CommitInsert(cerebrum::Table& table, cerebrum::Table::Ex
   return result;
 }
 
-}  // namespace
-
-namespace {
-
 // The exclusive lock of `table` when an insert into it cannot block (see
 // ExecuteInsertWithoutWaiting); an empty lock when it could.
 cerebrum::Table::ExclusiveLock LockUnlessWaiting(cerebrum::Table& table) {
