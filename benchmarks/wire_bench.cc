@@ -67,7 +67,7 @@ class Connection {
     }
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    Send({0, 0, Hello{kProtocolMajor, kProtocolMinor, "wire_bench"}});
+    Send({0, 0, Hello{kProtocolMajor, kProtocolMinor, "wire_bench", "", ""}});
     Flush();
     Envelope welcome = Receive();
     auto* w = std::get_if<Welcome>(&welcome.message);

@@ -52,7 +52,7 @@ struct Db {
   }
 
   void Run(const std::string& sql) {
-    Engine engine(db.get(), Options{1, 10});
+    Engine engine(db.get(), Options{1, 10, {}});
     auto r = engine.ExecuteNow(sql);
     REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   }
@@ -329,7 +329,7 @@ TEST_SUITE("cerebellum/prepared_statement") {
     CHECK(run({Value::Text("x"), Value::Integer(3), Value::Text("c")}).status().code() ==
           ErrorCode::kTypeMismatch);
     CHECK(run({Value::Integer(3)}).status().code() == ErrorCode::kInvalidValue);
-    Engine engine(d.db.get(), Options{1, 10});
+    Engine engine(d.db.get(), Options{1, 10, {}});
     auto rows = engine.ExecuteNow("SELECT id, name, score, tag FROM w ORDER BY id");
     REQUIRE(rows.ok());
     CHECK(rows->rows == std::vector<Row>{{Value::Integer(1), Value::Text("a"), Value::Double(2.0),

@@ -757,7 +757,7 @@ TEST_SUITE("e2e/prepared") {
 
     // An older minor version of the same major is welcome.
     RawConnection old(server->port());
-    REQUIRE(old.Send({0, 0, protocol::Hello{1, 0, "old client"}}));
+    REQUIRE(old.Send({0, 0, protocol::Hello{1, 0, "old client", "", ""}}));
     auto welcome = old.Receive();
     REQUIRE(welcome.has_value());
     auto* w = std::get_if<protocol::Welcome>(&welcome->message);
