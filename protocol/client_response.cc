@@ -8,6 +8,7 @@
 #include "protocol/client_internal.h"
 #include "protocol/frame_decoder.h"
 #include "protocol/frame_encoder.h"
+#include "protocol/little_endian_internal.h"
 
 namespace kopf::protocol::client_internal {
 
@@ -225,7 +226,7 @@ bool ResponseAssembler::TryFastFrame(std::span<const uint8_t> frame) {
       std::string tag;
       uint64_t count = 0;
       if (cached) {
-        for (size_t i = body.size(); i-- > body.size() - 8;) count = count << 8 | body[i];
+        count = LoadLittleEndian<8>(body.data() + body.size() - 8);
       } else {
         if (!TryDecodeCompleteBody(body, &tag, &count)) return false;
         last_complete_tag_bytes_.assign(body.begin(), body.end() - 8);

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/little_endian_internal.h"
+
 namespace kopf::protocol {
 
 namespace {
@@ -32,15 +34,6 @@ std::string Hex(uint32_t v, int digits) {
 
 // Buffer capacity a FrameDecoder keeps between frames.
 constexpr size_t kKeepCapacityBytes = 256 * 1024;
-
-// The width is a template argument so that each load, fully unrolled,
-// becomes one machine load on a little-endian host.
-template <size_t kBytes>
-uint64_t LoadLittleEndian(const uint8_t* p) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < kBytes; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-  return v;
-}
 
 // Reads the fields of one body. The first failure is recorded and every
 // later read returns a zero value without touching memory, so a decoding

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "protocol/little_endian_internal.h"
+
 namespace kopf::protocol {
 
 namespace {
@@ -125,16 +127,10 @@ class Filler {
   }
 
  private:
-  // The low N bytes of `v`, least significant first, in one store on a
-  // little-endian host (the loop is not merged into one: stores through
-  // p_, a char*, could alias p_ itself).
-  template <int N>
+  // The low N bytes of `v`, least significant first.
+  template <size_t N>
   void Bytes(uint64_t v) {
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(p_, &v, N);
-    } else {
-      for (int i = 0; i < N; ++i) p_[i] = static_cast<char>(v >> (8 * i));
-    }
+    StoreLittleEndian<N>(v, p_);
     p_ += N;
   }
 
@@ -320,7 +316,7 @@ char* CopyFrameWithPayloadId(std::string_view frame, uint64_t payload_id, char* 
   constexpr size_t kPayloadIdAt = kLengthFieldBytes + kHeaderBytes - 8;
   assert(frame.size() >= kLengthFieldBytes + kHeaderBytes);
   std::memcpy(p, frame.data(), frame.size());
-  for (size_t i = 0; i < 8; ++i) p[kPayloadIdAt + i] = static_cast<char>(payload_id >> (8 * i));
+  StoreLittleEndian<8>(payload_id, p + kPayloadIdAt);
   return p + frame.size();
 }
 
