@@ -17,6 +17,7 @@
 #include "cerebellum/planner/planner.h"
 #include "cerebrum/database.h"
 #include "cerebrum/partitioning.h"
+#include "cerebrum/prefetch.h"
 #include "cerebrum/table.h"
 
 namespace kopf::cerebellum {
@@ -255,15 +256,6 @@ std::optional<bool> RunPointRead(const PointRead& point, const cerebrum::Table& 
 // Whether two PointReads were prepared for the same table.
 bool SameTable(const PointRead& a, const PointRead& b) { return SameOwner(a.table, b.table); }
 
-// Starts loading the cache line at `p`. GCC takes a prefetch for an
-// instruction without effect, so a loop of nothing but prefetches (or a
-// function, once inlined) is dropped whole; the empty asm that takes `p`
-// keeps it.
-inline void Prefetch(const void* p) {
-  __builtin_prefetch(p);
-  asm volatile("" : : "r"(p));
-}
-
 // Starts loading the rows jobs found (rows[i] for jobs[i], or null): their
 // values and the bytes of the TEXT values they output, which may be on the
 // heap. A row is a heap block of its own, rarely in cache for a random key.
@@ -274,14 +266,14 @@ void PrefetchRows(std::span<const Row* const> rows, std::span<const PointReadJob
     if (row == nullptr) continue;
     const char* p = reinterpret_cast<const char*>(row->data());
     const char* end = reinterpret_cast<const char*>(row->data() + row->size());
-    for (; p < end; p += 64) Prefetch(p);
+    for (; p < end; p += 64) cerebrum::Prefetch(p);
   }
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row* row = rows[i];
     if (row == nullptr) continue;
     for (size_t column : jobs[i].statement->point_read->outputs) {
       const protocol::Value& value = (*row)[column];
-      if (value.type() == protocol::Type::kText) Prefetch(value.as_text().data());
+      if (value.type() == protocol::Type::kText) cerebrum::Prefetch(value.as_text().data());
     }
   }
 }

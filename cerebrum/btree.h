@@ -91,6 +91,7 @@
 #include <utility>
 #include <vector>
 
+#include "cerebrum/prefetch.h"
 #include "protocol/status.h"
 
 namespace kopf::cerebrum {
@@ -514,7 +515,7 @@ class BPlusTree {
     if constexpr (kPrefixed) {
       const char* p = reinterpret_cast<const char*>(leaf);
       const char* end = reinterpret_cast<const char*>(AsLeaf(leaf)->prefixes.data() + kLeafSlots);
-      for (; p <= end; p += 64) __builtin_prefetch(p);
+      for (; p <= end; p += 64) Prefetch(p);
     }
   }
 
@@ -633,7 +634,7 @@ void KOPF_BTREE::FindMany(std::span<const K> keys, std::span<const Value*> found
       for (size_t i = 0; i < n; ++i) {
         const Inner* inner = AsInner(node[i]);
         node[i] = inner->children[ChildIndex(inner, Probe<K>{key[i], prefix[i], decides[i]})];
-        __builtin_prefetch(node[i]);  // its count, and a leaf's first prefixes
+        Prefetch(node[i]);  // its count, and a leaf's first prefixes
       }
     }
     // In the leaves, the binary search over the prefixes also goes a step
@@ -647,7 +648,7 @@ void KOPF_BTREE::FindMany(std::span<const K> keys, std::span<const Value*> found
         lo[i] = 0;
         hi[i] = node[i]->count;
         if (lo[i] < hi[i]) {
-          __builtin_prefetch(&AsLeaf(node[i])->prefixes[hi[i] / 2]);
+          Prefetch(&AsLeaf(node[i])->prefixes[hi[i] / 2]);
           searching = true;
         }
       }
@@ -663,7 +664,7 @@ void KOPF_BTREE::FindMany(std::span<const K> keys, std::span<const Value*> found
             hi[i] = mid;
           }
           if (lo[i] < hi[i]) {
-            __builtin_prefetch(&prefixes[lo[i] + (hi[i] - lo[i]) / 2]);
+            Prefetch(&prefixes[lo[i] + (hi[i] - lo[i]) / 2]);
             searching = true;
           }
         }
@@ -678,7 +679,7 @@ void KOPF_BTREE::FindMany(std::span<const K> keys, std::span<const Value*> found
       if constexpr (kPrefixed && PrefixCompare<Compare, K>) done = probe.decides;
       const uint32_t pos = done ? lo[i] : LeafLowerBound(leaf, probe);
       out[i] = Matches(leaf, pos, probe) ? &leaf->values[pos] : nullptr;
-      if (out[i] != nullptr) __builtin_prefetch(out[i]);
+      if (out[i] != nullptr) Prefetch(out[i]);
     }
   }
 }
