@@ -60,6 +60,8 @@ class KopfdProcess {
   KopfdProcess() = default;
   // Kills the server (if running), reaps it and removes the directory.
   void Stop();
+  // Waits for the server, which has been told to end, to exit.
+  void Reap();
 
   pid_t pid_ = -1;
   uint16_t port_ = 0;
