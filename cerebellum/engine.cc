@@ -177,10 +177,7 @@ class Engine::Impl {
   }
 
   std::optional<Result<bool>> TryPointReadInline(ExecuteRequest& r, PointReadSink* sink) {
-    if (!r.handle->ready.load(std::memory_order_acquire) || !r.handle->statement ||
-        !r.handle->statement->point_read || !MayRunInline(r)) {
-      return std::nullopt;
-    }
+    if (Engine::InlinePointRead(*r.handle) == nullptr || !MayRunInline(r)) return std::nullopt;
     std::optional<Result<bool>> out;
     Result<bool> ran = Guarded([&]() -> Result<bool> {
       out = TryPointRead(*r.handle->statement, r.parameter_rows.front(), *db_, sink);
